@@ -1,0 +1,18 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/tests', '<rootDir>/packages', '<rootDir>/services'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.check.json' }],
+  },
+  // Tests import workspace packages from source, so no build is needed to run unit tests.
+  moduleNameMapper: {
+    '^@careerfeed/(config|core|db|jobs|http)$': '<rootDir>/packages/$1/src',
+    '^@careerfeed/(ingest|feed|worker|cli)$': '<rootDir>/services/$1/src',
+  },
+  globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
+  testTimeout: 30000,
+};

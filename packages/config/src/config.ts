@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+/**
+ * The whole environment surface of careerfeed (shared/CONTRACT.md), parsed once at start.
+ * `process.env` is read here and nowhere else.
+ */
+
+const port = z.coerce
+  .number({ message: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' });
+
+const environmentSchema = z.object({
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite: or postgres://')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  // Prefix of every Redis key (queues, cache, rate limits): lets several deployments or test runs
+  // share one Redis without seeing each other.
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+    .default('careerfeed'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Career Center <no-reply@localhost>'),
+  PUBLIC_BASE_URL: httpUrl.default('http://localhost:3002'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  INGEST_PORT: port.default(3001),
+  FEED_PORT: port.default(3002),
+  WORKER_PORT: port.default(3003),
+  ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+  WEBSUB_HUB_URL: httpUrl.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  /** Without a trailing slash, so `${publicBaseUrl}/posts/x` is always right. */
+  readonly publicBaseUrl: string;
+  readonly host: string;
+  readonly ports: { readonly ingest: number; readonly feed: number; readonly worker: number };
+  readonly allowPrivateNetworks: boolean;
+  readonly websubHubUrl: string | undefined;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (already merged with .env) into a frozen Config; reports every bad variable at once. */
+export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  // An empty variable means "not set", as in most shells' `VAR=` usage.
+  const nonEmpty = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = environmentSchema.safeParse(nonEmpty);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        return `${name}: ${issue.message} (got ${JSON.stringify(nonEmpty[name] ?? null)})`;
+      }),
+    );
+  }
+  const e = result.data;
+  const dataDir = path.resolve(cwd, e.DATA_DIR);
+  const databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'careerfeed.db')}`;
+  return Object.freeze({
+    dataDir,
+    databaseUrl,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    host: e.HOST,
+    ports: Object.freeze({ ingest: e.INGEST_PORT, feed: e.FEED_PORT, worker: e.WORKER_PORT }),
+    allowPrivateNetworks: e.ALLOW_PRIVATE_NETWORKS,
+    websubHubUrl: e.WEBSUB_HUB_URL,
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/**
+ * Reads `.env` from `cwd` (variables already in the environment win, as with dotenv), then parses.
+ * Only `main.ts` files and the CLI call this.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const dotenvPath = path.join(cwd, '.env');
+  const fromFile = fs.existsSync(dotenvPath) ? parseDotenv(fs.readFileSync(dotenvPath)) : {};
+  return parseConfig({ ...fromFile, ...env }, cwd);
+}

@@ -1,0 +1,2 @@
+export { loadConfig, parseConfig, ConfigError } from './config';
+export type { Config } from './config';

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-25-0001-initial';
+
+/**
+ * Listed by hand rather than read from the folder, so the same list works from TypeScript
+ * sources (tests) and compiled output (production). Names sort in the order they apply.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-25-0001-initial': initial,
+};

@@ -1,0 +1,116 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Column conventions, chosen so one schema works on SQLite and PostgreSQL alike:
+ * - ids are UUIDv7 text (time-ordered, so `ORDER BY id` is creation order and cursors are stable);
+ * - instants are ISO-8601 UTC text with milliseconds (`2026-01-02T03:04:05.000Z`), which sorts
+ *   lexicographically in both databases; `posts.published_at` additionally keeps the author's own
+ *   RFC 3339 text with its offset, because feeds must show the time the way it was written;
+ * - JSON values are text, parsed in the repository.
+ */
+export interface AuthorsTable {
+  id: string;
+  slug: string;
+  name: string;
+  bio: string;
+  /** JSON object: network name → handle or URL, e.g. {"linkedin": "https://…", "mastodon": "@a@b.social"} */
+  links: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type PostStatus = 'draft' | 'published';
+
+export interface PostsTable {
+  id: string;
+  slug: string;
+  title: string;
+  /** Sanitized HTML: safe to embed anywhere. */
+  html: string;
+  excerpt: string;
+  text_content: string;
+  word_count: number;
+  author_id: string;
+  category: string | null;
+  status: PostStatus;
+  /** RFC 3339 as given by the author, offset preserved. */
+  published_at: string | null;
+  /** The same instant in UTC: the sort and filter key. */
+  published_at_utc: string | null;
+  created_at: string;
+  updated_at: string;
+  canonical_url: string | null;
+  image: string | null;
+  /** Where the post came from: "api" for posts pushed through the API, a source id for syndicated ones. */
+  source: string;
+  external_id: string | null;
+  /** SHA-256 of the stored content: an upsert with an unchanged hash is a no-op and emits no event. */
+  content_hash: string;
+}
+
+export interface TagsTable {
+  slug: string;
+  name: string;
+}
+
+export interface PostTagsTable {
+  post_id: string;
+  tag_slug: string;
+  /** Keeps the author's tag order. */
+  position: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the whole key; the key itself is shown once and never stored. */
+  key_hash: string;
+  /** First characters of the key, to recognise it in listings. */
+  key_prefix: string;
+  /** JSON array of scopes. */
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface OutboxEventsTable {
+  /** UUIDv7: ordering by id is ordering by time of writing. */
+  id: string;
+  type: string;
+  post_id: string;
+  /** JSON of the event payload (schema in @careerfeed/jobs). */
+  payload: string;
+  created_at: string;
+  dispatched_at: string | null;
+  /** A relay claims a batch until this instant; another relay may take it over afterwards. */
+  lease_until: string | null;
+  lease_owner: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
+export interface Database {
+  authors: AuthorsTable;
+  posts: PostsTable;
+  tags: TagsTable;
+  post_tags: PostTagsTable;
+  settings: SettingsTable;
+  api_keys: ApiKeysTable;
+  outbox_events: OutboxEventsTable;
+}
+
+export type AuthorRow = Selectable<AuthorsTable>;
+export type NewAuthorRow = Insertable<AuthorsTable>;
+export type PostRow = Selectable<PostsTable>;
+export type NewPostRow = Insertable<PostsTable>;
+export type PostRowUpdate = Updateable<PostsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type OutboxEventRow = Selectable<OutboxEventsTable>;

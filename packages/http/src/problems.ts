@@ -1,0 +1,92 @@
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { AppError, toProblem } from '@careerfeed/core';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+interface Logger {
+  error(obj: object, msg: string): void;
+}
+
+/** body-parser reports its failures with a `type`; each becomes a precise 4xx. */
+function fromBodyParser(error: { type?: unknown; status?: unknown; limit?: unknown; charset?: unknown }): AppError | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new AppError({ code: 'MALFORMED_JSON', status: 400, detail: 'The request body is not valid JSON (a JSON object is expected)' });
+    case 'entity.too.large':
+      return new AppError({ code: 'PAYLOAD_TOO_LARGE', status: 413, detail: `The request body exceeds the limit of ${String(error.limit)} bytes` });
+    case 'charset.unsupported':
+      return new AppError({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, detail: `Unsupported charset "${String(error.charset)}"; send UTF-8` });
+    case 'encoding.unsupported':
+      return new AppError({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, detail: 'Unsupported Content-Encoding' });
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new AppError({ code: 'VALIDATION_FAILED', status: 400, detail: 'The request body could not be read' });
+    default:
+      return undefined;
+  }
+}
+
+export function sendProblem(res: Parameters<RequestHandler>[1], error: AppError, instance?: string): void {
+  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="careerfeed"');
+  res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(toProblem(error, instance)));
+}
+
+/** The one place errors become HTTP answers: known ones as RFC 9457 documents, unknown ones as a 500 that leaks nothing. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const known =
+      error instanceof AppError
+        ? error
+        : typeof error === 'object' && error !== null
+          ? fromBodyParser(error as Record<string, unknown>)
+          : undefined;
+    if (known) {
+      sendProblem(res, known, req.originalUrl.slice(0, 200));
+      return;
+    }
+    logger.error({ err: error, method: req.method, url: req.originalUrl.slice(0, 200) }, 'unhandled error');
+    sendProblem(res, new AppError({ code: 'INTERNAL', status: 500, detail: 'Something went wrong on our side; it has been logged' }));
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendProblem(res, new AppError({ code: 'NOT_FOUND', status: 404, detail: `Nothing here: ${req.method} ${req.path.slice(0, 200)}` }));
+};
+
+/** For a route that exists under other methods: 405 with the Allow header (RFC 9110 §15.5.6). */
+export function methodNotAllowed(allowed: string[]): RequestHandler {
+  return (req, res) => {
+    res.setHeader('Allow', allowed.join(', '));
+    sendProblem(res, new AppError({ code: 'METHOD_NOT_ALLOWED', status: 405, detail: `${req.method} is not allowed here; use ${allowed.join(', ')}` }));
+  };
+}
+
+/** A post with a long article fits in 1 MB; anything larger is almost certainly a mistake or an attack. */
+export const JSON_BODY_LIMIT = '1mb';
+
+/** No body at all passes (the schema will say what is missing); a body of another type is a 415. */
+const requireJsonContentType: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) {
+    next(
+      new AppError({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        status: 415,
+        detail: `Send the body as application/json (got ${String(req.headers['content-type'] ?? 'no Content-Type')})`,
+      }),
+    );
+    return;
+  }
+  next();
+};
+
+/**
+ * For write routes, placed after authentication so an unauthenticated client cannot make us read
+ * a large body: checks the content type, then parses the JSON.
+ */
+export const jsonBody: RequestHandler[] = [requireJsonContentType, express.json({ limit: JSON_BODY_LIMIT, strict: true })];

@@ -1,0 +1,60 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import { pino, type Logger } from 'pino';
+
+export function createLogger(service: string, level: string): Logger {
+  return pino({ name: service, level });
+}
+
+export function listen(app: Express, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    // Keep-alive longer than a typical proxy's idle timeout, so the proxy closes first and never
+    // sends a request onto a socket we are closing.
+    server.keepAliveTimeout = 65_000;
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Runs `shutdown` once on SIGINT/SIGTERM (a second signal while shutting down forces exit), and
+ * exits 0 when it finishes, 1 when it fails or takes longer than `graceMs`.
+ */
+export function handleShutdownSignals(logger: Logger, shutdown: () => Promise<void>, graceMs = 10_000): void {
+  let shuttingDown = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ graceMs }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** Prints a start-up failure as one readable line (a stack trace helps nobody with a bad port) and exits. */
+export function exitOnStartupError(service: string, error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${service}: cannot start: ${message}\n`);
+  process.exit(1);
+}

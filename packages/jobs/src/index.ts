@@ -1,0 +1,2 @@
+export * from './post-events';
+export * from './redis';

@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type Config, loadConfig } from '@careerfeed/config';
+import { type Db, createDb, migrateToLatest } from '@careerfeed/db';
+import { SCOPES, type Scope, apiKeysRepository, createApiKey } from '@careerfeed/ingest';
+import { exportAll, importFile } from './commands/import-export';
+
+const USAGE = `Usage: npm run cli -- <command>
+
+  migrate                                   apply database migrations to DATABASE_URL
+  keys create --name NAME [--scope SCOPE]   create an API key (SCOPE: posts:write (default) or admin);
+                                            the key is the last line of output
+  keys list                                 list keys (never the keys themselves)
+  keys revoke ID|PREFIX                     revoke a key
+  import FILE                               import {site, authors, posts} JSON (idempotent by slug)
+  export [--out FILE]                       write everything as import JSON (stdout by default)
+`;
+
+class UsageError extends Error {}
+
+async function withDb<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
+  const db = createDb(config.databaseUrl, { poolSize: 2 });
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function run(argv: string[], config: Config, out: (line: string) => void): Promise<void> {
+  const [command, subcommand, ...rest] = argv;
+  switch (command) {
+    case 'migrate': {
+      const result = await withDb(config, migrateToLatest);
+      const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+      out(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database schema is up to date');
+      return;
+    }
+    case 'keys': {
+      if (subcommand === 'create') {
+        const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scope: { type: 'string', multiple: true } } });
+        if (!values.name) throw new UsageError('keys create needs --name NAME');
+        const scopes = values.scope ?? ['posts:write'];
+        for (const scope of scopes) {
+          if (!(SCOPES as readonly string[]).includes(scope)) throw new UsageError(`unknown scope "${scope}"; use one of ${SCOPES.join(', ')}`);
+        }
+        const created = await withDb(config, (db) => createApiKey(db, values.name!, scopes as Scope[]));
+        out(`created key ${created.id} "${created.name}" with scopes ${created.scopes.join(', ')}`);
+        out('store it now; it cannot be shown again:');
+        out(created.key);
+        return;
+      }
+      if (subcommand === 'list') {
+        const rows = await withDb(config, (db) => apiKeysRepository.listApiKeys(db.kysely));
+        for (const row of rows) {
+          out(`${row.id}  ${row.key_prefix}…  ${row.name}  ${row.scopes}  last used ${row.last_used_at ?? 'never'}${row.revoked_at ? '  REVOKED' : ''}`);
+        }
+        return;
+      }
+      if (subcommand === 'revoke') {
+        const target = rest[0];
+        if (!target) throw new UsageError('keys revoke needs the key id or its prefix');
+        const n = await withDb(config, (db) => apiKeysRepository.revokeApiKey(db.kysely, target, new Date().toISOString()));
+        if (n === 0) throw new UsageError(`no active key matches "${target}"`);
+        out(`revoked ${n} key(s)`);
+        return;
+      }
+      throw new UsageError(`unknown keys command "${subcommand ?? ''}"`);
+    }
+    case 'import': {
+      if (!subcommand) throw new UsageError('import needs a FILE');
+      if (!fs.existsSync(subcommand)) throw new UsageError(`no such file: ${subcommand}`);
+      const summary = await withDb(config, (db) => importFile({ db, publicBaseUrl: config.publicBaseUrl }, subcommand));
+      out(
+        `imported ${summary.authors} author(s); posts: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed.length} failed`,
+      );
+      for (const failure of summary.failed) out(`  post #${failure.index} (${String(failure.slug)}): ${failure.error}`);
+      if (summary.failed.length > 0) process.exitCode = 1;
+      return;
+    }
+    case 'export': {
+      const { values } = parseArgs({ args: [subcommand, ...rest].filter((a): a is string => a !== undefined), options: { out: { type: 'string' } } });
+      const data = await withDb(config, (db) => exportAll({ db, publicBaseUrl: config.publicBaseUrl }));
+      const json = `${JSON.stringify(data, null, 2)}\n`;
+      if (values.out) {
+        fs.writeFileSync(values.out, json);
+        out(`wrote ${values.out}`);
+      } else process.stdout.write(json);
+      return;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  try {
+    await run(process.argv.slice(2), config, (line) => process.stdout.write(`${line}\n`));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+// `npm run cli -- export | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+void main();

@@ -1,0 +1,47 @@
+import { cleanLine, cleanText } from '@careerfeed/core';
+import { type AuthorRow, type Database, type Kysely, uuidv7 } from '@careerfeed/db';
+import * as authors from './authors.repository';
+
+export interface AuthorInput {
+  slug: string;
+  name: string;
+  bio?: string | undefined;
+  links?: Record<string, string> | undefined;
+}
+
+export interface AuthorResource {
+  slug: string;
+  name: string;
+  bio: string;
+  links: Record<string, string>;
+}
+
+export function authorRowToResource(row: AuthorRow): AuthorResource {
+  return { slug: row.slug, name: row.name, bio: row.bio, links: JSON.parse(row.links) as Record<string, string> };
+}
+
+/**
+ * Creates the author or replaces its name, bio and links (PUT semantics: an omitted bio or links
+ * becomes empty). Returns the row and whether it was new. `ON CONFLICT DO NOTHING` keeps a racing
+ * insert of the same slug from failing (and from aborting an enclosing PostgreSQL transaction).
+ */
+export async function upsertAuthor(
+  db: Kysely<Database>,
+  input: AuthorInput,
+  now: string,
+): Promise<{ author: AuthorRow; created: boolean }> {
+  const fields = {
+    name: cleanLine(input.name),
+    bio: cleanText(input.bio ?? '').trim(),
+    links: JSON.stringify(input.links ?? {}),
+    updated_at: now,
+  };
+  const row: AuthorRow = { id: uuidv7(), slug: input.slug, created_at: now, ...fields };
+  if (await authors.insertAuthorIfAbsent(db, row)) return { author: row, created: true };
+  const existing = await authors.findAuthorBySlug(db, input.slug);
+  if (!existing) throw new Error(`author ${input.slug} vanished during upsert`);
+  const unchanged = existing.name === fields.name && existing.bio === fields.bio && existing.links === fields.links;
+  if (unchanged) return { author: existing, created: false };
+  await authors.updateAuthor(db, existing.id, fields);
+  return { author: { ...existing, ...fields }, created: false };
+}

@@ -1,0 +1,15 @@
+export { createIngestApp } from './app';
+export type { IngestAppDeps } from './app';
+export { createOutboxRelay } from './outbox/outbox-relay';
+export type { OutboxRelay } from './outbox/outbox-relay';
+export { createApiKey } from './auth/api-keys.service';
+export { SCOPES } from './auth/api-keys';
+export type { Scope } from './auth/api-keys';
+export * as apiKeysRepository from './auth/api-keys.repository';
+export { createPost, importPost, listPosts, getPost } from './posts/posts.service';
+export type { PostResource, PostsDeps } from './posts/posts.service';
+export { createPostSchema } from './posts/posts.schema';
+export { upsertAuthor } from './authors/authors.service';
+export { countPendingOutboxEvents } from './outbox/outbox.repository';
+export { readSite, saveSite, siteSchema } from './site/site';
+export type { Site } from './site/site';

@@ -1,0 +1,107 @@
+import type { Database, Kysely, NewPostRow, PostRow, PostRowUpdate } from '@careerfeed/db';
+
+type Executor = Kysely<Database>;
+
+export function findPostById(db: Executor, id: string): Promise<PostRow | undefined> {
+  return db.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findPostBySlug(db: Executor, slug: string): Promise<PostRow | undefined> {
+  return db.selectFrom('posts').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+export function findPostByExternalId(db: Executor, source: string, externalId: string): Promise<PostRow | undefined> {
+  return db
+    .selectFrom('posts')
+    .selectAll()
+    .where('source', '=', source)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+}
+
+/** Slugs equal to `base` or of the form `base-<anything>`: the candidates a new suffix must avoid. */
+export async function findSlugsLike(db: Executor, base: string): Promise<Set<string>> {
+  // Slugs hold only letters, digits, marks and dashes, so LIKE's wildcards cannot occur in `base`.
+  const rows = await db
+    .selectFrom('posts')
+    .select('slug')
+    .where((eb) => eb.or([eb('slug', '=', base), eb('slug', 'like', `${base}-%`)]))
+    .execute();
+  return new Set(rows.map((row) => row.slug));
+}
+
+export async function insertPost(db: Executor, row: NewPostRow): Promise<void> {
+  await db.insertInto('posts').values(row).execute();
+}
+
+export async function updatePost(db: Executor, id: string, fields: PostRowUpdate): Promise<void> {
+  await db.updateTable('posts').set(fields).where('id', '=', id).execute();
+}
+
+export async function deletePost(db: Executor, id: string): Promise<void> {
+  // post_tags rows go with it (ON DELETE CASCADE), but SQLite only cascades with foreign_keys on,
+  // so delete them explicitly to be independent of that pragma.
+  await db.deleteFrom('post_tags').where('post_id', '=', id).execute();
+  await db.deleteFrom('posts').where('id', '=', id).execute();
+}
+
+export async function replacePostTags(db: Executor, postId: string, tags: { slug: string; name: string }[]): Promise<void> {
+  if (tags.length > 0) {
+    await db
+      .insertInto('tags')
+      .values(tags)
+      .onConflict((oc) => oc.column('slug').doNothing())
+      .execute();
+  }
+  await db.deleteFrom('post_tags').where('post_id', '=', postId).execute();
+  if (tags.length > 0) {
+    await db
+      .insertInto('post_tags')
+      .values(tags.map((tag, position) => ({ post_id: postId, tag_slug: tag.slug, position })))
+      .execute();
+  }
+}
+
+export async function findTagsOfPosts(db: Executor, postIds: string[]): Promise<Map<string, string[]>> {
+  const byPost = new Map<string, string[]>(postIds.map((id) => [id, []]));
+  if (postIds.length === 0) return byPost;
+  const rows = await db
+    .selectFrom('post_tags')
+    .select(['post_id', 'tag_slug'])
+    .where('post_id', 'in', postIds)
+    .orderBy('post_id')
+    .orderBy('position')
+    .execute();
+  for (const row of rows) byPost.get(row.post_id)?.push(row.tag_slug);
+  return byPost;
+}
+
+export interface PostListFilter {
+  /** Exclusive: rows with a smaller id than this (newest first). */
+  beforeId?: string | undefined;
+  limit: number;
+  status?: 'draft' | 'published' | undefined;
+  authorId?: string | undefined;
+  tag?: string | undefined;
+}
+
+/** Newest first by id (UUIDv7, so creation order); keyset pagination stays stable while posts are added. */
+export function listPosts(db: Executor, filter: PostListFilter): Promise<PostRow[]> {
+  let query = db.selectFrom('posts').selectAll('posts');
+  if (filter.beforeId) query = query.where('posts.id', '<', filter.beforeId);
+  if (filter.status) query = query.where('posts.status', '=', filter.status);
+  if (filter.authorId) query = query.where('posts.author_id', '=', filter.authorId);
+  if (filter.tag) {
+    const tag = filter.tag;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('post_tags')
+          .select('post_tags.post_id')
+          .whereRef('post_tags.post_id', '=', 'posts.id')
+          .where('post_tags.tag_slug', '=', tag),
+      ),
+    );
+  }
+  return query.orderBy('posts.id', 'desc').limit(filter.limit).execute();
+}

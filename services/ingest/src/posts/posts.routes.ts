@@ -1,0 +1,54 @@
+import { Router } from 'express';
+import { AppError } from '@careerfeed/core';
+import { methodNotAllowed, jsonBody } from '@careerfeed/http';
+import { parseOrThrow } from '../http/validation';
+import type { Authenticate } from '../http/authenticate';
+import { createPostSchema, listPostsQuerySchema, updatePostSchema } from './posts.schema';
+import * as posts from './posts.service';
+
+const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function postId(value: string): string {
+  // Anything that is not one of our ids cannot name a post: answer 404 without asking the database.
+  if (!ID_PATTERN.test(value)) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: `No post has the id "${value.slice(0, 80)}"` });
+  return value;
+}
+
+export function postsRouter(deps: posts.PostsDeps, authenticate: Authenticate): Router {
+  const router = Router();
+  const writer = authenticate('posts:write');
+
+  router
+    .route('/posts')
+    .post(writer, ...jsonBody, async (req, res) => {
+      const result = await posts.createPost(deps, parseOrThrow(createPostSchema, req.body));
+      if (result.created) res.status(201).location(`/v1/posts/${result.post.id}`);
+      res.json(result.post);
+    })
+    .get(writer, async (req, res) => {
+      const page = await posts.listPosts(deps, parseOrThrow(listPostsQuerySchema, { ...req.query }, 'query'));
+      if (page.next_cursor) {
+        const next = new URLSearchParams({ ...(req.query as Record<string, string>), cursor: page.next_cursor });
+        res.setHeader('Link', `</v1/posts?${next.toString()}>; rel="next"`);
+      }
+      res.json(page);
+    })
+    .all(methodNotAllowed(['GET', 'POST']));
+
+  router
+    .route('/posts/:id')
+    .get(writer, async (req, res) => {
+      res.json(await posts.getPost(deps, postId(req.params.id)));
+    })
+    .patch(writer, ...jsonBody, async (req, res) => {
+      const id = postId(req.params.id);
+      res.json((await posts.updatePost(deps, id, parseOrThrow(updatePostSchema, req.body))).post);
+    })
+    .delete(writer, async (req, res) => {
+      await posts.deletePost(deps, postId(req.params.id));
+      res.status(204).end();
+    })
+    .all(methodNotAllowed(['GET', 'PATCH', 'DELETE']));
+
+  return router;
+}
