@@ -1,3 +1,7 @@
 export * from './problems';
 export * from './observability';
 export * from './runtime';
+export * from './api-keys/api-keys';
+export * from './api-keys/api-keys.service';
+export * from './api-keys/authenticate';
+export * as apiKeysRepository from './api-keys/api-keys.repository';

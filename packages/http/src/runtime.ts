@@ -50,6 +50,8 @@ export function handleShutdownSignals(logger: Logger, shutdown: () => Promise<vo
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Started by `npm start` (with an IPC channel): if the launcher dies, stop too.
+  if (process.send) process.on('disconnect', () => onSignal('SIGTERM'));
 }
 
 /** Prints a start-up failure as one readable line (a stack trace helps nobody with a bad port) and exits. */

@@ -4,10 +4,8 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { Gauge } from 'prom-client';
 import type { Db } from '@careerfeed/db';
-import { createMetricsRegistry, httpMetrics, mountOperationalRoutes, notFoundHandler, problemHandler } from '@careerfeed/http';
-import { createAuthenticator } from './auth/api-keys.service';
+import { authenticateWith, createAuthenticator, createMetricsRegistry, httpMetrics, mountOperationalRoutes, notFoundHandler, problemHandler } from '@careerfeed/http';
 import { authorsRouter } from './authors/authors.routes';
-import { authenticateWith } from './http/authenticate';
 import { countPendingOutboxEvents } from './outbox/outbox.repository';
 import { postsRouter } from './posts/posts.routes';
 

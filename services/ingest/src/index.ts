@@ -2,10 +2,9 @@ export { createIngestApp } from './app';
 export type { IngestAppDeps } from './app';
 export { createOutboxRelay } from './outbox/outbox-relay';
 export type { OutboxRelay } from './outbox/outbox-relay';
-export { createApiKey } from './auth/api-keys.service';
-export { SCOPES } from './auth/api-keys';
-export type { Scope } from './auth/api-keys';
-export * as apiKeysRepository from './auth/api-keys.repository';
+// API keys live in @careerfeed/http (the worker's dashboard checks them too); re-exported for the CLI.
+export { createApiKey, SCOPES, apiKeysRepository } from '@careerfeed/http';
+export type { Scope } from '@careerfeed/http';
 export { createPost, importPost, listPosts, getPost } from './posts/posts.service';
 export type { PostResource, PostsDeps } from './posts/posts.service';
 export { createPostSchema } from './posts/posts.schema';

@@ -1,12 +1,10 @@
 import { Router } from 'express';
 import { AppError, isValidSlug } from '@careerfeed/core';
-import { methodNotAllowed, jsonBody } from '@careerfeed/http';
+import { type Authenticate, jsonBody, methodNotAllowed } from '@careerfeed/http';
 import type { PostsDeps } from '../posts/posts.service';
-import type { Authenticate } from '../http/authenticate';
 import { parseOrThrow } from '../http/validation';
 import { authorBodySchema } from '../posts/posts.schema';
-import * as authorsRepo from './authors.repository';
-import { authorRowToResource, upsertAuthor } from './authors.service';
+import { authorRowToResource, getAuthorResource, listAuthorResources, upsertAuthor } from './authors.service';
 
 function authorSlug(value: string): string {
   if (!isValidSlug(value)) {
@@ -27,17 +25,14 @@ export function authorsRouter(deps: PostsDeps, authenticate: Authenticate): Rout
   router
     .route('/authors')
     .get(writer, async (_req, res) => {
-      const rows = await authorsRepo.listAuthors(deps.db.kysely);
-      res.json({ items: rows.map(authorRowToResource) });
+      res.json({ items: await listAuthorResources(deps.db.kysely) });
     })
     .all(methodNotAllowed(['GET']));
 
   router
     .route('/authors/:slug')
     .get(writer, async (req, res) => {
-      const row = await authorsRepo.findAuthorBySlug(deps.db.kysely, authorSlug(req.params.slug));
-      if (!row) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: `No author has the slug "${req.params.slug}"` });
-      res.json(authorRowToResource(row));
+      res.json(await getAuthorResource(deps.db.kysely, authorSlug(req.params.slug)));
     })
     .put(writer, ...jsonBody, async (req, res) => {
       const slug = authorSlug(req.params.slug);

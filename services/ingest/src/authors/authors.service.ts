@@ -1,4 +1,4 @@
-import { cleanLine, cleanText } from '@careerfeed/core';
+import { AppError, cleanLine, cleanText } from '@careerfeed/core';
 import { type AuthorRow, type Database, type Kysely, uuidv7 } from '@careerfeed/db';
 import * as authors from './authors.repository';
 
@@ -44,4 +44,14 @@ export async function upsertAuthor(
   if (unchanged) return { author: existing, created: false };
   await authors.updateAuthor(db, existing.id, fields);
   return { author: { ...existing, ...fields }, created: false };
+}
+
+export async function listAuthorResources(db: Kysely<Database>): Promise<AuthorResource[]> {
+  return (await authors.listAuthors(db)).map(authorRowToResource);
+}
+
+export async function getAuthorResource(db: Kysely<Database>, slug: string): Promise<AuthorResource> {
+  const row = await authors.findAuthorBySlug(db, slug);
+  if (!row) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: `No author has the slug "${slug}"` });
+  return authorRowToResource(row);
 }

@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import { AppError } from '@careerfeed/core';
-import { methodNotAllowed, jsonBody } from '@careerfeed/http';
+import { type Authenticate, jsonBody, methodNotAllowed } from '@careerfeed/http';
 import { parseOrThrow } from '../http/validation';
-import type { Authenticate } from '../http/authenticate';
 import { createPostSchema, listPostsQuerySchema, updatePostSchema } from './posts.schema';
 import * as posts from './posts.service';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCleanIdentifierText, isValidSlug } from '@careerfeed/core';
+import { cleanLine, isCleanIdentifierText, isValidSlug } from '@careerfeed/core';
 
 /**
  * Request bodies of the posts API. Unknown fields are rejected rather than ignored: a typo such as
@@ -20,9 +20,12 @@ const slug = z
   .max(200, 'must be at most 200 characters')
   .refine(isValidSlug, 'must be lowercase letters, digits and single dashes, e.g. "my-first-post"');
 
+// URLs are stored as sent, and the WHATWG parser accepts (and ignores or escapes) control
+// characters, so they must be refused before parsing: PostgreSQL cannot store NUL at all.
 const httpUrl = z
   .string()
   .max(2048, 'must be at most 2048 characters')
+  .refine(isCleanIdentifierText, { message: 'must not contain control characters or unpaired surrogates', abort: true })
   .refine((value) => {
     try {
       const url = new URL(value);
@@ -42,7 +45,12 @@ export const authorLinksSchema = z
   .refine((links) => Object.keys(links).length <= 20, 'at most 20 links');
 
 export const authorBodySchema = z.strictObject({
-  name: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  // A name is cleaned when stored; one made only of control characters or spaces would be empty.
+  name: z
+    .string()
+    .min(1, { message: 'must not be empty', abort: true })
+    .max(200, 'must be at most 200 characters')
+    .refine((value) => cleanLine(value) !== '', 'must contain visible characters'),
   bio: z.string().max(5000, 'must be at most 5000 characters').optional(),
   links: authorLinksSchema.optional(),
 });
@@ -104,6 +112,6 @@ export const listPostsQuerySchema = z.strictObject({
   cursor: z.string().max(200).optional(),
   status: z.enum(['draft', 'published'], { message: 'must be "draft" or "published"' }).optional(),
   author: slug.optional(),
-  tag: z.string().max(200).optional(),
+  tag: z.string().max(200).refine(isCleanIdentifierText, 'must not contain control characters or unpaired surrogates').optional(),
 });
 export type ListPostsQuery = z.infer<typeof listPostsQuerySchema>;

@@ -172,7 +172,9 @@ async function writePost(
   const at = now(deps);
   const title = cleanLine(input.title);
   if (title === '') throw invalid('title', 'must contain visible characters');
-  const html = sanitizePostHtml(input.html, input.canonical_url ?? `${deps.publicBaseUrl}/`);
+  // NFC like every other free text (the title is cleaned the same way), applied before sanitizing:
+  // normalizing sanitized markup could merge a tag's ">" with a following U+0338 into "≯".
+  const html = sanitizePostHtml(cleanText(input.html), input.canonical_url ?? `${deps.publicBaseUrl}/`);
   const text = htmlToPlainText(html);
   const excerpt = input.excerpt ? makeExcerpt(cleanText(input.excerpt), 2000) : makeExcerpt(text);
   const status = input.status ?? 'published';
@@ -309,7 +311,10 @@ async function chooseSlug(
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) {
     const candidate = withSuffix(base, n, SLUG_MAX);
-    if (!taken.has(candidate)) return candidate;
+    if (taken.has(candidate)) continue;
+    // A base at the length limit is shortened to make room for the suffix, so the candidate is not
+    // of the form `base-…` and `taken` cannot know whether it is free: ask for it directly.
+    if (candidate.startsWith(`${base}-`) || !(await postsRepo.findPostBySlug(db, candidate))) return candidate;
   }
 }
 
@@ -402,10 +407,16 @@ async function inTransactionWithRetry<T>(deps: PostsDeps, work: (db: Kysely<Data
       deps.onEventsWritten?.();
       return result;
     } catch (error) {
-      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+      if (attempt >= MAX_WRITE_ATTEMPTS || !isUniqueViolation(error)) throw error;
+      // Only one of the writers racing for a slug wins each round, and the losers would all pick the
+      // same next suffix again: a short random pause spreads them out.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
 }
+
+/** Enough for a burst of writers with the same title (each round settles at least one of them). */
+const MAX_WRITE_ATTEMPTS = 10;
 
 function now(deps: PostsDeps) {
   return nowTimestamp(deps.now?.() ?? new Date());

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { Principal, createAuthenticator } from '../auth/api-keys.service';
-import type { Scope } from '../auth/api-keys';
+import type { Principal, createAuthenticator } from './api-keys.service';
+import type { Scope } from './api-keys';
 
 export type Authenticate = (scope: Scope) => RequestHandler;
 

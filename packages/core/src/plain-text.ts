@@ -1,0 +1,298 @@
+import { Parser } from 'htmlparser2';
+import { stripIllegalXmlChars } from './text';
+
+/**
+ * Plain-text renditions of post bodies for email digests (text/plain part),
+ * JSON Feed `content_text`, excerpts and word counts.
+ */
+
+// Word segmentation rules (including the CJK/Thai dictionaries) are the
+// same for every locale; a fixed one keeps results machine-independent.
+const words = new Intl.Segmenter('en', { granularity: 'word' });
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+// Elements whose content is not prose.
+const SKIPPED = new Set([
+  'script', 'style', 'template', 'noscript', 'head', 'title', 'svg', 'math',
+  'iframe', 'object', 'embed', 'applet', 'textarea', 'select', 'canvas',
+  'noembed', 'noframes',
+]);
+
+// Separated from their surroundings by a blank line, like paragraphs.
+const PARAGRAPH_BLOCKS = new Set([
+  'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'ul', 'ol', 'dl',
+  'table', 'figure', 'hr', 'section', 'article', 'header', 'footer', 'aside',
+  'nav', 'main', 'address', 'details', 'fieldset', 'form', 'hgroup',
+]);
+
+// Start on a line of their own, without a blank line.
+const LINE_BLOCKS = new Set([
+  'div', 'li', 'tr', 'dt', 'dd', 'figcaption', 'caption', 'summary', 'legend',
+  'thead', 'tbody', 'tfoot',
+]);
+
+const LISTS = new Set(['ul', 'ol', 'dl']);
+const CELLS = new Set(['td', 'th']);
+
+// HTML collapses only ASCII whitespace; NBSP is meaningful ("10&nbsp;km").
+const HTML_WHITESPACE = /[\t\n\f\r ]+/g;
+const BLANK_LINE_RUNS = /\n{3,}/g;
+
+type Break = 0 | 1 | 2;
+
+/**
+ * Accumulates text with deferred separators, so that a break or space is
+ * only written once real content follows it. That is what keeps leading,
+ * trailing and doubled separators out without a clean-up pass per block.
+ */
+class TextBuilder {
+  private out = '';
+  private pendingBreak: Break = 0;
+  private pendingSpace = false;
+
+  blockBoundary(kind: 1 | 2): void {
+    if (this.out !== '' && kind > this.pendingBreak) this.pendingBreak = kind;
+    this.pendingSpace = false;
+  }
+
+  /** `<br>`: consecutive ones add up, to at most one blank line. */
+  lineBreak(): void {
+    if (this.out !== '') this.pendingBreak = this.pendingBreak === 0 ? 1 : 2;
+    this.pendingSpace = false;
+  }
+
+  space(): void {
+    if (this.out !== '') this.pendingSpace = true;
+  }
+
+  flowText(text: string): void {
+    let body = text.replace(HTML_WHITESPACE, ' ');
+    if (body.startsWith(' ')) {
+      this.space();
+      body = body.slice(1);
+    }
+    const trailingSpace = body.endsWith(' ');
+    if (trailingSpace) body = body.slice(0, -1);
+    if (body !== '') this.write(body);
+    if (trailingSpace) this.space();
+  }
+
+  preformattedText(text: string): void {
+    this.write(text.replace(/\r\n?/g, '\n'));
+  }
+
+  private write(body: string): void {
+    if (this.pendingBreak > 0) {
+      this.out += this.pendingBreak === 2 ? '\n\n' : '\n';
+    } else if (this.pendingSpace) {
+      this.out += ' ';
+    }
+    this.pendingBreak = 0;
+    this.pendingSpace = false;
+    this.out += body;
+  }
+
+  toString(): string {
+    // Only <pre> content can leave spaces at line ends. Per-line trimEnd
+    // instead of /[ \t]+$/gm, which is quadratic on long space runs.
+    const lines = this.out.split('\n').map((line) => line.trimEnd());
+    return lines.join('\n').replace(BLANK_LINE_RUNS, '\n\n').trim();
+  }
+}
+
+/**
+ * Converts HTML to readable plain text: entities decoded, block elements
+ * on their own lines (paragraph-level ones separated by a blank line),
+ * whitespace collapsed except inside <pre>, script/style and other
+ * non-prose content dropped.
+ */
+export function htmlToPlainText(html: string): string {
+  const text = new TextBuilder();
+  let skipDepth = 0;
+  let preDepth = 0;
+  let listItemDepth = 0;
+  // HTML drops a newline that immediately follows <pre>.
+  let atPreStart = false;
+
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        // Count every element opened inside skipped content so the matching
+        // close tags bring us back out at the right level.
+        if (skipDepth > 0 || SKIPPED.has(name)) {
+          skipDepth++;
+          return;
+        }
+        if (name === 'br') {
+          text.lineBreak();
+        } else if (LISTS.has(name) && listItemDepth > 0) {
+          // A nested list belongs to its item; a blank line would detach it.
+          text.blockBoundary(1);
+        } else if (PARAGRAPH_BLOCKS.has(name)) {
+          text.blockBoundary(2);
+        } else if (LINE_BLOCKS.has(name)) {
+          text.blockBoundary(1);
+        } else if (CELLS.has(name)) {
+          text.space();
+        }
+        if (name === 'li') listItemDepth++;
+        if (name === 'pre') {
+          preDepth++;
+          atPreStart = true;
+        }
+      },
+      ontext(data) {
+        if (skipDepth > 0) return;
+        if (preDepth > 0) {
+          text.preformattedText(atPreStart ? data.replace(/^\r?\n/, '') : data);
+        } else {
+          text.flowText(data);
+        }
+        atPreStart = false;
+      },
+      onclosetag(name) {
+        if (skipDepth > 0) {
+          skipDepth--;
+          return;
+        }
+        if (name === 'li') listItemDepth--;
+        if (name === 'pre') preDepth--;
+        atPreStart = false;
+        if (LISTS.has(name) && listItemDepth > 0) {
+          text.blockBoundary(1);
+        } else if (PARAGRAPH_BLOCKS.has(name)) {
+          text.blockBoundary(2);
+        } else if (LINE_BLOCKS.has(name)) {
+          text.blockBoundary(1);
+        } else if (CELLS.has(name)) {
+          text.space();
+        }
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  // Numeric references like &#1; decode to characters that XML forbids.
+  return stripIllegalXmlChars(text.toString());
+}
+
+const ANY_WHITESPACE_RUN = /\s+/g;
+// Punctuation that reads badly right before an ellipsis: separators
+// (ASCII and CJK), dashes and opening brackets/quotes.
+const TRAILING_CUT_CHAR = /[\s,;:、，；：\p{Pd}\p{Ps}\p{Pi}]/u;
+const ELLIPSIS = '\u2026';
+// Word-break rules look at most a character or two past a boundary (plus
+// any combining marks), so this much text after the cut point lets the
+// segmenter see the same boundaries there as in the full text. Dictionary
+// segmentation (CJK, Thai) looks further, but still only breaks between
+// words of the shortened text.
+const SEGMENTER_LOOKAHEAD = 64;
+
+/** UTF-16 offset just after the first `n` code points of `s`, capped at its length. */
+function offsetAfterCodePoints(s: string, n: number): number {
+  let offset = 0;
+  for (let i = 0; i < n && offset < s.length; i++) {
+    const unit = s.charCodeAt(offset);
+    const next = s.charCodeAt(offset + 1);
+    offset += unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+  }
+  return offset;
+}
+
+/**
+ * Last boundary at or before `offset`. `containing()` lets ICU find it
+ * directly instead of us iterating every segment from the start.
+ */
+function lastBoundaryAtOrBefore(segmenter: Intl.Segmenter, s: string, offset: number): number {
+  return segmenter.segment(s).containing(offset)?.index ?? 0;
+}
+
+/**
+ * `text` with whitespace runs collapsed and leading whitespace trimmed, but
+ * only as much of it as is needed to hold more than `codePoints` code
+ * points: excerpts of long posts then cost the same as excerpts of short
+ * ones. Falls back to the whole text (fully trimmed) when it is short or
+ * mostly whitespace.
+ */
+function collapsedHead(text: string, codePoints: number): string {
+  // Raw text may hide long whitespace runs, so widen the window until the
+  // collapsed head is long enough or the window covers the whole text.
+  for (let rawLimit = codePoints * 2; rawLimit < text.length; rawLimit *= 2) {
+    const head = text.slice(0, rawLimit).replace(ANY_WHITESPACE_RUN, ' ').trimStart();
+    if (offsetAfterCodePoints(head, codePoints + 1) < head.length) return head;
+  }
+  return text.replace(ANY_WHITESPACE_RUN, ' ').trim();
+}
+
+function trimTrailingCutPunctuation(s: string): string {
+  // A `[...]+$` regex would retry from every position; walking back is linear.
+  let end = s.length;
+  while (end > 0 && TRAILING_CUT_CHAR.test(s.charAt(end - 1))) end--;
+  return s.slice(0, end);
+}
+
+/**
+ * A one-paragraph teaser of at most `maxChars` code points (ellipsis
+ * included). Long text is cut at a word boundary, so CJK text is cut
+ * between words and no cut ever splits a grapheme, emoji or surrogate pair.
+ */
+export function makeExcerpt(text: string, maxChars = 240): string {
+  if (!Number.isSafeInteger(maxChars) || maxChars < 1) {
+    throw new RangeError(`maxChars must be a positive integer, got ${maxChars}`);
+  }
+  const collapsed = collapsedHead(text, maxChars + SEGMENTER_LOOKAHEAD);
+  if (offsetAfterCodePoints(collapsed, maxChars) === collapsed.length) return collapsed;
+  const cutAt = offsetAfterCodePoints(collapsed, maxChars - 1);
+  const head = collapsed.slice(0, cutAt + SEGMENTER_LOOKAHEAD);
+  let end = lastBoundaryAtOrBefore(words, head, cutAt);
+  // A single word longer than the budget (a URL, a long compound): fall
+  // back to the last grapheme boundary.
+  if (end === 0) end = lastBoundaryAtOrBefore(graphemes, head, cutAt);
+  const cut = head.slice(0, end);
+  const tidy = trimTrailingCutPunctuation(cut);
+  return (tidy !== '' ? tidy : cut.trimEnd()) + ELLIPSIS;
+}
+
+// Intl.Segmenter costs about a microsecond per segment plus several per
+// call, too slow for whole posts at ingest rates. UAX #29 always breaks at
+// these whitespace characters, so the chunks between them can be counted
+// independently. U+FEFF is deliberately absent: it is a Format character
+// that WB4 glues into the surrounding word.
+const WORD_BREAKING_WHITESPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+// A chunk that is provably exactly one word under UAX #29: Latin letters,
+// digits and connecting underscores (WB8–WB13b never break between them),
+// apostrophes and full stops between letters (WB6/WB7: "don't", "e.g"),
+// full stops and commas between digits (WB11/WB12: "1,000.50"), wrapped in
+// punctuation that always breaks away from letters and digits.
+const LATIN = 'A-Za-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u024f';
+const SINGLE_WORD_CHUNK = new RegExp(
+  `^["'(\\[‘“«]*` + // opening punctuation
+    `_*[${LATIN}0-9][${LATIN}0-9_]*` +
+    `(?:(?:(?<=[${LATIN}])['’.](?=[${LATIN}])|(?<=[0-9])[.,](?=[0-9]))[${LATIN}0-9_]+)*` +
+    `[.,;:!?"')\\]’”»]*$`, // closing punctuation
+);
+// Punctuation and symbols that never form a word on their own ('_' is
+// excluded: it is ExtendNumLet and may join neighbours).
+const NO_WORD_CHUNK = /^[!-/:-@[-^`{-~\u00a1-\u00a7\u00a9\u00ab\u00ac\u00ae\u00b0\u00b1\u00b6\u00bb\u00bf\u00d7\u00f7\u2010-\u2027\u2030-\u203e\u2041-\u2053\u2055-\u205e\u2190-\u21ff]+$/;
+
+/** Number of words; CJK and Thai words are counted too, punctuation is not. */
+export function countWords(text: string): number {
+  let count = 0;
+  const rest: string[] = [];
+  for (const chunk of text.split(WORD_BREAKING_WHITESPACE)) {
+    if (chunk === '' || NO_WORD_CHUNK.test(chunk)) continue;
+    if (SINGLE_WORD_CHUNK.test(chunk)) {
+      count++;
+    } else {
+      rest.push(chunk);
+    }
+  }
+  // One segmenter call for everything else; rejoining with a space adds
+  // no word and keeps the chunks apart exactly as the original whitespace did.
+  if (rest.length > 0) {
+    for (const segment of words.segment(rest.join(' '))) {
+      if (segment.isWordLike === true) count++;
+    }
+  }
+  return count;
+}

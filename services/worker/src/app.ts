@@ -1,0 +1,40 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Queue } from 'bullmq';
+import express from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Db } from '@careerfeed/db';
+import { authenticateWith, createAuthenticator, httpMetrics, mountOperationalRoutes, notFoundHandler, problemHandler } from '@careerfeed/http';
+
+export interface WorkerAppDeps {
+  db: Db;
+  redis: Redis;
+  logger: Logger;
+  registry: Registry;
+  /** Queues shown on the dashboard. */
+  queues: Queue[];
+}
+
+/** The worker's small HTTP side: health, metrics, and the queue dashboard for admins. */
+export function createWorkerApp(deps: WorkerAppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(httpMetrics(deps.registry));
+  mountOperationalRoutes(app, deps.registry, [
+    { name: 'database', check: () => deps.db.ping() },
+    { name: 'redis', check: async () => void (await deps.redis.ping()) },
+  ]);
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: deps.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
+  const requireAdmin = authenticateWith(createAuthenticator(deps.db))('admin');
+  app.use('/admin/queues', requireAdmin, board.getRouter());
+
+  app.use(notFoundHandler);
+  app.use(problemHandler(deps.logger));
+  return app;
+}
