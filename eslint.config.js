@@ -19,22 +19,46 @@ module.exports = tseslint.config(
     // directly (they call a service, which calls a repository).
     files: ['packages/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@careerfeed/ingest', '@careerfeed/feed', '@careerfeed/worker', '@careerfeed/cli'], message: 'packages/ must not import services/' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@careerfeed/ingest', '@careerfeed/feed', '@careerfeed/worker', '@careerfeed/cli'],
+              message: 'packages/ must not import services/',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['services/**/*.routes.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@careerfeed/db', 'kysely', 'pg', 'better-sqlite3', '*.repository'], message: 'routes call services, not the database' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@careerfeed/db', 'kysely', 'pg', 'better-sqlite3', '*.repository'],
+              message: 'routes call services, not the database',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['tests/**/*.ts', '**/*.test.ts', 'bench/**/*.ts'],
-    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+    // Tests look for control characters on purpose.
+    rules: { 'no-console': 'off', 'no-control-regex': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

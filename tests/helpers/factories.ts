@@ -6,7 +6,12 @@ export function buildPost(overrides: Record<string, unknown> = {}): Record<strin
   return {
     title: `Interview tips ${n}`,
     html: `<p>Practice answering common questions out loud before the interview ${n}.</p>`,
-    author: { slug: 'maya-okafor', name: 'Maya Okafor', bio: 'Senior Career Advisor', links: { mastodon: '@maya@mastodon.example' } },
+    author: {
+      slug: 'maya-okafor',
+      name: 'Maya Okafor',
+      bio: 'Senior Career Advisor',
+      links: { mastodon: '@maya@mastodon.example' },
+    },
     tags: ['interviews', 'preparation'],
     category: 'interviews',
     published_at: '2025-01-27T18:00:00-03:00',

@@ -63,7 +63,10 @@ describe.each(DIALECTS)('events survive a Redis outage (%s)', (dialect) => {
       expect(response.status).toBe(201);
       ids.push(response.body.id);
     }
-    const patched = await ingest.request.patch(`/v1/posts/${ids[0]}`).set('Authorization', auth).send({ title: 'Edited while Redis was down' });
+    const patched = await ingest.request
+      .patch(`/v1/posts/${ids[0]}`)
+      .set('Authorization', auth)
+      .send({ title: 'Edited while Redis was down' });
     expect(patched.status).toBe(200);
     const deleted = await ingest.request.delete(`/v1/posts/${ids[1]}`).set('Authorization', auth);
     expect(deleted.status).toBe(204);
@@ -75,7 +78,10 @@ describe.each(DIALECTS)('events survive a Redis outage (%s)', (dialect) => {
 
     await redisServer.restart();
     await waitFor(async () => (await countPendingOutboxEvents(database.db.kysely)) === 0, 20_000);
-    await waitFor(() => ids.every((id) => received.some((e) => e.postId === id && e.type === 'post.published')), 20_000);
+    await waitFor(
+      () => ids.every((id) => received.some((e) => e.postId === id && e.type === 'post.published')),
+      20_000,
+    );
     await waitFor(() => received.some((e) => e.postId === ids[0] && e.type === 'post.updated'));
     await waitFor(() => received.some((e) => e.postId === ids[1] && e.type === 'post.deleted'));
 

@@ -3,8 +3,7 @@
  * "2025-01-27T18:00:00-03:00" is shown that way in feeds, while sorting uses the UTC instant.
  * `Date.parse` alone is too lenient (it accepts "2025-02-30" and many non-RFC forms).
  */
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 export interface Timestamp {
   /** Normalized RFC 3339 text with the original offset, e.g. "2025-01-27T18:00:00-03:00". */
@@ -30,7 +29,10 @@ export function parseRfc3339(input: string): Timestamp | null {
   if (Math.abs(offsetMinutes) >= 24 * 60 || Number(om) > 59) return null;
   const millis = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
   // A leap second is folded into the next second, as every feed consumer will do anyway.
-  const epochMs = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), millis) - offsetMinutes * 60_000 + (second === 60 ? 1000 : 0);
+  const epochMs =
+    Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), millis) -
+    offsetMinutes * 60_000 +
+    (second === 60 ? 1000 : 0);
   const fracText = frac ? `.${String(millis).padStart(3, '0')}` : '';
   const zoneText = zone === 'Z' || zone === 'z' ? 'Z' : `${sign}${oh}:${om}`;
   return {

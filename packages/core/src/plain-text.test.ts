@@ -50,7 +50,9 @@ describe('htmlToPlainText', () => {
 
   it('when a blockquote, figure and hr are given, then they are separated like paragraphs', () => {
     expect(
-      htmlToPlainText('<p>a</p><blockquote>quoted</blockquote><figure><img src="x"><figcaption>cap</figcaption></figure><hr><p>b</p>'),
+      htmlToPlainText(
+        '<p>a</p><blockquote>quoted</blockquote><figure><img src="x"><figcaption>cap</figcaption></figure><hr><p>b</p>',
+      ),
     ).toBe('a\n\nquoted\n\ncap\n\nb');
   });
 
@@ -62,7 +64,9 @@ describe('htmlToPlainText', () => {
 
   it('when script, style, template and noscript are present, then their content is ignored', () => {
     expect(
-      htmlToPlainText('<p>a</p><script>var x = "<p>no</p>";</script><style>p { color: red }</style><template><p>t</p></template><noscript>ns</noscript><svg><text>s</text></svg><p>b</p>'),
+      htmlToPlainText(
+        '<p>a</p><script>var x = "<p>no</p>";</script><style>p { color: red }</style><template><p>t</p></template><noscript>ns</noscript><svg><text>s</text></svg><p>b</p>',
+      ),
     ).toBe('a\n\nb');
   });
 
@@ -196,10 +200,69 @@ describe('countWords agrees with plain Intl.Segmenter counting', () => {
   }
 
   const PIECES = [
-    'a', 'Z', 'é', 'ß', 'ɏ', '1', '0', '_', "'", '’', '‘', '“', '”', '"', '.', ',', ':', ';', '!', '?',
-    '(', ')', '[', ']', '-', '/', '&', '#', '@', '×', ' ', ' ', ' ', '\n', '\t', '\u00a0', '\u2009',
-    '\u3000', '\ufeff', '\u0301', '\u200d', '履', '歷', '表', 'ก', 'ข', 'ש', 'ا', '🎉', '🇫🇷', 'ª',
-    '—', '…', '«', '»', '•', '·', '\u00ad', '\u203f', '¸', '²', '٣', ';',
+    'a',
+    'Z',
+    'é',
+    'ß',
+    'ɏ',
+    '1',
+    '0',
+    '_',
+    "'",
+    '’',
+    '‘',
+    '“',
+    '”',
+    '"',
+    '.',
+    ',',
+    ':',
+    ';',
+    '!',
+    '?',
+    '(',
+    ')',
+    '[',
+    ']',
+    '-',
+    '/',
+    '&',
+    '#',
+    '@',
+    '×',
+    ' ',
+    ' ',
+    ' ',
+    '\n',
+    '\t',
+    '\u00a0',
+    '\u2009',
+    '\u3000',
+    '\ufeff',
+    '\u0301',
+    '\u200d',
+    '履',
+    '歷',
+    '表',
+    'ก',
+    'ข',
+    'ש',
+    'ا',
+    '🎉',
+    '🇫🇷',
+    'ª',
+    '—',
+    '…',
+    '«',
+    '»',
+    '•',
+    '·',
+    '\u00ad',
+    '\u203f',
+    '¸',
+    '²',
+    '٣',
+    ';',
   ];
 
   it('when given thousands of random mixed-script strings, then the fast path never changes the count', () => {
@@ -225,9 +288,39 @@ describe('countWords agrees with plain Intl.Segmenter counting', () => {
 
   it('when given tokens that sit on word-break rule edges, then each count matches the segmenter', () => {
     const tokens = [
-      '9:30', '1;2', 'a.1', '1.a', 'a,b', '1,000.50', 'e.g.', '(e.g.)', "don't", "1's", "'90s", 'U.S.A.',
-      'a:b', 'foo_bar', '_x', 'x_', '__', 'a‘b', '3.14.15', 'a..b', '1..2', '“quoted”', "rock'n'roll",
-      "l'été", 'naïve', 'résumé’s', 'x.’y', '«Bonjour»', '—', 'a—b', '…', 'co\u00adop', 'a\ufeffb',
+      '9:30',
+      '1;2',
+      'a.1',
+      '1.a',
+      'a,b',
+      '1,000.50',
+      'e.g.',
+      '(e.g.)',
+      "don't",
+      "1's",
+      "'90s",
+      'U.S.A.',
+      'a:b',
+      'foo_bar',
+      '_x',
+      'x_',
+      '__',
+      'a‘b',
+      '3.14.15',
+      'a..b',
+      '1..2',
+      '“quoted”',
+      "rock'n'roll",
+      "l'été",
+      'naïve',
+      'résumé’s',
+      'x.’y',
+      '«Bonjour»',
+      '—',
+      'a—b',
+      '…',
+      'co\u00adop',
+      'a\ufeffb',
     ];
     for (const token of tokens) {
       expect([token, countWords(token)]).toEqual([token, referenceCount(token)]);

@@ -13,22 +13,70 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 // Elements whose content is not prose.
 const SKIPPED = new Set([
-  'script', 'style', 'template', 'noscript', 'head', 'title', 'svg', 'math',
-  'iframe', 'object', 'embed', 'applet', 'textarea', 'select', 'canvas',
-  'noembed', 'noframes',
+  'script',
+  'style',
+  'template',
+  'noscript',
+  'head',
+  'title',
+  'svg',
+  'math',
+  'iframe',
+  'object',
+  'embed',
+  'applet',
+  'textarea',
+  'select',
+  'canvas',
+  'noembed',
+  'noframes',
 ]);
 
 // Separated from their surroundings by a blank line, like paragraphs.
 const PARAGRAPH_BLOCKS = new Set([
-  'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'ul', 'ol', 'dl',
-  'table', 'figure', 'hr', 'section', 'article', 'header', 'footer', 'aside',
-  'nav', 'main', 'address', 'details', 'fieldset', 'form', 'hgroup',
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'pre',
+  'ul',
+  'ol',
+  'dl',
+  'table',
+  'figure',
+  'hr',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'aside',
+  'nav',
+  'main',
+  'address',
+  'details',
+  'fieldset',
+  'form',
+  'hgroup',
 ]);
 
 // Start on a line of their own, without a blank line.
 const LINE_BLOCKS = new Set([
-  'div', 'li', 'tr', 'dt', 'dd', 'figcaption', 'caption', 'summary', 'legend',
-  'thead', 'tbody', 'tfoot',
+  'div',
+  'li',
+  'tr',
+  'dt',
+  'dd',
+  'figcaption',
+  'caption',
+  'summary',
+  'legend',
+  'thead',
+  'tbody',
+  'tfoot',
 ]);
 
 const LISTS = new Set(['ul', 'ol', 'dl']);
@@ -273,7 +321,8 @@ const SINGLE_WORD_CHUNK = new RegExp(
 );
 // Punctuation and symbols that never form a word on their own ('_' is
 // excluded: it is ExtendNumLet and may join neighbours).
-const NO_WORD_CHUNK = /^[!-/:-@[-^`{-~\u00a1-\u00a7\u00a9\u00ab\u00ac\u00ae\u00b0\u00b1\u00b6\u00bb\u00bf\u00d7\u00f7\u2010-\u2027\u2030-\u203e\u2041-\u2053\u2055-\u205e\u2190-\u21ff]+$/;
+const NO_WORD_CHUNK =
+  /^[!-/:-@[-^`{-~\u00a1-\u00a7\u00a9\u00ab\u00ac\u00ae\u00b0\u00b1\u00b6\u00bb\u00bf\u00d7\u00f7\u2010-\u2027\u2030-\u203e\u2041-\u2053\u2055-\u205e\u2190-\u21ff]+$/;
 
 /** Number of words; CJK and Thai words are counted too, punctuation is not. */
 export function countWords(text: string): number {

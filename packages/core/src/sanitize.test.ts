@@ -4,10 +4,50 @@ import { escapeHtml, sanitizePostHtml } from './sanitize';
 const BASE = 'https://careers.example.edu/blog/2024/resume-tips';
 
 const ALLOWED_TAGS = new Set([
-  'p', 'br', 'hr', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code',
-  'em', 'strong', 'b', 'i', 'u', 's', 'del', 'ins', 'sub', 'sup', 'mark', 'small', 'abbr', 'cite',
-  'q', 'dl', 'dt', 'dd', 'figure', 'figcaption', 'img', 'table', 'thead', 'tbody', 'tfoot', 'tr',
-  'th', 'td', 'caption',
+  'p',
+  'br',
+  'hr',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'a',
+  'ul',
+  'ol',
+  'li',
+  'blockquote',
+  'pre',
+  'code',
+  'em',
+  'strong',
+  'b',
+  'i',
+  'u',
+  's',
+  'del',
+  'ins',
+  'sub',
+  'sup',
+  'mark',
+  'small',
+  'abbr',
+  'cite',
+  'q',
+  'dl',
+  'dt',
+  'dd',
+  'figure',
+  'figcaption',
+  'img',
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'tr',
+  'th',
+  'td',
+  'caption',
 ]);
 
 interface ParsedElement {
@@ -72,7 +112,7 @@ const HOSTILE_VECTORS: readonly string[] = [
   '<img src=x onerror=alert(1)>',
   '<img src=x onerror="alert(1)"',
   '<IMG SRC="javascript:alert(\'XSS\');">',
-  '<IMG SRC=JaVaScRiPt:alert(\'XSS\')>',
+  "<IMG SRC=JaVaScRiPt:alert('XSS')>",
   '<IMG SRC=`javascript:alert("RSnake says, \'XSS\'")`>',
   '<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>',
   '<IMG SRC=&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041>',
@@ -107,7 +147,7 @@ const HOSTILE_VECTORS: readonly string[] = [
   '<math href="javascript:alert(1)">CLICKME</math>',
   '<iframe src="javascript:alert(1)"></iframe>',
   '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
-  '<style>@import \'http://evil.example/xss.css\';</style>',
+  "<style>@import 'http://evil.example/xss.css';</style>",
   '<STYLE>li {list-style-image: url("javascript:alert(1)");}</STYLE><UL><LI>XSS</br>',
   '<DIV STYLE="background-image: url(javascript:alert(1))">',
   '<DIV STYLE="width: expression(alert(\'XSS\'));">',
@@ -116,7 +156,7 @@ const HOSTILE_VECTORS: readonly string[] = [
   '<"\'><script>alert(1)</script>',
   '<IMG """><SCRIPT>alert("XSS")</SCRIPT>">',
   '<!--<script>alert(1)</script>-->',
-  '<!--[if gte IE 4]><SCRIPT>alert(\'XSS\');</SCRIPT><![endif]-->',
+  "<!--[if gte IE 4]><SCRIPT>alert('XSS');</SCRIPT><![endif]-->",
   '<base href="javascript:alert(1)//">',
   '<META HTTP-EQUIV="refresh" CONTENT="0;url=javascript:alert(1);">',
   '<META HTTP-EQUIV="refresh" CONTENT="0;url=data:text/html base64,PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4K">',
@@ -195,7 +235,9 @@ describe('sanitizePostHtml: hostile input', () => {
   });
 
   it('when tags are unbalanced, then the output is balanced', () => {
-    expect(sanitizePostHtml('<p>open <strong>bold <em>both', BASE)).toBe('<p>open <strong>bold <em>both</em></strong></p>');
+    expect(sanitizePostHtml('<p>open <strong>bold <em>both', BASE)).toBe(
+      '<p>open <strong>bold <em>both</em></strong></p>',
+    );
   });
 
   it('when attribute values contain markup, then quotes and brackets are escaped', () => {
@@ -272,16 +314,16 @@ describe('sanitizePostHtml: benign content', () => {
   });
 
   it('when the post has a code block, then the language class and escaped text survive', () => {
-    expect(out).toContain(
-      '<pre class="language-python"><code class="language-python">print("hi") &lt; 3</code></pre>',
-    );
+    expect(out).toContain('<pre class="language-python"><code class="language-python">print("hi") &lt; 3</code></pre>');
   });
 
   it('when the post has inline formatting, abbreviations, CJK and emoji, then they survive', () => {
     expect(out).toContain(
       '<strong>S</strong><b>B</b><i>I</i><u>U</u><s>S</s><del>D</del><ins>I</ins><sub>2</sub><sup>3</sup><mark>M</mark><small>s</small>',
     );
-    expect(out).toContain('<abbr title="Curriculum vitae">CV</abbr><br />履歷表 🎉</p><hr /><dl><dt>Term</dt><dd>Def</dd></dl>');
+    expect(out).toContain(
+      '<abbr title="Curriculum vitae">CV</abbr><br />履歷表 🎉</p><hr /><dl><dt>Term</dt><dd>Def</dd></dl>',
+    );
   });
 
   it('when benign content is sanitized, then the result passes the safety checks and is stable', () => {

@@ -27,9 +27,7 @@ const ILLEGAL_IN_TEXT = new RegExp(
 );
 // Identifiers (slugs, emails, external ids) are single-line tokens, so TAB,
 // LF and CR are rejected too.
-const ILLEGAL_IN_IDENTIFIER = new RegExp(
-  `[\\u0000-\\u001F\\u007F-\\u009F\\uFFFE\\uFFFF]|${LONE_SURROGATE}`,
-);
+const ILLEGAL_IN_IDENTIFIER = new RegExp(`[\\u0000-\\u001F\\u007F-\\u009F\\uFFFE\\uFFFF]|${LONE_SURROGATE}`);
 
 // `\s` already covers NBSP, U+1680, U+2000–U+200A, U+2028/U+2029, U+202F,
 // U+205F, U+3000 and U+FEFF; NEL (U+0085) is added because it is a line

@@ -92,6 +92,8 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
 export async function assertMigrated(db: Db): Promise<void> {
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
-    throw new Error(`the database schema is out of date (pending: ${pending.join(', ')}); run \`npm run cli -- migrate\``);
+    throw new Error(
+      `the database schema is out of date (pending: ${pending.join(', ')}); run \`npm run cli -- migrate\``,
+    );
   }
 }

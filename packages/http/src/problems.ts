@@ -8,14 +8,31 @@ interface Logger {
 }
 
 /** body-parser reports its failures with a `type`; each becomes a precise 4xx. */
-function fromBodyParser(error: { type?: unknown; status?: unknown; limit?: unknown; charset?: unknown }): AppError | undefined {
+function fromBodyParser(error: {
+  type?: unknown;
+  status?: unknown;
+  limit?: unknown;
+  charset?: unknown;
+}): AppError | undefined {
   switch (error.type) {
     case 'entity.parse.failed':
-      return new AppError({ code: 'MALFORMED_JSON', status: 400, detail: 'The request body is not valid JSON (a JSON object is expected)' });
+      return new AppError({
+        code: 'MALFORMED_JSON',
+        status: 400,
+        detail: 'The request body is not valid JSON (a JSON object is expected)',
+      });
     case 'entity.too.large':
-      return new AppError({ code: 'PAYLOAD_TOO_LARGE', status: 413, detail: `The request body exceeds the limit of ${String(error.limit)} bytes` });
+      return new AppError({
+        code: 'PAYLOAD_TOO_LARGE',
+        status: 413,
+        detail: `The request body exceeds the limit of ${String(error.limit)} bytes`,
+      });
     case 'charset.unsupported':
-      return new AppError({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, detail: `Unsupported charset "${String(error.charset)}"; send UTF-8` });
+      return new AppError({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        status: 415,
+        detail: `Unsupported charset "${String(error.charset)}"; send UTF-8`,
+      });
     case 'encoding.unsupported':
       return new AppError({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, detail: 'Unsupported Content-Encoding' });
     case 'request.aborted':
@@ -29,7 +46,10 @@ function fromBodyParser(error: { type?: unknown; status?: unknown; limit?: unkno
 
 export function sendProblem(res: Parameters<RequestHandler>[1], error: AppError, instance?: string): void {
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="careerfeed"');
-  res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(toProblem(error, instance)));
+  res
+    .status(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(toProblem(error, instance)));
 }
 
 /** The one place errors become HTTP answers: known ones as RFC 9457 documents, unknown ones as a 500 that leaks nothing. */
@@ -50,19 +70,32 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     logger.error({ err: error, method: req.method, url: req.originalUrl.slice(0, 200) }, 'unhandled error');
-    sendProblem(res, new AppError({ code: 'INTERNAL', status: 500, detail: 'Something went wrong on our side; it has been logged' }));
+    sendProblem(
+      res,
+      new AppError({ code: 'INTERNAL', status: 500, detail: 'Something went wrong on our side; it has been logged' }),
+    );
   };
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendProblem(res, new AppError({ code: 'NOT_FOUND', status: 404, detail: `Nothing here: ${req.method} ${req.path.slice(0, 200)}` }));
+  sendProblem(
+    res,
+    new AppError({ code: 'NOT_FOUND', status: 404, detail: `Nothing here: ${req.method} ${req.path.slice(0, 200)}` }),
+  );
 };
 
 /** For a route that exists under other methods: 405 with the Allow header (RFC 9110 §15.5.6). */
 export function methodNotAllowed(allowed: string[]): RequestHandler {
   return (req, res) => {
     res.setHeader('Allow', allowed.join(', '));
-    sendProblem(res, new AppError({ code: 'METHOD_NOT_ALLOWED', status: 405, detail: `${req.method} is not allowed here; use ${allowed.join(', ')}` }));
+    sendProblem(
+      res,
+      new AppError({
+        code: 'METHOD_NOT_ALLOWED',
+        status: 405,
+        detail: `${req.method} is not allowed here; use ${allowed.join(', ')}`,
+      }),
+    );
   };
 }
 
@@ -89,4 +122,7 @@ const requireJsonContentType: RequestHandler = (req, _res, next) => {
  * For write routes, placed after authentication so an unauthenticated client cannot make us read
  * a large body: checks the content type, then parses the JSON.
  */
-export const jsonBody: RequestHandler[] = [requireJsonContentType, express.json({ limit: JSON_BODY_LIMIT, strict: true })];
+export const jsonBody: RequestHandler[] = [
+  requireJsonContentType,
+  express.json({ limit: JSON_BODY_LIMIT, strict: true }),
+];

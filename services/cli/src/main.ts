@@ -33,16 +33,24 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
     case 'migrate': {
       const result = await withDb(config, migrateToLatest);
       const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
-      out(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database schema is up to date');
+      out(
+        applied.length
+          ? `applied ${applied.length} migration(s): ${applied.join(', ')}`
+          : 'database schema is up to date',
+      );
       return;
     }
     case 'keys': {
       if (subcommand === 'create') {
-        const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scope: { type: 'string', multiple: true } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: { name: { type: 'string' }, scope: { type: 'string', multiple: true } },
+        });
         if (!values.name) throw new UsageError('keys create needs --name NAME');
         const scopes = values.scope ?? ['posts:write'];
         for (const scope of scopes) {
-          if (!(SCOPES as readonly string[]).includes(scope)) throw new UsageError(`unknown scope "${scope}"; use one of ${SCOPES.join(', ')}`);
+          if (!(SCOPES as readonly string[]).includes(scope))
+            throw new UsageError(`unknown scope "${scope}"; use one of ${SCOPES.join(', ')}`);
         }
         const created = await withDb(config, (db) => createApiKey(db, values.name!, scopes as Scope[]));
         out(`created key ${created.id} "${created.name}" with scopes ${created.scopes.join(', ')}`);
@@ -53,14 +61,18 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       if (subcommand === 'list') {
         const rows = await withDb(config, (db) => apiKeysRepository.listApiKeys(db.kysely));
         for (const row of rows) {
-          out(`${row.id}  ${row.key_prefix}…  ${row.name}  ${row.scopes}  last used ${row.last_used_at ?? 'never'}${row.revoked_at ? '  REVOKED' : ''}`);
+          out(
+            `${row.id}  ${row.key_prefix}…  ${row.name}  ${row.scopes}  last used ${row.last_used_at ?? 'never'}${row.revoked_at ? '  REVOKED' : ''}`,
+          );
         }
         return;
       }
       if (subcommand === 'revoke') {
         const target = rest[0];
         if (!target) throw new UsageError('keys revoke needs the key id or its prefix');
-        const n = await withDb(config, (db) => apiKeysRepository.revokeApiKey(db.kysely, target, new Date().toISOString()));
+        const n = await withDb(config, (db) =>
+          apiKeysRepository.revokeApiKey(db.kysely, target, new Date().toISOString()),
+        );
         if (n === 0) throw new UsageError(`no active key matches "${target}"`);
         out(`revoked ${n} key(s)`);
         return;
@@ -79,7 +91,10 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       return;
     }
     case 'export': {
-      const { values } = parseArgs({ args: [subcommand, ...rest].filter((a): a is string => a !== undefined), options: { out: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: [subcommand, ...rest].filter((a): a is string => a !== undefined),
+        options: { out: { type: 'string' } },
+      });
       const data = await withDb(config, (db) => exportAll({ db, publicBaseUrl: config.publicBaseUrl }));
       const json = `${JSON.stringify(data, null, 2)}\n`;
       if (values.out) {

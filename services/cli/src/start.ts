@@ -24,7 +24,13 @@ function fail(message: string): never {
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1500, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1500,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -46,7 +52,9 @@ async function startPrivateRedis(config: Config): Promise<ChildProcess> {
   const url = new URL(config.redisUrl);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
-    fail(`No Redis answers at ${config.redisUrl}, and it is not on this machine, so none can be started for it. Check REDIS_URL.`);
+    fail(
+      `No Redis answers at ${config.redisUrl}, and it is not on this machine, so none can be started for it. Check REDIS_URL.`,
+    );
   }
   const dir = path.join(config.dataDir, 'redis');
   fs.mkdirSync(dir, { recursive: true });
@@ -54,12 +62,26 @@ async function startPrivateRedis(config: Config): Promise<ChildProcess> {
   say(`no Redis answers at ${config.redisUrl}: starting a private redis-server on port ${port} (data in ${dir})`);
   const child = spawn(
     'redis-server',
-    ['--port', port, '--bind', host === 'localhost' ? '127.0.0.1' : host, '--dir', dir, '--appendonly', 'yes', '--save', '', '--logfile', path.join(dir, 'redis.log')],
+    [
+      '--port',
+      port,
+      '--bind',
+      host === 'localhost' ? '127.0.0.1' : host,
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--logfile',
+      path.join(dir, 'redis.log'),
+    ],
     { stdio: 'ignore', detached: true },
   );
   const deadline = Date.now() + 10_000;
   while (!(await redisAnswers(config.redisUrl))) {
-    if (child.exitCode !== null || Date.now() > deadline) fail(`the private redis-server did not start; see ${path.join(dir, 'redis.log')}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      fail(`the private redis-server did not start; see ${path.join(dir, 'redis.log')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return child;
@@ -90,7 +112,9 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl, { poolSize: 1 });
   try {
     const result = await migrateToLatest(db);
-    say(`database ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}: ${result.results?.length ? `${result.results.length} migration(s) applied` : 'schema up to date'}`);
+    say(
+      `database ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}: ${result.results?.length ? `${result.results.length} migration(s) applied` : 'schema up to date'}`,
+    );
   } catch (error) {
     fail(`cannot migrate the database: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
@@ -110,7 +134,12 @@ async function main(): Promise<void> {
   }
 
   // Children get the resolved locations, so a relative DATA_DIR means the same folder to all.
-  const env = { ...process.env, DATA_DIR: config.dataDir, DATABASE_URL: config.databaseUrl, REDIS_URL: config.redisUrl };
+  const env = {
+    ...process.env,
+    DATA_DIR: config.dataDir,
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+  };
   const children = SERVICES.map((service) => {
     // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops the services
     // in order (services first, Redis last). The IPC channel closes if the launcher itself dies,

@@ -2,7 +2,13 @@ import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '@careerfeed/db';
-import { createMetricsRegistry, httpMetrics, mountOperationalRoutes, notFoundHandler, problemHandler } from '@careerfeed/http';
+import {
+  createMetricsRegistry,
+  httpMetrics,
+  mountOperationalRoutes,
+  notFoundHandler,
+  problemHandler,
+} from '@careerfeed/http';
 
 export interface FeedAppDeps {
   db: Db;

@@ -4,7 +4,15 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { Gauge } from 'prom-client';
 import type { Db } from '@careerfeed/db';
-import { authenticateWith, createAuthenticator, createMetricsRegistry, httpMetrics, mountOperationalRoutes, notFoundHandler, problemHandler } from '@careerfeed/http';
+import {
+  authenticateWith,
+  createAuthenticator,
+  createMetricsRegistry,
+  httpMetrics,
+  mountOperationalRoutes,
+  notFoundHandler,
+  problemHandler,
+} from '@careerfeed/http';
 import { authorsRouter } from './authors/authors.routes';
 import { countPendingOutboxEvents } from './outbox/outbox.repository';
 import { postsRouter } from './posts/posts.routes';
@@ -35,14 +43,24 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
     },
   });
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [
     { name: 'database', check: () => deps.db.ping() },
     { name: 'redis', check: async () => void (await deps.redis.ping()) },
   ]);
 
-  const postsDeps = { db: deps.db, publicBaseUrl: deps.publicBaseUrl, onEventsWritten: deps.onEventsWritten, now: deps.now };
+  const postsDeps = {
+    db: deps.db,
+    publicBaseUrl: deps.publicBaseUrl,
+    onEventsWritten: deps.onEventsWritten,
+    now: deps.now,
+  };
   const authenticate = authenticateWith(createAuthenticator(deps.db, deps.now));
   const v1 = express.Router();
   v1.use(postsRouter(postsDeps, authenticate), authorsRouter(postsDeps, authenticate));

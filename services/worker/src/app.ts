@@ -7,7 +7,14 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Db } from '@careerfeed/db';
-import { authenticateWith, createAuthenticator, httpMetrics, mountOperationalRoutes, notFoundHandler, problemHandler } from '@careerfeed/http';
+import {
+  authenticateWith,
+  createAuthenticator,
+  httpMetrics,
+  mountOperationalRoutes,
+  notFoundHandler,
+  problemHandler,
+} from '@careerfeed/http';
 
 export interface WorkerAppDeps {
   db: Db;

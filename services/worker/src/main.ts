@@ -1,7 +1,14 @@
 import { Queue } from 'bullmq';
 import { loadConfig } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
-import { closeServer, createLogger, createMetricsRegistry, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
+import {
+  closeServer,
+  createLogger,
+  createMetricsRegistry,
+  exitOnStartupError,
+  handleShutdownSignals,
+  listen,
+} from '@careerfeed/http';
 import { POST_EVENTS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
 import { createWorkerApp } from './app';
 import { createPostEventsWorker } from './events/post-events.worker';
@@ -14,7 +21,13 @@ async function main(): Promise<void> {
 
   const redis = createRedisConnection(config.redisUrl, 'worker');
   const registry = createMetricsRegistry('worker');
-  const postEventsWorker = createPostEventsWorker({ connection: redis, prefix: config.redisPrefix, logger, registry, handlers: [] });
+  const postEventsWorker = createPostEventsWorker({
+    connection: redis,
+    prefix: config.redisPrefix,
+    logger,
+    registry,
+    handlers: [],
+  });
   const dashboardQueues = [new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: config.redisPrefix })];
 
   const app = createWorkerApp({ db, redis, logger, registry, queues: dashboardQueues });

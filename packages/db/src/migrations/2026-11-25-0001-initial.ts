@@ -40,7 +40,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('posts_source_external_id_unique', ['source', 'external_id'])
     .execute();
   // Feeds read "published, newest first", optionally narrowed by author or category.
-  await db.schema.createIndex('posts_status_published_idx').on('posts').columns(['status', 'published_at_utc']).execute();
+  await db.schema
+    .createIndex('posts_status_published_idx')
+    .on('posts')
+    .columns(['status', 'published_at_utc'])
+    .execute();
   await db.schema.createIndex('posts_author_idx').on('posts').columns(['author_id', 'published_at_utc']).execute();
   await db.schema.createIndex('posts_category_idx').on('posts').columns(['category', 'published_at_utc']).execute();
 

@@ -54,7 +54,11 @@ export async function importFile(deps: PostsDeps, file: string): Promise<ImportS
     const known = Object.fromEntries(Object.entries(raw).filter(([key]) => POST_FIELDS.includes(key)));
     const input = createPostSchema.safeParse(known);
     if (!input.success || !input.data.slug) {
-      summary.failed.push({ index, slug: raw.slug, error: input.success ? 'slug is required to import' : input.error.message });
+      summary.failed.push({
+        index,
+        slug: raw.slug,
+        error: input.success ? 'slug is required to import' : input.error.message,
+      });
       continue;
     }
     try {

@@ -8,7 +8,11 @@ export function findAuthorBySlug(db: Executor, slug: string): Promise<AuthorRow 
 
 export async function findAuthorsByIds(db: Executor, ids: string[]): Promise<Map<string, AuthorRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('authors').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  const rows = await db
+    .selectFrom('authors')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
   return new Map(rows.map((row) => [row.id, row]));
 }
 

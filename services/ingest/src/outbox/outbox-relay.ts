@@ -100,7 +100,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       .catch((error: unknown) => {
         failures += 1;
         if (failures === 1 || failures % 30 === 0) {
-          options.logger?.warn({ err: error, failures }, 'outbox relay could not reach the queue; events wait in the database');
+          options.logger?.warn(
+            { err: error, failures },
+            'outbox relay could not reach the queue; events wait in the database',
+          );
         }
       })
       .finally(() => {

@@ -44,7 +44,12 @@ export async function claimOutboxEvents(
   });
 }
 
-export async function markOutboxEventsDispatched(db: Executor, ids: string[], owner: string, now: string): Promise<void> {
+export async function markOutboxEventsDispatched(
+  db: Executor,
+  ids: string[],
+  owner: string,
+  now: string,
+): Promise<void> {
   if (ids.length === 0) return;
   await db
     .updateTable('outbox_events')

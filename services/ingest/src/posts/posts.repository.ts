@@ -45,7 +45,11 @@ export async function deletePost(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('posts').where('id', '=', id).execute();
 }
 
-export async function replacePostTags(db: Executor, postId: string, tags: { slug: string; name: string }[]): Promise<void> {
+export async function replacePostTags(
+  db: Executor,
+  postId: string,
+  tags: { slug: string; name: string }[],
+): Promise<void> {
   if (tags.length > 0) {
     await db
       .insertInto('tags')

@@ -9,7 +9,8 @@ const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 function postId(value: string): string {
   // Anything that is not one of our ids cannot name a post: answer 404 without asking the database.
-  if (!ID_PATTERN.test(value)) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: `No post has the id "${value.slice(0, 80)}"` });
+  if (!ID_PATTERN.test(value))
+    throw new AppError({ code: 'NOT_FOUND', status: 404, detail: `No post has the id "${value.slice(0, 80)}"` });
   return value;
 }
 

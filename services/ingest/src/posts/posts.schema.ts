@@ -60,7 +60,9 @@ const inlineAuthor = authorBodySchema.extend({ slug });
 const postFields = {
   title: z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
   html: z.string().max(900_000, 'must be at most 900000 characters'),
-  author: z.union([slug, inlineAuthor], { message: "must be an author's slug or an object {slug, name, bio?, links?}" }),
+  author: z.union([slug, inlineAuthor], {
+    message: "must be an author's slug or an object {slug, name, bio?, links?}",
+  }),
   tags: z.array(identifier(64), { message: 'must be a list of strings' }).max(30, 'at most 30 tags'),
   category: identifier(64).nullable(),
   published_at: rfc3339.nullable(),
@@ -91,27 +93,35 @@ export const createPostSchema = z.strictObject({
 export type CreatePostInput = z.infer<typeof createPostSchema>;
 
 /** PATCH: any subset; `null` clears an optional field. */
-export const updatePostSchema = z
-  .strictObject({
-    title: postFields.title.optional(),
-    html: postFields.html.optional(),
-    author: postFields.author.optional(),
-    tags: postFields.tags.optional(),
-    category: postFields.category.optional(),
-    published_at: postFields.published_at.optional(),
-    status: postFields.status.optional(),
-    slug: postFields.slug.optional(),
-    canonical_url: postFields.canonical_url.optional(),
-    image: postFields.image.optional(),
-    excerpt: postFields.excerpt.optional(),
-  });
+export const updatePostSchema = z.strictObject({
+  title: postFields.title.optional(),
+  html: postFields.html.optional(),
+  author: postFields.author.optional(),
+  tags: postFields.tags.optional(),
+  category: postFields.category.optional(),
+  published_at: postFields.published_at.optional(),
+  status: postFields.status.optional(),
+  slug: postFields.slug.optional(),
+  canonical_url: postFields.canonical_url.optional(),
+  image: postFields.image.optional(),
+  excerpt: postFields.excerpt.optional(),
+});
 export type UpdatePostInput = z.infer<typeof updatePostSchema>;
 
 export const listPostsQuerySchema = z.strictObject({
-  limit: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
+  limit: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .default(20),
   cursor: z.string().max(200).optional(),
   status: z.enum(['draft', 'published'], { message: 'must be "draft" or "published"' }).optional(),
   author: slug.optional(),
-  tag: z.string().max(200).refine(isCleanIdentifierText, 'must not contain control characters or unpaired surrogates').optional(),
+  tag: z
+    .string()
+    .max(200)
+    .refine(isCleanIdentifierText, 'must not contain control characters or unpaired surrogates')
+    .optional(),
 });
 export type ListPostsQuery = z.infer<typeof listPostsQuerySchema>;

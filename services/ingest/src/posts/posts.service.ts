@@ -12,7 +12,15 @@ import {
   slugify,
   withSuffix,
 } from '@careerfeed/core';
-import { type AuthorRow, type Database, type Db, type Kysely, type PostRow, isUniqueViolation, uuidv7 } from '@careerfeed/db';
+import {
+  type AuthorRow,
+  type Database,
+  type Db,
+  type Kysely,
+  type PostRow,
+  isUniqueViolation,
+  uuidv7,
+} from '@careerfeed/db';
 import { type PostEvent, type PostEventType, type PostSnapshot } from '@careerfeed/jobs';
 import * as authorsRepo from '../authors/authors.repository';
 import { type AuthorResource, authorRowToResource, upsertAuthor } from '../authors/authors.service';
@@ -114,7 +122,8 @@ export function updatePost(deps: PostsDeps, id: string, patch: UpdatePostInput):
     const existing = await postsRepo.findPostById(db, id);
     if (!existing) throw notFound(id);
     const tags = patch.tags ?? (await postsRepo.findTagsOfPosts(db, [id])).get(id) ?? [];
-    const author = patch.author === undefined ? await authorOf(db, existing) : await resolveAuthor(db, patch.author, now(deps));
+    const author =
+      patch.author === undefined ? await authorOf(db, existing) : await resolveAuthor(db, patch.author, now(deps));
     const input: CreatePostInput = {
       title: patch.title ?? existing.title,
       html: patch.html ?? existing.html,
@@ -155,7 +164,11 @@ async function savePost(
     const existing = await findExisting(db);
     if (existing) {
       // A re-sent post keeps its slug and publication time unless the client names new ones.
-      input = { ...input, slug: input.slug ?? existing.slug, published_at: input.published_at ?? existing.published_at };
+      input = {
+        ...input,
+        slug: input.slug ?? existing.slug,
+        published_at: input.published_at ?? existing.published_at,
+      };
     }
     return writePost(deps, db, input, author, existing);
   });
@@ -219,7 +232,11 @@ async function writePost(
   else await postsRepo.insertPost(db, row);
   await postsRepo.replacePostTags(db, row.id, tags);
 
-  const after: PostSnapshot = snapshot(row, author.slug, tags.map((t) => t.slug));
+  const after: PostSnapshot = snapshot(
+    row,
+    author.slug,
+    tags.map((t) => t.slug),
+  );
   await recordEvent(db, eventTypeFor(before, after), row.id, before, after, at);
   return { post: toResource(deps, row, author, after.tags), created: !existing, changed: true };
 }
@@ -245,7 +262,13 @@ async function recordEvent(
 ): Promise<void> {
   const eventId = uuidv7();
   const event: PostEvent = { eventId, type, postId, occurredAt: at.utc, before, after };
-  await insertOutboxEvent(db, { id: eventId, type, post_id: postId, payload: JSON.stringify(event), created_at: at.utc });
+  await insertOutboxEvent(db, {
+    id: eventId,
+    type,
+    post_id: postId,
+    payload: JSON.stringify(event),
+    created_at: at.utc,
+  });
 }
 
 /**
@@ -318,7 +341,11 @@ async function chooseSlug(
   }
 }
 
-async function resolveAuthor(db: Kysely<Database>, author: CreatePostInput['author'], at: { utc: string }): Promise<AuthorRow> {
+async function resolveAuthor(
+  db: Kysely<Database>,
+  author: CreatePostInput['author'],
+  at: { utc: string },
+): Promise<AuthorRow> {
   if (typeof author === 'string') {
     const row = await authorsRepo.findAuthorBySlug(db, author);
     if (!row) {
@@ -360,7 +387,10 @@ function snapshot(row: PostRow, authorSlug: string, tags: string[]): PostSnapsho
 async function toResources(deps: PostsDeps, db: Kysely<Database>, rows: PostRow[]): Promise<PostResource[]> {
   const ids = rows.map((row) => row.id);
   const [authors, tags] = await Promise.all([
-    authorsRepo.findAuthorsByIds(db, rows.map((row) => row.author_id)),
+    authorsRepo.findAuthorsByIds(
+      db,
+      rows.map((row) => row.author_id),
+    ),
     postsRepo.findTagsOfPosts(db, ids),
   ]);
   return rows.map((row) => toResource(deps, row, authors.get(row.author_id)!, tags.get(row.id) ?? []));
@@ -427,7 +457,12 @@ function notFound(id: string): AppError {
 }
 
 function invalid(path: string, message: string): AppError {
-  return new AppError({ code: 'VALIDATION_FAILED', status: 400, detail: `${path} ${message}`, errors: [{ path, message }] });
+  return new AppError({
+    code: 'VALIDATION_FAILED',
+    status: 400,
+    detail: `${path} ${message}`,
+    errors: [{ path, message }],
+  });
 }
 
 function encodeCursor(id: string): string {

@@ -35,7 +35,10 @@ export function createPostEventsWorker(deps: PostEventsWorkerDeps): Worker {
       if (!parsed.success) throw new UnrecoverableError(`invalid post event: ${parsed.error.message}`);
       for (const handle of deps.handlers) await handle(parsed.data);
       processed.inc({ type: parsed.data.type });
-      deps.logger.info({ eventId: parsed.data.eventId, type: parsed.data.type, postId: parsed.data.postId }, 'post event handled');
+      deps.logger.info(
+        { eventId: parsed.data.eventId, type: parsed.data.type, postId: parsed.data.postId },
+        'post event handled',
+      );
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency ?? 4 },
   );

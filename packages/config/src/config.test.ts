@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { ConfigError, parseConfig } from './config';
+
+describe('parseConfig', () => {
+  test('when nothing is set, then the contract defaults apply and the database is SQLite under DATA_DIR', () => {
+    const config = parseConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      dataDir: path.resolve('/srv/app', 'data'),
+      databaseUrl: `sqlite:${path.resolve('/srv/app', 'data', 'careerfeed.db')}`,
+      redisUrl: 'redis://127.0.0.1:6379',
+      smtpUrl: undefined,
+      mailFrom: 'Career Center <no-reply@localhost>',
+      publicBaseUrl: 'http://localhost:3002',
+      host: '127.0.0.1',
+      ports: { ingest: 3001, feed: 3002, worker: 3003 },
+      allowPrivateNetworks: false,
+      websubHubUrl: undefined,
+    });
+  });
+
+  test('when values are given, then they are parsed into their types and the base URL loses its trailing slash', () => {
+    const config = parseConfig({
+      DATABASE_URL: 'postgres://app@db:5432/careerfeed',
+      PUBLIC_BASE_URL: 'https://careers.example.edu/blog/',
+      INGEST_PORT: '8001',
+      ALLOW_PRIVATE_NETWORKS: 'true',
+      WEBSUB_HUB_URL: 'https://hub.example/',
+    });
+    expect(config.databaseUrl).toBe('postgres://app@db:5432/careerfeed');
+    expect(config.publicBaseUrl).toBe('https://careers.example.edu/blog');
+    expect(config.ports.ingest).toBe(8001);
+    expect(config.allowPrivateNetworks).toBe(true);
+    expect(config.websubHubUrl).toBe('https://hub.example/');
+  });
+
+  test('when several variables are bad, then one error names every one of them', () => {
+    let error: unknown;
+    try {
+      parseConfig({
+        INGEST_PORT: '70000',
+        FEED_PORT: 'abc',
+        DATABASE_URL: 'mysql://x',
+        ALLOW_PRIVATE_NETWORKS: 'maybe',
+        SMTP_URL: 'http://mail',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+    expect(names.sort()).toEqual(['ALLOW_PRIVATE_NETWORKS', 'DATABASE_URL', 'FEED_PORT', 'INGEST_PORT', 'SMTP_URL']);
+  });
+
+  test('when a variable is set but empty, then it counts as unset', () => {
+    expect(parseConfig({ SMTP_URL: '', INGEST_PORT: '' }).ports.ingest).toBe(3001);
+  });
+
+  test('when the config is parsed, then it is frozen', () => {
+    const config = parseConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.ports)).toBe(true);
+  });
+});
