@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type MigrationResultSet } from 'kysely';
 import { Pool } from 'pg';
 import { migrations } from './migrations';
 import type { Database } from './schema';
+import { ImmediateSqliteDialect, checkpointInBackground, withStatementCache } from './sqlite';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -32,6 +33,11 @@ export function sqlitePathOf(databaseUrl: string): string {
 export interface CreateDbOptions {
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
+  /**
+   * SQLite only: checkpoint the WAL from a background thread (long-running services). Short-lived
+   * processes such as the CLI leave this off and let SQLite checkpoint as usual.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db {
@@ -47,14 +53,19 @@ export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db
     database.pragma('busy_timeout = 5000');
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const stopCheckpoints =
+      options.backgroundCheckpoints && file !== ':memory:' ? checkpointInBackground(database, file) : undefined;
+    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database)) });
     return {
       kysely,
       dialect,
       ping: async () => {
         await sql`select 1`.execute(kysely);
       },
-      close: () => kysely.destroy(),
+      close: async () => {
+        await stopCheckpoints?.();
+        await kysely.destroy();
+      },
     };
   }
   const pool = new Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });

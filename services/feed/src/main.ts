@@ -3,6 +3,12 @@ import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
 import { createRedisConnection } from '@careerfeed/jobs';
 import { createFeedApp } from './app';
+import { FeedCache } from './feeds/feed-cache';
+import { subscribeToFeedInvalidations } from './feeds/feed-invalidation.subscriber';
+
+// A backstop only: changes invalidate at once; this bounds staleness if a message is lost and lets
+// a scheduled post appear even before its publish job fires.
+const FEED_CACHE_TTL_MS = 60_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -10,13 +16,26 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl);
   await assertMigrated(db);
   const redis = createRedisConnection(config.redisUrl, 'producer');
+  // A subscribing connection can do nothing else, so it is a connection of its own; it waits for
+  // Redis like a worker does.
+  const subscriber = createRedisConnection(config.redisUrl, 'worker');
+  const cache = new FeedCache(FEED_CACHE_TTL_MS);
+  await subscribeToFeedInvalidations(subscriber, config.redisPrefix, cache, logger);
 
-  const app = createFeedApp({ db, redis, logger, publicBaseUrl: config.publicBaseUrl });
+  const app = createFeedApp({
+    db,
+    redis,
+    logger,
+    cache,
+    publicBaseUrl: config.publicBaseUrl,
+    websubHubUrl: config.websubHubUrl,
+  });
   const server = await listen(app, config.host, config.ports.feed);
   logger.info({ url: `http://${config.host}:${config.ports.feed}` }, 'feed listening');
 
   handleShutdownSignals(logger, async () => {
     await closeServer(server);
+    subscriber.disconnect();
     redis.disconnect();
     await db.close();
   });

@@ -9,7 +9,7 @@ import { createOutboxRelay } from './outbox/outbox-relay';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('ingest', config.logLevel);
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, { backgroundCheckpoints: true });
   await assertMigrated(db);
 
   // Posts must be accepted while Redis is down, so nothing on the request path waits for it:

@@ -12,21 +12,30 @@ import {
 import { POST_EVENTS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
 import { createWorkerApp } from './app';
 import { createPostEventsWorker } from './events/post-events.worker';
+import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
+import { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.logLevel);
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, { backgroundCheckpoints: true });
   await assertMigrated(db);
 
   const redis = createRedisConnection(config.redisUrl, 'worker');
   const registry = createMetricsRegistry('worker');
+  const relatedPosts = createRelatedPostsMaintainer({ db, k: config.relatedPostsCount });
+  await relatedPosts.init();
   const postEventsWorker = createPostEventsWorker({
     connection: redis,
     prefix: config.redisPrefix,
     logger,
     registry,
-    handlers: [],
+    handlers: [
+      async (event) => {
+        const changed = await relatedPosts.sync();
+        await announceFeedChanges({ db, redis, prefix: config.redisPrefix }, event, changed);
+      },
+    ],
   });
   const dashboardQueues = [new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: config.redisPrefix })];
 

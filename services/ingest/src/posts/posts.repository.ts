@@ -19,14 +19,9 @@ export function findPostByExternalId(db: Executor, source: string, externalId: s
     .executeTakeFirst();
 }
 
-/** Slugs equal to `base` or of the form `base-<anything>`: the candidates a new suffix must avoid. */
-export async function findSlugsLike(db: Executor, base: string): Promise<Set<string>> {
-  // Slugs hold only letters, digits, marks and dashes, so LIKE's wildcards cannot occur in `base`.
-  const rows = await db
-    .selectFrom('posts')
-    .select('slug')
-    .where((eb) => eb.or([eb('slug', '=', base), eb('slug', 'like', `${base}-%`)]))
-    .execute();
+/** Which of `candidates` are taken. Exact lookups use the unique index on both databases (a LIKE prefix scan would not). */
+export async function findTakenSlugs(db: Executor, candidates: string[]): Promise<Set<string>> {
+  const rows = await db.selectFrom('posts').select('slug').where('slug', 'in', candidates).execute();
   return new Set(rows.map((row) => row.slug));
 }
 
@@ -39,9 +34,13 @@ export async function updatePost(db: Executor, id: string, fields: PostRowUpdate
 }
 
 export async function deletePost(db: Executor, id: string): Promise<void> {
-  // post_tags rows go with it (ON DELETE CASCADE), but SQLite only cascades with foreign_keys on,
+  // Dependent rows go with it (ON DELETE CASCADE), but SQLite only cascades with foreign_keys on,
   // so delete them explicitly to be independent of that pragma.
   await db.deleteFrom('post_tags').where('post_id', '=', id).execute();
+  await db
+    .deleteFrom('related_posts')
+    .where((eb) => eb.or([eb('post_id', '=', id), eb('related_id', '=', id)]))
+    .execute();
   await db.deleteFrom('posts').where('id', '=', id).execute();
 }
 
@@ -108,4 +107,28 @@ export function listPosts(db: Executor, filter: PostListFilter): Promise<PostRow
     );
   }
   return query.orderBy('posts.id', 'desc').limit(filter.limit).execute();
+}
+
+export interface RelatedLinkRow {
+  post_id: string;
+  related_id: string;
+  slug: string;
+  title: string;
+}
+
+/** The stored related posts of each post, best first; only published ones are shown. */
+export async function findRelatedOfPosts(db: Executor, postIds: string[]): Promise<Map<string, RelatedLinkRow[]>> {
+  const byPost = new Map<string, RelatedLinkRow[]>(postIds.map((id) => [id, []]));
+  if (postIds.length === 0) return byPost;
+  const rows = await db
+    .selectFrom('related_posts')
+    .innerJoin('posts', 'posts.id', 'related_posts.related_id')
+    .select(['related_posts.post_id', 'related_posts.related_id', 'posts.slug', 'posts.title'])
+    .where('related_posts.post_id', 'in', postIds)
+    .where('posts.status', '=', 'published')
+    .orderBy('related_posts.post_id')
+    .orderBy('related_posts.rank')
+    .execute();
+  for (const row of rows) byPost.get(row.post_id)?.push(row);
+  return byPost;
 }
