@@ -9,7 +9,11 @@ import { startRedisServer } from './redis-server';
  */
 export default async function globalSetup(): Promise<void> {
   const root = path.join(__dirname, '..', '..');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+  // SKIP_BUILD=1 saves the compile when iterating on in-process tests; child-process tests then run
+  // whatever dist/ holds.
+  if (process.env.SKIP_BUILD !== '1') {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+  }
   const redis = await startRedisServer();
   process.env.TEST_REDIS_URL = redis.url;
   process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -220,17 +220,14 @@ describe.each(DIALECTS)('bad input to the ingest API on %s', (dialect) => {
     test('when several fields are wrong, then every one of them is named', async () => {
       const { ingest, auth } = ctx();
 
-      const res = await ingest.request
-        .post('/v1/posts')
-        .set('Authorization', auth)
-        .send({
-          title: 1,
-          html: '<p>x</p>',
-          author: 'maya-okafor',
-          status: 'archived',
-          tags: 'a,b',
-          publish_at: 'soon',
-        });
+      const res = await ingest.request.post('/v1/posts').set('Authorization', auth).send({
+        title: 1,
+        html: '<p>x</p>',
+        author: 'maya-okafor',
+        status: 'archived',
+        tags: 'a,b',
+        publish_at: 'soon',
+      });
 
       expect(errorPaths(expectProblem(res, 400, 'VALIDATION_FAILED')).sort()).toEqual([
         'publish_at',

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import supertest from 'supertest';
 import { freePort, waitForPort } from '../helpers/redis-server';
-import { ROOT, baseEnv, exited, runCli, runNode } from '../helpers/processes';
+import { FIXTURE, ROOT, baseEnv, exited, runCli, runNode } from '../helpers/processes';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -103,6 +103,26 @@ describe('npm start on an empty machine', () => {
       .get('/admin/queues')
       .set('Authorization', `Bearer ${key}`);
     expect(dashboard.status).toBe(403); // a posts:write key is not an admin key
+  });
+
+  test('when the sample blog is imported, then the public JSON feed shows each post with its related posts', async () => {
+    const imported = await runCli(['import', FIXTURE], { DATA_DIR: dataDir });
+    expect(imported.code).toBe(0);
+    const feed = supertest(`http://127.0.0.1:${ports.feed}`);
+    await waitFor(
+      async () => {
+        const response = await feed.get('/feed.json?limit=100');
+        const items = JSON.parse(response.text).items as { _careerfeed: { related: unknown[] } }[];
+        return items.length === 49 && items.every((item) => item._careerfeed.related.length === 3);
+      },
+      20_000,
+      'the feed never showed three related posts on every item',
+    );
+    const response = await feed.get('/feed.json').set('Origin', 'https://careers.dept.example.edu');
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+    const item = JSON.parse(response.text).items[0];
+    expect(item.id).toMatch(/^urn:uuid:/);
+    for (const related of item._careerfeed.related) expect(related.url).toMatch(/^http:\/\/localhost:3002\/posts\//);
   });
 
   test('when sent SIGTERM, then every service and the private Redis stop and the launcher exits 0', async () => {

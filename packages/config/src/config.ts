@@ -48,6 +48,12 @@ const environmentSchema = z.object({
   WORKER_PORT: port.default(3003),
   ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   WEBSUB_HUB_URL: httpUrl.optional(),
+  RELATED_POSTS_COUNT: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 10')
+    .max(10, 'must be between 1 and 10')
+    .default(3),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,6 +70,8 @@ export interface Config {
   readonly ports: { readonly ingest: number; readonly feed: number; readonly worker: number };
   readonly allowPrivateNetworks: boolean;
   readonly websubHubUrl: string | undefined;
+  /** Related posts kept and shown per post. */
+  readonly relatedPostsCount: number;
   readonly logLevel: string;
 }
 
@@ -102,6 +110,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     ports: Object.freeze({ ingest: e.INGEST_PORT, feed: e.FEED_PORT, worker: e.WORKER_PORT }),
     allowPrivateNetworks: e.ALLOW_PRIVATE_NETWORKS,
     websubHubUrl: e.WEBSUB_HUB_URL,
+    relatedPostsCount: e.RELATED_POSTS_COUNT,
     logLevel: e.LOG_LEVEL,
   });
 }

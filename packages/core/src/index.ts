@@ -4,3 +4,6 @@ export * from './sanitize';
 export * from './plain-text';
 export * from './errors';
 export * from './dates';
+export * from './feeds';
+export * from './pages';
+export * from './related';

@@ -5,3 +5,4 @@ export * from './ids';
 export { migrations } from './migrations';
 export { sql } from 'kysely';
 export type { Kysely, Transaction } from 'kysely';
+export * from './site';

@@ -60,6 +60,14 @@ export interface PostTagsTable {
   position: number;
 }
 
+export interface RelatedPostsTable {
+  post_id: string;
+  related_id: string;
+  /** 0 = most related. */
+  rank: number;
+  score: number;
+}
+
 export interface SettingsTable {
   key: string;
   /** JSON. */
@@ -102,6 +110,7 @@ export interface Database {
   posts: PostsTable;
   tags: TagsTable;
   post_tags: PostTagsTable;
+  related_posts: RelatedPostsTable;
   settings: SettingsTable;
   api_keys: ApiKeysTable;
   outbox_events: OutboxEventsTable;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Database, Kysely } from '@careerfeed/db';
+import type { Kysely } from 'kysely';
+import type { Database } from './schema';
 
 /** What feeds and pages say about the blog as a whole. */
 export const siteSchema = z.strictObject({

@@ -1,2 +1,3 @@
 export * from './post-events';
 export * from './redis';
+export * from './feed-invalidation';

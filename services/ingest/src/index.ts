@@ -5,10 +5,10 @@ export type { OutboxRelay } from './outbox/outbox-relay';
 // API keys live in @careerfeed/http (the worker's dashboard checks them too); re-exported for the CLI.
 export { createApiKey, SCOPES, apiKeysRepository } from '@careerfeed/http';
 export type { Scope } from '@careerfeed/http';
-export { createPost, importPost, listPosts, getPost } from './posts/posts.service';
+export { createPost, deletePost, importPost, listPosts, getPost, updatePost } from './posts/posts.service';
 export type { PostResource, PostsDeps } from './posts/posts.service';
 export { createPostSchema } from './posts/posts.schema';
 export { upsertAuthor } from './authors/authors.service';
 export { countPendingOutboxEvents } from './outbox/outbox.repository';
-export { readSite, saveSite, siteSchema } from './site/site';
-export type { Site } from './site/site';
+export { readSite, saveSite, siteSchema } from '@careerfeed/db';
+export type { Site } from '@careerfeed/db';

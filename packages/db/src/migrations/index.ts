@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-25-0001-initial';
+import * as relatedPosts from './2026-11-25-0002-related-posts';
 
 /**
  * Listed by hand rather than read from the folder, so the same list works from TypeScript
@@ -7,4 +8,5 @@ import * as initial from './2026-11-25-0001-initial';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-25-0001-initial': initial,
+  '2026-11-25-0002-related-posts': relatedPosts,
 };

@@ -66,6 +66,7 @@ export interface SaveResult {
 }
 
 const SLUG_MAX = 80;
+const SLUG_BATCH = 20;
 const API_SOURCE = 'api';
 
 /**
@@ -330,14 +331,15 @@ async function chooseSlug(
   }
   if (existing) return existing.slug;
   const base = slugify(title, SLUG_MAX) || 'post';
-  const taken = await postsRepo.findSlugsLike(db, base);
-  if (!taken.has(base)) return base;
-  for (let n = 2; ; n++) {
-    const candidate = withSuffix(base, n, SLUG_MAX);
-    if (taken.has(candidate)) continue;
-    // A base at the length limit is shortened to make room for the suffix, so the candidate is not
-    // of the form `base-…` and `taken` cannot know whether it is free: ask for it directly.
-    if (candidate.startsWith(`${base}-`) || !(await postsRepo.findPostBySlug(db, candidate))) return candidate;
+  // Checked in batches of candidates (base, base-2, … base-20, then base-21 …): one indexed query
+  // settles almost every title.
+  for (let first = 1; ; first += SLUG_BATCH) {
+    const candidates = Array.from({ length: SLUG_BATCH }, (_, i) =>
+      first + i === 1 ? base : withSuffix(base, first + i, SLUG_MAX),
+    );
+    const taken = await postsRepo.findTakenSlugs(db, candidates);
+    const free = candidates.find((candidate) => !taken.has(candidate));
+    if (free) return free;
   }
 }
 
@@ -386,21 +388,30 @@ function snapshot(row: PostRow, authorSlug: string, tags: string[]): PostSnapsho
 
 async function toResources(deps: PostsDeps, db: Kysely<Database>, rows: PostRow[]): Promise<PostResource[]> {
   const ids = rows.map((row) => row.id);
-  const [authors, tags] = await Promise.all([
+  const [authors, tags, related] = await Promise.all([
     authorsRepo.findAuthorsByIds(
       db,
       rows.map((row) => row.author_id),
     ),
     postsRepo.findTagsOfPosts(db, ids),
+    postsRepo.findRelatedOfPosts(db, ids),
   ]);
-  return rows.map((row) => toResource(deps, row, authors.get(row.author_id)!, tags.get(row.id) ?? []));
+  return rows.map((row) =>
+    toResource(deps, row, authors.get(row.author_id)!, tags.get(row.id) ?? [], related.get(row.id) ?? []),
+  );
 }
 
-function toResource(deps: PostsDeps, row: PostRow, author: AuthorRow, tags: string[]): PostResource {
+function toResource(
+  deps: PostsDeps,
+  row: PostRow,
+  author: AuthorRow,
+  tags: string[],
+  related: postsRepo.RelatedLinkRow[] = [],
+): PostResource {
   return {
     id: row.id,
     slug: row.slug,
-    url: `${deps.publicBaseUrl}/posts/${encodeURIComponent(row.slug)}`,
+    url: postUrl(deps, row.slug),
     title: row.title,
     html: row.html,
     excerpt: row.excerpt,
@@ -416,9 +427,13 @@ function toResource(deps: PostsDeps, row: PostRow, author: AuthorRow, tags: stri
     image: row.image,
     source: row.source,
     external_id: row.external_id,
-    // Filled by the related-posts engine (feed issue); always present so clients can rely on it.
-    related: [],
+    // Maintained by the worker's related-posts engine shortly after each change.
+    related: related.map((r) => ({ id: r.related_id, url: postUrl(deps, r.slug), title: r.title })),
   };
+}
+
+function postUrl(deps: PostsDeps, slug: string): string {
+  return `${deps.publicBaseUrl}/posts/${encodeURIComponent(slug)}`;
 }
 
 function hashContent(fields: Record<string, unknown>): string {

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { FeedLinkView, SiteView } from './page-model';
+import { attr, httpUrl, link, text } from './html';
+
+/**
+ * The whole stylesheet, inline: one request per page, nothing to cache-bust, and the policy below
+ * can allow exactly this text by its hash instead of 'unsafe-inline'. Mobile first: the measure
+ * is at most 42rem and nothing may be wider than the screen (long words and URLs wrap, code blocks
+ * and tables scroll inside themselves).
+ */
+export const PAGE_CSS = [
+  ':root{color-scheme:light dark;--fg:#1b1b1b;--muted:#595959;--bg:#fff;--accent:#0b57d0;--line:#d9d9d9;--code:#f4f4f4}',
+  '@media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--muted:#a8a8a8;--bg:#121212;--accent:#8ab4f8;--line:#3a3a3a;--code:#1e1e1e}}',
+  '*{box-sizing:border-box}',
+  'html{-webkit-text-size-adjust:100%;text-size-adjust:100%}',
+  'body{margin:0;background:var(--bg);color:var(--fg);font:1.0625rem/1.6 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;overflow-wrap:break-word}',
+  '.wrap{max-width:42rem;margin:0 auto;padding:0 1rem}',
+  'header.site{border-bottom:1px solid var(--line);padding:.75rem 0}',
+  'header.site a{font-weight:700;text-decoration:none;color:var(--fg)}',
+  'main{padding:1rem 0 2rem}',
+  'footer.site{border-top:1px solid var(--line);padding:1rem 0 2rem;color:var(--muted);font-size:.9375rem}',
+  'a{color:var(--accent)}',
+  'h1,h2,h3{line-height:1.25;margin:1.5rem 0 .5rem}',
+  'h1{font-size:1.75rem}h2{font-size:1.375rem}h3{font-size:1.125rem}',
+  'img,video{max-width:100%;height:auto}',
+  'pre{overflow-x:auto;padding:.75rem;background:var(--code);border-radius:4px;overflow-wrap:normal}',
+  'code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}',
+  // display:block lets a wide table scroll on its own instead of widening the page.
+  'table{display:block;max-width:100%;overflow-x:auto;border-collapse:collapse}',
+  'th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left}',
+  'blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid var(--line);color:var(--muted)}',
+  '.meta{color:var(--muted);font-size:.9375rem;margin:.25rem 0}',
+  '.posts{list-style:none;padding:0;margin:0}',
+  '.posts>li{border-bottom:1px solid var(--line);padding:.5rem 0 1rem}',
+  '.posts h2,.posts h3{margin:.5rem 0 .25rem}',
+  '.cover{display:block;margin:1rem 0;border-radius:4px}',
+  '.tags{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}',
+  // Flex items size to their longest word, which break-word ignores: a 64-letter tag must still wrap.
+  '.tags li{max-width:100%}',
+  '.tags a{display:inline-block;max-width:100%;overflow-wrap:anywhere;padding:.125rem .5rem;border:1px solid var(--line);border-radius:1rem;text-decoration:none}',
+  '.box{border:1px solid var(--line);border-radius:6px;padding:0 1rem;margin:2rem 0}',
+  '.pagination{display:flex;gap:1rem;margin:1.5rem 0}',
+  '.pagination a[rel=next]{margin-left:auto}',
+  '.feeds code{font-size:.875rem}',
+].join('\n');
+
+/** 'sha256-…' of PAGE_CSS: the only style the policy allows. */
+export const PAGE_STYLE_HASH = `'sha256-${createHash('sha256').update(PAGE_CSS, 'utf8').digest('base64')}'`;
+
+/**
+ * Content-Security-Policy of every page. Nothing may load or run except our one stylesheet and
+ * images (post bodies embed images from anywhere over http(s)). The JSON-LD block is a data block,
+ * which script-src does not govern, so scripts can stay forbidden altogether: even markup that
+ * slipped past escaping could not execute.
+ */
+export const PAGE_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  'img-src https: http: data:',
+  `style-src ${PAGE_STYLE_HASH}`,
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const FEED_TYPES: Readonly<Record<FeedLinkView['format'], string>> = {
+  rss: 'application/rss+xml',
+  atom: 'application/atom+xml',
+  json: 'application/feed+json',
+};
+
+export const FEED_FORMAT_NAMES: Readonly<Record<FeedLinkView['format'], string>> = {
+  rss: 'RSS',
+  atom: 'Atom',
+  json: 'JSON Feed',
+};
+
+/** `<link rel="alternate">` for each feed: how browsers and feed readers discover them. */
+export function feedDiscoveryLinks(feeds: FeedLinkView[]): string[] {
+  return feeds.flatMap((feed) => {
+    const url = httpUrl(feed.url);
+    if (url === null) return [];
+    return [`<link rel="alternate" type="${FEED_TYPES[feed.format]}" title="${attr(feed.title)}" href="${attr(url)}">`];
+  });
+}
+
+export interface LayoutInput {
+  site: SiteView;
+  /** Plain text for `<title>`. */
+  title: string;
+  /** Plain text for the description meta. */
+  description?: string;
+  canonicalUrl?: string;
+  /** Extra `<head>` markup, already escaped by the page renderer. */
+  head?: string[];
+  /** `<main>` content, already escaped by the page renderer. */
+  main: string;
+  noindex?: boolean;
+}
+
+export function renderLayout(input: LayoutInput): string {
+  const { site } = input;
+  const canonical = httpUrl(input.canonicalUrl);
+  const head = [
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${text(input.title)}</title>`,
+    input.description ? `<meta name="description" content="${attr(input.description)}">` : '',
+    canonical ? `<link rel="canonical" href="${attr(canonical)}">` : '',
+    input.noindex ? '<meta name="robots" content="noindex">' : '',
+    ...(input.head ?? []),
+    // An empty icon: otherwise every browser asks for /favicon.ico and logs the 404.
+    '<link rel="icon" href="data:,">',
+    `<style>${PAGE_CSS}</style>`,
+  ].filter((line) => line !== '');
+  const footerFeeds = site.feeds.map((feed) => link(feed.url, FEED_FORMAT_NAMES[feed.format])).join(' · ');
+  return [
+    '<!DOCTYPE html>',
+    `<html lang="${attr(site.language)}">`,
+    '<head>',
+    ...head,
+    '</head>',
+    '<body>',
+    `<header class="site"><div class="wrap">${link(site.homeUrl, site.title)}</div></header>`,
+    `<main class="wrap">`,
+    input.main,
+    '</main>',
+    `<footer class="site"><div class="wrap"><p>Follow ${text(site.title)}: ${footerFeeds}</p></div></footer>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}

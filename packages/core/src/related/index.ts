@@ -1,0 +1,10 @@
+export {
+  DEFAULT_RELATED_COUNT,
+  MAX_RELATED_COUNT,
+  type RelatedDocument,
+  type RelatedEntry,
+  RelatedIndex,
+  type RelatedIndexOptions,
+  type RelatedUpdate,
+} from './related-index';
+export { rankAll, rankRelated, tagsOnlyBaseline, tfidfBaseline } from './rank';

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * Redis pub/sub channel (under the deployment's key prefix) on which the worker announces which
+ * feeds a change touched; every feed-service instance drops those feeds from its cache. Pub/sub,
+ * not a queue: every instance must hear every message. A message missed while an instance was
+ * disconnected is covered by that instance clearing its whole cache when it reconnects.
+ */
+export function feedInvalidationChannel(prefix: string): string {
+  return `${prefix}:feed-invalidations`;
+}
+
+/** Scope keys: "site", "tag:<slug>", "category:<slug>", "author:<slug>"; "*" means everything. */
+export const feedInvalidationSchema = z.object({ scopes: z.array(z.string()).min(1) });
+export type FeedInvalidation = z.infer<typeof feedInvalidationSchema>;
+
+/** The feeds a post appears in: the site's, its tags', its category's and its author's. */
+export function feedScopesOfPost(post: { tags: string[]; category: string | null; author: string }): string[] {
+  return [
+    'site',
+    ...post.tags.map((t) => `tag:${t}`),
+    ...(post.category ? [`category:${post.category}`] : []),
+    `author:${post.author}`,
+  ];
+}

@@ -1,0 +1,62 @@
+import type { Database, Kysely } from '@careerfeed/db';
+
+type Executor = Kysely<Database>;
+
+export interface PagePostRow {
+  id: string;
+  slug: string;
+  title: string;
+  html: string;
+  excerpt: string;
+  category: string | null;
+  published_at: string;
+  updated_at: string;
+  canonical_url: string | null;
+  image: string | null;
+  author_slug: string;
+  author_name: string;
+  author_bio: string;
+  /** JSON object, as stored. */
+  author_links: string;
+}
+
+/**
+ * The post with this slug when readers may see it: published, and its time has come. A draft or a
+ * scheduled post is indistinguishable from a missing one.
+ */
+export async function findVisiblePostBySlug(
+  db: Executor,
+  slug: string,
+  nowUtc: string,
+): Promise<PagePostRow | undefined> {
+  return db
+    .selectFrom('posts')
+    .innerJoin('authors', 'authors.id', 'posts.author_id')
+    .select([
+      'posts.id',
+      'posts.slug',
+      'posts.title',
+      'posts.html',
+      'posts.excerpt',
+      'posts.category',
+      'posts.updated_at',
+      'posts.canonical_url',
+      'posts.image',
+      'authors.slug as author_slug',
+      'authors.name as author_name',
+      'authors.bio as author_bio',
+      'authors.links as author_links',
+    ])
+    .select((eb) => eb.fn.coalesce('posts.published_at', 'posts.created_at').as('published_at'))
+    .where('posts.slug', '=', slug)
+    .where('posts.status', '=', 'published')
+    .where('posts.published_at_utc', '<=', nowUtc)
+    .executeTakeFirst();
+}
+
+export async function findAuthorProfile(
+  db: Executor,
+  slug: string,
+): Promise<{ slug: string; name: string; bio: string; links: string } | undefined> {
+  return db.selectFrom('authors').select(['slug', 'name', 'bio', 'links']).where('slug', '=', slug).executeTakeFirst();
+}

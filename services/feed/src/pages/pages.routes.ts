@@ -1,0 +1,152 @@
+import { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
+import {
+  AppError,
+  PAGE_CONTENT_SECURITY_POLICY,
+  isValidSlug,
+  type SiteView,
+  renderErrorPage,
+  renderIndexPage,
+  renderListPage,
+  renderNotFoundPage,
+  renderPostPage,
+} from '@careerfeed/core';
+import {
+  type ListScope,
+  type PagesDeps,
+  buildIndexPage,
+  buildListPage,
+  buildPostPage,
+  buildSiteView,
+} from './pages.service';
+
+/**
+ * The public HTML: `/`, `/posts/{slug}`, and `/tags/{tag}/`, `/categories/{category}/`,
+ * `/authors/{slug}/` (the same address their feeds hang under; without the slash it redirects).
+ * Errors of these routes are pages for browsers and problem+json for everyone else.
+ */
+
+function sendHtml(res: Response, status: number, html: string): void {
+  res.status(status);
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  // Short: a post edited or published shows up within a minute without any invalidation.
+  res.setHeader('Cache-Control', 'public, max-age=60');
+  res.setHeader('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+  res.send(html);
+}
+
+function notFound(detail: string): AppError {
+  return new AppError({ code: 'NOT_FOUND', status: 404, detail });
+}
+
+/** `page`: a positive whole number, as for feeds; anything else is a 400. Other parameters are ignored. */
+export function parsePageQuery(query: Request['query']): number {
+  const raw = query.page;
+  if (raw === undefined) return 1;
+  if (typeof raw !== 'string' || !/^[0-9]{1,9}$/.test(raw) || Number(raw) < 1) {
+    throw new AppError({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      detail: 'page must be a positive whole number',
+      errors: [{ path: 'page', message: 'must be a positive whole number' }],
+    });
+  }
+  return Number(raw);
+}
+
+/** A slug from the path, or a 404: no stored slug can be invalid, so `..`, `%2f` or 10 kB cannot match one. */
+function slugParam(value: string | undefined, what: string): string {
+  if (value === undefined || value.length > 200 || !isValidSlug(value)) throw notFound(`No such ${what}`);
+  return value;
+}
+
+/** The query string as sent, to carry across a redirect. */
+function search(req: Request): string {
+  const at = req.originalUrl.indexOf('?');
+  return at === -1 ? '' : req.originalUrl.slice(at);
+}
+
+const LIST_SEGMENTS: [string, ListScope['kind']][] = [
+  ['tags', 'tag'],
+  ['categories', 'category'],
+  ['authors', 'author'],
+];
+
+const ERROR_HEADINGS: Record<number, string> = { 400: 'Bad request' };
+
+/**
+ * 4xx errors of the page routes. Browsers (anything that accepts text/html before JSON, including
+ * a client that sends no Accept at all) get a page; API clients get problem+json from the app's
+ * problem handler. Unknown errors go there too, to be logged and answered with a 500.
+ */
+function pageErrors(deps: PagesDeps): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    // Express could not percent-decode a path parameter (/posts/%ff): no slug looks like that.
+    const known =
+      error instanceof Error && error.name === 'URIError'
+        ? notFound('No such page')
+        : error instanceof AppError && error.status < 500
+          ? error
+          : undefined;
+    if (!known || res.headersSent) {
+      next(error);
+      return;
+    }
+    res.vary('Accept');
+    if (req.accepts(['text/html', 'application/problem+json', 'application/json']) !== 'text/html') {
+      next(known);
+      return;
+    }
+    // Every 404 reads the same (drafts and scheduled posts must look missing); a reader needs a way back.
+    const render = (site: SiteView) =>
+      known.status === 404
+        ? renderNotFoundPage(site)
+        : renderErrorPage({
+            site,
+            status: known.status,
+            heading: ERROR_HEADINGS[known.status] ?? known.title,
+            message: known.message,
+          });
+    buildSiteView(deps).then((site) => sendHtml(res, known.status, render(site)), next);
+  };
+}
+
+export function pagesRouter(deps: PagesDeps): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    const view = await buildIndexPage(deps, parsePageQuery(req.query));
+    if (!view) throw notFound('No such page');
+    sendHtml(res, 200, renderIndexPage(view));
+  });
+
+  // A post is /posts/{slug}, without a trailing slash (express matches both).
+  router.get('/posts/:slug', async (req, res) => {
+    const slug = slugParam(req.params.slug, 'post');
+    if (req.path.endsWith('/')) {
+      res.redirect(301, `/posts/${encodeURIComponent(slug)}${search(req)}`);
+      return;
+    }
+    const view = await buildPostPage(deps, slug);
+    if (!view) throw notFound('No such post');
+    sendHtml(res, 200, renderPostPage(view));
+  });
+
+  // A tag, category or author page is the directory its feeds live in: /tags/{tag}/.
+  for (const [segment, kind] of LIST_SEGMENTS) {
+    router.get(`/${segment}/:slug`, async (req, res) => {
+      const slug = slugParam(req.params.slug, kind);
+      if (!req.path.endsWith('/')) {
+        res.redirect(301, `/${segment}/${encodeURIComponent(slug)}/${search(req)}`);
+        return;
+      }
+      const view = await buildListPage(deps, { kind, slug }, parsePageQuery(req.query));
+      if (!view) throw notFound(`No such ${kind} or page`);
+      sendHtml(res, 200, renderListPage(view));
+    });
+  }
+
+  router.use(pageErrors(deps));
+  return router;
+}

@@ -1,0 +1,194 @@
+import type {
+  AuthorView,
+  FeedLinkView,
+  IndexPageView,
+  ListPageView,
+  PaginationView,
+  PostPageView,
+  PostSummaryView,
+  SiteView,
+} from '@careerfeed/core';
+import { type Db, readSite } from '@careerfeed/db';
+import { type FeedScope, scopePath } from '../feeds/feed-scope';
+import * as feedsRepo from '../feeds/feeds.repository';
+import type { FeedPostRow } from '../feeds/feeds.repository';
+import { FEED_FILES, type FeedFormat } from '../feeds/feeds.service';
+import * as repo from './pages.repository';
+
+export interface PagesDeps {
+  db: Db;
+  publicBaseUrl: string;
+  now?: () => Date;
+}
+
+export type ListScope = Exclude<FeedScope, { kind: 'site' }>;
+
+/** Posts per list page: a phone screen or two; the feeds carry more. */
+export const PAGE_SIZE = 10;
+
+const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
+
+function nowUtc(deps: PagesDeps): string {
+  return (deps.now?.() ?? new Date()).toISOString();
+}
+
+function postUrl(base: string, slug: string): string {
+  return `${base}/posts/${encodeURIComponent(slug)}`;
+}
+
+/** The page of a scope: '/' for the site, '/tags/x/' (the base of its feeds) for the others. */
+function scopeUrl(base: string, scope: FeedScope): string {
+  return `${base}${scopePath(scope)}/`;
+}
+
+function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[] {
+  return (Object.keys(FEED_FILES) as FeedFormat[]).map((format) => ({
+    format,
+    title: `${title} (${FORMAT_NAMES[format]})`,
+    url: `${base}${scopePath(scope)}/${FEED_FILES[format]}`,
+  }));
+}
+
+function pageUrl(url: string, page: number): string {
+  return page > 1 ? `${url}?page=${page}` : url;
+}
+
+/** Stored links are a JSON object written by the ingest API; anything else shows as no links. */
+function parseLinks(json: string): Record<string, string> {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+    return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
+
+export async function buildSiteView(deps: PagesDeps): Promise<SiteView> {
+  const site = await readSite(deps.db.kysely);
+  const base = deps.publicBaseUrl;
+  return {
+    title: site.title,
+    description: site.description,
+    language: site.language,
+    homeUrl: `${base}/`,
+    feeds: feedLinks(base, { kind: 'site' }, site.title),
+  };
+}
+
+function summary(base: string, row: FeedPostRow): PostSummaryView {
+  return {
+    title: row.title,
+    url: postUrl(base, row.slug),
+    excerpt: row.excerpt,
+    published: row.published_at,
+    author: { name: row.author_name, url: `${base}/authors/${encodeURIComponent(row.author_slug)}/` },
+  };
+}
+
+/**
+ * One page of a scope's visible posts, or null when that page does not exist: page 1 always
+ * exists (possibly empty), a later page only when it holds posts.
+ */
+async function pageOfPosts(
+  deps: PagesDeps,
+  scope: FeedScope,
+  page: number,
+  url: string,
+): Promise<{ posts: PostSummaryView[]; pagination: PaginationView } | null> {
+  // One row more than the page tells whether an older page exists.
+  const rows = await feedsRepo.findFeedPosts(deps.db.kysely, scope, {
+    nowUtc: nowUtc(deps),
+    limit: PAGE_SIZE + 1,
+    offset: (page - 1) * PAGE_SIZE,
+  });
+  if (page > 1 && rows.length === 0) return null;
+  return {
+    posts: rows.slice(0, PAGE_SIZE).map((row) => summary(deps.publicBaseUrl, row)),
+    pagination: {
+      page,
+      ...(page > 1 ? { newerUrl: pageUrl(url, page - 1) } : {}),
+      ...(rows.length > PAGE_SIZE ? { olderUrl: pageUrl(url, page + 1) } : {}),
+    },
+  };
+}
+
+export async function buildIndexPage(deps: PagesDeps, page: number): Promise<IndexPageView | null> {
+  const site = await buildSiteView(deps);
+  const listing = await pageOfPosts(deps, { kind: 'site' }, page, site.homeUrl);
+  if (!listing) return null;
+  return { site, url: pageUrl(site.homeUrl, page), ...listing, emailSubscribeUrl: `${deps.publicBaseUrl}/subscribe` };
+}
+
+/** A tag, category or author page; null when the scope is unknown or the page past the end. */
+export async function buildListPage(deps: PagesDeps, scope: ListScope, page: number): Promise<ListPageView | null> {
+  const db = deps.db.kysely;
+  const base = deps.publicBaseUrl;
+  const url = scopeUrl(base, scope);
+  let name: string;
+  let author: AuthorView | undefined;
+  if (scope.kind === 'author') {
+    const profile = await repo.findAuthorProfile(db, scope.slug);
+    if (!profile) return null;
+    name = profile.name;
+    author = { name: profile.name, url, bio: profile.bio, links: parseLinks(profile.links) };
+  } else {
+    if (!(await feedsRepo.scopeExists(db, scope))) return null;
+    // Categories are stored as slugs and have no display name of their own.
+    name = scope.kind === 'tag' ? ((await feedsRepo.findTagName(db, scope.slug)) ?? scope.slug) : scope.slug;
+  }
+  const [site, listing] = await Promise.all([buildSiteView(deps), pageOfPosts(deps, scope, page, url)]);
+  if (!listing) return null;
+  const what = { tag: `posts tagged ${name}`, category: `${name} posts`, author: `posts by ${name}` }[scope.kind];
+  return {
+    site,
+    kind: scope.kind,
+    name,
+    url: pageUrl(url, page),
+    feeds: feedLinks(base, scope, `${site.title}: ${what}`),
+    ...listing,
+    ...(author ? { author } : {}),
+  };
+}
+
+export async function buildPostPage(deps: PagesDeps, slug: string): Promise<PostPageView | null> {
+  const db = deps.db.kysely;
+  const base = deps.publicBaseUrl;
+  const now = nowUtc(deps);
+  const row = await repo.findVisiblePostBySlug(db, slug, now);
+  if (!row) return null;
+  const [site, terms, related] = await Promise.all([
+    buildSiteView(deps),
+    feedsRepo.findTermsOfPosts(db, [row.id]),
+    // Only visible related posts: a link to a draft would be a link to a 404.
+    feedsRepo.findRelatedLinks(db, [row.id], now),
+  ]);
+  const url = postUrl(base, row.slug);
+  return {
+    site,
+    post: {
+      title: row.title,
+      html: row.html,
+      excerpt: row.excerpt,
+      url,
+      canonicalUrl: row.canonical_url ?? url,
+      image: row.image,
+      published: row.published_at,
+      updated: row.updated_at,
+      author: {
+        name: row.author_name,
+        url: `${base}/authors/${encodeURIComponent(row.author_slug)}/`,
+        bio: row.author_bio,
+        links: parseLinks(row.author_links),
+      },
+      tags: (terms.get(row.id) ?? []).map((t) => ({
+        title: t.name,
+        url: `${base}/tags/${encodeURIComponent(t.slug)}/`,
+      })),
+      category: row.category
+        ? { title: row.category, url: `${base}/categories/${encodeURIComponent(row.category)}/` }
+        : null,
+    },
+    related: (related.get(row.id) ?? []).map((r) => ({ title: r.title, url: postUrl(base, r.slug) })),
+  };
+}

@@ -1,0 +1,130 @@
+import type { Database, Kysely } from '@careerfeed/db';
+import type { RelatedDocument, RelatedEntry } from '@careerfeed/core';
+
+type Executor = Kysely<Database>;
+
+/** Posts a reader can see now: published, and not scheduled for later. */
+export async function findVisibleDocuments(db: Executor, nowUtc: string, ids?: string[]): Promise<RelatedDocument[]> {
+  if (ids && ids.length === 0) return [];
+  let query = db
+    .selectFrom('posts')
+    .select(['id', 'title', 'text_content', 'category'])
+    .where('status', '=', 'published')
+    .where('published_at_utc', '<=', nowUtc);
+  if (ids) query = query.where('id', 'in', ids);
+  const rows = await query.orderBy('id').execute();
+  const tags = new Map<string, string[]>();
+  // Chunked so a full load of 100,000 posts never builds one enormous IN list.
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000).map((r) => r.id);
+    const tagRows = await db
+      .selectFrom('post_tags')
+      .select(['post_id', 'tag_slug'])
+      .where('post_id', 'in', chunk)
+      .orderBy('position')
+      .execute();
+    for (const t of tagRows) tags.set(t.post_id, [...(tags.get(t.post_id) ?? []), t.tag_slug]);
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    text: r.text_content,
+    tags: tags.get(r.id) ?? [],
+    category: r.category,
+  }));
+}
+
+/** Posts touched since `sinceUtc`: changed through the API (outbox log) or whose scheduled time has come. */
+export async function findPostIdsChangedSince(db: Executor, sinceUtc: string, nowUtc: string): Promise<string[]> {
+  const [fromEvents, becameVisible] = await Promise.all([
+    db.selectFrom('outbox_events').select('post_id').distinct().where('created_at', '>=', sinceUtc).execute(),
+    db
+      .selectFrom('posts')
+      .select('id')
+      .where('status', '=', 'published')
+      .where('published_at_utc', '>=', sinceUtc)
+      .where('published_at_utc', '<=', nowUtc)
+      .execute(),
+  ]);
+  return [...new Set([...fromEvents.map((r) => r.post_id), ...becameVisible.map((r) => r.id)])];
+}
+
+export async function findStoredRelatedLists(db: Executor): Promise<Map<string, RelatedEntry[]>> {
+  const rows = await db.selectFrom('related_posts').selectAll().orderBy('post_id').orderBy('rank').execute();
+  const lists = new Map<string, RelatedEntry[]>();
+  for (const row of rows)
+    lists.set(row.post_id, [...(lists.get(row.post_id) ?? []), { id: row.related_id, score: row.score }]);
+  return lists;
+}
+
+export async function replaceRelatedLists(db: Executor, lists: Map<string, RelatedEntry[]>): Promise<void> {
+  const ids = [...lists.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    await db
+      .deleteFrom('related_posts')
+      .where('post_id', 'in', ids.slice(i, i + 500))
+      .execute();
+  }
+  const rows = [...lists].flatMap(([postId, entries]) =>
+    entries.map((entry, rank) => ({ post_id: postId, related_id: entry.id, rank, score: entry.score })),
+  );
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .insertInto('related_posts')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  }
+}
+
+/**
+ * Serializes related-list maintenance across worker instances: the first statement of the
+ * transaction writes this row, which takes PostgreSQL's row lock and SQLite's write lock.
+ */
+export async function takeMaintenanceLock(db: Executor, nowUtc: string): Promise<void> {
+  await db
+    .insertInto('settings')
+    .values({ key: 'related-posts-lock', value: '{}', updated_at: nowUtc })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ updated_at: nowUtc }))
+    .execute();
+}
+
+/** What feedScopesOfPost needs for each of `ids` (posts that no longer exist are left out). */
+export async function findFeedMembership(
+  db: Executor,
+  ids: string[],
+): Promise<{ tags: string[]; category: string | null; author: string }[]> {
+  if (ids.length === 0) return [];
+  const posts = await db
+    .selectFrom('posts')
+    .innerJoin('authors', 'authors.id', 'posts.author_id')
+    .select(['posts.id', 'posts.category', 'authors.slug as author'])
+    .where('posts.id', 'in', ids)
+    .execute();
+  const tagRows = await db
+    .selectFrom('post_tags')
+    .select(['post_id', 'tag_slug'])
+    .where('post_id', 'in', ids)
+    .execute();
+  return posts.map((p) => ({
+    category: p.category,
+    author: p.author,
+    tags: tagRows.filter((t) => t.post_id === p.id).map((t) => t.tag_slug),
+  }));
+}
+
+const LAST_SYNC_KEY = 'related-posts-synced-until';
+
+export async function recordSync(db: Executor, nowUtc: string): Promise<void> {
+  const value = JSON.stringify(nowUtc);
+  await db
+    .insertInto('settings')
+    .values({ key: LAST_SYNC_KEY, value, updated_at: nowUtc })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: nowUtc }))
+    .execute();
+}
+
+/** When the last sync by any instance ended (epoch ms), or undefined before the first. */
+export async function findLastSync(db: Executor): Promise<number | undefined> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', LAST_SYNC_KEY).executeTakeFirst();
+  return row ? Date.parse(JSON.parse(row.value) as string) : undefined;
+}

@@ -1,0 +1,211 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createRedisConnection } from '@careerfeed/jobs';
+import { announceFeedChanges, createPostEventsWorker } from '@careerfeed/worker';
+import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
+import { buildPost } from '../helpers/factories';
+import { type FeedInstance, startFeedInstance } from '../helpers/feed';
+import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
+import { waitFor } from '../helpers/wait';
+
+function itemIds(json: { items: { id: string }[] }): string[] {
+  return json.items.map((item) => item.id);
+}
+
+describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
+  let database: TestDatabase;
+  let ingest: IngestHarness;
+  let auth: string;
+  let instanceA: FeedInstance;
+  let instanceB: FeedInstance;
+  let worker: Worker;
+  let workerRedis: Redis;
+  const posts: Record<string, { id: string; slug: string }> = {};
+
+  async function create(name: string, overrides: Record<string, unknown>) {
+    const response = await ingest.request.post('/v1/posts').set('Authorization', auth).send(buildPost(overrides));
+    expect(response.status).toBe(201);
+    posts[name] = response.body;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    ingest = createIngestHarness(database.db);
+    auth = await ingest.bearer();
+    await create('resume', { tags: ['resume'], category: 'resumes', published_at: '2025-03-01T09:00:00-05:00' });
+    await create('interview', {
+      tags: ['interviews'],
+      category: 'interviews',
+      published_at: '2025-03-02T09:00:00+05:30',
+    });
+    await create('draft', { status: 'draft', tags: ['resume'] });
+    await create('scheduled', { published_at: '2999-01-01T00:00:00Z', tags: ['resume'] });
+    for (let i = 0; i < 3; i++)
+      await create(`old${i}`, { tags: ['archive'], category: 'archive', published_at: `2024-01-0${i + 1}T00:00:00Z` });
+
+    instanceA = await startFeedInstance(database.db, ingest.redisPrefix);
+    instanceB = await startFeedInstance(database.db, ingest.redisPrefix);
+    // The worker's part in the invalidation path: events in, feed invalidations out.
+    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+    worker = createPostEventsWorker({
+      connection: workerRedis,
+      prefix: ingest.redisPrefix,
+      logger: pino({ level: 'silent' }),
+      registry: new Registry(),
+      handlers: [
+        async (event) =>
+          void (await announceFeedChanges(
+            { db: database.db, redis: workerRedis, prefix: ingest.redisPrefix },
+            event,
+            [],
+          )),
+      ],
+    });
+    // Let the creations above flow through before any test caches a feed.
+    ingest.relay.start();
+    await waitFor(async () => {
+      const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'completed');
+      return (
+        counts.completed === Object.keys(posts).length &&
+        (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0
+      );
+    });
+  });
+
+  afterAll(async () => {
+    await worker.close();
+    workerRedis.disconnect();
+    await instanceA.close();
+    await instanceB.close();
+    await ingest.close();
+    await database.drop();
+  });
+
+  test('when the site feed is read, then it holds the published posts newest first, with feed headers', async () => {
+    const response = await instanceA.request.get('/feed.json');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/feed+json; charset=utf-8');
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+    expect(response.headers['cache-control']).toMatch(/max-age=\d+, stale-while-revalidate=\d+/);
+    expect(response.headers.vary).toBe('Accept-Encoding');
+    expect(response.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    const feed = JSON.parse(response.text);
+    expect(itemIds(feed)).toEqual(
+      ['interview', 'resume', 'old2', 'old1', 'old0'].map((name) => `urn:uuid:${posts[name]!.id}`),
+    );
+    // Last-Modified comes from the items, not the clock.
+    const newestUpdate = Math.max(...feed.items.map((i: { date_modified: string }) => Date.parse(i.date_modified)));
+    expect(Date.parse(response.headers['last-modified']!)).toBe(Math.floor(newestUpdate / 1000) * 1000);
+  });
+
+  test('when a drafted or scheduled post exists, then no feed shows it', async () => {
+    for (const path of ['/feed.json', '/tags/resume/feed.json']) {
+      const ids = itemIds(JSON.parse((await instanceA.request.get(path)).text));
+      expect(ids).not.toContain(`urn:uuid:${posts.draft!.id}`);
+      expect(ids).not.toContain(`urn:uuid:${posts.scheduled!.id}`);
+    }
+  });
+
+  test('when a tag, category or author feed is read, then it holds only that scope', async () => {
+    const tag = JSON.parse((await instanceA.request.get('/tags/resume/feed.json')).text);
+    expect(itemIds(tag)).toEqual([`urn:uuid:${posts.resume!.id}`]);
+    const category = JSON.parse((await instanceA.request.get('/categories/interviews/feed.json')).text);
+    expect(itemIds(category)).toEqual([`urn:uuid:${posts.interview!.id}`]);
+    const author = await instanceA.request.get('/authors/maya-okafor/feed.xml');
+    expect(author.status).toBe(200);
+    expect(author.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
+    const atom = await instanceA.request.get('/tags/archive/feed.atom');
+    expect(atom.headers['content-type']).toBe('application/atom+xml; charset=utf-8');
+    expect(atom.text.match(/<entry>/g)).toHaveLength(3);
+  });
+
+  test('when the client already has the feed, then If-None-Match and If-Modified-Since answer 304 without a body', async () => {
+    const first = await instanceA.request.get('/feed.xml');
+    const byEtag = await instanceA.request.get('/feed.xml').set('If-None-Match', first.headers.etag!);
+    expect(byEtag.status).toBe(304);
+    expect(byEtag.text).toBe('');
+    expect(byEtag.headers.etag).toBe(first.headers.etag);
+    const byDate = await instanceA.request.get('/feed.xml').set('If-Modified-Since', first.headers['last-modified']!);
+    expect(byDate.status).toBe(304);
+    const stale = await instanceA.request.get('/feed.xml').set('If-None-Match', '"something-else"');
+    expect(stale.status).toBe(200);
+  });
+
+  test('when both instances render the same feed, then they give the same strong ETag', async () => {
+    const a = await instanceA.request.get('/feed.atom');
+    const b = await instanceB.request.get('/feed.atom');
+    expect(a.headers.etag).toBe(b.headers.etag);
+    expect(a.text).toBe(b.text);
+  });
+
+  test('when a client accepts br or gzip, then it gets the same bytes compressed, and HEAD gets headers only', async () => {
+    const identity = await instanceA.request.get('/feed.xml').set('Accept-Encoding', 'identity');
+    const br = await instanceA.rawGet('/feed.xml', { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).toString('utf8')).toBe(identity.text);
+    const gzip = await instanceA.rawGet('/feed.xml', { 'Accept-Encoding': 'gzip' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.body).toString('utf8')).toBe(identity.text);
+    // The compressed bytes are made once and reused: a second request gets the very same bytes.
+    expect((await instanceA.rawGet('/feed.xml', { 'Accept-Encoding': 'gzip' })).body.equals(gzip.body)).toBe(true);
+    const head = await instanceA.request.head('/feed.xml');
+    expect(head.status).toBe(200);
+    expect(head.headers.etag).toBe(identity.headers.etag);
+    expect(head.text ?? '').toBe('');
+  });
+
+  test.each([
+    ['/tags/no-such-tag/feed.xml', 404],
+    ['/authors/nobody/feed.json', 404],
+    ['/categories/nothing/feed.atom', 404],
+    ['/feed.json?limit=abc', 400],
+    ['/feed.json?page=-1', 400],
+    ['/feed.json?page=0', 400],
+    ['/feed.json?page=999', 404],
+    ['/tags/..%2F..%2Fetc%2Fpasswd/feed.xml', 404],
+    [`/tags/${'a'.repeat(5000)}/feed.xml`, 404],
+  ])('when %.60s is asked for, then the answer is %i problem+json', async (path, status) => {
+    const response = await instanceA.request.get(path);
+    expect(response.status).toBe(status);
+    expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  });
+
+  test('when limit is above 100, then it is clamped; when a feed has more, then it links the next page', async () => {
+    const clamped = JSON.parse((await instanceA.request.get('/feed.json?limit=100000')).text);
+    expect(clamped.items.length).toBe(5);
+    const page1 = JSON.parse((await instanceA.request.get('/feed.json?limit=2')).text);
+    expect(page1.items).toHaveLength(2);
+    expect(page1.next_url).toBe(`${PUBLIC_BASE_URL}/feed.json?limit=2&page=2`);
+    const page3 = JSON.parse((await instanceA.request.get('/feed.json?limit=2&page=3')).text);
+    expect(page3.items).toHaveLength(1);
+    expect(page3.next_url).toBeUndefined();
+  });
+
+  test('when a post changes, then both instances serve the new feed within a second, and unrelated feeds stay cached', async () => {
+    const before = await instanceA.request.get('/tags/resume/feed.json');
+    await instanceB.request.get('/tags/resume/feed.json');
+    const untouched = await instanceA.request.get('/tags/archive/feed.json');
+
+    const patched = await ingest.request
+      .patch(`/v1/posts/${posts.resume!.id}`)
+      .set('Authorization', auth)
+      .send({ title: 'Resume tips, revised' });
+    expect(patched.status).toBe(200);
+
+    // Within a second on every instance (the deadline of each wait).
+    for (const instance of [instanceA, instanceB]) {
+      await waitFor(
+        async () => (await instance.request.get('/tags/resume/feed.json')).headers.etag !== before.headers.etag,
+        1000,
+      );
+      const feed = JSON.parse((await instance.request.get('/tags/resume/feed.json')).text);
+      expect(feed.items[0].title).toBe('Resume tips, revised');
+    }
+    // The archive tag was not touched: its cached entry survives (same bytes, same ETag, from cache).
+    expect(instanceA.cache.get(`json|tag|archive|20|1`)).toBeDefined();
+    expect((await instanceA.request.get('/tags/archive/feed.json')).headers.etag).toBe(untouched.headers.etag);
+  });
+});

@@ -1,0 +1,68 @@
+import http, { type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import supertest from 'supertest';
+import type { Db } from '@careerfeed/db';
+import { createRedisConnection } from '@careerfeed/jobs';
+import { FeedCache, createFeedApp, subscribeToFeedInvalidations } from '@careerfeed/feed';
+import { PUBLIC_BASE_URL } from './ingest';
+
+export interface FeedInstance {
+  request: supertest.Agent;
+  /** GET over a real socket with the bytes as sent (supertest would decompress them). */
+  rawGet(
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>;
+  cache: FeedCache;
+  close(): Promise<void>;
+}
+
+/** One feed-service instance: its own cache, subscribed to invalidations under `redisPrefix`. */
+export async function startFeedInstance(
+  db: Db,
+  redisPrefix: string,
+  options: { redisUrl?: string; now?: () => Date; websubHubUrl?: string } = {},
+): Promise<FeedInstance> {
+  const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL!;
+  const redis: Redis = createRedisConnection(redisUrl, 'producer');
+  const subscriber: Redis = createRedisConnection(redisUrl, 'worker');
+  const cache = new FeedCache(60_000);
+  const logger = pino({ level: 'silent' });
+  await subscribeToFeedInvalidations(subscriber, redisPrefix, cache, logger);
+  const app = createFeedApp({
+    db,
+    redis,
+    logger,
+    cache,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    websubHubUrl: options.websubHubUrl,
+    now: options.now,
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    request: supertest.agent(app),
+    rawGet: (path, headers) =>
+      new Promise((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+            );
+          })
+          .on('error', reject);
+      }),
+    cache,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      subscriber.disconnect();
+      redis.disconnect();
+    },
+  };
+}

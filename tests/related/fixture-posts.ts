@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { htmlToPlainText } from '../../packages/core/src/plain-text';
+import { type RelatedDocument } from '../../packages/core/src/related';
+
+/** The labelled sample: 48 career-blog posts, 6 in each of 8 topics. */
+export const FIXTURE_PATH = path.join(__dirname, '../../../shared/fixtures/posts.json');
+
+interface FixturePost {
+  slug: string;
+  title: string;
+  html: string;
+  tags: string[];
+  category: string;
+  topic: string;
+}
+
+export interface LabelledPosts {
+  /** What the engine sees: no category (it equals the topic in this file) and no topic. */
+  docs: RelatedDocument[];
+  topicOf: Map<string, string>;
+}
+
+export function loadLabelledPosts(): LabelledPosts {
+  const { posts } = JSON.parse(fs.readFileSync(FIXTURE_PATH, 'utf8')) as { posts: FixturePost[] };
+  return {
+    docs: posts.map((post) => ({
+      id: post.slug,
+      title: post.title,
+      text: htmlToPlainText(post.html),
+      tags: post.tags,
+      category: null,
+    })),
+    topicOf: new Map(posts.map((post) => [post.slug, post.topic])),
+  };
+}
