@@ -40,12 +40,12 @@ export async function scopeExists(db: Executor, scope: FeedScope): Promise<boole
 }
 
 /** Visible posts of a scope, newest first: published, and not scheduled for later than `nowUtc`. */
-export async function findFeedPosts(
-  db: Executor,
-  scope: FeedScope,
-  options: { nowUtc: string; limit: number; offset: number },
-): Promise<FeedPostRow[]> {
-  let query = db
+/**
+ * Posts readers may see — published, and their time has come — with the author's name: the base
+ * of every feed and page query, so "visible" means the same everywhere.
+ */
+export function selectVisiblePosts(db: Executor, nowUtc: string) {
+  return db
     .selectFrom('posts')
     .innerJoin('authors', 'authors.id', 'posts.author_id')
     .select([
@@ -63,7 +63,15 @@ export async function findFeedPosts(
     ])
     .select((eb) => eb.fn.coalesce('posts.published_at', 'posts.created_at').as('published_at'))
     .where('posts.status', '=', 'published')
-    .where('posts.published_at_utc', '<=', options.nowUtc);
+    .where('posts.published_at_utc', '<=', nowUtc);
+}
+
+export async function findFeedPosts(
+  db: Executor,
+  scope: FeedScope,
+  options: { nowUtc: string; limit: number; offset: number },
+): Promise<FeedPostRow[]> {
+  let query = selectVisiblePosts(db, options.nowUtc);
   if (scope.kind === 'category') query = query.where('posts.category', '=', scope.slug);
   if (scope.kind === 'author') query = query.where('authors.slug', '=', scope.slug);
   if (scope.kind === 'tag') {

@@ -1,4 +1,5 @@
 import type { Database, Kysely } from '@careerfeed/db';
+import { selectVisiblePosts } from '../feeds/feeds.repository';
 
 type Executor = Kysely<Database>;
 
@@ -29,28 +30,9 @@ export async function findVisiblePostBySlug(
   slug: string,
   nowUtc: string,
 ): Promise<PagePostRow | undefined> {
-  return db
-    .selectFrom('posts')
-    .innerJoin('authors', 'authors.id', 'posts.author_id')
-    .select([
-      'posts.id',
-      'posts.slug',
-      'posts.title',
-      'posts.html',
-      'posts.excerpt',
-      'posts.category',
-      'posts.updated_at',
-      'posts.canonical_url',
-      'posts.image',
-      'authors.slug as author_slug',
-      'authors.name as author_name',
-      'authors.bio as author_bio',
-      'authors.links as author_links',
-    ])
-    .select((eb) => eb.fn.coalesce('posts.published_at', 'posts.created_at').as('published_at'))
+  return selectVisiblePosts(db, nowUtc)
+    .select(['authors.bio as author_bio', 'authors.links as author_links'])
     .where('posts.slug', '=', slug)
-    .where('posts.status', '=', 'published')
-    .where('posts.published_at_utc', '<=', nowUtc)
     .executeTakeFirst();
 }
 
