@@ -1,21 +1,9 @@
 import type { Database, Kysely } from '@careerfeed/db';
-import { selectVisiblePosts } from '../feeds/feeds.repository';
+import { type FeedPostRow, selectVisiblePosts } from '../feeds/feeds.repository';
 
 type Executor = Kysely<Database>;
 
-export interface PagePostRow {
-  id: string;
-  slug: string;
-  title: string;
-  html: string;
-  excerpt: string;
-  category: string | null;
-  published_at: string;
-  updated_at: string;
-  canonical_url: string | null;
-  image: string | null;
-  author_slug: string;
-  author_name: string;
+export interface PagePostRow extends FeedPostRow {
   author_bio: string;
   /** JSON object, as stored. */
   author_links: string;
