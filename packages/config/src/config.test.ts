@@ -61,3 +61,22 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(config.ports)).toBe(true);
   });
 });
+
+describe('mail settings', () => {
+  it('defaults to 20 mails per second, a 120 s instant window and no DKIM', () => {
+    const config = parseConfig({}, '/srv');
+    expect(config.mailRatePerSecond).toBe(20);
+    expect(config.instantDigestDelaySeconds).toBe(120);
+    expect(config.dkim).toBeUndefined();
+    expect(config.trustProxy).toBe(false);
+  });
+
+  it('takes DKIM only as a whole', () => {
+    expect(() => parseConfig({ DKIM_DOMAIN: 'example.edu' }, '/srv')).toThrow(/set all three/);
+    const config = parseConfig(
+      { DKIM_DOMAIN: 'example.edu', DKIM_SELECTOR: 'cf', DKIM_PRIVATE_KEY_FILE: 'keys/dkim.pem' },
+      '/srv',
+    );
+    expect(config.dkim).toEqual({ domainName: 'example.edu', keySelector: 'cf', privateKeyFile: '/srv/keys/dkim.pem' });
+  });
+});

@@ -54,6 +54,24 @@ const environmentSchema = z.object({
     .min(1, 'must be between 1 and 10')
     .max(10, 'must be between 1 and 10')
     .default(3),
+  // Mail delivery. DKIM signing is on when all three DKIM variables are set.
+  MAIL_RATE_PER_SECOND: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (no limit) or more')
+    .default(20),
+  DKIM_DOMAIN: z.string().min(1).optional(),
+  DKIM_SELECTOR: z.string().min(1).optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  // Instant subscribers get one mail per batch of posts published within this many seconds.
+  INSTANT_DIGEST_DELAY_SECONDS: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(86_400, 'must be at most 86400')
+    .default(120),
+  // Behind a reverse proxy, the client address (rate limits) comes from X-Forwarded-For.
+  TRUST_PROXY: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -73,6 +91,12 @@ export interface Config {
   /** Related posts kept and shown per post. */
   readonly relatedPostsCount: number;
   readonly logLevel: string;
+  /** Mails per second per worker queue; 0 = no limit. */
+  readonly mailRatePerSecond: number;
+  readonly dkim:
+    { readonly domainName: string; readonly keySelector: string; readonly privateKeyFile: string } | undefined;
+  readonly instantDigestDelaySeconds: number;
+  readonly trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +120,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     );
   }
   const e = result.data;
+  const dkimParts = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY_FILE].filter((v) => v !== undefined);
+  if (dkimParts.length !== 0 && dkimParts.length !== 3) {
+    throw new ConfigError([
+      'DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY_FILE: set all three to sign mail with DKIM, or none',
+    ]);
+  }
   const dataDir = path.resolve(cwd, e.DATA_DIR);
   const databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'careerfeed.db')}`;
   return Object.freeze({
@@ -112,6 +142,17 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     websubHubUrl: e.WEBSUB_HUB_URL,
     relatedPostsCount: e.RELATED_POSTS_COUNT,
     logLevel: e.LOG_LEVEL,
+    mailRatePerSecond: e.MAIL_RATE_PER_SECOND,
+    dkim:
+      e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY_FILE
+        ? Object.freeze({
+            domainName: e.DKIM_DOMAIN,
+            keySelector: e.DKIM_SELECTOR,
+            privateKeyFile: path.resolve(cwd, e.DKIM_PRIVATE_KEY_FILE),
+          })
+        : undefined,
+    instantDigestDelaySeconds: e.INSTANT_DIGEST_DELAY_SECONDS,
+    trustProxy: e.TRUST_PROXY,
   });
 }
 

@@ -7,3 +7,4 @@ export * from './dates';
 export * from './feeds';
 export * from './pages';
 export * from './related';
+export * from './subscriptions';

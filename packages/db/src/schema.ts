@@ -105,6 +105,62 @@ export interface OutboxEventsTable {
   last_error: string | null;
 }
 
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'suspended';
+export type DigestFrequency = 'instant' | 'daily' | 'weekly';
+
+export interface SubscribersTable {
+  id: string;
+  /** As typed, trimmed. */
+  email: string;
+  /** Lower-cased address: one address is one subscriber. */
+  email_key: string;
+  status: SubscriberStatus;
+  frequency: DigestFrequency;
+  /** JSON array of "tag:<slug>" / "category:<slug>"; empty means every post. */
+  topics: string;
+  /** IANA time zone name. */
+  time_zone: string;
+  /** Local hour (0-23) at which daily and weekly digests go out. */
+  delivery_hour: number;
+  /** ISO weekday of weekly digests, 1 = Monday … 7 = Sunday. */
+  delivery_weekday: number;
+  /** 0 or 1 (SQLite has no boolean). */
+  paused: number;
+  /** Random per subscription attempt, carried by the confirmation token; null once used. */
+  confirmation_nonce: string | null;
+  confirmation_sent_at: string | null;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  suspended_at: string | null;
+  hard_bounces: number;
+  /** Posts published before this instant are covered by an earlier digest. */
+  digest_cursor: string | null;
+  /** When the next daily/weekly digest is due (UTC); null when none is. */
+  next_digest_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type DigestDeliveryStatus = 'sending' | 'sent' | 'skipped' | 'failed';
+
+export interface DigestDeliveriesTable {
+  id: string;
+  subscriber_id: string;
+  /** "daily:2026-11-25", "weekly:2026-W48", "instant:<window end>". Unique per subscriber. */
+  period_key: string;
+  status: DigestDeliveryStatus;
+  window_start: string;
+  window_end: string;
+  /** JSON array of post ids. */
+  post_ids: string;
+  message_id: string | null;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
 export interface Database {
   authors: AuthorsTable;
   posts: PostsTable;
@@ -114,6 +170,8 @@ export interface Database {
   settings: SettingsTable;
   api_keys: ApiKeysTable;
   outbox_events: OutboxEventsTable;
+  subscribers: SubscribersTable;
+  digest_deliveries: DigestDeliveriesTable;
 }
 
 export type AuthorRow = Selectable<AuthorsTable>;
@@ -123,3 +181,6 @@ export type NewPostRow = Insertable<PostsTable>;
 export type PostRowUpdate = Updateable<PostsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type OutboxEventRow = Selectable<OutboxEventsTable>;
+export type SubscriberRow = Selectable<SubscribersTable>;
+export type NewSubscriberRow = Insertable<SubscribersTable>;
+export type DigestDeliveryRow = Selectable<DigestDeliveriesTable>;

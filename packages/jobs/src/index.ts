@@ -1,3 +1,4 @@
 export * from './post-events';
 export * from './redis';
 export * from './feed-invalidation';
+export * from './subscriptions';
