@@ -9,15 +9,24 @@ import { z } from 'zod';
 export const SUBSCRIPTION_MAILS_QUEUE = 'subscription-mails';
 
 export const confirmationMailJobSchema = z.object({
+  /**
+   * `confirm`: a new, pending or unsubscribed address gets a confirmation link.
+   * `already-subscribed`: an active address gets its preferences link instead; the person asking
+   * sees the same answer either way, so the form cannot tell who is subscribed.
+   */
+  kind: z.enum(['confirm', 'already-subscribed']),
   subscriberId: z.string(),
-  /** The subscriber's confirmation nonce when the job was enqueued: a newer request supersedes it. */
+  /**
+   * For `confirm`, the subscriber's confirmation nonce when the job was enqueued (a newer request
+   * supersedes it); for `already-subscribed`, a fresh random id of the request.
+   */
   nonce: z.string(),
 });
 export type ConfirmationMailJob = z.infer<typeof confirmationMailJobSchema>;
 
 /** One confirmation mail per subscription attempt, however often the request is retried. */
 export function confirmationMailJobId(job: ConfirmationMailJob): string {
-  return `confirmation-${job.subscriberId}-${job.nonce}`;
+  return `${job.kind}-${job.subscriberId}-${job.nonce}`;
 }
 
 /** Digest deliveries (one job per subscriber and period) and the scheduler's own ticks. */

@@ -1,1 +1,3 @@
 export * from './tokens';
+export * from './schedule';
+export * from './links';

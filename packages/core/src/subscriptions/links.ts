@@ -1,0 +1,35 @@
+import { CONFIRMATION_TOKEN_TTL_SECONDS, createSubscriberToken } from './tokens';
+
+/**
+ * The absolute links a subscriber receives. One definition, used by the feed service (pages) and
+ * the worker (mails), so a link in a mail always lands on the page that reads it.
+ */
+export function confirmationUrl(
+  publicBaseUrl: string,
+  key: Buffer,
+  subscriber: { id: string; nonce: string },
+  now: Date,
+): string {
+  const token = createSubscriberToken(key, {
+    subscriberId: subscriber.id,
+    purpose: 'confirm',
+    nonce: subscriber.nonce,
+    expiresAt: Math.floor(now.getTime() / 1000) + CONFIRMATION_TOKEN_TTL_SECONDS,
+  });
+  return `${publicBaseUrl}/subscribe/confirm?token=${token}`;
+}
+
+export interface ManageLinks {
+  preferencesUrl: string;
+  /** Both the page with one button and the RFC 8058 one-click POST target (List-Unsubscribe). */
+  unsubscribeUrl: string;
+}
+
+/** Preferences and unsubscribe links; they do not expire, since every past mail carries them. */
+export function manageLinks(publicBaseUrl: string, key: Buffer, subscriberId: string): ManageLinks {
+  const token = createSubscriberToken(key, { subscriberId, purpose: 'manage' });
+  return {
+    preferencesUrl: `${publicBaseUrl}/preferences?token=${token}`,
+    unsubscribeUrl: `${publicBaseUrl}/unsubscribe?token=${token}`,
+  };
+}

@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema';
+
+/** The HMAC key of subscriber links, created by migration 0003 and shared by every instance. */
+export async function readSubscriptionTokenKey(db: Kysely<Database>): Promise<Buffer> {
+  const row = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', 'subscription-token-key')
+    .executeTakeFirstOrThrow();
+  return Buffer.from(JSON.parse(row.value) as string, 'base64url');
+}
