@@ -43,6 +43,19 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     });
     await create('draft', { status: 'draft', tags: ['resume'] });
     await create('scheduled', { published_at: '2999-01-01T00:00:00Z', tags: ['resume'] });
+    // Scopes that exist but whose only posts readers may not see yet.
+    await create('draftOnly', {
+      status: 'draft',
+      tags: ['drafts-only'],
+      category: 'unpublished',
+      author: { slug: 'new-writer', name: 'New Writer' },
+    });
+    await create('scheduledOnly', {
+      published_at: '2999-01-01T00:00:00Z',
+      tags: ['scheduled-only'],
+      category: 'upcoming',
+      author: { slug: 'future-writer', name: 'Future Writer' },
+    });
     for (let i = 0; i < 3; i++)
       await create(`old${i}`, { tags: ['archive'], category: 'archive', published_at: `2024-01-0${i + 1}T00:00:00Z` });
 
@@ -172,6 +185,29 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     expect(response.status).toBe(status);
     expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
   });
+
+  test.each([
+    '/tags/drafts-only/feed.json',
+    '/categories/unpublished/feed.json',
+    '/authors/new-writer/feed.json',
+    '/tags/scheduled-only/feed.json',
+    '/categories/upcoming/feed.json',
+    '/authors/future-writer/feed.json',
+  ])(
+    'when %s names a scope whose only posts are drafts or scheduled, then it is an empty feed, not a 404',
+    async (path) => {
+      const json = await instanceA.request.get(path);
+      expect(json.status).toBe(200);
+      expect(JSON.parse(json.text).items).toEqual([]);
+      const rss = await instanceA.request.get(path.replace('feed.json', 'feed.xml'));
+      expect(rss.status).toBe(200);
+      expect(rss.text).toContain('<channel>');
+      expect(rss.text).not.toContain('<item>');
+      const atom = await instanceA.request.get(path.replace('feed.json', 'feed.atom'));
+      expect(atom.status).toBe(200);
+      expect(atom.text).not.toContain('<entry>');
+    },
+  );
 
   describe('when a feed is already cached', () => {
     function withoutDate(headers: Record<string, unknown>): Record<string, unknown> {
