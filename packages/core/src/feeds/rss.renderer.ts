@@ -37,7 +37,9 @@ export function renderRss(input: FeedDocument): string {
     ],
   });
   for (const item of doc.items) feed.item(toRssItem(item));
-  return stripIllegalXmlChars(setLastBuildDate(feed.xml({ indent: '  ' }), feedUpdated(doc)));
+  // Stripped first: the package's output is a rope of thousands of pieces, and the first scan
+  // flattens it (~0.5 ms for 100 KB); the lastBuildDate scan then runs over the flat string.
+  return setLastBuildDate(stripIllegalXmlChars(feed.xml({ indent: '  ' })), feedUpdated(doc));
 }
 
 function toRssItem(item: FeedItem): RSS.ItemOptions {
