@@ -237,6 +237,20 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
       },
     );
 
+    test('then clients asking at once for an encoding not made yet all get the same compressed bytes', async () => {
+      instanceA.cache.clear();
+      const identity = await instanceA.rawGet('/feed.xml', {});
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => instanceA.rawGet('/feed.xml', { 'Accept-Encoding': 'br' })),
+      );
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(answer.headers['content-encoding']).toBe('br');
+        expect(answer.body.equals(answers[0]!.body)).toBe(true);
+      }
+      expect(brotliDecompressSync(answers[0]!.body).equals(identity.body)).toBe(true);
+    });
+
     test('then a matching If-None-Match gets the same 304 as from the render', async () => {
       instanceA.cache.clear();
       const { etag } = (await instanceA.rawGet('/feed.xml', {})).headers;

@@ -28,7 +28,7 @@ function matchFeedPath(path: string): { scope: FeedScope; format: FeedFormat; ro
 /**
  * Answers a GET or HEAD of a feed that is in the cache, without express; returns false, having
  * written nothing, for everything else (other methods and paths, a query that does not validate,
- * a miss), which express then handles exactly as it would have on its own: it renders and fills
+ * a miss, an encoding not compressed yet), which express then handles exactly as it would have on its own: it renders and fills
  * the cache, or answers the 400/404. The key is the one express's route would compute, so a hit
  * here is the entry express would have served. Why: express's routing and middleware cost ~4x
  * what writing a cached ~100 KB feed costs (bench:feed), and readers poll these paths.
@@ -55,7 +55,10 @@ export function serveCachedFeed(
   }
   const entry = cache.get(feedCacheKey(feed.format, feed.scope, limit, page));
   if (!entry) return false;
-  res.once('finish', () => onServed(feed.route, res.statusCode));
-  sendFeed(req, res, entry);
-  return true;
+  const finished = () => onServed(feed.route, res.statusCode);
+  res.once('finish', finished);
+  if (sendFeed(req, res, entry)) return true;
+  // Not yet compressed for this client: express waits for the compression (once per entry).
+  res.off('finish', finished);
+  return false;
 }

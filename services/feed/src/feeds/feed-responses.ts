@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request } from 'express';
 import { AppError } from '@careerfeed/core';
-import { compressed, type CachedFeed } from './feed-cache';
+import { compress, type CachedFeed, type FeedEncoding } from './feed-cache';
 import type { FeedScope } from './feed-scope';
 import { DEFAULT_LIMIT, FEED_FILES, type FeedFormat, MAX_LIMIT } from './feeds.service';
 
@@ -50,7 +50,7 @@ export function feedCacheKey(format: FeedFormat, scope: FeedScope, limit: number
   return `${format}|${scope.kind}|${'slug' in scope ? scope.slug : ''}|${limit}|${page}`;
 }
 
-type Encoding = 'br' | 'gzip' | undefined;
+type Encoding = FeedEncoding | undefined;
 
 // Readers send a handful of distinct Accept-Encoding values; negotiating each once keeps the
 // `accepts` parser off the hot path. Bounded, as the header is the client's to choose.
@@ -91,8 +91,29 @@ function isNotModified(headers: IncomingHttpHeaders, feed: CachedFeed): boolean 
   return Date.parse(since) === feed.lastModifiedMs;
 }
 
-/** Answers a GET or HEAD with a cached feed: 304, or 200 in the negotiated encoding. */
-export function sendFeed(req: IncomingMessage, res: ServerResponse, feed: CachedFeed): void {
+/** The body a GET or HEAD would get, or null when it is a 304. */
+function responseBody(
+  req: IncomingMessage,
+  feed: CachedFeed,
+): { encoding: Encoding; bytes: Buffer | undefined } | null {
+  if (isNotModified(req.headers, feed)) return null;
+  const encoding = preferredEncoding(req.headers['accept-encoding']);
+  return { encoding, bytes: encoding ? feed[encoding] : feed.identity };
+}
+
+/** Makes sure `sendFeed` can answer this request from `feed`: compresses it for this client if needed. */
+export async function prepareFeed(req: IncomingMessage, feed: CachedFeed): Promise<void> {
+  const body = responseBody(req, feed);
+  if (body?.encoding && !body.bytes) await compress(feed, body.encoding);
+}
+
+/**
+ * Answers a GET or HEAD with a cached feed: 304, or 200 in the negotiated encoding. Returns false,
+ * having written nothing, when that encoding is not compressed yet (`prepareFeed` does it).
+ */
+export function sendFeed(req: IncomingMessage, res: ServerResponse, feed: CachedFeed): boolean {
+  const body = responseBody(req, feed);
+  if (body && !body.bytes) return false;
   res.setHeader('Content-Type', feed.contentType);
   res.setHeader('ETag', feed.etag);
   if (feed.lastModified) res.setHeader('Last-Modified', feed.lastModified);
@@ -101,15 +122,14 @@ export function sendFeed(req: IncomingMessage, res: ServerResponse, feed: Cached
   // Campus sites fetch() the JSON feed from their own origins.
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Expose-Headers', 'ETag, Last-Modified, Link');
-  if (isNotModified(req.headers, feed)) {
+  if (!body) {
     res.statusCode = 304;
     res.end();
-    return;
+    return true;
   }
-  const encoding = preferredEncoding(req.headers['accept-encoding']);
-  const body = encoding ? compressed(feed, encoding) : feed.identity;
-  if (encoding) res.setHeader('Content-Encoding', encoding);
-  res.setHeader('Content-Length', String(body.length));
+  if (body.encoding) res.setHeader('Content-Encoding', body.encoding);
+  res.setHeader('Content-Length', String(body.bytes!.length));
   res.statusCode = 200;
-  res.end(req.method === 'HEAD' ? undefined : body);
+  res.end(req.method === 'HEAD' ? undefined : body.bytes);
+  return true;
 }

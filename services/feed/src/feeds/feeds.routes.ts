@@ -1,7 +1,15 @@
 import { type Request, type Response, Router } from 'express';
 import { AppError, isValidSlug } from '@careerfeed/core';
 import type { FeedCache } from './feed-cache';
-import { feedCacheKey, feedRoute, parseFeedQuery, SCOPE_SEGMENTS, type ScopeSegment, sendFeed } from './feed-responses';
+import {
+  feedCacheKey,
+  feedRoute,
+  parseFeedQuery,
+  prepareFeed,
+  SCOPE_SEGMENTS,
+  type ScopeSegment,
+  sendFeed,
+} from './feed-responses';
 import type { FeedScope, ListScopeKind } from './feed-scope';
 import { FEED_FILES, type FeedFormat, type FeedsDeps, renderFeed } from './feeds.service';
 
@@ -28,6 +36,7 @@ export function feedsRouter(deps: FeedsDeps, cache: FeedCache): Router {
       if (!rendered) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: 'No such feed or page' });
       feed = cache.set(key, rendered);
     }
+    await prepareFeed(req, feed);
     sendFeed(req, res, feed);
   }
 
