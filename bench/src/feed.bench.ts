@@ -784,12 +784,12 @@ async function measureColdInProcess(
       const gzip = await sample(
         Math.ceil(runs / 5),
         budget / 4,
-        timed(() => cacheModule.compressed(entry(), 'gzip')),
+        timed(() => cacheModule.compress(entry(), 'gzip')),
       );
       const br = await sample(
         Math.ceil(runs / 5),
         budget / 4,
-        timed(() => cacheModule.compressed(entry(), 'br')),
+        timed(() => cacheModule.compress(entry(), 'br')),
       );
       const name = `cold_render_${format}_20`;
       emit({

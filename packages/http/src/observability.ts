@@ -14,14 +14,26 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
-export function httpMetrics(registry: Registry): RequestHandler {
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
+const REQUEST_DURATION = 'http_request_duration_seconds';
+
+/**
+ * The registry's request-duration histogram (created on first use), for code that answers
+ * requests before express sees them and records them under the same metric.
+ */
+export function httpRequestDuration(registry: Registry): Histogram<'method' | 'route' | 'status'> {
+  const existing = registry.getSingleMetric(REQUEST_DURATION);
+  if (existing) return existing as Histogram<'method' | 'route' | 'status'>;
+  return new Histogram({
+    name: REQUEST_DURATION,
     help: 'HTTP request duration by route and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+}
+
+export function httpMetrics(registry: Registry): RequestHandler {
+  const duration = httpRequestDuration(registry);
   return (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {

@@ -1,17 +1,22 @@
-import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 
 export function createLogger(service: string, level: string): Logger {
   return pino({ name: service, level });
 }
 
-export function listen(app: Express, host: string, port: number): Promise<Server> {
+/** Serves `handler` (an express app, or a node request listener with one behind it). */
+export function listen(handler: RequestListener, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    const server = createServer(handler);
     // Keep-alive longer than a typical proxy's idle timeout, so the proxy closes first and never
     // sends a request onto a socket we are closing.
     server.keepAliveTimeout = 65_000;
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 

@@ -1,13 +1,16 @@
+import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '@careerfeed/db';
 import type { FeedCache } from './feeds/feed-cache';
+import { serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
 import {
   createMetricsRegistry,
   httpMetrics,
+  httpRequestDuration,
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
@@ -24,8 +27,13 @@ export interface FeedAppDeps {
   now?: () => Date;
 }
 
-/** The public side: feeds (and, to come, post pages and subscription pages). */
-export function createFeedApp(deps: FeedAppDeps): express.Express {
+/**
+ * The public side: feeds and pages, on express. In front of it, a plain node handler answers the
+ * feeds that are already cached (the requests readers repeat all day), with the same headers and
+ * bytes express's feed routes send; everything else — misses, pages, errors — goes to express.
+ * Returns that handler, for `http.createServer` (or supertest).
+ */
+export function createFeedApp(deps: FeedAppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   const registry = createMetricsRegistry('feed');
@@ -43,5 +51,13 @@ export function createFeedApp(deps: FeedAppDeps): express.Express {
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
-  return app;
+
+  const duration = httpRequestDuration(registry);
+  return (req, res) => {
+    const end = duration.startTimer();
+    const served = serveCachedFeed(req, res, deps.cache, (route, status) =>
+      end({ method: req.method, route, status: String(status) }),
+    );
+    if (!served) app(req, res);
+  };
 }

@@ -37,7 +37,9 @@ export function renderRss(input: FeedDocument): string {
     ],
   });
   for (const item of doc.items) feed.item(toRssItem(item));
-  return stripIllegalXmlChars(setLastBuildDate(feed.xml({ indent: '  ' }), feedUpdated(doc)));
+  // Stripped first: the package's output is a rope of thousands of pieces, and the first scan
+  // flattens it (~0.5 ms for 100 KB); the lastBuildDate scan then runs over the flat string.
+  return setLastBuildDate(stripIllegalXmlChars(feed.xml({ indent: '  ' })), feedUpdated(doc));
 }
 
 function toRssItem(item: FeedItem): RSS.ItemOptions {
@@ -73,14 +75,19 @@ const BUILD_DATE_OUTSIDE_CDATA = /<!\[CDATA\[[\s\S]*?\]\]>|(\s*)<lastBuildDate>[
 /**
  * The package always writes lastBuildDate as the current time, which would change the bytes (and
  * ETag) of an unchanged feed on every request. Replace it with the newest item's date, or drop it
- * (it is optional) when the feed is empty.
+ * (it is optional) when the feed is empty. The package writes it in the channel head, before any
+ * item, so the scan stops there instead of walking every CDATA section of a ~100 KB feed.
  */
 function setLastBuildDate(xml: string, updated: string | null): string {
-  let replaced = false;
-  return xml.replace(BUILD_DATE_OUTSIDE_CDATA, (match, space: string | undefined) => {
-    if (replaced || space === undefined) return match;
-    replaced = true;
-    if (updated === null) return '';
-    return `${space}<lastBuildDate>${new Date(parseFeedDate(updated).epochMs).toUTCString()}</lastBuildDate>`;
-  });
+  const pattern = new RegExp(BUILD_DATE_OUTSIDE_CDATA);
+  for (let match = pattern.exec(xml); match !== null; match = pattern.exec(xml)) {
+    const space = match[1];
+    if (space === undefined) continue;
+    const replacement =
+      updated === null
+        ? ''
+        : `${space}<lastBuildDate>${new Date(parseFeedDate(updated).epochMs).toUTCString()}</lastBuildDate>`;
+    return xml.slice(0, match.index) + replacement + xml.slice(match.index + match[0].length);
+  }
+  return xml;
 }

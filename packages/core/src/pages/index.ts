@@ -6,3 +6,4 @@ export { renderIndexPage } from './index.page';
 export { renderListPage } from './list.page';
 export { renderPostPage } from './post.page';
 export { renderErrorPage, renderNotFoundPage } from './error.page';
+export { renderJsonFeedExtensionPage, type JsonFeedExtensionPageView } from './json-feed-extension.page';

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
+
+export type FeedEncoding = 'gzip' | 'br';
 
 export interface CachedFeed {
   contentType: string;
@@ -7,6 +10,8 @@ export interface CachedFeed {
   /** Compressed once, on first demand, then served from here. */
   gzip?: Buffer;
   br?: Buffer;
+  /** Compressions under way, shared by the requests that wait for them. */
+  compressing?: Partial<Record<FeedEncoding, Promise<Buffer>>>;
   /** Strong validator: a hash of the identity bytes, so every instance computes the same one. */
   etag: string;
   /** HTTP date of the newest item change, or null for an empty feed. */
@@ -79,9 +84,36 @@ export class FeedCache {
   }
 }
 
-export function compressed(entry: CachedFeed, encoding: 'gzip' | 'br'): Buffer {
-  if (encoding === 'gzip') return (entry.gzip ??= gzipSync(entry.identity, { level: 9 }));
-  return (entry.br ??= brotliCompressSync(entry.identity, {
-    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: entry.identity.length },
-  }));
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+
+/**
+ * The entry's bytes in `encoding`, compressed on first demand and kept. The work runs on zlib's
+ * thread pool, not the event loop: brotli at quality 9 takes 25–150 ms for a 100 KB feed, and
+ * every other request would wait that long. Concurrent requests share one compression.
+ */
+export function compress(entry: CachedFeed, encoding: FeedEncoding): Promise<Buffer> {
+  const ready = entry[encoding];
+  if (ready) return Promise.resolve(ready);
+  const compressing = (entry.compressing ??= {});
+  return (compressing[encoding] ??= (
+    encoding === 'gzip'
+      ? gzipAsync(entry.identity, { level: 9 })
+      : brotliAsync(entry.identity, {
+          params: {
+            [zlibConstants.BROTLI_PARAM_QUALITY]: 9,
+            [zlibConstants.BROTLI_PARAM_SIZE_HINT]: entry.identity.length,
+          },
+        })
+  ).then(
+    (bytes) => {
+      entry[encoding] = bytes;
+      delete compressing[encoding];
+      return bytes;
+    },
+    (error: unknown) => {
+      delete compressing[encoding];
+      throw error;
+    },
+  ));
 }

@@ -5,6 +5,9 @@ export type FeedScope =
   | { kind: 'category'; slug: string }
   | { kind: 'author'; slug: string };
 
+/** The scopes other than the site, which have a slug. */
+export type ListScopeKind = Exclude<FeedScope['kind'], 'site'>;
+
 export function scopeKey(scope: FeedScope): string {
   return scope.kind === 'site' ? 'site' : `${scope.kind}:${scope.slug}`;
 }

@@ -119,9 +119,14 @@ export async function findRelatedLinks(
 ): Promise<Map<string, { id: string; slug: string; title: string }[]>> {
   const byPost = new Map<string, { id: string; slug: string; title: string }[]>(postIds.map((id) => [id, []]));
   if (postIds.length === 0) return byPost;
+  // CROSS JOIN + whereRef rather than INNER JOIN: SQLite never reorders a CROSS JOIN, so it reads
+  // the few related_posts rows of these posts first and looks each related post up by id. Without
+  // statistics it otherwise walks every visible post by date and probes related_posts for each
+  // (~0.7 s at 100,000 posts). PostgreSQL plans both forms alike.
   const rows = await db
     .selectFrom('related_posts')
-    .innerJoin('posts', 'posts.id', 'related_posts.related_id')
+    .crossJoin('posts')
+    .whereRef('posts.id', '=', 'related_posts.related_id')
     .select(['related_posts.post_id', 'posts.id', 'posts.slug', 'posts.title'])
     .where('related_posts.post_id', 'in', postIds)
     .where('posts.status', '=', 'published')

@@ -21,6 +21,9 @@ const RENDERERS: Record<FeedFormat, (doc: FeedDocument) => string> = {
   json: renderJsonFeed,
 };
 
+/** The page documenting the `_careerfeed` JSON Feed extension (served by the pages router). */
+export const JSON_FEED_EXTENSION_PATH = '/about/json-feed-extension';
+
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
 
@@ -104,7 +107,7 @@ export async function buildFeedDocument(deps: FeedsDeps, request: FeedRequest): 
     title: scopeName ? `${site.title}: ${scopeName}` : site.title,
     description: site.description,
     language: site.language,
-    extensionAboutUrl: `${base}/about/json-feed-extension`,
+    extensionAboutUrl: `${base}${JSON_FEED_EXTENSION_PATH}`,
     items,
     links: {
       self: feedUrl(page),

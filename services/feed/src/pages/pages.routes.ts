@@ -6,14 +6,17 @@ import {
   type SiteView,
   renderErrorPage,
   renderIndexPage,
+  renderJsonFeedExtensionPage,
   renderListPage,
   renderNotFoundPage,
   renderPostPage,
 } from '@careerfeed/core';
+import { JSON_FEED_EXTENSION_PATH } from '../feeds/feeds.service';
 import {
   type ListScope,
   type PagesDeps,
   buildIndexPage,
+  buildJsonFeedExtensionPage,
   buildListPage,
   buildPostPage,
   buildSiteView,
@@ -21,7 +24,8 @@ import {
 
 /**
  * The public HTML: `/`, `/posts/{slug}`, and `/tags/{tag}/`, `/categories/{category}/`,
- * `/authors/{slug}/` (the same address their feeds hang under; without the slash it redirects).
+ * `/authors/{slug}/` (the same address their feeds hang under; without the slash it redirects), and
+ * `/about/json-feed-extension`, the documentation of the JSON Feed extension.
  * Errors of these routes are pages for browsers and problem+json for everyone else.
  */
 
@@ -119,6 +123,11 @@ export function pagesRouter(deps: PagesDeps): Router {
     const view = await buildIndexPage(deps, parsePageQuery(req.query));
     if (!view) throw notFound('No such page');
     sendHtml(res, 200, renderIndexPage(view));
+  });
+
+  // What every JSON Feed item's `_careerfeed.about` points at.
+  router.get(JSON_FEED_EXTENSION_PATH, async (_req, res) => {
+    sendHtml(res, 200, renderJsonFeedExtensionPage(await buildJsonFeedExtensionPage(deps)));
   });
 
   // A post is /posts/{slug}, without a trailing slash (express matches both).

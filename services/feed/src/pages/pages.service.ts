@@ -2,6 +2,7 @@ import type {
   AuthorView,
   FeedLinkView,
   IndexPageView,
+  JsonFeedExtensionPageView,
   ListPageView,
   PaginationView,
   PostPageView,
@@ -12,7 +13,7 @@ import { type Db, readSite } from '@careerfeed/db';
 import { type FeedScope, scopePath } from '../feeds/feed-scope';
 import * as feedsRepo from '../feeds/feeds.repository';
 import type { FeedPostRow } from '../feeds/feeds.repository';
-import { FEED_FILES, type FeedFormat } from '../feeds/feeds.service';
+import { FEED_FILES, type FeedFormat, JSON_FEED_EXTENSION_PATH } from '../feeds/feeds.service';
 import * as repo from './pages.repository';
 
 export interface PagesDeps {
@@ -190,5 +191,14 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
         : null,
     },
     related: (related.get(row.id) ?? []).map((r) => ({ title: r.title, url: postUrl(base, r.slug) })),
+  };
+}
+
+export async function buildJsonFeedExtensionPage(deps: PagesDeps): Promise<JsonFeedExtensionPageView> {
+  const site = await buildSiteView(deps);
+  return {
+    site,
+    url: `${deps.publicBaseUrl}${JSON_FEED_EXTENSION_PATH}`,
+    jsonFeedUrl: `${deps.publicBaseUrl}/${FEED_FILES.json}`,
   };
 }

@@ -121,8 +121,11 @@ export async function findRelatedOfPosts(db: Executor, postIds: string[]): Promi
   const byPost = new Map<string, RelatedLinkRow[]>(postIds.map((id) => [id, []]));
   if (postIds.length === 0) return byPost;
   const rows = await db
+    // CROSS JOIN fixes SQLite's join order: these posts' related_posts rows first, then each
+    // related post by id (see findRelatedLinks in the feed service for the plan it avoids).
     .selectFrom('related_posts')
-    .innerJoin('posts', 'posts.id', 'related_posts.related_id')
+    .crossJoin('posts')
+    .whereRef('posts.id', '=', 'related_posts.related_id')
     .select(['related_posts.post_id', 'related_posts.related_id', 'posts.slug', 'posts.title'])
     .where('related_posts.post_id', 'in', postIds)
     .where('posts.status', '=', 'published')

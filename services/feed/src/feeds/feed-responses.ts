@@ -1,0 +1,135 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Request } from 'express';
+import { AppError } from '@careerfeed/core';
+import { compress, type CachedFeed, type FeedEncoding } from './feed-cache';
+import type { FeedScope } from './feed-scope';
+import { DEFAULT_LIMIT, FEED_FILES, type FeedFormat, MAX_LIMIT } from './feeds.service';
+
+/**
+ * How a feed request is read and a cached feed answered, written against node's own request and
+ * response so that both paths use it: express's feed routes (which render on a miss) and the
+ * handler in front of express that answers cache hits (cached-feeds.handler.ts).
+ */
+
+const CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
+
+/** Path segment of each scope's feeds and pages: /tags/{tag}/feed.xml, … */
+export const SCOPE_SEGMENTS = { tags: 'tag', categories: 'category', authors: 'author' } as const;
+export type ScopeSegment = keyof typeof SCOPE_SEGMENTS;
+
+/** The express route pattern of a feed; also the `route` label of its request metrics. */
+export function feedRoute(segment: ScopeSegment | undefined, format: FeedFormat): string {
+  return segment === undefined ? `/${FEED_FILES[format]}` : `/${segment}/:slug/${FEED_FILES[format]}`;
+}
+
+/**
+ * `limit`: 1..100, default 20; above 100 it is clamped (a reader asking for more gets the most we
+ * serve), anything not a positive whole number is a 400. `page`: a positive whole number, else 400;
+ * a page past the end is a 404. Other query parameters (trackers add them) are ignored.
+ * `query` is parsed as express's default ("simple") query parser does: node's querystring.
+ */
+export function parseFeedQuery(query: Record<string, unknown>): { limit: number; page: number } {
+  const number = (name: string, fallback: number) => {
+    const raw = query[name];
+    if (raw === undefined) return fallback;
+    if (typeof raw !== 'string' || !/^[0-9]{1,9}$/.test(raw) || Number(raw) < 1) {
+      throw new AppError({
+        code: 'VALIDATION_FAILED',
+        status: 400,
+        detail: `${name} must be a positive whole number`,
+        errors: [{ path: name, message: 'must be a positive whole number' }],
+      });
+    }
+    return Number(raw);
+  };
+  return { limit: Math.min(number('limit', DEFAULT_LIMIT), MAX_LIMIT), page: number('page', 1) };
+}
+
+/** The feed cache's key: a scope's feed in one format, one page of one size (after clamping). */
+export function feedCacheKey(format: FeedFormat, scope: FeedScope, limit: number, page: number): string {
+  return `${format}|${scope.kind}|${'slug' in scope ? scope.slug : ''}|${limit}|${page}`;
+}
+
+type Encoding = FeedEncoding | undefined;
+
+// Readers send a handful of distinct Accept-Encoding values; negotiating each once keeps the
+// `accepts` parser off the hot path. Bounded, as the header is the client's to choose.
+const encodingByHeader = new Map<string, Encoding>();
+const MAX_REMEMBERED_HEADERS = 256;
+
+/**
+ * Brotli whenever the client takes it (smaller than gzip for feeds), else gzip, else none. Decided
+ * by express's own negotiation (`req.acceptsEncodings`, i.e. the `accepts` package), applied to
+ * the header alone, so both paths agree with what express decided before the fast path existed.
+ */
+export function preferredEncoding(acceptEncoding: string | undefined): Encoding {
+  const header = acceptEncoding ?? '';
+  let encoding = encodingByHeader.get(header);
+  if (encoding === undefined && !encodingByHeader.has(header)) {
+    const probe = { headers: { 'accept-encoding': header } } as unknown as Request;
+    const accepts = (name: string) => express.request.acceptsEncodings.call(probe, name) === name;
+    encoding = accepts('br') ? 'br' : accepts('gzip') ? 'gzip' : undefined;
+    if (encodingByHeader.size >= MAX_REMEMBERED_HEADERS) encodingByHeader.clear();
+    encodingByHeader.set(header, encoding);
+  }
+  return encoding;
+}
+
+function isNotModified(headers: IncomingHttpHeaders, feed: CachedFeed): boolean {
+  const ifNoneMatch = headers['if-none-match'];
+  // If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 §13.2.2).
+  if (ifNoneMatch !== undefined) {
+    return ifNoneMatch.split(',').some((tag) => {
+      const t = tag.trim();
+      return t === '*' || t === feed.etag || t === `W/${feed.etag}`;
+    });
+  }
+  const since = headers['if-modified-since'];
+  if (since === undefined || feed.lastModifiedMs === null) return false;
+  // Exact match, not "<=": a feed's date goes backwards when its newest post is deleted, and a
+  // reader holding the later date must then get the new feed, not a 304.
+  return Date.parse(since) === feed.lastModifiedMs;
+}
+
+/** The body a GET or HEAD would get, or null when it is a 304. */
+function responseBody(
+  req: IncomingMessage,
+  feed: CachedFeed,
+): { encoding: Encoding; bytes: Buffer | undefined } | null {
+  if (isNotModified(req.headers, feed)) return null;
+  const encoding = preferredEncoding(req.headers['accept-encoding']);
+  return { encoding, bytes: encoding ? feed[encoding] : feed.identity };
+}
+
+/** Makes sure `sendFeed` can answer this request from `feed`: compresses it for this client if needed. */
+export async function prepareFeed(req: IncomingMessage, feed: CachedFeed): Promise<void> {
+  const body = responseBody(req, feed);
+  if (body?.encoding && !body.bytes) await compress(feed, body.encoding);
+}
+
+/**
+ * Answers a GET or HEAD with a cached feed: 304, or 200 in the negotiated encoding. Returns false,
+ * having written nothing, when that encoding is not compressed yet (`prepareFeed` does it).
+ */
+export function sendFeed(req: IncomingMessage, res: ServerResponse, feed: CachedFeed): boolean {
+  const body = responseBody(req, feed);
+  if (body && !body.bytes) return false;
+  res.setHeader('Content-Type', feed.contentType);
+  res.setHeader('ETag', feed.etag);
+  if (feed.lastModified) res.setHeader('Last-Modified', feed.lastModified);
+  res.setHeader('Cache-Control', CACHE_CONTROL);
+  res.setHeader('Vary', 'Accept-Encoding');
+  // Campus sites fetch() the JSON feed from their own origins.
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', 'ETag, Last-Modified, Link');
+  if (!body) {
+    res.statusCode = 304;
+    res.end();
+    return true;
+  }
+  if (body.encoding) res.setHeader('Content-Encoding', body.encoding);
+  res.setHeader('Content-Length', String(body.bytes!.length));
+  res.statusCode = 200;
+  res.end(req.method === 'HEAD' ? undefined : body.bytes);
+  return true;
+}
