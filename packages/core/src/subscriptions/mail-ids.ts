@@ -7,8 +7,10 @@
 /** The domain of MAIL_FROM (`Career Center <no-reply@careers.example.edu>` → `careers.example.edu`). */
 export function mailDomainOf(mailFrom: string): string {
   const address = /<([^<>]+)>\s*$/.exec(mailFrom)?.[1] ?? mailFrom;
+  const at = address.lastIndexOf('@');
+  if (at < 0) return 'localhost';
   const domain = address
-    .slice(address.lastIndexOf('@') + 1)
+    .slice(at + 1)
     .trim()
     .toLowerCase();
   return /^[a-z0-9.-]+$/.test(domain) && domain.length > 0 ? domain : 'localhost';
