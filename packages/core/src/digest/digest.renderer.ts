@@ -7,6 +7,9 @@ import { compileMjmlTemplate } from './mjml-template';
 
 export const DEFAULT_MAX_POSTS = 20;
 
+// A run shows tens of posts; the bound only matters for a renderer kept alive for days (instant mails).
+const MAX_CACHED_POSTS = 1000;
+
 /** A post's two renditions, built once per renderer (the same post goes to thousands of subscribers). */
 interface PostBlock {
   source: DigestPost;
@@ -117,6 +120,7 @@ export async function createDigestRenderer(
     const cached = blocks.get(post.id);
     if (cached !== undefined && showsSame(cached.source, post)) return cached;
     const fresh = { source: post, html: postHtml(post), text: postText(post) };
+    if (blocks.size >= MAX_CACHED_POSTS) blocks.clear();
     blocks.set(post.id, fresh);
     return fresh;
   }
