@@ -8,3 +8,4 @@ export * from './feeds';
 export * from './pages';
 export * from './related';
 export * from './subscriptions';
+export * from './digest';

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Config, loadConfig } from '@careerfeed/config';
 import { type Db, createDb, migrateToLatest } from '@careerfeed/db';
 import { SCOPES, type Scope, apiKeysRepository, createApiKey } from '@careerfeed/ingest';
+import { type DigestRunFrequency, previewDigest, runDigests } from './commands/digest';
 import { exportAll, importFile } from './commands/import-export';
 
 const USAGE = `Usage: npm run cli -- <command>
@@ -14,6 +16,10 @@ const USAGE = `Usage: npm run cli -- <command>
   keys revoke ID|PREFIX                     revoke a key
   import FILE                               import {site, authors, posts} JSON (idempotent by slug)
   export [--out FILE]                       write everything as import JSON (stdout by default)
+  digest run [--frequency daily|weekly|all] enqueue every digest due now; with "all", each active
+                                            subscriber's digest of the current period, ignoring the hour
+  digest preview --email ADDR [--out DIR]   render that subscriber's next digest to HTML and text files
+                                            (default DIR: <DATA_DIR>/previews); sends nothing
 `;
 
 class UsageError extends Error {}
@@ -102,6 +108,33 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
         out(`wrote ${values.out}`);
       } else process.stdout.write(json);
       return;
+    }
+    case 'digest': {
+      if (subcommand === 'run') {
+        const { values } = parseArgs({ args: rest, options: { frequency: { type: 'string' } } });
+        const frequency = values.frequency;
+        if (frequency !== undefined && !['daily', 'weekly', 'all'].includes(frequency)) {
+          throw new UsageError(`unknown frequency "${frequency}"; use daily, weekly or all`);
+        }
+        const n = await withDb(config, (db) => runDigests(config, db, frequency as DigestRunFrequency));
+        out(`enqueued ${n} digest(s); the worker sends them`);
+        return;
+      }
+      if (subcommand === 'preview') {
+        const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, out: { type: 'string' } } });
+        if (!values.email) throw new UsageError('digest preview needs --email ADDR');
+        const outDir = values.out ?? path.join(config.dataDir, 'previews');
+        const result = await withDb(config, (db) => previewDigest(config, db, values.email!, outDir));
+        if ('nothing' in result) {
+          out(result.nothing);
+          return;
+        }
+        out(`subject: ${result.subject}`);
+        out(`${result.posts} post(s); subscriber is ${result.status}; nothing was sent`);
+        for (const file of result.files) out(file);
+        return;
+      }
+      throw new UsageError(`unknown digest command "${subcommand ?? ''}"`);
     }
     case undefined:
     case 'help':

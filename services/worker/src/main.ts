@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { loadConfig } from '@careerfeed/config';
-import { assertMigrated, createDb } from '@careerfeed/db';
+import { assertMigrated, createDb, readSubscriptionTokenKey } from '@careerfeed/db';
 import {
   closeServer,
   createLogger,
@@ -9,11 +9,17 @@ import {
   handleShutdownSignals,
   listen,
 } from '@careerfeed/http';
-import { POST_EVENTS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
+import { POST_EVENTS_QUEUE, SUBSCRIPTION_MAILS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
 import { createWorkerApp } from './app';
+import { createDigestContent } from './digests/digest-content';
+import { ensureDigestTickScheduler, requestInstantRun } from './digests/digest-scheduler';
+import { createDigestsWorker, digestMetrics, openDigestsQueue } from './digests/digests.worker';
+import { createDigestSender } from './digests/send-digest.job';
 import { createPostEventsWorker } from './events/post-events.worker';
 import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
+import { createMailer } from './mail/mailer';
 import { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
+import { createSubscriptionMailsWorker } from './subscriptions/subscription-mails.worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,6 +29,11 @@ async function main(): Promise<void> {
 
   const redis = createRedisConnection(config.redisUrl, 'worker');
   const registry = createMetricsRegistry('worker');
+  const now = () => new Date();
+  const mailer = await createMailer(config);
+  const tokenKey = await readSubscriptionTokenKey(db.kysely);
+  const digestsQueue = openDigestsQueue(redis, config.redisPrefix);
+
   const relatedPosts = createRelatedPostsMaintainer({ db, k: config.relatedPostsCount });
   await relatedPosts.init();
   const postEventsWorker = createPostEventsWorker({
@@ -35,9 +46,49 @@ async function main(): Promise<void> {
         const changed = await relatedPosts.sync();
         await announceFeedChanges({ db, redis, prefix: config.redisPrefix }, event, changed);
       },
+      async (event) => {
+        if (event.type === 'post.published') {
+          await requestInstantRun(digestsQueue, now(), config.instantDigestDelaySeconds);
+        }
+      },
     ],
   });
-  const dashboardQueues = [new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: config.redisPrefix })];
+
+  const mailSettings = {
+    db,
+    mailer,
+    mailFrom: config.mailFrom,
+    publicBaseUrl: config.publicBaseUrl,
+    tokenKey,
+    now,
+    logger,
+  };
+  const sender = createDigestSender({
+    ...mailSettings,
+    content: createDigestContent({ db, publicBaseUrl: config.publicBaseUrl }),
+    onOutcome: digestMetrics(registry),
+  });
+  const digestsWorker = createDigestsWorker({
+    connection: redis,
+    prefix: config.redisPrefix,
+    logger,
+    scheduler: { db, queue: digestsQueue, now, logger },
+    sender,
+    mailRatePerSecond: config.mailRatePerSecond,
+  });
+  const subscriptionMailsWorker = createSubscriptionMailsWorker({
+    ...mailSettings,
+    connection: redis,
+    prefix: config.redisPrefix,
+    mailRatePerSecond: config.mailRatePerSecond,
+  });
+  await ensureDigestTickScheduler(digestsQueue);
+
+  const dashboardQueues = [
+    new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: config.redisPrefix }),
+    digestsQueue,
+    new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection: redis, prefix: config.redisPrefix }),
+  ];
 
   const app = createWorkerApp({ db, redis, logger, registry, queues: dashboardQueues });
   const server = await listen(app, config.host, config.ports.worker);
@@ -46,8 +97,9 @@ async function main(): Promise<void> {
   handleShutdownSignals(logger, async () => {
     await closeServer(server);
     // Lets the jobs in progress finish; BullMQ hands unfinished ones to another worker otherwise.
-    await postEventsWorker.close();
+    await Promise.all([postEventsWorker.close(), digestsWorker.close(), subscriptionMailsWorker.close()]);
     await Promise.all(dashboardQueues.map((queue) => queue.close()));
+    await mailer.close();
     redis.disconnect();
     await db.close();
   });

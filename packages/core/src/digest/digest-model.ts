@@ -1,0 +1,60 @@
+/**
+ * What the digest renderer needs to know, independent of the database: the worker maps its rows
+ * to these shapes, and everything here is pure.
+ */
+
+export interface DigestSite {
+  title: string;
+  /** Absolute home URL. */
+  url: string;
+  description?: string;
+  /** BCP 47 tag for `<html lang>`; anything else falls back to `en`. */
+  language?: string;
+}
+
+export interface DigestPost {
+  id: string;
+  title: string;
+  /** Absolute. */
+  url: string;
+  authorName: string;
+  /** Plain text. */
+  excerpt: string;
+  /** ISO 8601 UTC. */
+  publishedAt: string;
+  /** Tag slugs. */
+  tags: string[];
+  /** Category slug. */
+  category: string | null;
+  image?: string | null;
+  related: { title: string; url: string }[];
+}
+
+export type DigestFrequency = 'instant' | 'daily' | 'weekly';
+
+export interface DigestRecipient {
+  email: string;
+  frequency: DigestFrequency;
+  /** As stored: `tag:<slug>` / `category:<slug>`; empty means everything. */
+  topics: string[];
+  /** Absolute. */
+  preferencesUrl: string;
+  /** Absolute. */
+  unsubscribeUrl: string;
+}
+
+export interface DigestMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface DigestRenderer {
+  /** Synchronous: per-subscriber work must be string assembly only (10,000 subscribers per run). */
+  render(recipient: DigestRecipient, posts: readonly DigestPost[]): DigestMail;
+}
+
+export interface DigestRendererOptions {
+  /** Posts shown in full; beyond it the mail says "and N more posts" with a link to the site. Default 20. */
+  maxPosts?: number;
+}

@@ -1,0 +1,239 @@
+import type { JobsOptions, Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { type DigestSchedule, digestPeriodKey, nextDigestDue } from '@careerfeed/core';
+import type { Db } from '@careerfeed/db';
+import {
+  DIGEST_JOB,
+  DIGEST_TICK_JOB,
+  DIGEST_TICK_SCHEDULER_ID,
+  type DigestJob,
+  INSTANT_RUN_JOB,
+  type InstantRunJob,
+  compactInstant,
+  digestJobId,
+  instantRunJobId,
+} from '@careerfeed/jobs';
+import {
+  type ScheduleRow,
+  type ScheduledFrequency,
+  advanceNextDigest,
+  findActiveSubscribersPage,
+  findDueSubscribers,
+} from './digests.repository';
+
+export interface DigestSchedulerDeps {
+  db: Db;
+  queue: Queue;
+  now: () => Date;
+  logger?: Logger;
+  /** Subscribers read and enqueued per round trip; the scheduler never holds more than this. */
+  pageSize?: number;
+  /** First retry delay of a digest job (exponential backoff after that). */
+  retryDelayMs?: number;
+}
+
+const PAGE_SIZE = 500;
+/** ~8 attempts with exponential backoff from 30 s: about two hours of SMTP trouble before giving up. */
+const DIGEST_ATTEMPTS = 8;
+
+export function digestJobOptions(job: DigestJob, retryDelayMs = 30_000): JobsOptions {
+  return {
+    jobId: digestJobId(job),
+    attempts: DIGEST_ATTEMPTS,
+    backoff: { type: 'exponential', delay: retryDelayMs },
+    // Kept a day: a scheduler re-adding the same digest meanwhile adds nothing. After that the
+    // delivery row in the database still stops a second send.
+    removeOnComplete: { age: 24 * 3600 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+function scheduleOf(row: ScheduleRow): DigestSchedule {
+  return {
+    frequency: row.frequency === 'weekly' ? 'weekly' : 'daily',
+    timeZone: row.time_zone,
+    deliveryHour: row.delivery_hour,
+    deliveryWeekday: row.delivery_weekday,
+  };
+}
+
+async function addDigests(deps: DigestSchedulerDeps, jobs: DigestJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await deps.queue.addBulk(
+    jobs.map((data) => ({ name: DIGEST_JOB, data, opts: digestJobOptions(data, deps.retryDelayMs) })),
+  );
+}
+
+/**
+ * One scheduler tick: every active, unpaused daily/weekly subscriber whose next digest is due gets
+ * one digest job for that period (deterministic job id), and their next due instant moves on.
+ *
+ * Streamed in pages in (next_digest_at, id) order. Jobs are added before the schedule advances,
+ * so a crash in between re-adds the same job ids next tick (BullMQ ignores them, and the delivery
+ * row stops a second send). The advance is guarded by the old value, so two schedulers running at
+ * once advance each subscriber once. Periods missed while nothing ran are not back-filled: the
+ * next digest covers everything since the last one (`digest_cursor`).
+ */
+export async function runDigestTick(
+  deps: DigestSchedulerDeps,
+  options: { frequencies?: ScheduledFrequency[] } = {},
+): Promise<{ enqueued: number }> {
+  const now = deps.now();
+  const nowUtc = now.toISOString();
+  const frequencies = options.frequencies ?? ['daily', 'weekly'];
+  const limit = deps.pageSize ?? PAGE_SIZE;
+  await initialiseMissingSchedules(deps, frequencies, now);
+
+  let enqueued = 0;
+  let after: { due: string; id: string } | undefined;
+  for (;;) {
+    const rows = await findDueSubscribers(deps.db.kysely, { nowUtc, frequencies, after, limit });
+    if (rows.length === 0) break;
+    const planned: { row: ScheduleRow; job: DigestJob; next: string }[] = [];
+    for (const row of rows) {
+      const due = new Date(row.next_digest_at!);
+      try {
+        const schedule = scheduleOf(row);
+        const periodKey = digestPeriodKey(schedule, due);
+        const next = nextDigestDue(schedule, due > now ? due : now).toISOString();
+        planned.push({ row, job: { subscriberId: row.id, periodKey, windowEnd: due.toISOString() }, next });
+      } catch (error) {
+        deps.logger?.error({ subscriberId: row.id, err: error }, 'cannot schedule digest');
+      }
+    }
+    await addDigests(
+      deps,
+      planned.map((p) => p.job),
+    );
+    for (const { row, next } of planned) {
+      await advanceNextDigest(deps.db.kysely, row.id, row.next_digest_at, next, nowUtc);
+    }
+    enqueued += planned.length;
+    const last = rows[rows.length - 1]!;
+    after = { due: last.next_digest_at!, id: last.id };
+    if (rows.length < limit) break;
+  }
+  if (enqueued > 0) deps.logger?.info({ enqueued }, 'digests enqueued');
+  return { enqueued };
+}
+
+/**
+ * An active daily/weekly subscriber without a next due instant (a schedule nobody set, e.g. after
+ * a frequency change) gets one, counted from now.
+ */
+async function initialiseMissingSchedules(
+  deps: DigestSchedulerDeps,
+  frequencies: ScheduledFrequency[],
+  now: Date,
+): Promise<void> {
+  let afterId: string | undefined;
+  for (;;) {
+    const rows = await findActiveSubscribersPage(deps.db.kysely, {
+      frequencies,
+      afterId,
+      limit: deps.pageSize ?? PAGE_SIZE,
+      withoutSchedule: true,
+    });
+    for (const row of rows) {
+      try {
+        const next = nextDigestDue(scheduleOf(row), now).toISOString();
+        await advanceNextDigest(deps.db.kysely, row.id, null, next, now.toISOString());
+      } catch (error) {
+        deps.logger?.error({ subscriberId: row.id, err: error }, 'cannot schedule digest');
+      }
+    }
+    if (rows.length < (deps.pageSize ?? PAGE_SIZE)) return;
+    afterId = rows[rows.length - 1]!.id;
+  }
+}
+
+/**
+ * `digest run --frequency all`: the digest of the period that is current now in each subscriber's
+ * own calendar (today's, or this ISO week's), for every active daily/weekly subscriber, whatever
+ * their delivery hour, covering everything up to now. It is that period's one digest: where it
+ * was already sent this does nothing, and when the hour comes the scheduler's job for the same
+ * period finds it sent. So running it twice, or before the hour, never makes a second digest.
+ */
+export async function enqueueCurrentPeriods(
+  deps: DigestSchedulerDeps,
+  options: { frequencies?: ScheduledFrequency[] } = {},
+): Promise<{ enqueued: number }> {
+  const now = deps.now();
+  const limit = deps.pageSize ?? PAGE_SIZE;
+  let enqueued = 0;
+  let afterId: string | undefined;
+  for (;;) {
+    const rows = await findActiveSubscribersPage(deps.db.kysely, {
+      frequencies: options.frequencies ?? ['daily', 'weekly'],
+      afterId,
+      limit,
+    });
+    const jobs: DigestJob[] = [];
+    for (const row of rows) {
+      try {
+        jobs.push({
+          subscriberId: row.id,
+          periodKey: digestPeriodKey(scheduleOf(row), now),
+          windowEnd: now.toISOString(),
+        });
+      } catch (error) {
+        deps.logger?.error({ subscriberId: row.id, err: error }, 'cannot schedule digest');
+      }
+    }
+    await addDigests(deps, jobs);
+    enqueued += jobs.length;
+    if (rows.length < limit) break;
+    afterId = rows[rows.length - 1]!.id;
+  }
+  return { enqueued };
+}
+
+/** The repeatable tick: every minute, on whichever worker takes it (one scheduler entry per queue, not per process). */
+export async function ensureDigestTickScheduler(queue: Queue, everyMs = 60_000): Promise<void> {
+  await queue.upsertJobScheduler(
+    DIGEST_TICK_SCHEDULER_ID,
+    { every: everyMs },
+    { name: DIGEST_TICK_JOB, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+}
+
+/**
+ * A post was published: instant subscribers get one digest for every batch of posts published
+ * within `delaySeconds` of the first (BullMQ deduplication in throttle mode: further adds while
+ * the run is pending are ignored). The run covers posts published before its `windowEnd`, the
+ * instant it is due, which is fixed when it is added, so a retried run adds the same digest jobs.
+ */
+export async function requestInstantRun(queue: Queue, now: Date, delaySeconds: number): Promise<void> {
+  const delayMs = delaySeconds * 1000;
+  // Whole seconds: the period key and job ids carry the instant without milliseconds.
+  const windowEnd = new Date(Math.ceil((now.getTime() + delayMs) / 1000) * 1000);
+  const data: InstantRunJob = { windowEnd: windowEnd.toISOString() };
+  await queue.add(INSTANT_RUN_JOB, data, {
+    jobId: instantRunJobId(windowEnd),
+    delay: windowEnd.getTime() - now.getTime(),
+    deduplication: { id: 'instant-run', ttl: Math.max(1000, delayMs) },
+    attempts: DIGEST_ATTEMPTS,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: { age: 24 * 3600 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
+}
+
+/** The instant run: one digest job per active instant subscriber, for the window ending at `windowEnd`. */
+export async function runInstantDigests(deps: DigestSchedulerDeps, run: InstantRunJob): Promise<{ enqueued: number }> {
+  const periodKey = `instant:${compactInstant(new Date(run.windowEnd))}`;
+  const limit = deps.pageSize ?? PAGE_SIZE;
+  let enqueued = 0;
+  let afterId: string | undefined;
+  for (;;) {
+    const rows = await findActiveSubscribersPage(deps.db.kysely, { frequencies: ['instant'], afterId, limit });
+    await addDigests(
+      deps,
+      rows.map((row) => ({ subscriberId: row.id, periodKey, windowEnd: run.windowEnd })),
+    );
+    enqueued += rows.length;
+    if (rows.length < limit) break;
+    afterId = rows[rows.length - 1]!.id;
+  }
+  return { enqueued };
+}

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Queue, Worker } from 'bullmq';
+import { pino } from 'pino';
+import { type Db, readSubscriptionTokenKey } from '@careerfeed/db';
+import { createRedisConnection } from '@careerfeed/jobs';
+import {
+  type DigestOutcome,
+  type DigestSchedulerDeps,
+  type Mailer,
+  createDigestContent,
+  createDigestSender,
+  createDigestsWorker,
+  createOutboxMailer,
+  createSmtpMailer,
+  openDigestsQueue,
+  runDigestTick,
+} from '@careerfeed/worker';
+import { PUBLIC_BASE_URL } from '../helpers/ingest';
+import { waitFor } from '../helpers/wait';
+import { uniquePrefix } from './support';
+
+export const MAIL_FROM = 'Career Center <no-reply@careers.test.example>';
+
+export interface Engine {
+  queue: Queue;
+  scheduler: DigestSchedulerDeps;
+  outcomes: DigestOutcome[];
+  outboxDir: string | undefined;
+  tick(): Promise<{ enqueued: number }>;
+  /** Starts the worker (tests that only look at the queue never do). */
+  startWorker(): void;
+  /** Waits until nothing is waiting, active or delayed on the digests queue. */
+  idle(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The digest engine as main.ts wires it, in-process, with an injected clock and its own Redis prefix. */
+export async function startEngine(
+  db: Db,
+  options: { smtpUrl?: string; now: () => Date; instantDelaySeconds?: number },
+): Promise<Engine> {
+  const prefix = uniquePrefix();
+  const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+  const queue = openDigestsQueue(connection, prefix);
+  const outboxDir = options.smtpUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-outbox-'));
+  const mailer: Mailer = options.smtpUrl
+    ? createSmtpMailer(options.smtpUrl, { maxConnections: 2 })
+    : createOutboxMailer(outboxDir!);
+  const outcomes: DigestOutcome[] = [];
+  const logger = pino({ level: 'silent' });
+  const sender = createDigestSender({
+    db,
+    mailer,
+    content: createDigestContent({ db, publicBaseUrl: PUBLIC_BASE_URL }),
+    mailFrom: MAIL_FROM,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    tokenKey: await readSubscriptionTokenKey(db.kysely),
+    now: options.now,
+    logger,
+    onOutcome: (outcome) => outcomes.push(outcome),
+  });
+  const scheduler: DigestSchedulerDeps = { db, queue, now: options.now, retryDelayMs: 50 };
+  let worker: Worker | undefined;
+  return {
+    queue,
+    scheduler,
+    outcomes,
+    outboxDir,
+    tick: () => runDigestTick(scheduler),
+    startWorker() {
+      worker = createDigestsWorker({ connection, prefix, logger, scheduler, sender, mailRatePerSecond: 0 });
+    },
+    idle: (timeoutMs = 15_000) =>
+      waitFor(
+        async () => {
+          const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+          return Object.values(counts).every((n) => n === 0);
+        },
+        timeoutMs,
+        'digests queue did not drain',
+      ),
+    async close() {
+      await worker?.close();
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      await mailer.close();
+      connection.disconnect();
+      if (outboxDir) fs.rmSync(outboxDir, { recursive: true, force: true });
+    },
+  };
+}
