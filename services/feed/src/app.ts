@@ -2,9 +2,17 @@ import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '@careerfeed/db';
+import type { ConfirmationMailQueue } from '@careerfeed/jobs';
 import type { FeedCache } from './feeds/feed-cache';
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
+import {
+  DEFAULT_SUBSCRIBE_LIMITS,
+  type RateLimitRule,
+  createSubscribeRateLimits,
+} from './subscriptions/subscribe-rate-limits';
+import { subscriptionsRouter } from './subscriptions/subscriptions.routes';
+import { cachedTokenKey } from './subscriptions/subscriptions.service';
 import {
   createMetricsRegistry,
   httpMetrics,
@@ -15,7 +23,16 @@ import {
 
 export interface FeedAppDeps {
   db: Db;
+  /** A producer connection: rate limits of the subscription form live here. */
   redis: Redis;
+  /** REDIS_PREFIX: rate-limit keys sit under it, so instances of one deployment share them. */
+  redisPrefix: string;
+  /** Where confirmation mails are handed to the worker. */
+  subscriptionMails: ConfirmationMailQueue;
+  /** TRUST_PROXY: take the client address from the nearest proxy's X-Forwarded-For. */
+  trustProxy?: boolean;
+  /** Overrides of the subscription rate limits (defaults in subscribe-rate-limits.ts). */
+  subscribeLimits?: { perClient: RateLimitRule; perAddress: RateLimitRule };
   logger: Logger;
   publicBaseUrl: string;
   websubHubUrl?: string | undefined;
@@ -24,10 +41,13 @@ export interface FeedAppDeps {
   now?: () => Date;
 }
 
-/** The public side: feeds (and, to come, post pages and subscription pages). */
+/** The public side: feeds, pages and the subscription pages. */
 export function createFeedApp(deps: FeedAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // One hop, not `true`: behind our proxy the client address is the entry that proxy appended;
+  // anything to its left came from the client and could be forged to dodge the rate limits.
+  app.set('trust proxy', deps.trustProxy ? 1 : false);
   const registry = createMetricsRegistry('feed');
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [
@@ -41,6 +61,16 @@ export function createFeedApp(deps: FeedAppDeps): express.Express {
     ),
   );
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
+  app.use(
+    subscriptionsRouter({
+      db: deps.db,
+      publicBaseUrl: deps.publicBaseUrl,
+      now: deps.now,
+      mails: deps.subscriptionMails,
+      limits: createSubscribeRateLimits(deps.redis, deps.redisPrefix, deps.subscribeLimits ?? DEFAULT_SUBSCRIBE_LIMITS),
+      tokenKey: cachedTokenKey(deps.db),
+    }),
+  );
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

@@ -1,3 +1,4 @@
 export * from './tokens';
 export * from './schedule';
 export * from './links';
+export * from './preferences';
