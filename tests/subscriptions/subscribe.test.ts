@@ -25,7 +25,11 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
   });
 
   function postJson(body: unknown, ip = randomIp()) {
-    return h.feed.request.post('/subscribe').set('X-Forwarded-For', ip).set('Accept', 'application/json').send(body as object);
+    return h.feed.request
+      .post('/subscribe')
+      .set('X-Forwarded-For', ip)
+      .set('Accept', 'application/json')
+      .send(body as object);
   }
 
   function postForm(form: string, ip = randomIp()) {
@@ -47,7 +51,9 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
       expect(form.attribs.method).toBe('post');
       const inputs = page.within(form, 'input');
       expect(inputs.find((i) => i.attribs.name === 'email')?.attribs.type).toBe('email');
-      expect(inputs.find((i) => i.attribs.name === 'frequency' && 'checked' in i.attribs)?.attribs.value).toBe('weekly');
+      expect(inputs.find((i) => i.attribs.name === 'frequency' && 'checked' in i.attribs)?.attribs.value).toBe(
+        'weekly',
+      );
       expect(inputs.filter((i) => i.attribs.name === 'topics').map((i) => i.attribs.value)).toEqual([
         'tag:interviews',
         'tag:preparation',
@@ -185,7 +191,11 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
       const [pending, active, suspended] = [randomEmail(), randomEmail(), randomEmail()];
       for (const email of [pending, active, suspended]) await postJson({ email });
       const db = h.database.db.kysely;
-      await db.updateTable('subscribers').set({ status: 'active', confirmation_nonce: null }).where('email_key', '=', active).execute();
+      await db
+        .updateTable('subscribers')
+        .set({ status: 'active', confirmation_nonce: null })
+        .where('email_key', '=', active)
+        .execute();
       await db.updateTable('subscribers').set({ status: 'suspended' }).where('email_key', '=', suspended).execute();
       for (const accept of ['application/json', HTML]) {
         const answers = [];
@@ -214,7 +224,11 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
       ['a line break in a topic', { email: 'ana@uni.example.edu', topics: ['tag:interviews\n'] }, 'topics/0'],
       ['a unicode-heavy address', { email: `${'ü'.repeat(40)}@例え.テスト` }, 'email'],
       ['an unknown time zone', { email: 'ana@uni.example.edu', timezone: 'Mars/Olympus_Mons' }, 'timezone'],
-      ['an unknown topic', { email: 'ana@uni.example.edu', topics: ['tag:interviews', 'tag:basket-weaving'] }, 'topics/1'],
+      [
+        'an unknown topic',
+        { email: 'ana@uni.example.edu', topics: ['tag:interviews', 'tag:basket-weaving'] },
+        'topics/1',
+      ],
       ['1000 topics', { email: 'ana@uni.example.edu', topics: Array.from({ length: 1000 }, () => 'tag:x') }, 'topics'],
       ['an unknown frequency', { email: 'ana@uni.example.edu', frequency: 'hourly' }, 'frequency'],
       ['an hour out of range', { email: 'ana@uni.example.edu', hour: 24 }, 'hour'],
@@ -222,16 +236,19 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
       ['an unknown field', { email: 'ana@uni.example.edu', admin: true }, 'admin'],
     ];
 
-    test.each(cases)('when the body has %s, then 400 names the field and nothing is stored or queued', async (_, body, path) => {
-      const before = await h.subscriberCount();
-      const response = await postJson(body);
-      expect(response.status).toBe(400);
-      expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
-      expect(response.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
-      expect(response.body.errors.map((e: { path: string }) => e.path)).toContain(path);
-      expect(await h.subscriberCount()).toBe(before);
-      expect(await h.queuedJobs()).toEqual([]);
-    });
+    test.each(cases)(
+      'when the body has %s, then 400 names the field and nothing is stored or queued',
+      async (_, body, path) => {
+        const before = await h.subscriberCount();
+        const response = await postJson(body);
+        expect(response.status).toBe(400);
+        expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+        expect(response.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+        expect(response.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+        expect(await h.subscriberCount()).toBe(before);
+        expect(await h.queuedJobs()).toEqual([]);
+      },
+    );
 
     test('when a form carries a header injection, then the answer is a valid HTML page naming the field, and nothing is stored', async () => {
       const before = await h.subscriberCount();
@@ -371,7 +388,11 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
       try {
         // A new address: the row goes away again.
         const fresh = randomEmail();
-        const first = await half.request.post('/subscribe').set('X-Forwarded-For', randomIp()).set('Accept', 'application/json').send({ email: fresh });
+        const first = await half.request
+          .post('/subscribe')
+          .set('X-Forwarded-For', randomIp())
+          .set('Accept', 'application/json')
+          .send({ email: fresh });
         expect(first.status).toBe(503);
         expect(await h.subscriber(fresh)).toBeUndefined();
         // A pending address: its earlier attempt is put back as it was.

@@ -62,7 +62,14 @@ export async function startSubscriptionsHarness(
     subscriber: (email) =>
       db.selectFrom('subscribers').selectAll().where('email_key', '=', email.toLowerCase()).executeTakeFirst(),
     subscriberCount: async () =>
-      Number((await db.selectFrom('subscribers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+      Number(
+        (
+          await db
+            .selectFrom('subscribers')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
     queuedJobs: async () => {
       const jobs = await mails.getJobs(['waiting', 'delayed', 'prioritized']);
       return jobs

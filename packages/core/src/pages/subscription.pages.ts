@@ -63,7 +63,9 @@ function topicsField(topics: TopicOptionView[], chosen: string[]): string {
 function timeZoneOptions(zones: string[], current: string): string {
   // The current value is always offered, even an alias the list does not carry.
   const all = zones.includes(current) ? zones : [current, ...zones];
-  return all.map((zone) => `<option value="${attr(zone)}"${selected(zone === current)}>${text(zone)}</option>`).join('');
+  return all
+    .map((zone) => `<option value="${attr(zone)}"${selected(zone === current)}>${text(zone)}</option>`)
+    .join('');
 }
 
 function scheduleFields(
@@ -74,8 +76,7 @@ function scheduleFields(
 ): string {
   const hours = Array.from(
     { length: 24 },
-    (_, h) =>
-      `<option value="${h}"${selected(values.deliveryHour === h)}>${String(h).padStart(2, '0')}:00</option>`,
+    (_, h) => `<option value="${h}"${selected(values.deliveryHour === h)}>${String(h).padStart(2, '0')}:00</option>`,
   ).join('');
   const weekdays = WEEKDAYS.map(
     (name, i) => `<option value="${i + 1}"${selected(values.deliveryWeekday === i + 1)}>${name}</option>`,

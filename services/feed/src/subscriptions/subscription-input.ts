@@ -38,9 +38,19 @@ const timezone = z
 
 function wholeNumber(min: number, max: number, what: string) {
   return z
-    .union([z.int(), z.string().trim().regex(/^[0-9]{1,2}$/).transform(Number)], {
-      message: `must be ${what}`,
-    })
+    .union(
+      [
+        z.int(),
+        z
+          .string()
+          .trim()
+          .regex(/^[0-9]{1,2}$/)
+          .transform(Number),
+      ],
+      {
+        message: `must be ${what}`,
+      },
+    )
     .pipe(z.int().min(min, `must be ${what}`).max(max, `must be ${what}`));
 }
 

@@ -93,7 +93,13 @@ export async function updatePreferences(
 export async function unsubscribe(db: Executor, id: string, now: string): Promise<void> {
   await db
     .updateTable('subscribers')
-    .set({ status: 'unsubscribed', unsubscribed_at: now, next_digest_at: null, confirmation_nonce: null, updated_at: now })
+    .set({
+      status: 'unsubscribed',
+      unsubscribed_at: now,
+      next_digest_at: null,
+      confirmation_nonce: null,
+      updated_at: now,
+    })
     .where('id', '=', id)
     .where('status', '!=', 'unsubscribed')
     .execute();

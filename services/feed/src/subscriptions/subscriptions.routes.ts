@@ -109,9 +109,7 @@ function errorView(error: AppError, site: SiteView): Omit<SubscriptionMessageVie
       const minutes = Math.ceil(seconds / 60);
       return {
         heading: 'Too many attempts',
-        paragraphs: [
-          `Nothing was saved. Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`,
-        ],
+        paragraphs: [`Nothing was saved. Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`],
       };
     }
     case 'SERVICE_UNAVAILABLE':
@@ -149,7 +147,11 @@ function errorView(error: AppError, site: SiteView): Omit<SubscriptionMessageVie
 function subscriptionErrors(deps: SubscriptionsDeps): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     const known =
-      error instanceof AppError ? error : typeof error === 'object' && error !== null ? fromBodyParser(error) : undefined;
+      error instanceof AppError
+        ? error
+        : typeof error === 'object' && error !== null
+          ? fromBodyParser(error)
+          : undefined;
     if (!known || res.headersSent || (known.status >= 500 && known.status !== 503)) {
       next(error);
       return;
@@ -282,7 +284,9 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
       200,
       messagePage(site, {
         heading: 'You are unsubscribed',
-        paragraphs: ['You will receive no more emails from us. Changed your mind? You can subscribe again at any time.'],
+        paragraphs: [
+          'You will receive no more emails from us. Changed your mind? You can subscribe again at any time.',
+        ],
         links: [{ title: 'Subscribe again', url: `${site.homeUrl}subscribe` }],
       }),
     );

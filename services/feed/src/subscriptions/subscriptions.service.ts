@@ -130,11 +130,7 @@ type Attempt =
   | { kind: 'suspended' };
 
 /** Writes a subscription attempt; one retry covers two first attempts for one address racing. */
-async function recordAttempt(
-  deps: SubscriptionsDeps,
-  email: string,
-  chosen: SubscriberPreferences,
-): Promise<Attempt> {
+async function recordAttempt(deps: SubscriptionsDeps, email: string, chosen: SubscriberPreferences): Promise<Attempt> {
   const db = deps.db.kysely;
   const key = emailKeyOf(email);
   for (let attempt = 0; ; attempt += 1) {
@@ -221,7 +217,11 @@ export async function subscribe(deps: SubscriptionsDeps, input: { ip: string; bo
 function tokenError(reason: 'malformed' | 'bad-signature' | 'expired' | 'wrong-purpose'): AppError {
   return reason === 'expired'
     ? new AppError({ code: 'TOKEN_EXPIRED', status: 410, detail: 'This confirmation link has expired' })
-    : new AppError({ code: 'TOKEN_INVALID', status: 400, detail: 'This link is not valid; copy the whole link from the email' });
+    : new AppError({
+        code: 'TOKEN_INVALID',
+        status: 400,
+        detail: 'This link is not valid; copy the whole link from the email',
+      });
 }
 
 export interface ConfirmResult {
