@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
-import { createRedisConnection } from '@careerfeed/jobs';
+import { type ConfirmationMailQueue, createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
 import { FeedCache, createFeedApp, subscribeToFeedInvalidations } from '@careerfeed/feed';
 import { PUBLIC_BASE_URL } from './ingest';
 
@@ -17,6 +17,8 @@ export interface FeedInstance {
     method?: string,
   ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>;
   cache: FeedCache;
+  /** The address the instance listens on, e.g. http://127.0.0.1:41234. */
+  origin: string;
   close(): Promise<void>;
 }
 
@@ -24,17 +26,30 @@ export interface FeedInstance {
 export async function startFeedInstance(
   db: Db,
   redisPrefix: string,
-  options: { redisUrl?: string; now?: () => Date; websubHubUrl?: string } = {},
+  options: {
+    redisUrl?: string;
+    now?: () => Date;
+    websubHubUrl?: string;
+    trustProxy?: boolean;
+    /** Defaults to a queue on the same Redis under `redisPrefix`. */
+    subscriptionMails?: ConfirmationMailQueue;
+    subscribeLimits?: Parameters<typeof createFeedApp>[0]['subscribeLimits'];
+  } = {},
 ): Promise<FeedInstance> {
   const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL!;
   const redis: Redis = createRedisConnection(redisUrl, 'producer');
   const subscriber: Redis = createRedisConnection(redisUrl, 'worker');
   const cache = new FeedCache(60_000);
+  const subscriptionMails = options.subscriptionMails ?? createConfirmationMailQueue(redis, redisPrefix);
   const logger = pino({ level: 'silent' });
   await subscribeToFeedInvalidations(subscriber, redisPrefix, cache, logger);
   const app = createFeedApp({
     db,
     redis,
+    redisPrefix,
+    subscriptionMails,
+    trustProxy: options.trustProxy,
+    subscribeLimits: options.subscribeLimits,
     logger,
     cache,
     publicBaseUrl: PUBLIC_BASE_URL,
@@ -59,9 +74,11 @@ export async function startFeedInstance(
           .on('error', reject);
       }),
     cache,
+    origin: `http://127.0.0.1:${port}`,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      if (!options.subscriptionMails) await subscriptionMails.close();
       subscriber.disconnect();
       redis.disconnect();
     },

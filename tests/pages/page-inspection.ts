@@ -68,6 +68,7 @@ export function parsePage(html: string): ParsedPage {
 /**
  * Our own markup is held to every html-validate:recommended rule but one:
  * - long-title: <title> is the post title plus the site name; cutting it would hurt tabs and bookmarks.
+ * (form-dup-name is kept, only told that checkboxes may share a name like radios.)
  * The post body is the author's markup (already sanitized, embedded as is), so inside it only rules
  * about how well-written the author's HTML is are waived, never the ones about validity:
  * - void-style: the sanitizer serializes `<img />`, which is valid HTML, just not our style;
@@ -76,7 +77,12 @@ export function parsePage(html: string): ParsedPage {
  */
 const validator = new HtmlValidate({
   extends: ['html-validate:recommended'],
-  rules: { 'long-title': 'off' },
+  // Checkboxes sharing a name are how a form sends a list (the subscription topics); the rule
+  // allows that for radios by default and is told the same for checkboxes.
+  rules: {
+    'long-title': 'off',
+    'form-dup-name': ['error', { shared: ['radio', 'checkbox', 'button', 'reset', 'submit'] }],
+  },
 });
 const AUTHOR_CONTENT_RULES = new Set(['void-style', 'wcag/h37', 'prefer-tbody']);
 

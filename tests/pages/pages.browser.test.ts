@@ -5,7 +5,7 @@ import http, { type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type Browser, chromium } from 'playwright-core';
-import { createRedisConnection } from '@careerfeed/jobs';
+import { createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
 import { FeedCache, createFeedApp } from '@careerfeed/feed';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
@@ -40,6 +40,8 @@ describe('a post page in a browser (chromium, 375×800)', () => {
     const app = createFeedApp({
       db: database.db,
       redis,
+      redisPrefix: ingest.redisPrefix,
+      subscriptionMails: createConfirmationMailQueue(redis, ingest.redisPrefix),
       logger: pino({ level: 'silent' }),
       cache: new FeedCache(60_000),
       publicBaseUrl: PUBLIC_BASE_URL,

@@ -22,6 +22,10 @@ export type ErrorCode =
   | 'UNKNOWN_AUTHOR'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_USED'
+  | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
 const TITLES: Record<ErrorCode, string> = {
@@ -37,6 +41,10 @@ const TITLES: Record<ErrorCode, string> = {
   UNKNOWN_AUTHOR: 'No author has that slug',
   CONFLICT: 'The request conflicts with the current state',
   RATE_LIMITED: 'Too many requests',
+  TOKEN_INVALID: 'The link is not valid',
+  TOKEN_EXPIRED: 'The link has expired',
+  TOKEN_USED: 'The link has already been used',
+  SERVICE_UNAVAILABLE: 'Temporarily unavailable',
   INTERNAL: 'Internal server error',
 };
 

@@ -8,7 +8,7 @@ interface Logger {
 }
 
 /** body-parser reports its failures with a `type`; each becomes a precise 4xx. */
-function fromBodyParser(error: {
+export function fromBodyParser(error: {
   type?: unknown;
   status?: unknown;
   limit?: unknown;
@@ -26,6 +26,12 @@ function fromBodyParser(error: {
         code: 'PAYLOAD_TOO_LARGE',
         status: 413,
         detail: `The request body exceeds the limit of ${String(error.limit)} bytes`,
+      });
+    case 'parameters.too.many':
+      return new AppError({
+        code: 'PAYLOAD_TOO_LARGE',
+        status: 413,
+        detail: 'The form has too many fields',
       });
     case 'charset.unsupported':
       return new AppError({

@@ -1,3 +1,5 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 /**
@@ -71,4 +73,50 @@ export function compactInstant(instant: Date): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** How the feed service hands confirmation mails to the worker. */
+export interface ConfirmationMailQueue {
+  /** Resolves once Redis has the job; rejects when it cannot say so within `timeoutMs`. */
+  enqueue(job: ConfirmationMailJob): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A producer on a `producer` connection (fails fast when Redis is down). A request must not hang
+ * on Redis, so an add that has not been acknowledged in time is reported as a failure; the job id
+ * makes a late arrival of the same add harmless.
+ */
+export function createConfirmationMailQueue(
+  connection: Redis,
+  prefix: string,
+  options: { timeoutMs?: number } = {},
+): ConfirmationMailQueue {
+  const queue = new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection, prefix });
+  queue.on('error', () => undefined);
+  const timeoutMs = options.timeoutMs ?? 3000;
+  return {
+    enqueue: async (job) => {
+      const data = confirmationMailJobSchema.parse(job);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([
+          queue.add(data.kind, data, {
+            jobId: confirmationMailJobId(data),
+            attempts: 5,
+            backoff: { type: 'exponential', delay: 5000 },
+            removeOnComplete: { age: 7 * 24 * 3600 },
+            removeOnFail: { age: 30 * 24 * 3600 },
+          }),
+          timeout,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => queue.close(),
+  };
 }

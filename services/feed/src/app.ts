@@ -3,10 +3,18 @@ import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '@careerfeed/db';
+import type { ConfirmationMailQueue } from '@careerfeed/jobs';
 import type { FeedCache } from './feeds/feed-cache';
 import { serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
+import {
+  DEFAULT_SUBSCRIBE_LIMITS,
+  type RateLimitRule,
+  createSubscribeRateLimits,
+} from './subscriptions/subscribe-rate-limits';
+import { subscriptionsRouter } from './subscriptions/subscriptions.routes';
+import { cachedTokenKey } from './subscriptions/subscriptions.service';
 import {
   createMetricsRegistry,
   httpMetrics,
@@ -18,7 +26,16 @@ import {
 
 export interface FeedAppDeps {
   db: Db;
+  /** A producer connection: rate limits of the subscription form live here. */
   redis: Redis;
+  /** REDIS_PREFIX: rate-limit keys sit under it, so instances of one deployment share them. */
+  redisPrefix: string;
+  /** Where confirmation mails are handed to the worker. */
+  subscriptionMails: ConfirmationMailQueue;
+  /** TRUST_PROXY: take the client address from the nearest proxy's X-Forwarded-For. */
+  trustProxy?: boolean;
+  /** Overrides of the subscription rate limits (defaults in subscribe-rate-limits.ts). */
+  subscribeLimits?: { perClient: RateLimitRule; perAddress: RateLimitRule };
   logger: Logger;
   publicBaseUrl: string;
   websubHubUrl?: string | undefined;
@@ -28,7 +45,7 @@ export interface FeedAppDeps {
 }
 
 /**
- * The public side: feeds and pages, on express. In front of it, a plain node handler answers the
+ * The public side: feeds, pages and the subscription pages, on express. In front of it, a plain node handler answers the
  * feeds that are already cached (the requests readers repeat all day), with the same headers and
  * bytes express's feed routes send; everything else — misses, pages, errors — goes to express.
  * Returns that handler, for `http.createServer` (or supertest).
@@ -36,6 +53,9 @@ export interface FeedAppDeps {
 export function createFeedApp(deps: FeedAppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
+  // One hop, not `true`: behind our proxy the client address is the entry that proxy appended;
+  // anything to its left came from the client and could be forged to dodge the rate limits.
+  app.set('trust proxy', deps.trustProxy ? 1 : false);
   const registry = createMetricsRegistry('feed');
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [
@@ -49,6 +69,16 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
     ),
   );
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
+  app.use(
+    subscriptionsRouter({
+      db: deps.db,
+      publicBaseUrl: deps.publicBaseUrl,
+      now: deps.now,
+      mails: deps.subscriptionMails,
+      limits: createSubscribeRateLimits(deps.redis, deps.redisPrefix, deps.subscribeLimits ?? DEFAULT_SUBSCRIBE_LIMITS),
+      tokenKey: cachedTokenKey(deps.db),
+    }),
+  );
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
 

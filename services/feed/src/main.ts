@@ -1,7 +1,7 @@
 import { loadConfig } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
-import { createRedisConnection } from '@careerfeed/jobs';
+import { createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
 import { createFeedApp } from './app';
 import { FeedCache } from './feeds/feed-cache';
 import { subscribeToFeedInvalidations } from './feeds/feed-invalidation.subscriber';
@@ -19,12 +19,16 @@ async function main(): Promise<void> {
   // A subscribing connection can do nothing else, so it is a connection of its own; it waits for
   // Redis like a worker does.
   const subscriber = createRedisConnection(config.redisUrl, 'worker');
+  const subscriptionMails = createConfirmationMailQueue(redis, config.redisPrefix);
   const cache = new FeedCache(FEED_CACHE_TTL_MS);
   await subscribeToFeedInvalidations(subscriber, config.redisPrefix, cache, logger);
 
   const app = createFeedApp({
     db,
     redis,
+    redisPrefix: config.redisPrefix,
+    subscriptionMails,
+    trustProxy: config.trustProxy,
     logger,
     cache,
     publicBaseUrl: config.publicBaseUrl,
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
 
   handleShutdownSignals(logger, async () => {
     await closeServer(server);
+    await subscriptionMails.close();
     subscriber.disconnect();
     redis.disconnect();
     await db.close();

@@ -1,6 +1,7 @@
 import type { IndexPageView } from './page-model';
 import { httpUrl, link, text } from './html';
 import { feedDiscoveryLinks, renderLayout } from './layout';
+import { renderCompactSubscribeForm } from './subscription.pages';
 import { paginationHeadLinks, renderFeedAddresses, renderPagination, renderPostList } from './post-list';
 
 /** The home page: latest posts, and how to follow the blog in words anyone can act on. */
@@ -26,6 +27,7 @@ export function renderIndexPage(view: IndexPageView): string {
     '<p>Only interested in one topic or one author? Open the tag, category or author page: each has its own ' +
       'feeds, listed on that page.</p>',
     subscribe ? `<p>Prefer email? ${link(subscribe, 'Get the new posts in a daily or weekly email')}.</p>` : '',
+    subscribe ? renderCompactSubscribeForm(subscribe) : '',
     '</section>',
   ];
   return renderLayout({
@@ -35,5 +37,6 @@ export function renderIndexPage(view: IndexPageView): string {
     canonicalUrl: view.url,
     head: [...feedDiscoveryLinks(site.feeds), ...paginationHeadLinks(pagination)],
     main: main.filter((line) => line !== '').join('\n'),
+    guessTimeZone: subscribe !== null,
   });
 }

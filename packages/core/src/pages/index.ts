@@ -1,7 +1,20 @@
 export * from './page-model';
 export { describeAuthorLinks, type AuthorLink } from './author-links';
 export { jsonForScript } from './html';
-export { PAGE_CONTENT_SECURITY_POLICY, PAGE_CSS, PAGE_STYLE_HASH } from './layout';
+export {
+  FORM_PAGE_CONTENT_SECURITY_POLICY,
+  PAGE_CONTENT_SECURITY_POLICY,
+  PAGE_CSS,
+  PAGE_STYLE_HASH,
+  TIME_ZONE_GUESS_SCRIPT,
+  TIME_ZONE_GUESS_SCRIPT_HASH,
+} from './layout';
+export {
+  renderCompactSubscribeForm,
+  renderPreferencesPage,
+  renderSubscribePage,
+  renderSubscriptionMessagePage,
+} from './subscription.pages';
 export { renderIndexPage } from './index.page';
 export { renderListPage } from './list.page';
 export { renderPostPage } from './post.page';

@@ -42,10 +42,45 @@ export const PAGE_CSS = [
   '.pagination{display:flex;gap:1rem;margin:1.5rem 0}',
   '.pagination a[rel=next]{margin-left:auto}',
   '.feeds code{font-size:.875rem}',
+  // Forms (subscribe, preferences, unsubscribe): full-width fields and 44px tap targets on a phone.
+  '.field{margin:0 0 1rem}',
+  '.field>label,legend{display:block;font-weight:600;margin:0 0 .25rem}',
+  'input[type=email],select{display:block;width:100%;font:inherit;padding:.5rem;border:1px solid var(--muted);border-radius:4px;background:var(--bg);color:var(--fg)}',
+  'fieldset{border:1px solid var(--line);border-radius:6px;margin:0 0 1rem;padding:.5rem 1rem;min-width:0}',
+  '.choices{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:0 1.25rem}',
+  '.choices li{max-width:100%}',
+  '.choices label{display:inline-flex;gap:.5rem;align-items:center;min-height:2.75rem;overflow-wrap:anywhere}',
+  'input[type=checkbox],input[type=radio]{width:1.25rem;height:1.25rem;flex:none}',
+  'button{font:inherit;font-weight:600;padding:.625rem 1.25rem;min-height:2.75rem;border:0;border-radius:4px;background:var(--accent);color:var(--bg);cursor:pointer}',
+  '.hint{color:var(--muted);font-size:.9375rem;margin:.25rem 0 0}',
+  '.notice{border-left:4px solid var(--accent);background:var(--code);padding:.5rem 1rem;margin:1rem 0}',
+  '.errors{border-left:4px solid #d93025;background:var(--code);padding:.5rem 1rem;margin:1rem 0}',
 ].join('\n');
 
 /** 'sha256-…' of PAGE_CSS: the only style the policy allows. */
 export const PAGE_STYLE_HASH = `'sha256-${createHash('sha256').update(PAGE_CSS, 'utf8').digest('base64')}'`;
+
+/**
+ * The one script any page runs: it fills the time-zone fields of subscription forms marked
+ * `data-guess-time-zone` with the browser's own zone (a select gains that option if it lacks it,
+ * e.g. an alias such as Asia/Kolkata vs Asia/Calcutta; the server validates whatever arrives).
+ * Without JavaScript the field keeps its default, UTC, and the reader can pick a zone.
+ */
+export const TIME_ZONE_GUESS_SCRIPT = [
+  '(function () {',
+  '  var zone;',
+  '  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }',
+  "  if (typeof zone !== 'string' || !/^[A-Za-z0-9_+\\/-]{1,64}$/.test(zone)) return;",
+  "  document.querySelectorAll('[data-guess-time-zone]').forEach(function (field) {",
+  "    if (field.tagName === 'SELECT' && !Array.prototype.some.call(field.options, function (o) { return o.value === zone; })) {",
+  '      field.add(new Option(zone, zone));',
+  '    }',
+  '    field.value = zone;',
+  '  });',
+  '})();',
+].join('\n');
+
+export const TIME_ZONE_GUESS_SCRIPT_HASH = `'sha256-${createHash('sha256').update(TIME_ZONE_GUESS_SCRIPT, 'utf8').digest('base64')}'`;
 
 /**
  * Content-Security-Policy of every page. Nothing may load or run except our one stylesheet and
@@ -60,6 +95,15 @@ export const PAGE_CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * The policy of pages with a subscription form: the same, plus exactly the time-zone script by its
+ * hash. Pages that show posts keep scripts forbidden altogether.
+ */
+export const FORM_PAGE_CONTENT_SECURITY_POLICY = [
+  PAGE_CONTENT_SECURITY_POLICY,
+  `script-src ${TIME_ZONE_GUESS_SCRIPT_HASH}`,
 ].join('; ');
 
 const FEED_TYPES: Readonly<Record<FeedLinkView['format'], string>> = {
@@ -95,6 +139,8 @@ export interface LayoutInput {
   /** `<main>` content, already escaped by the page renderer. */
   main: string;
   noindex?: boolean;
+  /** Add the time-zone guess script (the page must be served with FORM_PAGE_CONTENT_SECURITY_POLICY). */
+  guessTimeZone?: boolean;
 }
 
 export function renderLayout(input: LayoutInput): string {
@@ -125,6 +171,7 @@ export function renderLayout(input: LayoutInput): string {
     input.main,
     '</main>',
     `<footer class="site"><div class="wrap"><p>Follow ${text(site.title)}: ${footerFeeds}</p></div></footer>`,
+    ...(input.guessTimeZone ? [`<script>${TIME_ZONE_GUESS_SCRIPT}</script>`] : []),
     '</body>',
     '</html>',
     '',

@@ -113,3 +113,57 @@ export interface ErrorPageView {
   /** Plain text for the reader. */
   message: string;
 }
+
+/** A topic readers can choose: a tag or a category. */
+export interface TopicOptionView {
+  /** "tag:<slug>" or "category:<slug>": the form value and what is stored. */
+  key: string;
+  label: string;
+}
+
+/** The values a subscription form shows (defaults, or what the subscriber chose). */
+export interface SubscriptionFormValues {
+  frequency: 'instant' | 'daily' | 'weekly';
+  topics: string[];
+  timeZone: string;
+  deliveryHour: number;
+  deliveryWeekday: number;
+  paused: boolean;
+}
+
+export interface SubscribePageView {
+  site: SiteView;
+  topics: TopicOptionView[];
+  /** IANA names offered in the select. */
+  timeZones: string[];
+  values: SubscriptionFormValues;
+}
+
+export interface PreferencesPageView {
+  site: SiteView;
+  /** The subscriber's manage token: carried by the form in a hidden field. */
+  token: string;
+  /** The address the preferences belong to (the person holding the link already knows it). */
+  email: string;
+  status: 'pending' | 'active' | 'unsubscribed' | 'suspended';
+  topics: TopicOptionView[];
+  timeZones: string[];
+  values: SubscriptionFormValues;
+  unsubscribeUrl: string;
+  /** Shown after a successful save. */
+  saved?: boolean;
+}
+
+/**
+ * A short page in the subscription flow: "check your inbox", "you are subscribed", an expired
+ * link, a validation error… Paragraphs are plain text; `form` is a one-button POST form.
+ */
+export interface SubscriptionMessageView {
+  site: SiteView;
+  heading: string;
+  paragraphs: string[];
+  /** Field errors of a refused form, shown as a list. */
+  errors?: { path: string; message: string }[];
+  links?: LinkView[];
+  form?: { action: string; button: string };
+}

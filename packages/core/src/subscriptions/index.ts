@@ -3,3 +3,4 @@ export * from './schedule';
 export * from './links';
 export * from './mail-ids';
 export * from './already-subscribed.mail';
+export * from './preferences';

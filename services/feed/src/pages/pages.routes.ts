@@ -1,6 +1,7 @@
 import { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import {
   AppError,
+  FORM_PAGE_CONTENT_SECURITY_POLICY,
   PAGE_CONTENT_SECURITY_POLICY,
   isValidSlug,
   type SiteView,
@@ -29,12 +30,12 @@ import {
  * Errors of these routes are pages for browsers and problem+json for everyone else.
  */
 
-function sendHtml(res: Response, status: number, html: string): void {
+function sendHtml(res: Response, status: number, html: string, csp = PAGE_CONTENT_SECURITY_POLICY): void {
   res.status(status);
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
   // Short: a post edited or published shows up within a minute without any invalidation.
   res.setHeader('Cache-Control', 'public, max-age=60');
-  res.setHeader('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
+  res.setHeader('Content-Security-Policy', csp);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
   res.send(html);
@@ -122,7 +123,8 @@ export function pagesRouter(deps: PagesDeps): Router {
   router.get('/', async (req, res) => {
     const view = await buildIndexPage(deps, parsePageQuery(req.query));
     if (!view) throw notFound('No such page');
-    sendHtml(res, 200, renderIndexPage(view));
+    // The home page carries the short subscription form and its time-zone script.
+    sendHtml(res, 200, renderIndexPage(view), FORM_PAGE_CONTENT_SECURITY_POLICY);
   });
 
   // What every JSON Feed item's `_careerfeed.about` points at.
