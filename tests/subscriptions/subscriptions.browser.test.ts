@@ -21,8 +21,10 @@ const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * A student on a phone in India: subscribes on /subscribe, confirms, changes preferences and
- * unsubscribes, all through the pages. The confirmation link is built from the queued job, as the
- * worker will put it in the mail. One dialect is enough here; the HTTP suites cover both.
+ * unsubscribes, all through the pages. To keep this test about the pages (and fast, without a
+ * worker), the confirmation link is built from the queued job with the function the worker uses;
+ * tests/e2e/subscribe-to-digest.browser.test.ts follows it from the mail the worker really sends.
+ * One dialect is enough here; the HTTP suites cover both.
  */
 describe('subscribing in a browser (chromium, 375 px, Asia/Kolkata)', () => {
   let database: TestDatabase;
@@ -121,7 +123,7 @@ describe('subscribing in a browser (chromium, 375 px, Asia/Kolkata)', () => {
     expect(pending).toMatchObject({ status: 'pending', frequency: 'daily', time_zone: guessed, delivery_hour: 7 });
     expect(JSON.parse(pending.topics)).toEqual(['tag:interviews']);
 
-    // 2. The confirmation link, as the worker will build it from the queued job.
+    // 2. The confirmation link, as the worker builds it from the queued job (the e2e test reads the mail).
     const [job] = await reader.getJobs(['waiting']);
     expect(job!.data).toEqual({ kind: 'confirm', subscriberId: pending.id, nonce: pending.confirmation_nonce });
     const key = await readSubscriptionTokenKey(database.db.kysely);
