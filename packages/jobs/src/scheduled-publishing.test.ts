@@ -1,5 +1,11 @@
 import type { PostEvent, PostSnapshot } from './post-events';
-import { isVisibleAt, postGoesLiveJobId, scheduleActionOf, wentLiveEvent } from './scheduled-publishing';
+import {
+  becomesVisible,
+  isVisibleAt,
+  postGoesLiveJobId,
+  scheduleActionOf,
+  wentLiveEvent,
+} from './scheduled-publishing';
 
 const NOW = new Date('2026-07-01T12:00:00.000Z');
 const ID = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
@@ -65,9 +71,7 @@ describe('scheduleActionOf', () => {
   test('when a post is published now or in the past, a draft has a future time, or has no time, then nothing is scheduled', () => {
     const past = snap({ published_at: '2026-06-01T00:00:00Z' });
     expect(scheduleActionOf(event('post.published', null, past), NOW)).toEqual({});
-    expect(scheduleActionOf(event('post.published', null, snap({ published_at: NOW.toISOString() })), NOW)).toEqual(
-      {},
-    );
+    expect(scheduleActionOf(event('post.published', null, snap({ published_at: NOW.toISOString() })), NOW)).toEqual({});
     expect(scheduleActionOf(event('post.created', null, snap({ status: 'draft' })), NOW)).toEqual({});
     expect(scheduleActionOf(event('post.created', null, snap({ status: 'draft', published_at: null })), NOW)).toEqual(
       {},
@@ -94,5 +98,21 @@ describe('isVisibleAt and wentLiveEvent', () => {
     const live = wentLiveEvent(snap(), new Date(T));
     expect(live).toMatchObject({ type: 'post.published', postId: ID, before: null, after: snap() });
     expect(live.occurredAt).toBe('2026-07-02T14:00:00.000Z');
+  });
+});
+
+describe('becomesVisible', () => {
+  const past = snap({ published_at: '2026-06-01T00:00:00Z' });
+  test('when a post is published now, moved from later to the past, or goes live, then it becomes visible', () => {
+    expect(becomesVisible(event('post.published', null, past), NOW)).toBe(true);
+    expect(becomesVisible(event('post.published', snap({ ...past, status: 'draft' }), past), NOW)).toBe(true);
+    expect(becomesVisible(event('post.updated', snap(), past), NOW)).toBe(true);
+    expect(becomesVisible(wentLiveEvent(snap(), new Date(T)), new Date(T))).toBe(true);
+  });
+
+  test('when a post is published for later, edited while visible, or unpublished, then it does not', () => {
+    expect(becomesVisible(event('post.published', null, snap()), NOW)).toBe(false);
+    expect(becomesVisible(event('post.updated', past, { ...past, tags: ['x'] }), NOW)).toBe(false);
+    expect(becomesVisible(event('post.unpublished', past, { ...past, status: 'draft' }), NOW)).toBe(false);
   });
 });

@@ -80,3 +80,13 @@ export function wentLiveEvent(after: PostSnapshot, now: Date): PostEvent {
     after,
   };
 }
+
+/**
+ * Whether an event, handled at `now`, is the moment its post appears to readers: it is visible
+ * after and was not before. True for a publish now or in the past, for a scheduled time moved into
+ * the past, and for a go-live event; false for a publish scheduled later and for edits of a post
+ * readers already see. Instant digests run on these.
+ */
+export function becomesVisible(event: PostEvent, now: Date): boolean {
+  return isVisibleAt(event.after, now) && !isVisibleAt(event.before, now);
+}
