@@ -2,3 +2,4 @@ export * from './post-events';
 export * from './redis';
 export * from './feed-invalidation';
 export * from './subscriptions';
+export * from './scheduled-publishing';

@@ -9,16 +9,17 @@ import {
   handleShutdownSignals,
   listen,
 } from '@careerfeed/http';
-import { POST_EVENTS_QUEUE, SUBSCRIPTION_MAILS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
+import { POST_EVENTS_QUEUE, SUBSCRIPTION_MAILS_QUEUE, becomesVisible, createRedisConnection } from '@careerfeed/jobs';
 import { createWorkerApp } from './app';
 import { createDigestContent } from './digests/digest-content';
 import { ensureDigestTickScheduler, requestInstantRun } from './digests/digest-scheduler';
 import { createDigestsWorker, digestMetrics, openDigestsQueue } from './digests/digests.worker';
 import { createDigestSender } from './digests/send-digest.job';
-import { createPostEventsWorker } from './events/post-events.worker';
+import { type PostEventHandler, createPostEventsWorker } from './events/post-events.worker';
 import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
 import { createMailer } from './mail/mailer';
 import { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
+import { createGoLiveScheduler, createPostGoesLiveWorker, openPostGoesLiveQueue } from './scheduling/post-goes-live';
 import { createSubscriptionMailsWorker } from './subscriptions/subscription-mails.worker';
 
 async function main(): Promise<void> {
@@ -36,22 +37,36 @@ async function main(): Promise<void> {
 
   const relatedPosts = createRelatedPostsMaintainer({ db, k: config.relatedPostsCount });
   await relatedPosts.init();
+  // What a post becoming visible sets off: run for each post event, and by the go-live job of a
+  // scheduled post when its time comes (with a `post.published` event of the post as it is then).
+  const publishEffects: PostEventHandler[] = [
+    async (event) => {
+      const changed = await relatedPosts.sync();
+      await announceFeedChanges({ db, redis, prefix: config.redisPrefix }, event, changed);
+    },
+    async (event) => {
+      // When readers can first see the post: a post scheduled for later reaches instant
+      // subscribers through its go-live event, not its publish event.
+      if (becomesVisible(event, now())) {
+        await requestInstantRun(digestsQueue, now(), config.instantDigestDelaySeconds);
+      }
+    },
+  ];
+  const goesLiveQueue = openPostGoesLiveQueue(redis, config.redisPrefix);
   const postEventsWorker = createPostEventsWorker({
     connection: redis,
     prefix: config.redisPrefix,
     logger,
     registry,
-    handlers: [
-      async (event) => {
-        const changed = await relatedPosts.sync();
-        await announceFeedChanges({ db, redis, prefix: config.redisPrefix }, event, changed);
-      },
-      async (event) => {
-        if (event.type === 'post.published') {
-          await requestInstantRun(digestsQueue, now(), config.instantDigestDelaySeconds);
-        }
-      },
-    ],
+    handlers: [...publishEffects, createGoLiveScheduler(goesLiveQueue, now)],
+  });
+  const goesLiveWorker = createPostGoesLiveWorker({
+    connection: redis,
+    prefix: config.redisPrefix,
+    db,
+    logger,
+    handlers: publishEffects,
+    now,
   });
 
   const mailSettings = {
@@ -86,6 +101,7 @@ async function main(): Promise<void> {
 
   const dashboardQueues = [
     new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: config.redisPrefix }),
+    goesLiveQueue,
     digestsQueue,
     new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection: redis, prefix: config.redisPrefix }),
   ];
@@ -97,7 +113,12 @@ async function main(): Promise<void> {
   handleShutdownSignals(logger, async () => {
     await closeServer(server);
     // Lets the jobs in progress finish; BullMQ hands unfinished ones to another worker otherwise.
-    await Promise.all([postEventsWorker.close(), digestsWorker.close(), subscriptionMailsWorker.close()]);
+    await Promise.all([
+      postEventsWorker.close(),
+      goesLiveWorker.close(),
+      digestsWorker.close(),
+      subscriptionMailsWorker.close(),
+    ]);
     await Promise.all(dashboardQueues.map((queue) => queue.close()));
     await mailer.close();
     redis.disconnect();

@@ -1,0 +1,127 @@
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Database, Db, Kysely } from '@careerfeed/db';
+import {
+  POST_GOES_LIVE_JOB,
+  POST_GOES_LIVE_QUEUE,
+  type PostSnapshot,
+  postGoesLiveJobSchema,
+  scheduleActionOf,
+  wentLiveEvent,
+} from '@careerfeed/jobs';
+import type { PostEventHandler } from '../events/post-events.worker';
+
+export function openPostGoesLiveQueue(connection: Redis, prefix: string): Queue {
+  const queue = new Queue(POST_GOES_LIVE_QUEUE, { connection, prefix });
+  queue.on('error', () => undefined);
+  return queue;
+}
+
+/**
+ * The post-event handler that keeps each scheduled post's go-live job in step with its events:
+ * removes the job of a time that no longer applies, adds one for a future time.
+ */
+export function createGoLiveScheduler(queue: Queue, now: () => Date = () => new Date()): PostEventHandler {
+  return async (event) => {
+    const action = scheduleActionOf(event, now());
+    // A job being processed right now is not removed (BullMQ refuses); it re-reads the post and
+    // finds its time gone.
+    if (action.remove) await queue.remove(action.remove);
+    if (action.add) {
+      await queue.add(POST_GOES_LIVE_JOB, action.add.data, {
+        jobId: action.add.jobId,
+        delay: action.add.delayMs,
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1_000 },
+        removeOnComplete: { age: 24 * 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+    }
+  };
+}
+
+/** The post as a post-event snapshot, with its UTC publication time; undefined when it is gone. */
+export async function findPostSnapshot(
+  db: Kysely<Database>,
+  id: string,
+): Promise<{ snapshot: PostSnapshot; publishedAtUtc: string | null } | undefined> {
+  const row = await db
+    .selectFrom('posts')
+    .innerJoin('authors', 'authors.id', 'posts.author_id')
+    .select([
+      'posts.id',
+      'posts.slug',
+      'posts.status',
+      'posts.published_at',
+      'posts.published_at_utc',
+      'posts.category',
+      'authors.slug as author',
+    ])
+    .where('posts.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const tags = await db
+    .selectFrom('post_tags')
+    .select('tag_slug')
+    .where('post_id', '=', id)
+    .orderBy('position')
+    .execute();
+  return {
+    snapshot: {
+      id: row.id,
+      slug: row.slug,
+      status: row.status,
+      published_at: row.published_at,
+      author: row.author,
+      category: row.category,
+      tags: tags.map((t) => t.tag_slug),
+    },
+    publishedAtUtc: row.published_at_utc,
+  };
+}
+
+export interface PostGoesLiveWorkerDeps {
+  connection: Redis;
+  prefix: string;
+  db: Db;
+  logger: Logger;
+  /** The handlers a real `post.published` event runs (related lists, feed invalidations, instant digests). */
+  handlers: PostEventHandler[];
+  now?: () => Date;
+  concurrency?: number;
+}
+
+/**
+ * Runs go-live jobs. Each re-reads its post and does nothing ("moot") unless the post is still
+ * published with exactly the job's time, so a job left behind by a reschedule, an unpublish or
+ * events handled out of order is harmless. A job that fires before this process's clock reaches
+ * the time (clocks of hosts differ a little) goes back to the delayed set until then.
+ */
+export function createPostGoesLiveWorker(deps: PostGoesLiveWorkerDeps): Worker {
+  const now = deps.now ?? (() => new Date());
+  const worker = new Worker(
+    POST_GOES_LIVE_QUEUE,
+    async (job: Job, token?: string) => {
+      const parsed = postGoesLiveJobSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`invalid go-live job: ${parsed.error.message}`);
+      const { postId, publishedAtUtc } = parsed.data;
+      const post = await findPostSnapshot(deps.db.kysely, postId);
+      if (!post || post.snapshot.status !== 'published' || post.publishedAtUtc !== publishedAtUtc) return 'moot';
+      const at = now();
+      const dueMs = Date.parse(publishedAtUtc);
+      if (at.getTime() < dueMs) {
+        await job.moveToDelayed(Date.now() + (dueMs - at.getTime()), token);
+        throw new DelayedError();
+      }
+      const event = wentLiveEvent(post.snapshot, at);
+      for (const handle of deps.handlers) await handle(event);
+      deps.logger.info({ postId, publishedAtUtc }, 'scheduled post went live');
+      return 'live';
+    },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency ?? 4 },
+  );
+  worker.on('error', (error) => deps.logger.warn({ err: error }, 'post-goes-live worker error'));
+  worker.on('failed', (job, error) => deps.logger.warn({ jobId: job?.id, err: error }, 'go-live job failed'));
+  return worker;
+}
