@@ -11,6 +11,7 @@ import {
   createPostGoesLiveWorker,
   createRelatedPostsMaintainer,
   openPostGoesLiveQueue,
+  restoreGoLiveJobs,
 } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
@@ -217,5 +218,27 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     const lists = await relatedLists();
     expect(lists.has(cancelled.id)).toBe(false);
     expect([...lists.values()].flat()).not.toContain(cancelled.id);
+  });
+
+  test('when Redis has lost the delayed jobs, then a worker start puts back one go-live job per scheduled post, and only one', async () => {
+    const at = Date.now() + 3600_000;
+    const later = await create({ tags: ['sched-restore'], published_at: new Date(at).toISOString() });
+    const past = await create({ tags: ['sched-restore'] });
+    const jobId = postGoesLiveJobId(later.id, at);
+    await waitFor(async () => (await jobState(jobId)) === 'delayed');
+    await goesLiveQueue.remove(jobId);
+    expect(await jobState(jobId)).toBe('absent');
+
+    const restored = await restoreGoLiveJobs(database.db.kysely, goesLiveQueue, new Date());
+    expect(restored).toBeGreaterThanOrEqual(1);
+    expect(await jobState(jobId)).toBe('delayed');
+    const job = await goesLiveQueue.getJob(jobId);
+    expect(job!.data).toEqual({ postId: later.id, publishedAtUtc: new Date(at).toISOString() });
+
+    // A second start adds nothing: the job id already exists.
+    await restoreGoLiveJobs(database.db.kysely, goesLiveQueue, new Date());
+    const delayed = await goesLiveQueue.getDelayed();
+    expect(delayed.filter((j) => j.data.postId === later.id)).toHaveLength(1);
+    expect(delayed.some((j) => j.data.postId === past.id)).toBe(false);
   });
 });

@@ -19,7 +19,12 @@ import { type PostEventHandler, createPostEventsWorker } from './events/post-eve
 import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
 import { createMailer } from './mail/mailer';
 import { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
-import { createGoLiveScheduler, createPostGoesLiveWorker, openPostGoesLiveQueue } from './scheduling/post-goes-live';
+import {
+  createGoLiveScheduler,
+  createPostGoesLiveWorker,
+  openPostGoesLiveQueue,
+  restoreGoLiveJobs,
+} from './scheduling/post-goes-live';
 import { createSubscriptionMailsWorker } from './subscriptions/subscription-mails.worker';
 
 async function main(): Promise<void> {
@@ -53,6 +58,8 @@ async function main(): Promise<void> {
     },
   ];
   const goesLiveQueue = openPostGoesLiveQueue(redis, config.redisPrefix);
+  const restored = await restoreGoLiveJobs(db.kysely, goesLiveQueue, now());
+  if (restored > 0) logger.info({ posts: restored }, 'scheduled posts: go-live jobs in place');
   const postEventsWorker = createPostEventsWorker({
     connection: redis,
     prefix: config.redisPrefix,

@@ -6,6 +6,7 @@ import {
   POST_GOES_LIVE_JOB,
   POST_GOES_LIVE_QUEUE,
   type PostSnapshot,
+  postGoesLiveJobId,
   postGoesLiveJobSchema,
   scheduleActionOf,
   wentLiveEvent,
@@ -28,17 +29,56 @@ export function createGoLiveScheduler(queue: Queue, now: () => Date = () => new 
     // A job being processed right now is not removed (BullMQ refuses); it re-reads the post and
     // finds its time gone.
     if (action.remove) await queue.remove(action.remove);
-    if (action.add) {
-      await queue.add(POST_GOES_LIVE_JOB, action.add.data, {
-        jobId: action.add.jobId,
-        delay: action.add.delayMs,
-        attempts: 8,
-        backoff: { type: 'exponential', delay: 1_000 },
-        removeOnComplete: { age: 24 * 3600 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      });
-    }
+    if (action.add) await addGoLiveJob(queue, action.add.data, action.add.delayMs);
   };
+}
+
+function addGoLiveJob(
+  queue: Queue,
+  data: { postId: string; publishedAtUtc: string },
+  delayMs: number,
+): Promise<unknown> {
+  return queue.add(POST_GOES_LIVE_JOB, data, {
+    jobId: postGoesLiveJobId(data.postId, Date.parse(data.publishedAtUtc)),
+    delay: delayMs,
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: 24 * 3600 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
+}
+
+/**
+ * At worker start: a go-live job for every post scheduled for later. Redis without persistence
+ * (or a flushed one) loses delayed jobs; the database still knows the schedule, and the job id
+ * makes adding one that exists a no-op. Streamed in pages, as a blog may schedule many posts.
+ */
+export async function restoreGoLiveJobs(db: Kysely<Database>, queue: Queue, now: Date): Promise<number> {
+  const nowUtc = now.toISOString();
+  let restored = 0;
+  let after = '';
+  for (;;) {
+    const rows = await db
+      .selectFrom('posts')
+      .select(['id', 'published_at_utc'])
+      .where('status', '=', 'published')
+      .where('published_at_utc', '>', nowUtc)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(500)
+      .execute();
+    for (const row of rows) {
+      const publishedAtUtc = row.published_at_utc!;
+      await addGoLiveJob(
+        queue,
+        { postId: row.id, publishedAtUtc },
+        Math.max(0, Date.parse(publishedAtUtc) - now.getTime()),
+      );
+    }
+    restored += rows.length;
+    if (rows.length < 500) return restored;
+    after = rows[rows.length - 1]!.id;
+  }
 }
 
 /** The post as a post-event snapshot, with its UTC publication time; undefined when it is gone. */
