@@ -70,7 +70,7 @@ const REBUILD_GROWTH = 1.25;
 
 // Nearest neighbors (by the first-pass similarity) whose words are added to a post's vector as
 // pseudo-relevance feedback (see `expandWithFeedback`). A handful, as in the PRF literature: on
-// the labelled sample, 3 to 10 (similarity-weighted) all gave precision@3 within 0.69–0.74.
+// the labelled sample, 3 to 10 (with β from 0.5 to 1) all gave precision@3 within 0.69–0.73.
 const FEEDBACK_POSTS = 5;
 const DEFAULT_REBUILD_WHILE_BELOW = 1_000;
 
@@ -230,14 +230,16 @@ function addPostings(postings: (PostingList | undefined)[], slot: number, vector
  * and removed, so reading a list never ranks.
  *
  * Similarity is a dot product of fixed per-post vectors (title and content TF-IDF, see
- * `weighFeatures`), times 1.5 for a shared category. It is symmetric, which is what makes the
+ * `weighFeatures`, expanded with the post's nearest neighbors' vectors, see
+ * `expandWithFeedback`), times 1.5 for a shared category. It is symmetric, which is what makes the
  * incremental update exact: when P arrives, scoring P against the posts that share a feature
  * with it (a walk of P's posting lists) yields both P's list and every score that could put P
  * into another post's list; a post that shares no feature with P scores 0 and cannot change.
  *
- * What is not incremental: IDF. A post's vector keeps the document frequencies of the moment it
- * was (re)weighted, because re-weighting every post that shares a term with each new post would
- * cost as much as a full recompute. Lists therefore drift slowly from what a full recompute
+ * What is not incremental: IDF and feedback. A post's vector keeps the document frequencies and
+ * the feedback posts of the moment it was (re)weighted, because re-weighting every post that
+ * shares a term with each new post, or that would take it as feedback, would cost as much as a
+ * full recompute. Lists therefore drift slowly from what a full recompute
  * would give as the corpus grows; `rebuild()` recomputes everything (automatically while the
  * corpus is small, see `rebuildWhileBelow`; `rebuildRecommended` tells when it is worth doing).
  */
