@@ -1,5 +1,5 @@
 import { RelatedIndex } from './related-index';
-import { expandWithFeedback, type FeatureVector, ROCCHIO_BETA } from './vectors';
+import { expandWithFeedback, type FeatureVector, heaviestFeatures, ROCCHIO_BETA } from './vectors';
 
 const vector = (entries: [number, number][]): FeatureVector => ({
   features: Int32Array.from(entries, ([feature]) => feature),
@@ -8,6 +8,28 @@ const vector = (entries: [number, number][]): FeatureVector => ({
 const textOf = (feature: number): string => `t${String(feature).padStart(3, '0')}`;
 const weightsOf = ({ features, weights }: FeatureVector): Map<number, number> =>
   new Map([...features].map((feature, i) => [feature, weights[i]!]));
+
+describe('heaviestFeatures', () => {
+  it('when a vector has more features than asked for, then the heaviest are kept in their original order, ties to the earlier', () => {
+    const kept = heaviestFeatures(
+      vector([
+        [3, 0.1],
+        [5, 0.5],
+        [7, 0.2],
+        [9, 0.5],
+        [11, 0.2],
+      ]),
+      3,
+    );
+    expect([...kept.features]).toEqual([5, 7, 9]);
+    expect([...kept.weights]).toEqual([0.5, 0.2, 0.5].map(Math.fround));
+  });
+
+  it('when a vector has no more features than asked for, then it is returned as it is', () => {
+    const small = vector([[1, 0.5]]);
+    expect(heaviestFeatures(small, 3)).toBe(small);
+  });
+});
 
 describe('expandWithFeedback', () => {
   it('when there are no feedback posts, then it returns the vector at unit length', () => {

@@ -104,6 +104,23 @@ export function weighFeatures(
   };
 }
 
+/**
+ * The `count` heaviest features of `vector` (ties: the earlier in canonical order), still in
+ * canonical order; `vector` itself when it has no more than that.
+ */
+export function heaviestFeatures(vector: FeatureVector, count: number): FeatureVector {
+  const { features, weights } = vector;
+  if (features.length <= count) return vector;
+  const kept = Array.from(features.keys())
+    .sort((a, b) => weights[b]! - weights[a]! || a - b)
+    .slice(0, count)
+    .sort((a, b) => a - b);
+  return {
+    features: Int32Array.from(kept, (i) => features[i]!),
+    weights: Float32Array.from(kept, (i) => weights[i]!),
+  };
+}
+
 /** A neighbor found by the first-pass similarity, as pseudo-relevance feedback. */
 export interface FeedbackPost {
   readonly vector: FeatureVector;
