@@ -189,25 +189,53 @@ function runSize(posts: number, settings: Settings): { upsertMedian: number } {
   // Auto-rebuilds are for small corpora; here they would only add noise to the timings.
   const index = RelatedIndex.build(docs, { k: 3, rebuildWhileBelow: 0 });
   const buildMs = performance.now() - buildStarted;
-  emit({ posts, op: 'build', total_ms: Math.round(buildMs), per_post_ms: round(buildMs / posts), rss_mb: peakRssMb() });
+  emit({
+    posts,
+    op: 'build',
+    total_ms: Math.round(buildMs),
+    per_post_ms: round(buildMs / posts),
+    postings_per_post: Math.round(index.postingsVisited / posts),
+    rss_mb: peakRssMb(),
+  });
 
   let changedLists = 0;
+  let visitedBefore = index.postingsVisited;
   const upsert = time(settings.ops, (i) => {
     changedLists += index.upsert(fresh[i]!).changed.size;
   });
-  emit({ posts, op: 'upsert', ...upsert, lists_changed_per_op: round(changedLists / settings.ops) });
+  emit({
+    posts,
+    op: 'upsert',
+    ...upsert,
+    lists_changed_per_op: round(changedLists / settings.ops),
+    postings_per_op: Math.round((index.postingsVisited - visitedBefore) / settings.ops),
+  });
 
   changedLists = 0;
+  visitedBefore = index.postingsVisited;
   const edit = time(settings.ops, (i) => {
     changedLists += index.upsert(edits[i]!).changed.size;
   });
-  emit({ posts, op: 'edit', ...edit, lists_changed_per_op: round(changedLists / settings.ops) });
+  emit({
+    posts,
+    op: 'edit',
+    ...edit,
+    lists_changed_per_op: round(changedLists / settings.ops),
+    postings_per_op: Math.round((index.postingsVisited - visitedBefore) / settings.ops),
+  });
 
   changedLists = 0;
+  visitedBefore = index.postingsVisited;
   const remove = time(settings.ops, (i) => {
     changedLists += index.remove(`post-${(i * 104_729 + 1) % posts}`).changed.size;
   });
-  emit({ posts, op: 'remove', ...remove, lists_changed_per_op: round(changedLists / settings.ops) });
+  emit({
+    posts,
+    op: 'remove',
+    ...remove,
+    lists_changed_per_op: round(changedLists / settings.ops),
+    postings_per_op: Math.round((index.postingsVisited - visitedBefore) / settings.ops),
+  });
 
   // Brute force is slow at scale; a quarter of the samples is plenty for a median.
   const bruteCount = Math.max(10, Math.floor(settings.ops / 4));

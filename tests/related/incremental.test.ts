@@ -37,17 +37,20 @@ describe('related lists kept current incrementally, against a full recompute', (
     expect(publishOneByOne({ rebuildWhileBelow: 1000 })).toEqual(reference);
   });
 
-  it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 90% of the links match', () => {
+  it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 85% of the links match', () => {
+    // Measured 0.882. Besides IDF, a post's feedback expansion is fixed when it is weighted: the
+    // 38 earlier posts do not take the 10 new ones as feedback until the next recompute.
     const result = overlap(publishOneByOne({ rebuildWhileBelow: 40 }), reference);
     console.log(JSON.stringify({ incremental_overlap_after_recompute_at_38: Math.round(result * 1000) / 1000 }));
-    expect(result).toBeGreaterThanOrEqual(0.9);
+    expect(result).toBeGreaterThanOrEqual(0.85);
   });
 
   it('when automatic recomputes are off and all 48 posts come one by one from an empty index, then most links still match', () => {
-    // The worst case for IDF drift: the first posts were weighted when the corpus had one to a
-    // few posts, so every word looked equally rare. Measured 0.83.
+    // The worst case for drift: the first posts were weighted when the corpus had one to a few
+    // posts, so every word looked equally rare and they had few or no feedback posts. Measured
+    // 0.778 (0.83 before feedback expansion).
     const result = overlap(publishOneByOne({ rebuildWhileBelow: 0 }), reference);
     console.log(JSON.stringify({ incremental_overlap_without_recompute: Math.round(result * 1000) / 1000 }));
-    expect(result).toBeGreaterThanOrEqual(0.8);
+    expect(result).toBeGreaterThanOrEqual(0.73);
   });
 });

@@ -34,10 +34,11 @@ function precision(lists: Map<string, RelatedEntry[]>, topicOf: Map<string, stri
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const halfOf = (slug: string): 0 | 1 => (createHash('sha256').update(slug).digest()[0]! & 1) as 0 | 1;
 
-// Measured 0.653 (tags-only 0.507, TF-IDF 0.556). The issue asks for 0.75; no lexical method
-// tried here reached it on this sample (see the report that came with this test). This floor
-// catches regressions, a few links below what the engine does today.
-const ENGINE_FLOOR = 0.62;
+// Measured 0.722 (tags-only 0.507, TF-IDF 0.556; 0.653 before pseudo-relevance feedback, 0.729
+// when feedback posts were searched with all 64 features rather than the heaviest 32). The issue
+// asks for 0.75; no method tried here reached it robustly on this sample (see the related README).
+// This floor catches regressions, a few links below what the engine does today.
+const ENGINE_FLOOR = 0.7;
 
 describe('related posts quality on the labelled sample (categories withheld)', () => {
   const { docs, topicOf } = loadLabelledPosts();

@@ -332,4 +332,16 @@ describe('RelatedIndex', () => {
     expect(index.rebuildRecommended).toBe(false);
     expect(index.lists()).toEqual(RelatedIndex.build(CORPUS).lists());
   });
+
+  it('when posts are upserted and removed, then postingsVisited counts the posting entries read, never going back', () => {
+    const index = new RelatedIndex();
+    expect(index.postingsVisited).toBe(0);
+    index.upsert(CORPUS[0]!);
+    const afterFirst = index.postingsVisited;
+    index.upsert(CORPUS[1]!);
+    const afterSecond = index.postingsVisited;
+    expect(afterSecond).toBeGreaterThan(afterFirst);
+    index.remove(CORPUS[0]!.id);
+    expect(index.postingsVisited).toBeGreaterThanOrEqual(afterSecond);
+  });
 });

@@ -103,3 +103,84 @@ export function weighFeatures(
     weights: Float32Array.from(candidates, (c) => c.weight),
   };
 }
+
+/**
+ * The `count` heaviest features of `vector` (ties: the earlier in canonical order), still in
+ * canonical order; `vector` itself when it has no more than that.
+ */
+export function heaviestFeatures(vector: FeatureVector, count: number): FeatureVector {
+  const { features, weights } = vector;
+  if (features.length <= count) return vector;
+  const kept = Array.from(features.keys())
+    .sort((a, b) => weights[b]! - weights[a]! || a - b)
+    .slice(0, count)
+    .sort((a, b) => a - b);
+  return {
+    features: Int32Array.from(kept, (i) => features[i]!),
+    weights: Float32Array.from(kept, (i) => weights[i]!),
+  };
+}
+
+/** A neighbor found by the first-pass similarity, as pseudo-relevance feedback. */
+export interface FeedbackPost {
+  readonly vector: FeatureVector;
+  readonly score: number;
+}
+
+// Rocchio's weights for the original vector and the centroid of the relevant documents, at the
+// textbook defaults (α = 1, β = 0.75; Manning, Raghavan & Schütze, "Introduction to Information
+// Retrieval", §9.1.1). There is no γ term: pseudo-relevance feedback knows no non-relevant posts.
+export const ROCCHIO_ALPHA = 1;
+export const ROCCHIO_BETA = 0.75;
+
+/**
+ * Pseudo-relevance feedback (Rocchio): `alpha · vector + beta · centroid`, where the centroid is
+ * the similarity-weighted mean of the feedback posts' vectors (a neighbor that is barely similar
+ * pulls barely), scaled to unit length; then the heaviest `maxFeatures` features are kept, in
+ * canonical order, exactly as `weighFeatures` does. Without feedback posts it is `vector` at unit
+ * length.
+ *
+ * Why: posts of a blog are short, and two posts on one topic often share few words with each
+ * other while each shares many with the topic's other posts. Adding the words of a post's nearest
+ * neighbors lets those posts meet; a word that one neighbor has by accident is diluted by the
+ * others.
+ */
+export function expandWithFeedback(
+  vector: FeatureVector,
+  feedback: readonly FeedbackPost[],
+  featureText: (feature: number) => string,
+  maxFeatures: number = MAX_FEATURES,
+  alpha: number = ROCCHIO_ALPHA,
+  beta: number = ROCCHIO_BETA,
+): FeatureVector {
+  const sums = new Map<number, number>();
+  const add = ({ features, weights }: FeatureVector, by: number): void => {
+    for (let i = 0; i < features.length; i++) {
+      sums.set(features[i]!, (sums.get(features[i]!) ?? 0) + by * weights[i]!);
+    }
+  };
+  add(vector, alpha);
+  let total = 0;
+  for (const { score } of feedback) total += score;
+  // In the caller's order (best first, ties by id), so the sums do not depend on term ids.
+  if (total > 0) for (const post of feedback) add(post.vector, (beta * post.score) / total);
+  let squares = 0;
+  for (const weight of sums.values()) squares += weight * weight;
+  const norm = Math.sqrt(squares);
+  const candidates: { feature: number; text: string; weight: number }[] = [];
+  for (const [feature, sum] of sums) {
+    const weight = Math.fround(sum / norm);
+    if (weight > 0) candidates.push({ feature, text: featureText(feature), weight });
+  }
+  const canonical = (a: (typeof candidates)[number], b: (typeof candidates)[number]): number =>
+    a.text < b.text ? -1 : a.text > b.text ? 1 : a.feature - b.feature;
+  if (candidates.length > maxFeatures) {
+    candidates.sort((a, b) => b.weight - a.weight || canonical(a, b));
+    candidates.length = maxFeatures;
+  }
+  candidates.sort(canonical);
+  return {
+    features: Int32Array.from(candidates, (c) => c.feature),
+    weights: Float32Array.from(candidates, (c) => c.weight),
+  };
+}

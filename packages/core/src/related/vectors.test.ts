@@ -1,0 +1,104 @@
+import { RelatedIndex } from './related-index';
+import { expandWithFeedback, type FeatureVector, heaviestFeatures, ROCCHIO_BETA } from './vectors';
+
+const vector = (entries: [number, number][]): FeatureVector => ({
+  features: Int32Array.from(entries, ([feature]) => feature),
+  weights: Float32Array.from(entries, ([, weight]) => weight),
+});
+const textOf = (feature: number): string => `t${String(feature).padStart(3, '0')}`;
+const weightsOf = ({ features, weights }: FeatureVector): Map<number, number> =>
+  new Map([...features].map((feature, i) => [feature, weights[i]!]));
+
+describe('heaviestFeatures', () => {
+  it('when a vector has more features than asked for, then the heaviest are kept in their original order, ties to the earlier', () => {
+    const kept = heaviestFeatures(
+      vector([
+        [3, 0.1],
+        [5, 0.5],
+        [7, 0.2],
+        [9, 0.5],
+        [11, 0.2],
+      ]),
+      3,
+    );
+    expect([...kept.features]).toEqual([5, 7, 9]);
+    expect([...kept.weights]).toEqual([0.5, 0.2, 0.5].map(Math.fround));
+  });
+
+  it('when a vector has no more features than asked for, then it is returned as it is', () => {
+    const small = vector([[1, 0.5]]);
+    expect(heaviestFeatures(small, 3)).toBe(small);
+  });
+});
+
+describe('expandWithFeedback', () => {
+  it('when there are no feedback posts, then it returns the vector at unit length', () => {
+    const expanded = weightsOf(
+      expandWithFeedback(
+        vector([
+          [1, 0.3],
+          [2, 0.4],
+        ]),
+        [],
+        textOf,
+      ),
+    );
+    expect(expanded.get(1)).toBeCloseTo(0.6, 6);
+    expect(expanded.get(2)).toBeCloseTo(0.8, 6);
+  });
+
+  it('when feedback posts are given, then their features join the vector in proportion to their similarity', () => {
+    const expanded = weightsOf(
+      expandWithFeedback(
+        vector([[1, 1]]),
+        [
+          { vector: vector([[2, 1]]), score: 0.3 },
+          { vector: vector([[3, 1]]), score: 0.1 },
+        ],
+        textOf,
+      ),
+    );
+    // 1·own + 0.75·(0.75·f2 + 0.25·f3), then unit length.
+    const norm = Math.hypot(1, ROCCHIO_BETA * 0.75, ROCCHIO_BETA * 0.25);
+    expect(expanded.get(1)).toBeCloseTo(1 / norm, 6);
+    expect(expanded.get(2)).toBeCloseTo((ROCCHIO_BETA * 0.75) / norm, 6);
+    expect(expanded.get(3)).toBeCloseTo((ROCCHIO_BETA * 0.25) / norm, 6);
+  });
+
+  it('when the expansion has more features than the cap, then the heaviest are kept in canonical order', () => {
+    const expanded = expandWithFeedback(
+      vector([
+        [5, 1],
+        [4, 0.5],
+      ]),
+      [
+        {
+          vector: vector([
+            [1, 0.1],
+            [2, 1],
+          ]),
+          score: 1,
+        },
+      ],
+      textOf,
+      3,
+    );
+    expect([...expanded.features]).toEqual([2, 4, 5]);
+  });
+});
+
+describe('RelatedIndex with feedback expansion', () => {
+  it('when two posts share no word but share a neighbor, then they are related through it', () => {
+    const doc = (id: string, title: string, text: string) => ({ id, title, text, tags: [], category: null });
+    const index = RelatedIndex.build([
+      doc('a', 'Pruning roses', 'Prune climbing roses above an outward bud.'),
+      doc('b', 'Roses and hedges', 'Feed roses and hedges with compost.'),
+      doc('c', 'Trimming hedges', 'Trim hedges with sharp shears.'),
+      doc('d', 'Tuning a guitar', 'Tune each guitar string to a reference pitch.'),
+    ]);
+    expect(index.related('a').map((entry) => entry.id)).toEqual(['b', 'c']);
+    expect(index.related('c').map((entry) => entry.id)).toEqual(['b', 'a']);
+    // A post that shares nothing with anyone has no feedback posts and stays unrelated.
+    expect(index.related('d')).toEqual([]);
+  });
+});
