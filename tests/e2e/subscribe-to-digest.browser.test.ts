@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis';
 import type { ParsedMail } from 'mailparser';
 import { simpleParser } from 'mailparser';
 import { pino } from 'pino';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { type ConfirmationMailQueue, createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
 import { FeedCache, createFeedApp } from '@careerfeed/feed';
 import { openDigestsQueue } from '@careerfeed/worker';
@@ -21,7 +22,6 @@ import { ROOT, baseEnv, exited, runCli } from '../helpers/processes';
 import { freePort } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MAIL_FROM = 'Career Center <no-reply@careers.test.example>';
 const MAIL_DOMAIN = 'careers.test.example';
 const TIME_ZONE = 'Asia/Kolkata';
@@ -138,18 +138,7 @@ describe('from the subscribe form to a digest and one-click unsubscribe (worker 
       'the worker did not become healthy',
     );
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

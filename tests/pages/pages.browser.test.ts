@@ -4,14 +4,14 @@ import type { AddressInfo } from 'node:net';
 import http, { type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
 import { FeedCache, createFeedApp } from '@careerfeed/feed';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { seedBlog } from './blog-fixture';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(__dirname, '..', 'artifacts', 'post-375.png');
 // A 1×1 transparent PNG, served for every image on another origin: the test has no network.
 const PIXEL = Buffer.from(
@@ -49,18 +49,7 @@ describe('a post page in a browser (chromium, 375×800)', () => {
     server = http.createServer(app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

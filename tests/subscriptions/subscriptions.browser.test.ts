@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { confirmationUrl } from '@careerfeed/core';
 import { Queue } from 'bullmq';
 import { readSubscriptionTokenKey } from '@careerfeed/db';
@@ -16,8 +17,6 @@ import { FeedCache, createFeedApp } from '@careerfeed/feed';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * A student on a phone in India: subscribes on /subscribe, confirms, changes preferences and
@@ -62,18 +61,7 @@ describe('subscribing in a browser (chromium, 375 px, Asia/Kolkata)', () => {
       publicBaseUrl: origin,
     });
     server.on('request', app);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -7,3 +7,4 @@ export { sql } from 'kysely';
 export type { Kysely, Transaction } from 'kysely';
 export * from './site';
 export * from './subscription-token-key';
+export * from './related-links';

@@ -1,4 +1,4 @@
-import type { Database, Kysely } from '@careerfeed/db';
+import { type Database, type Kysely, findVisibleRelatedLinks } from '@careerfeed/db';
 import type { FeedScope } from './feed-scope';
 
 type Executor = Kysely<Database>;
@@ -112,31 +112,8 @@ export async function findTermsOfPosts(
   return byPost;
 }
 
-export async function findRelatedLinks(
-  db: Executor,
-  postIds: string[],
-  nowUtc: string,
-): Promise<Map<string, { id: string; slug: string; title: string }[]>> {
-  const byPost = new Map<string, { id: string; slug: string; title: string }[]>(postIds.map((id) => [id, []]));
-  if (postIds.length === 0) return byPost;
-  // CROSS JOIN + whereRef rather than INNER JOIN: SQLite never reorders a CROSS JOIN, so it reads
-  // the few related_posts rows of these posts first and looks each related post up by id. Without
-  // statistics it otherwise walks every visible post by date and probes related_posts for each
-  // (~0.7 s at 100,000 posts). PostgreSQL plans both forms alike.
-  const rows = await db
-    .selectFrom('related_posts')
-    .crossJoin('posts')
-    .whereRef('posts.id', '=', 'related_posts.related_id')
-    .select(['related_posts.post_id', 'posts.id', 'posts.slug', 'posts.title'])
-    .where('related_posts.post_id', 'in', postIds)
-    .where('posts.status', '=', 'published')
-    .where('posts.published_at_utc', '<=', nowUtc)
-    .orderBy('related_posts.post_id')
-    .orderBy('related_posts.rank')
-    .execute();
-  for (const row of rows) byPost.get(row.post_id)?.push({ id: row.id, slug: row.slug, title: row.title });
-  return byPost;
-}
+/** See findVisibleRelatedLinks in @careerfeed/db: shared with the digests. */
+export const findRelatedLinks = findVisibleRelatedLinks;
 
 export async function findAuthorName(db: Executor, slug: string): Promise<string | undefined> {
   return (await db.selectFrom('authors').select('name').where('slug', '=', slug).executeTakeFirst())?.name;

@@ -1,6 +1,6 @@
 import { type DigestPost, type DigestRenderer, type DigestSite, createDigestRenderer } from '@careerfeed/core';
-import { type Db, readSite } from '@careerfeed/db';
-import { findRelatedOfPosts, findTagsOfPosts, findWindowPosts } from './digests.repository';
+import { type Db, findVisibleRelatedLinks, readSite } from '@careerfeed/db';
+import { findTagsOfPosts, findWindowPosts } from './digests.repository';
 
 /**
  * What every digest of a run shares, built once per process rather than once per subscriber: the
@@ -32,7 +32,7 @@ export function createDigestContent(
     const nowUtc = now.toISOString();
     const rows = await findWindowPosts(db, { ...window, nowUtc });
     const ids = rows.map((row) => row.id);
-    const [tags, related] = await Promise.all([findTagsOfPosts(db, ids), findRelatedOfPosts(db, ids, nowUtc)]);
+    const [tags, related] = await Promise.all([findTagsOfPosts(db, ids), findVisibleRelatedLinks(db, ids, nowUtc)]);
     return rows
       .map((row) => ({
         id: row.id,

@@ -297,26 +297,3 @@ export async function findTagsOfPosts(db: Executor, postIds: string[]): Promise<
   }
   return byPost;
 }
-
-/** The stored related posts of each post (as the feeds show them: visible ones only, in rank order). */
-export async function findRelatedOfPosts(
-  db: Executor,
-  postIds: string[],
-  nowUtc: string,
-): Promise<Map<string, { slug: string; title: string }[]>> {
-  const byPost = new Map<string, { slug: string; title: string }[]>(postIds.map((id) => [id, []]));
-  for (const part of chunks(postIds)) {
-    const rows = await db
-      .selectFrom('related_posts')
-      .innerJoin('posts', 'posts.id', 'related_posts.related_id')
-      .select(['related_posts.post_id', 'posts.slug', 'posts.title'])
-      .where('related_posts.post_id', 'in', part)
-      .where('posts.status', '=', 'published')
-      .where('posts.published_at_utc', '<=', nowUtc)
-      .orderBy('related_posts.post_id')
-      .orderBy('related_posts.rank')
-      .execute();
-    for (const row of rows) byPost.get(row.post_id)?.push({ slug: row.slug, title: row.title });
-  }
-  return byPost;
-}
