@@ -9,3 +9,4 @@ export * from './pages';
 export * from './related';
 export * from './subscriptions';
 export * from './digest';
+export * from './share';

@@ -1,0 +1,15 @@
+export * from './share.types';
+export { addUtmParams } from './utm';
+export { tagsToHashtags } from './hashtags';
+export { escapeLittleText, unescapeLittleText } from './linkedin-text';
+export { blueskyLength, mastodonLength, threadsLength, threadsLinkCount, xLength } from './counters';
+export {
+  buildBlueskyPayload,
+  buildFacebookPayload,
+  buildLinkedInPayload,
+  buildMastodonPayload,
+  buildSharePayload,
+  buildSharePayloads,
+  buildThreadsPayload,
+  buildXPayload,
+} from './build-share-payload';
