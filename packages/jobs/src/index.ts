@@ -4,3 +4,4 @@ export * from './feed-invalidation';
 export * from './subscriptions';
 export * from './scheduled-publishing';
 export * from './feed-urls';
+export * from './websub';
