@@ -11,3 +11,4 @@ export * from './digests/send-digest.job';
 export { findSubscriberByEmail } from './digests/digests.repository';
 export * from './subscriptions/subscription-mails.worker';
 export * from './scheduling/post-goes-live';
+export * from './websub/websub-ping';

@@ -26,6 +26,7 @@ import {
   restoreGoLiveJobs,
 } from './scheduling/post-goes-live';
 import { createSubscriptionMailsWorker } from './subscriptions/subscription-mails.worker';
+import { createWebSubPublisher } from './websub/websub-ping';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -40,6 +41,15 @@ async function main(): Promise<void> {
   const tokenKey = await readSubscriptionTokenKey(db.kysely);
   const digestsQueue = openDigestsQueue(redis, config.redisPrefix);
 
+  // WebSub: only when a hub is configured (the operator's own setting, so no SSRF guard applies).
+  const websub = createWebSubPublisher({
+    hubUrl: config.websubHubUrl,
+    publicBaseUrl: config.publicBaseUrl,
+    connection: redis,
+    prefix: config.redisPrefix,
+    logger,
+  });
+
   const relatedPosts = createRelatedPostsMaintainer({ db, k: config.relatedPostsCount });
   await relatedPosts.init();
   // What a post becoming visible sets off: run for each post event, and by the go-live job of a
@@ -47,7 +57,8 @@ async function main(): Promise<void> {
   const publishEffects: PostEventHandler[] = [
     async (event) => {
       const changed = await relatedPosts.sync();
-      await announceFeedChanges({ db, redis, prefix: config.redisPrefix }, event, changed);
+      const scopes = await announceFeedChanges({ db, redis, prefix: config.redisPrefix }, event, changed);
+      await websub.notify(event.eventId, scopes);
     },
     async (event) => {
       // When readers can first see the post: a post scheduled for later reaches instant
@@ -111,6 +122,7 @@ async function main(): Promise<void> {
     goesLiveQueue,
     digestsQueue,
     new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection: redis, prefix: config.redisPrefix }),
+    ...(websub.queue ? [websub.queue] : []),
   ];
 
   const app = createWorkerApp({ db, redis, logger, registry, queues: dashboardQueues });
@@ -125,6 +137,7 @@ async function main(): Promise<void> {
       goesLiveWorker.close(),
       digestsWorker.close(),
       subscriptionMailsWorker.close(),
+      websub.close(),
     ]);
     await Promise.all(dashboardQueues.map((queue) => queue.close()));
     await mailer.close();

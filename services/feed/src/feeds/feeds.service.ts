@@ -9,12 +9,11 @@ import {
   renderRss,
 } from '@careerfeed/core';
 import { type Db, readSite } from '@careerfeed/db';
+import { DEFAULT_FEED_LIMIT, FEED_FILES, type FeedFormat, feedUrl as absoluteFeedUrl } from '@careerfeed/jobs';
 import { type FeedScope, scopeKey, scopePath } from './feed-scope';
 import * as repo from './feeds.repository';
 
-export type FeedFormat = 'rss' | 'atom' | 'json';
-
-export const FEED_FILES: Record<FeedFormat, string> = { rss: 'feed.xml', atom: 'feed.atom', json: 'feed.json' };
+export { FEED_FILES, type FeedFormat };
 const RENDERERS: Record<FeedFormat, (doc: FeedDocument) => string> = {
   rss: renderRss,
   atom: renderAtom,
@@ -24,7 +23,7 @@ const RENDERERS: Record<FeedFormat, (doc: FeedDocument) => string> = {
 /** The page documenting the `_careerfeed` JSON Feed extension (served by the pages router). */
 export const JSON_FEED_EXTENSION_PATH = '/about/json-feed-extension';
 
-export const DEFAULT_LIMIT = 20;
+export const DEFAULT_LIMIT = DEFAULT_FEED_LIMIT;
 export const MAX_LIMIT = 100;
 
 export interface FeedsDeps {
@@ -79,13 +78,8 @@ export async function buildFeedDocument(deps: FeedsDeps, request: FeedRequest): 
   ]);
 
   const base = deps.publicBaseUrl;
-  const feedUrl = (p: number) => {
-    const query = new URLSearchParams();
-    if (limit !== DEFAULT_LIMIT) query.set('limit', String(limit));
-    if (p > 1) query.set('page', String(p));
-    const qs = query.toString();
-    return `${base}${scopePath(scope)}/${FEED_FILES[format]}${qs ? `?${qs}` : ''}`;
-  };
+  // The same definition the worker's WebSub pings use for the topic (page 1, default limit).
+  const feedUrl = (p: number) => absoluteFeedUrl(base, scope, format, { limit, page: p });
   const items: FeedItem[] = pageRows.map((row) => ({
     id: itemId(row.id),
     url: postUrl(base, row.slug),

@@ -10,6 +10,7 @@ import type {
   SiteView,
 } from '@careerfeed/core';
 import { type Db, readSite } from '@careerfeed/db';
+import { feedUrl } from '@careerfeed/jobs';
 import { type FeedScope, scopePath } from '../feeds/feed-scope';
 import * as feedsRepo from '../feeds/feeds.repository';
 import type { FeedPostRow } from '../feeds/feeds.repository';
@@ -46,7 +47,7 @@ function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[
   return (Object.keys(FEED_FILES) as FeedFormat[]).map((format) => ({
     format,
     title: `${title} (${FORMAT_NAMES[format]})`,
-    url: `${base}${scopePath(scope)}/${FEED_FILES[format]}`,
+    url: feedUrl(base, scope, format),
   }));
 }
 
