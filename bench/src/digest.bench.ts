@@ -29,6 +29,7 @@ import {
   waitForPort,
 } from './support/processes';
 import { type Store, assertPostgresReachable, createStore } from './support/stores';
+import { intSettingsReader } from './support/settings';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const WORKER_MAIN = path.join(ROOT, 'services', 'worker', 'dist', 'main.js');
@@ -60,16 +61,7 @@ interface Settings {
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}: must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
-      return fallback;
-    }
-    return value;
-  };
+  const int = intSettingsReader(env, problems);
   const subscribers = int('BENCH_SUBSCRIBERS', 10_000, 10, 1_000_000);
   const workers = (env.BENCH_WORKERS || '1,2').split(',').map((s) => Number(s.trim()));
   if (!workers.every((n) => Number.isInteger(n) && n >= 1 && n <= 8))

@@ -35,6 +35,7 @@ import {
 } from './support/processes';
 import { type Store, assertPostgresReachable, createStore } from './support/stores';
 import { type WrkResult, runWrk } from './support/wrk';
+import { intSettingsReader } from './support/settings';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FEED_DIST = path.join(ROOT, 'services', 'feed', 'dist');
@@ -69,16 +70,7 @@ class SettingsError extends Error {
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}: must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
-      return fallback;
-    }
-    return value;
-  };
+  const int = intSettingsReader(env, problems);
   const list = (name: string, fallback: string) =>
     (env[name] || fallback)
       .split(',')

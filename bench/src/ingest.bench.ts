@@ -20,6 +20,7 @@ import { type LoadResult, type Summary, round, runLoad, summarize, timeSync } fr
 import { type Fixture, type PostInput, authorBody, buildPostInput, loadFixture } from './support/posts';
 import { freePort, processCpuMs, sleep, spawnManaged, startRedisServer, waitForHealthy } from './support/processes';
 import { type Store, assertPostgresReachable, createStore, storeCounts } from './support/stores';
+import { intSettingsReader } from './support/settings';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const INGEST_MAIN = path.join(ROOT, 'services', 'ingest', 'dist', 'main.js');
@@ -39,16 +40,7 @@ interface Settings {
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}: must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
-      return fallback;
-    }
-    return value;
-  };
+  const int = intSettingsReader(env, problems);
   const dbs = (env.BENCH_DBS || 'sqlite,postgres')
     .split(',')
     .map((s) => s.trim())

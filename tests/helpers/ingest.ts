@@ -6,6 +6,7 @@ import type { Db } from '@careerfeed/db';
 import { POST_EVENTS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
 import { type OutboxRelay, type Scope, createApiKey, createIngestApp, createOutboxRelay } from '@careerfeed/ingest';
 import { randomBytes } from 'node:crypto';
+import { waitFor } from './wait';
 
 export const PUBLIC_BASE_URL = 'https://careers.test.example';
 
@@ -45,4 +46,20 @@ export function createIngestHarness(db: Db, redisUrl = process.env.TEST_REDIS_UR
       redis.disconnect();
     },
   };
+}
+
+/**
+ * Waits until every post event written so far has been relayed from the outbox and handled by the
+ * workers listening on the harness's queue (nothing waiting, active or delayed).
+ */
+export async function allEventsHandled(db: Db, ingest: IngestHarness): Promise<void> {
+  await waitFor(async () => {
+    const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    const outbox = await db.kysely
+      .selectFrom('outbox_events')
+      .select('id')
+      .where('dispatched_at', 'is', null)
+      .execute();
+    return outbox.length === 0 && Object.values(counts).every((n) => n === 0);
+  });
 }

@@ -16,7 +16,7 @@ import {
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
-import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
+import { type IngestHarness, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 
 /** How far ahead the tests schedule: enough for the event to reach the worker first, short enough to wait for. */
@@ -74,19 +74,6 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     return lists;
   }
 
-  /** Every event the relay sent so far has been handled. */
-  async function eventsHandled(): Promise<void> {
-    await waitFor(async () => {
-      const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      const outbox = await database.db.kysely
-        .selectFrom('outbox_events')
-        .select('id')
-        .where('dispatched_at', 'is', null)
-        .execute();
-      return outbox.length === 0 && Object.values(counts).every((n) => n === 0);
-    });
-  }
-
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     ingest = createIngestHarness(database.db);
@@ -127,7 +114,7 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
       }),
     ];
     ingest.relay.start();
-    await eventsHandled();
+    await allEventsHandled(database.db, ingest);
   });
 
   afterAll(async () => {
@@ -150,7 +137,7 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     });
     const jobId = postGoesLiveJobId(post.id, at);
     await waitFor(async () => (await jobState(jobId)) === 'delayed');
-    await eventsHandled();
+    await allEventsHandled(database.db, ingest);
 
     // Read (and cached) before its time: not there.
     expect(await visibleIn('/tags/sched-live/feed.json', post.id)).toBe(false);

@@ -15,7 +15,7 @@ import {
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
-import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
+import { type IngestHarness, PUBLIC_BASE_URL, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 
 interface HubRequest {
@@ -90,18 +90,6 @@ async function startWorker(
   };
 }
 
-async function eventsHandled(database: TestDatabase, ingest: IngestHarness): Promise<void> {
-  await waitFor(async () => {
-    const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    const outbox = await database.db.kysely
-      .selectFrom('outbox_events')
-      .select('id')
-      .where('dispatched_at', 'is', null)
-      .execute();
-    return outbox.length === 0 && Object.values(counts).every((n) => n === 0);
-  });
-}
-
 const FORMATS = ['feed.xml', 'feed.atom', 'feed.json'];
 function expectedUrls(post: { tags: string[]; category: string; author: string }): string[] {
   const paths = feedScopesOfPost(post).map((scope) => {
@@ -149,7 +137,7 @@ describe('WebSub publish pings (sqlite)', () => {
     const expected = expectedUrls(post);
     expect(expected).toHaveLength(15);
     await waitFor(() => expected.every((url) => hub.requests.some((r) => pingedUrl(r).includes(url))));
-    await eventsHandled(database, ingest);
+    await allEventsHandled(database.db, ingest);
 
     for (const request of hub.requests) {
       expect(request.method).toBe('POST');
@@ -210,7 +198,7 @@ describe('WebSub without a hub (sqlite)', () => {
       ingest.relay.start();
       const response = await ingest.request.post('/v1/posts').set('Authorization', auth).send(buildPost());
       expect(response.status).toBe(201);
-      await eventsHandled(database, ingest);
+      await allEventsHandled(database.db, ingest);
       expect(worker.websub.queue).toBeUndefined();
       const redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
       expect(await redis.keys(`${ingest.redisPrefix}:websub-pings:*`)).toEqual([]);

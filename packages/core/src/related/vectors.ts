@@ -74,7 +74,7 @@ export function weighFeatures(
   weighted.forEach(({ norm }, field) => {
     if (norm > 0) activeShare += FIELD_SHARE[field as 0 | 1];
   });
-  const candidates: { feature: number; text: string; field: number; weight: number }[] = [];
+  const candidates: FeatureCandidate[] = [];
   weighted.forEach(({ terms, weights, norm }, field) => {
     if (norm === 0) return;
     const scale = Math.sqrt(FIELD_SHARE[field as 0 | 1] / activeShare) / norm;
@@ -82,21 +82,32 @@ export function weighFeatures(
       // Rounded to float32 here, as stored, so that a weight too small for float32 is dropped
       // rather than stored as 0.
       const weight = Math.fround(weights[i]! * scale);
-      if (weight > 0)
-        candidates.push({ feature: terms[i]! * FIELDS + field, text: termText(terms[i]!), field, weight });
+      if (weight > 0) candidates.push({ feature: terms[i]! * FIELDS + field, text: termText(terms[i]!), weight });
     }
   });
-  // Term ids depend on the order posts arrived in; ties (many words share a count and a document
-  // frequency) and summation order are settled by the terms' text instead, so that results do
-  // not depend on that order.
-  const canonical = (a: (typeof candidates)[number], b: (typeof candidates)[number]): number =>
-    a.text < b.text ? -1 : a.text > b.text ? 1 : a.field - b.field;
+  return canonicalVector(candidates, maxFeatures);
+}
+
+interface FeatureCandidate {
+  feature: number;
+  text: string;
+  weight: number;
+}
+
+/**
+ * The heaviest `maxFeatures` candidates, in canonical order. Term ids depend on the order posts
+ * arrived in; ties (many words share a count and a document frequency) and summation order are
+ * settled by the terms' text instead (then the feature, i.e. the field of one term), so that
+ * results do not depend on that order. A dot product then adds the products of shared features
+ * in the same order from either side, so sim(a, b) and sim(b, a) are equal to the last bit.
+ */
+function canonicalVector(candidates: FeatureCandidate[], maxFeatures: number): FeatureVector {
+  const canonical = (a: FeatureCandidate, b: FeatureCandidate): number =>
+    a.text < b.text ? -1 : a.text > b.text ? 1 : a.feature - b.feature;
   if (candidates.length > maxFeatures) {
     candidates.sort((a, b) => b.weight - a.weight || canonical(a, b));
     candidates.length = maxFeatures;
   }
-  // A dot product then adds the products of shared features in the same order from either side,
-  // so sim(a, b) and sim(b, a) are equal to the last bit.
   candidates.sort(canonical);
   return {
     features: Int32Array.from(candidates, (c) => c.feature),
@@ -167,20 +178,10 @@ export function expandWithFeedback(
   let squares = 0;
   for (const weight of sums.values()) squares += weight * weight;
   const norm = Math.sqrt(squares);
-  const candidates: { feature: number; text: string; weight: number }[] = [];
+  const candidates: FeatureCandidate[] = [];
   for (const [feature, sum] of sums) {
     const weight = Math.fround(sum / norm);
     if (weight > 0) candidates.push({ feature, text: featureText(feature), weight });
   }
-  const canonical = (a: (typeof candidates)[number], b: (typeof candidates)[number]): number =>
-    a.text < b.text ? -1 : a.text > b.text ? 1 : a.feature - b.feature;
-  if (candidates.length > maxFeatures) {
-    candidates.sort((a, b) => b.weight - a.weight || canonical(a, b));
-    candidates.length = maxFeatures;
-  }
-  candidates.sort(canonical);
-  return {
-    features: Int32Array.from(candidates, (c) => c.feature),
-    weights: Float32Array.from(candidates, (c) => c.weight),
-  };
+  return canonicalVector(candidates, maxFeatures);
 }
