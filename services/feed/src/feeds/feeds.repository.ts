@@ -39,7 +39,6 @@ export async function scopeExists(db: Executor, scope: FeedScope): Promise<boole
   }
 }
 
-/** Visible posts of a scope, newest first: published, and not scheduled for later than `nowUtc`. */
 /**
  * Posts readers may see — published, and their time has come — with the author's name: the base
  * of every feed and page query, so "visible" means the same everywhere.
