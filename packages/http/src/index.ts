@@ -5,3 +5,5 @@ export * from './api-keys/api-keys';
 export * from './api-keys/api-keys.service';
 export * from './api-keys/authenticate';
 export * as apiKeysRepository from './api-keys/api-keys.repository';
+export * from './outbound/outbound-request';
+export { type AddressPolicy, publicAddressesOnly } from './outbound/address-policy';
