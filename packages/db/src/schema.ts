@@ -161,6 +161,32 @@ export interface DigestDeliveriesTable {
   sent_at: string | null;
 }
 
+export interface SourcesTable {
+  id: string;
+  /** The partner feed's address, as given (checked against the SSRF policy when added). */
+  url: string;
+  interval_minutes: number;
+  /** Credited on items that name no author. */
+  author: string | null;
+  /** Category of every post from this source. */
+  category: string | null;
+  /** The feed's own title, as last parsed. */
+  title: string | null;
+  etag: string | null;
+  last_modified: string | null;
+  last_polled_at: string | null;
+  last_success_at: string | null;
+  last_error_at: string | null;
+  last_error_code: string | null;
+  last_error: string | null;
+  consecutive_failures: number;
+  /** JSON of the last successful poll's counts. */
+  last_poll_summary: string | null;
+  next_poll_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   authors: AuthorsTable;
   posts: PostsTable;
@@ -172,6 +198,7 @@ export interface Database {
   outbox_events: OutboxEventsTable;
   subscribers: SubscribersTable;
   digest_deliveries: DigestDeliveriesTable;
+  sources: SourcesTable;
 }
 
 export type AuthorRow = Selectable<AuthorsTable>;
@@ -184,3 +211,5 @@ export type OutboxEventRow = Selectable<OutboxEventsTable>;
 export type SubscriberRow = Selectable<SubscribersTable>;
 export type NewSubscriberRow = Insertable<SubscribersTable>;
 export type DigestDeliveryRow = Selectable<DigestDeliveriesTable>;
+export type SourceRow = Selectable<SourcesTable>;
+export type SourceRowUpdate = Updateable<SourcesTable>;

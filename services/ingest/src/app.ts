@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -13,9 +14,11 @@ import {
   notFoundHandler,
   problemHandler,
 } from '@careerfeed/http';
+import { requestSourcePoll } from '@careerfeed/jobs';
 import { authorsRouter } from './authors/authors.routes';
 import { countPendingOutboxEvents } from './outbox/outbox.repository';
 import { postsRouter } from './posts/posts.routes';
+import { sourcesRouter } from './sources/sources.routes';
 
 export interface IngestAppDeps {
   db: Db;
@@ -25,6 +28,10 @@ export interface IngestAppDeps {
   /** Wakes the outbox relay after a write committed. */
   onEventsWritten?: () => void;
   now?: () => Date;
+  /** ALLOW_PRIVATE_NETWORKS: may partner sources point inside (tests, intranets)? Default false. */
+  allowPrivateNetworks?: boolean;
+  /** The `source-polls` queue; without it `POST /v1/sources/{id}/poll` answers 503. */
+  sourcePolls?: Queue;
 }
 
 /** Builds the ingest HTTP app; it never listens, reads the environment or exits (main.ts does). */
@@ -67,7 +74,19 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
   };
   const authenticate = authenticateWith(createAuthenticator(deps.db, deps.now));
   const v1 = express.Router();
-  v1.use(postsRouter(postsDeps, authenticate), authorsRouter(postsDeps, authenticate));
+  const sourcePolls = deps.sourcePolls;
+  const sourcesDeps = {
+    ...postsDeps,
+    allowPrivateNetworks: deps.allowPrivateNetworks ?? false,
+    requestPoll: sourcePolls
+      ? (sourceId: string) => requestSourcePoll(sourcePolls, { sourceId, force: true })
+      : undefined,
+  };
+  v1.use(
+    postsRouter(postsDeps, authenticate),
+    authorsRouter(postsDeps, authenticate),
+    sourcesRouter(sourcesDeps, authenticate),
+  );
   app.use('/v1', v1);
 
   app.use(notFoundHandler);

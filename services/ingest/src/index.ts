@@ -12,3 +12,5 @@ export { upsertAuthor } from './authors/authors.service';
 export { countPendingOutboxEvents } from './outbox/outbox.repository';
 export { readSite, saveSite, siteSchema } from '@careerfeed/db';
 export type { Site } from '@careerfeed/db';
+export { findDueSourceIds, findSourceForPoll, recordPollOutcome, syndicateItems } from './sources/sources.service';
+export type { PollOutcome, PollSummary, SourceResource } from './sources/sources.service';

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { loadConfig } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
-import { POST_EVENTS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
+import { POST_EVENTS_QUEUE, createRedisConnection, openSourcePollsQueue } from '@careerfeed/jobs';
 import { createIngestApp } from './app';
 import { createOutboxRelay } from './outbox/outbox-relay';
 
@@ -28,7 +28,16 @@ async function main(): Promise<void> {
   queue.on('error', () => undefined);
   const relay = createOutboxRelay({ db, queue, logger });
 
-  const app = createIngestApp({ db, redis, logger, publicBaseUrl: config.publicBaseUrl, onEventsWritten: relay.kick });
+  const sourcePolls = openSourcePollsQueue(redis, config.redisPrefix);
+  const app = createIngestApp({
+    db,
+    redis,
+    logger,
+    publicBaseUrl: config.publicBaseUrl,
+    onEventsWritten: relay.kick,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    sourcePolls,
+  });
   const server = await listen(app, config.host, config.ports.ingest);
   relay.start();
   logger.info({ url: `http://${config.host}:${config.ports.ingest}` }, 'ingest listening');
@@ -37,6 +46,7 @@ async function main(): Promise<void> {
     await closeServer(server);
     await relay.stop();
     await queue.close().catch(() => undefined);
+    await sourcePolls.close().catch(() => undefined);
     redis.disconnect();
     await db.close();
   });

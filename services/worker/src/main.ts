@@ -9,7 +9,13 @@ import {
   handleShutdownSignals,
   listen,
 } from '@careerfeed/http';
-import { POST_EVENTS_QUEUE, SUBSCRIPTION_MAILS_QUEUE, becomesVisible, createRedisConnection } from '@careerfeed/jobs';
+import {
+  POST_EVENTS_QUEUE,
+  SUBSCRIPTION_MAILS_QUEUE,
+  becomesVisible,
+  createRedisConnection,
+  openSourcePollsQueue,
+} from '@careerfeed/jobs';
 import { createWorkerApp } from './app';
 import { createDigestContent } from './digests/digest-content';
 import { ensureDigestTickScheduler, requestInstantRun } from './digests/digest-scheduler';
@@ -25,6 +31,7 @@ import {
   openPostGoesLiveQueue,
   restoreGoLiveJobs,
 } from './scheduling/post-goes-live';
+import { createSourcePollsWorker, ensureSourcePollTickScheduler } from './sources/source-polls.worker';
 import { createSubscriptionMailsWorker } from './subscriptions/subscription-mails.worker';
 import { createWebSubPublisher } from './websub/websub-ping';
 
@@ -117,12 +124,28 @@ async function main(): Promise<void> {
   });
   await ensureDigestTickScheduler(digestsQueue);
 
+  // Partner feeds: the posts they bring are written like API posts (outbox events included), and
+  // ingest's relay moves those events on.
+  const sourcePollsQueue = openSourcePollsQueue(redis, config.redisPrefix);
+  const sourcePollsWorker = createSourcePollsWorker({
+    connection: redis,
+    prefix: config.redisPrefix,
+    queue: sourcePollsQueue,
+    db,
+    publicBaseUrl: config.publicBaseUrl,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    logger,
+    now,
+  });
+  await ensureSourcePollTickScheduler(sourcePollsQueue);
+
   const dashboardQueues = [
     new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: config.redisPrefix }),
     goesLiveQueue,
     digestsQueue,
     new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection: redis, prefix: config.redisPrefix }),
     ...(websub.queue ? [websub.queue] : []),
+    sourcePollsQueue,
   ];
 
   const app = createWorkerApp({ db, redis, logger, registry, queues: dashboardQueues });
@@ -138,6 +161,7 @@ async function main(): Promise<void> {
       digestsWorker.close(),
       subscriptionMailsWorker.close(),
       websub.close(),
+      sourcePollsWorker.close(),
     ]);
     await Promise.all(dashboardQueues.map((queue) => queue.close()));
     await mailer.close();

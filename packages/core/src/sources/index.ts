@@ -1,0 +1,3 @@
+export * from './feed-items';
+export * from './item-to-post';
+export * from './poll-schedule';

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { cleanLine, isCleanIdentifierText } from '@careerfeed/core';
+
+/** Bodies of the sources API (admin). Unknown fields are refused, like everywhere in this API. */
+const url = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(2048, 'must be at most 2048 characters')
+  .refine(isCleanIdentifierText, 'must not contain control characters or unpaired surrogates');
+
+/** 5 minutes to a day: more often is unkind to a partner's server, less often is not syndication. */
+const intervalMinutes = z
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .min(5, 'must be at least 5')
+  .max(1440, 'must be at most 1440');
+
+const author = z
+  .string()
+  .max(200, 'must be at most 200 characters')
+  .refine((value) => cleanLine(value) !== '', 'must contain visible characters');
+
+const category = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(64, 'must be at most 64 characters')
+  .refine(isCleanIdentifierText, 'must not contain control characters or unpaired surrogates');
+
+export const createSourceSchema = z.strictObject({
+  url,
+  interval_minutes: intervalMinutes.optional(),
+  author: author.nullable().optional(),
+  category: category.nullable().optional(),
+});
+export type CreateSourceInput = z.infer<typeof createSourceSchema>;
+
+/** PATCH: any subset; `null` clears author or category. The URL is fixed (a new URL is a new source). */
+export const updateSourceSchema = z.strictObject({
+  interval_minutes: intervalMinutes.optional(),
+  author: author.nullable().optional(),
+  category: category.nullable().optional(),
+});
+export type UpdateSourceInput = z.infer<typeof updateSourceSchema>;
+
+export const DEFAULT_INTERVAL_MINUTES = 60;
