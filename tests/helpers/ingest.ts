@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
-import { POST_EVENTS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
+import { POST_EVENTS_QUEUE, createRedisConnection, openSourcePollsQueue } from '@careerfeed/jobs';
 import { type OutboxRelay, type Scope, createApiKey, createIngestApp, createOutboxRelay } from '@careerfeed/ingest';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from './wait';
@@ -15,6 +15,8 @@ export interface IngestHarness {
   db: Db;
   queue: Queue;
   relay: OutboxRelay;
+  /** The partner-feed poll queue `POST /v1/sources/{id}/poll` adds to (under `redisPrefix`). */
+  sourcePolls: Queue;
   redisPrefix: string;
   /** Authorization header value for a fresh key with the given scope. */
   bearer(scope?: Scope): Promise<string>;
@@ -25,24 +27,39 @@ export interface IngestHarness {
  * The ingest app wired to a real database and a real Redis, under a Redis key prefix of its own.
  * The relay is created but not started: tests call `relay.drain()` to move events deterministically.
  */
-export function createIngestHarness(db: Db, redisUrl = process.env.TEST_REDIS_URL!): IngestHarness {
-  const redisPrefix = `test-${randomBytes(6).toString('hex')}`;
+export function createIngestHarness(
+  db: Db,
+  redisUrl = process.env.TEST_REDIS_URL!,
+  options: { allowPrivateNetworks?: boolean; redisPrefix?: string } = {},
+): IngestHarness {
+  const redisPrefix = options.redisPrefix ?? `test-${randomBytes(6).toString('hex')}`;
   const redis: Redis = createRedisConnection(redisUrl, 'producer');
   const queue = new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: redisPrefix });
   queue.on('error', () => undefined);
   const relay = createOutboxRelay({ db, queue, pollIntervalMs: 50 });
-  const app = createIngestApp({ db, redis, logger: pino({ level: 'silent' }), publicBaseUrl: PUBLIC_BASE_URL });
+  const sourcePolls = openSourcePollsQueue(redis, redisPrefix);
+  const app = createIngestApp({
+    db,
+    redis,
+    logger: pino({ level: 'silent' }),
+    publicBaseUrl: PUBLIC_BASE_URL,
+    allowPrivateNetworks: options.allowPrivateNetworks,
+    sourcePolls,
+  });
   return {
     request: supertest.agent(app),
     db,
     queue,
     relay,
+    sourcePolls,
     redisPrefix,
     bearer: async (scope: Scope = 'posts:write') => `Bearer ${(await createApiKey(db, `test ${scope}`, [scope])).key}`,
     close: async () => {
       await relay.stop();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
+      await sourcePolls.obliterate({ force: true }).catch(() => undefined);
+      await sourcePolls.close();
       redis.disconnect();
     },
   };
