@@ -181,6 +181,24 @@ describe('item identity and metadata', () => {
     expect(syndicated?.external_url).toBe('https://partner.example.org/original');
     expect(own).not.toHaveProperty('external_url');
   });
+
+  test('when the original lives elsewhere, then RSS and Atom content credit its author and link it; our own posts say nothing', () => {
+    const syndicated = buildFeedItem({
+      externalUrl: 'https://partner.example.org/original?a=1&b=2',
+      author: { name: 'Dana <Alumni>', url: `${BASE_URL}/authors/src-1234abcd-dana` },
+    });
+    const own = buildFeedItem({ title: 'Our own post' });
+    const doc = buildFeedDocument({ items: [syndicated, { ...own, externalUrl: own.url }] });
+    const credit =
+      '<p>Originally published by Dana &lt;Alumni&gt; at <a href="https://partner.example.org/original?a=1&amp;b=2">partner.example.org</a>.</p>';
+
+    expect(renderRss(doc)).toContain(credit);
+    // Atom content type="html" is that markup escaped once more.
+    expect(renderAtom(doc)).toContain(
+      credit.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'),
+    );
+    expect(renderRss(doc).split('Originally published by')).toHaveLength(2);
+  });
 });
 
 describe('feed links', () => {

@@ -135,6 +135,9 @@ describe.each(DIALECTS)('partner-feed syndication (%s)', (dialect) => {
     expect(parsed.bozo).toBe(false);
     const entry = parsed.entries.find((e) => e.title === 'Alumni mentoring opens');
     expect(entry?.author).toContain('Priya Raman');
+    expect(rss.text).toContain(
+      'Originally published by Priya Raman at <a href="https://alumni.example.edu/posts/mentoring">alumni.example.edu</a>.',
+    );
 
     const atom = await feed.request.get('/feed.atom');
     const atomFile = path.join(workDir, `feed-${dialect}.atom`);

@@ -78,15 +78,24 @@ function isHttpUrl(url: string): boolean {
 }
 
 /**
- * The post body as RSS content:encoded and Atom content carry it: the sanitized HTML followed by
- * a "Related posts" list, so readers that ignore link elements still show the related posts.
+ * The post body as RSS content:encoded and Atom content carry it: the sanitized HTML, then, for a
+ * post whose original lives elsewhere (a partner's), "Originally published by <author> at <link>"
+ * (RSS and Atom have no element readers show for that; JSON Feed has `external_url`), then a
+ * "Related posts" list, so readers that ignore link elements still show the related posts.
  */
 export function contentWithRelatedPosts(item: FeedItem): string {
-  if (item.related.length === 0) return item.contentHtml;
+  const content = item.contentHtml + originalCredit(item);
+  if (item.related.length === 0) return content;
   const entries = item.related.map(
     (link) => `<li><a href="${escapeHtml(link.url)}">${escapeHtml(link.title)}</a></li>`,
   );
-  return `${item.contentHtml}<h3>Related posts</h3><ul>${entries.join('')}</ul>`;
+  return `${content}<h3>Related posts</h3><ul>${entries.join('')}</ul>`;
+}
+
+function originalCredit(item: FeedItem): string {
+  if (item.externalUrl === null || item.externalUrl === item.url || !isHttpUrl(item.externalUrl)) return '';
+  const host = new URL(item.externalUrl).host;
+  return `<p>Originally published by ${escapeHtml(item.author.name)} at <a href="${escapeHtml(item.externalUrl)}">${escapeHtml(host)}</a>.</p>`;
 }
 
 /** The item's tags then its category, once per slug: RSS/Atom categories and JSON Feed tags. */
