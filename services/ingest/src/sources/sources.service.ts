@@ -128,7 +128,16 @@ export async function requestPollNow(deps: SourcesDeps, id: string): Promise<Sou
   if (!deps.requestPoll) {
     throw new AppError({ code: 'SERVICE_UNAVAILABLE', status: 503, detail: 'Polling is not available here' });
   }
-  await deps.requestPoll(id);
+  try {
+    await deps.requestPoll(id);
+  } catch {
+    // Redis is down (producers fail fast): nothing was queued; the tick polls when it is back.
+    throw new AppError({
+      code: 'SERVICE_UNAVAILABLE',
+      status: 503,
+      detail: 'The poll queue is unavailable; try again',
+    });
+  }
   return source;
 }
 
