@@ -1,5 +1,6 @@
 import type { Express, RequestHandler } from 'express';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { methodNotAllowed } from './problems';
 
 export interface HealthCheck {
   name: string;
@@ -78,4 +79,5 @@ export function mountOperationalRoutes(app: Express, registry: Registry, checks:
     res.setHeader('Content-Type', registry.contentType);
     res.send(await registry.metrics());
   });
+  app.all(['/healthz', '/metrics'], methodNotAllowed(['GET', 'HEAD']));
 }

@@ -16,6 +16,7 @@ import {
 } from '@careerfeed/http';
 import { requestSourcePoll } from '@careerfeed/jobs';
 import { authorsRouter } from './authors/authors.routes';
+import { buildOpenApiDocument } from './openapi';
 import { countPendingOutboxEvents } from './outbox/outbox.repository';
 import { postsRouter } from './posts/posts.routes';
 import { sourcesRouter } from './sources/sources.routes';
@@ -65,6 +66,12 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
     { name: 'database', check: () => deps.db.ping() },
     { name: 'redis', check: async () => void (await deps.redis.ping()) },
   ]);
+
+  // The API description is public: it holds no data, and clients generate code from it.
+  const openApiDocument = JSON.stringify(buildOpenApiDocument());
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openApiDocument);
+  });
 
   const postsDeps = {
     db: deps.db,
