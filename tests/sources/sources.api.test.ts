@@ -1,3 +1,5 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { DIALECTS } from '../helpers/databases';
 import { createIngestHarness } from '../helpers/ingest';
 import {
@@ -54,6 +56,28 @@ describe.each(DIALECTS)('sources API (%s)', (dialect) => {
     const list = await engine.ingest.request.get('/v1/sources').set('Authorization', engine.admin);
     expect(list.status).toBe(200);
     expect((list.body.items as SourceBody[]).map((s) => s.id)).toContain(response.body.id);
+  });
+
+  test('when sources are read, then the bodies match the Source schemas of the OpenAPI document', async () => {
+    const doc = (await engine.ingest.request.get('/openapi.json')).body as {
+      components: { schemas: Record<string, object> };
+    };
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    for (const [name, schema] of Object.entries(doc.components.schemas))
+      ajv.addSchema(schema, `#/components/schemas/${name}`);
+    const check = (name: string, body: unknown) =>
+      expect({ name, errors: ajv.validate(`#/components/schemas/${name}`, body) ? null : ajv.errorsText() }).toEqual({
+        name,
+        errors: null,
+      });
+
+    const created = await post({ url: `${partner.origin}/feed.xml?openapi`, author: 'Alumni' });
+    expect(created.status).toBe(201);
+    check('Source', created.body);
+    check('SourceList', (await engine.ingest.request.get('/v1/sources').set('Authorization', engine.admin)).body);
+    check('CreateSource', { url: 'https://partner.example/feed.xml', interval_minutes: 30 });
+    expect(ajv.validate('#/components/schemas/CreateSource', { url: 'https://p.example/', every: 5 })).toBe(false);
   });
 
   test('when a source is patched, then the fields change and null clears the author; the URL cannot be patched', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authorBodySchema, createPostSchema, listPostsQuerySchema, updatePostSchema } from './posts/posts.schema';
+import { createSourceSchema, updateSourceSchema } from './sources/sources.schema';
 
 /**
  * The ingest API's OpenAPI 3.1 document, served at `GET /openapi.json`.
@@ -149,6 +150,89 @@ const schemas: Record<string, JsonSchema> = {
     required: ['items'],
     properties: { items: { type: 'array', items: ref('Author') } },
   },
+  Source: {
+    type: 'object',
+    description: 'A partner feed we syndicate, with its health',
+    required: ['id', 'url', 'interval_minutes', 'author', 'category', 'title', 'created_at', 'updated_at', 'health'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      url: { type: 'string', format: 'uri' },
+      interval_minutes: { type: 'integer', minimum: 5, maximum: 1440 },
+      author: { type: ['string', 'null'], description: 'Credited on items that name no author' },
+      category: { type: ['string', 'null'], description: 'Category slug given to every post of the source' },
+      title: { type: ['string', 'null'], description: "The feed's own title, as last parsed" },
+      created_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+      health: {
+        type: 'object',
+        required: [
+          'last_poll_at',
+          'last_success_at',
+          'last_error',
+          'consecutive_failures',
+          'next_poll_at',
+          'items_count',
+          'last_poll',
+        ],
+        additionalProperties: false,
+        properties: {
+          last_poll_at: { type: ['string', 'null'], format: 'date-time' },
+          last_success_at: { type: ['string', 'null'], format: 'date-time' },
+          last_error: {
+            description: 'The latest failure (kept after a later success)',
+            oneOf: [
+              { type: 'null' },
+              {
+                type: 'object',
+                required: ['at', 'code', 'message'],
+                additionalProperties: false,
+                properties: {
+                  at: { type: 'string', format: 'date-time' },
+                  code: {
+                    type: 'string',
+                    description:
+                      'INVALID_URL, BLOCKED_ADDRESS, NETWORK, TIMEOUT, TOO_LARGE, TOO_MANY_REDIRECTS, HTTP_STATUS, RATE_LIMITED, NOT_A_FEED, INVALID_FEED',
+                  },
+                  message: { type: 'string' },
+                },
+              },
+            ],
+          },
+          consecutive_failures: { type: 'integer', minimum: 0 },
+          next_poll_at: { type: 'string', format: 'date-time' },
+          items_count: { type: 'integer', minimum: 0, description: 'Posts syndicated from this source' },
+          last_poll: {
+            description: 'What the last successful poll did',
+            oneOf: [
+              { type: 'null' },
+              {
+                type: 'object',
+                required: ['status', 'format', 'items', 'created', 'updated', 'unchanged', 'skipped', 'duplicates'],
+                properties: {
+                  status: { type: 'integer', description: '200, or 304 when the feed had not changed' },
+                  format: { enum: ['rss', 'atom', 'rdf', 'json', null] },
+                  items: { type: 'integer' },
+                  created: { type: 'integer' },
+                  updated: { type: 'integer' },
+                  unchanged: { type: 'integer' },
+                  skipped: { type: 'integer', description: 'Items with neither guid nor link, or no usable content' },
+                  duplicates: { type: 'integer', description: 'Items repeating a guid of the same feed' },
+                },
+              },
+            ],
+          },
+        },
+      },
+    },
+  },
+  SourceList: {
+    type: 'object',
+    required: ['items'],
+    properties: { items: { type: 'array', items: ref('Source') } },
+  },
+  CreateSource: requestSchema(createSourceSchema),
+  UpdateSource: requestSchema(updateSourceSchema),
   CreatePost: requestSchema(createPostSchema),
   UpdatePost: requestSchema(updatePostSchema),
   AuthorBody: requestSchema(authorBodySchema),
@@ -170,6 +254,13 @@ const postId = {
   required: true,
   schema: { type: 'string', format: 'uuid' },
   description: 'A post id as returned on creation',
+};
+const sourceId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', format: 'uuid' },
+  description: 'A source id as returned on creation',
 };
 const authorSlug = { name: 'slug', in: 'path', required: true, schema: { type: 'string' } };
 const posted = (scope: string) => [{ apiKey: [scope] }];
@@ -273,6 +364,78 @@ const paths: Record<string, Record<string, JsonSchema>> = {
         '201': { description: 'Created', content: json(ref('Author')) },
         '200': { description: 'Replaced', content: json(ref('Author')) },
         ...bodyProblems,
+        ...commonProblems,
+      },
+    },
+  },
+  '/v1/sources': {
+    post: {
+      operationId: 'createSource',
+      summary: 'Add a partner feed to syndicate',
+      description:
+        'The URL must be http(s) and, unless ALLOW_PRIVATE_NETWORKS is true, resolve to public addresses only. ' +
+        'The first poll is queued at once.',
+      security: posted('admin'),
+      requestBody: { required: true, content: json(ref('CreateSource')) },
+      responses: {
+        '201': {
+          description: 'Created',
+          headers: { Location: { schema: { type: 'string' } } },
+          content: json(ref('Source')),
+        },
+        ...bodyProblems,
+        ...commonProblems,
+        '409': problem('The URL is already a source'),
+      },
+    },
+    get: {
+      operationId: 'listSources',
+      security: posted('admin'),
+      responses: { '200': { description: 'Every source', content: json(ref('SourceList')) }, ...commonProblems },
+    },
+  },
+  '/v1/sources/{id}': {
+    get: {
+      operationId: 'getSource',
+      security: posted('admin'),
+      parameters: [sourceId],
+      responses: {
+        '200': { description: 'The source', content: json(ref('Source')) },
+        '404': notFound,
+        ...commonProblems,
+      },
+    },
+    patch: {
+      operationId: 'updateSource',
+      summary: 'Change interval, default author or category; null clears the last two',
+      security: posted('admin'),
+      parameters: [sourceId],
+      requestBody: { required: true, content: json(ref('UpdateSource')) },
+      responses: {
+        '200': { description: 'The source as stored', content: json(ref('Source')) },
+        '404': notFound,
+        ...bodyProblems,
+        ...commonProblems,
+      },
+    },
+    delete: {
+      operationId: 'deleteSource',
+      summary: 'Stop syndicating; posts already syndicated stay published',
+      security: posted('admin'),
+      parameters: [sourceId],
+      responses: { '204': { description: 'Deleted' }, '404': notFound, ...commonProblems },
+    },
+  },
+  '/v1/sources/{id}/poll': {
+    post: {
+      operationId: 'pollSource',
+      summary: 'Queue a poll now (not doubled if one is queued or running)',
+      security: posted('admin'),
+      parameters: [sourceId],
+      responses: {
+        '202': { description: 'Queued; the outcome shows in the health', content: json(ref('Source')) },
+        '404': notFound,
+        '503': problem('The poll queue is unreachable'),
         ...commonProblems,
       },
     },
