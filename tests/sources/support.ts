@@ -128,6 +128,7 @@ export interface SourceBody {
       unchanged: number;
       skipped: number;
       duplicates: number;
+      withheld: number;
     } | null;
   };
 }

@@ -193,6 +193,23 @@ describe.each(DIALECTS)('partner-feed syndication (%s)', (dialect) => {
     expect(newEvents).toEqual([{ type: 'post.updated', post_id: edited.id }]);
   });
 
+  test('when an editor unpublishes a syndicated post, then later polls leave it a draft even when the partner edits it', async () => {
+    const post = (await postsOfSource(engine, rssSourceId)).find((p) => p.external_id === 'alumni-1')!;
+    const unpublished = await engine.ingest.request
+      .patch(`/v1/posts/${post.id as string}`)
+      .set('Authorization', engine.admin)
+      .send({ status: 'draft' });
+    expect(unpublished.status).toBe(200);
+    rssItems = rssItems.replace('Sign up to be matched', 'Sign up today to be matched');
+
+    const source = await pollNowAndWait(engine, rssSourceId);
+
+    expect(source.health.last_poll).toMatchObject({ status: 200, withheld: 1, updated: 0, unchanged: 1 });
+    const after = (await postsOfSource(engine, rssSourceId)).find((p) => p.external_id === 'alumni-1')!;
+    expect(after).toMatchObject({ status: 'draft', updated_at: unpublished.body.updated_at });
+    expect(after.html).not.toContain('Sign up today');
+  });
+
   test('when Atom and JSON Feed partners are added, then their entries are syndicated with author, link and tags', async () => {
     const atom = await addSourceAndWait(engine, { url: `${partner.origin}/atom.xml` });
     expect(await postsOfSource(engine, atom.id)).toEqual([

@@ -208,7 +208,17 @@ const schemas: Record<string, JsonSchema> = {
               { type: 'null' },
               {
                 type: 'object',
-                required: ['status', 'format', 'items', 'created', 'updated', 'unchanged', 'skipped', 'duplicates'],
+                required: [
+                  'status',
+                  'format',
+                  'items',
+                  'created',
+                  'updated',
+                  'unchanged',
+                  'skipped',
+                  'duplicates',
+                  'withheld',
+                ],
                 properties: {
                   status: { type: 'integer', description: '200, or 304 when the feed had not changed' },
                   format: { enum: ['rss', 'atom', 'rdf', 'json', null] },
@@ -218,6 +228,7 @@ const schemas: Record<string, JsonSchema> = {
                   unchanged: { type: 'integer' },
                   skipped: { type: 'integer', description: 'Items with neither guid nor link, or no usable content' },
                   duplicates: { type: 'integer', description: 'Items repeating a guid of the same feed' },
+                  withheld: { type: 'integer', description: 'Items whose post an editor set to draft: left alone' },
                 },
               },
             ],

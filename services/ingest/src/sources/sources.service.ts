@@ -3,6 +3,7 @@ import { type Db, type SourceRow, isUniqueViolation, uuidv7 } from '@careerfeed/
 import { OutboundRequestError, assertPublicHttpUrl } from '@careerfeed/http';
 import { createPostSchema } from '../posts/posts.schema';
 import { type PostsDeps, createPost } from '../posts/posts.service';
+import { findPostByExternalId } from '../posts/posts.repository';
 import * as repo from './sources.repository';
 import { type CreateSourceInput, DEFAULT_INTERVAL_MINUTES, type UpdateSourceInput } from './sources.schema';
 
@@ -45,6 +46,8 @@ export interface PollSummary {
   skipped: number;
   /** Items repeating a guid already seen in the same feed. */
   duplicates: number;
+  /** Items whose post an editor set to draft: left alone (the editor's decision sticks). */
+  withheld: number;
 }
 
 export async function createSource(deps: SourcesDeps, input: CreateSourceInput): Promise<SourceResource> {
@@ -167,11 +170,24 @@ export async function syndicateItems(
     category: source.category,
     fallbackName: feed.title ?? new URL(source.url).host,
   };
-  const counts = { items: feed.items.length, created: 0, updated: 0, unchanged: 0, skipped: feed.skippedWithoutId };
+  const counts = {
+    items: feed.items.length,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: feed.skippedWithoutId,
+    withheld: 0,
+  };
   for (const item of feed.items) {
     const parsed = createPostSchema.safeParse(itemToPostInput(item, defaults, deps.now?.() ?? new Date()));
     if (!parsed.success) {
       counts.skipped++;
+      continue;
+    }
+    // An editor who unpublished a syndicated post meant it: a partner's next edit must not undo that.
+    const existing = await findPostByExternalId(deps.db.kysely, source.id, parsed.data.external_id!);
+    if (existing?.status === 'draft') {
+      counts.withheld++;
       continue;
     }
     try {

@@ -96,5 +96,15 @@ async function fetchAndSyndicate(deps: PollSourceDeps, source: SourceRow): Promi
 }
 
 function emptySummary(status: number) {
-  return { status, format: null, items: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, duplicates: 0 };
+  return {
+    status,
+    format: null,
+    items: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    duplicates: 0,
+    withheld: 0,
+  };
 }
