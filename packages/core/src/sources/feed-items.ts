@@ -245,3 +245,20 @@ function asArray(value: unknown): unknown[] {
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/**
+ * The feed's bytes as text. The charset comes from the Content-Type, else the XML declaration,
+ * else UTF-8 (also JSON's only encoding); a label the platform does not know falls back to UTF-8.
+ * Partner blogs in ISO-8859-1 or windows-1252 still exist.
+ */
+export function decodeFeedBody(body: Uint8Array, contentType: string | undefined): string {
+  const fromHeader = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(contentType ?? '')?.[1];
+  const head = Buffer.from(body.subarray(0, 200)).toString('latin1');
+  const fromDeclaration = /^(?:\uFEFF)?<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1];
+  const label = fromHeader ?? fromDeclaration ?? 'utf-8';
+  try {
+    return new TextDecoder(label).decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}

@@ -1,5 +1,5 @@
 import { externalIdOf, itemToPostInput, syndicatedAuthorSlug } from './item-to-post';
-import { type SyndicatedItem, authorName, parsePartnerFeed } from './feed-items';
+import { type SyndicatedItem, authorName, decodeFeedBody, parsePartnerFeed } from './feed-items';
 import { MAX_BACKOFF_MS, nextPollAt, parseRetryAfter } from './poll-schedule';
 
 const BASE = 'https://partner.example/feed.xml';
@@ -213,5 +213,24 @@ describe('nextPollAt', () => {
     expect(parseRetryAfter('Thu, 26 Nov 2026 01:00:00 GMT', NOW)).toBe(3600_000);
     expect(parseRetryAfter('soon', NOW)).toBeNull();
     expect(parseRetryAfter(undefined, NOW)).toBeNull();
+  });
+});
+
+describe('decodeFeedBody', () => {
+  const latin1 = Buffer.from(
+    '<?xml version="1.0" encoding="ISO-8859-1"?><rss><channel><title>Caf\u00e9</title></channel></rss>',
+    'latin1',
+  );
+
+  test('when the XML declaration names ISO-8859-1, then the bytes are read as such', () => {
+    expect(decodeFeedBody(latin1, 'application/rss+xml')).toContain('<title>Café</title>');
+  });
+
+  test('when the Content-Type names a charset, then it wins; an unknown label or none means UTF-8', () => {
+    expect(decodeFeedBody(Buffer.from('<t>Café</t>', 'latin1'), 'text/xml; charset=windows-1252')).toBe('<t>Café</t>');
+    expect(decodeFeedBody(Buffer.from('<t>Café</t>', 'utf8'), 'text/xml; charset=x-no-such-charset')).toBe(
+      '<t>Café</t>',
+    );
+    expect(decodeFeedBody(Buffer.from('{"title":"Café"}', 'utf8'), 'application/feed+json')).toBe('{"title":"Café"}');
   });
 });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { parsePartnerFeed, parseRetryAfter } from '@careerfeed/core';
+import { decodeFeedBody, parsePartnerFeed, parseRetryAfter } from '@careerfeed/core';
 import type { Db, SourceRow } from '@careerfeed/db';
 import { OutboundRequestError, type OutboundResponse, outboundRequest } from '@careerfeed/http';
 import { type PollOutcome, findSourceForPoll, recordPollOutcome, syndicateItems } from '@careerfeed/ingest';
@@ -83,7 +83,11 @@ async function fetchAndSyndicate(deps: PollSourceDeps, source: SourceRow): Promi
     };
   }
 
-  const parsed = parsePartnerFeed(response.body.toString('utf8'), response.headers['content-type'], response.url);
+  const parsed = parsePartnerFeed(
+    decodeFeedBody(response.body, response.headers['content-type']),
+    response.headers['content-type'],
+    response.url,
+  );
   if (!parsed.ok) return { ok: false, code: parsed.code, message: parsed.message };
   const counts = await syndicateItems(deps, source, parsed.feed);
   return {
