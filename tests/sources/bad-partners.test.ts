@@ -165,6 +165,14 @@ describe.each(DIALECTS)('partner feeds that misbehave (%s)', (dialect) => {
     expect(page.text).not.toMatch(/<script>alert|onerror=|javascript:alert/i);
   });
 
+  test('when the partner answers 429 with Retry-After in seconds, then the error is RATE_LIMITED and the next poll waits that long', async () => {
+    partner.routes.set('/limited.xml', (_req, res) => res.writeHead(429, { 'retry-after': '5400' }).end());
+    const source = await addSourceAndWait(engine, { url: `${partner.origin}/limited.xml`, interval_minutes: 5 });
+
+    expect(source.health.last_error?.code).toBe('RATE_LIMITED');
+    expect(Date.parse(source.health.next_poll_at) - Date.parse(source.health.last_poll_at!)).toBe(5400_000);
+  });
+
   test('when the partner answers 503 with Retry-After, then the next poll waits that long; the next success resets the failures', async () => {
     let unavailable = true;
     const good = serveFeed(() => rssFeed('<item><title>Back</title><guid>back-1</guid></item>'), 'application/rss+xml');
