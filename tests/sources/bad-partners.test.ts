@@ -106,6 +106,7 @@ describe.each(DIALECTS)('partner feeds that misbehave (%s)', (dialect) => {
       });
       expect(source.health.last_error!.message.length).toBeGreaterThan(0);
       expect(await postsOfSource(engine, source.id)).toEqual([]);
+      expect(await engine.registry.metrics()).toMatch(new RegExp(`source_polls_total\\{outcome="${code}"\\} [1-9]`));
 
       // A second failure waits twice the interval.
       const again = await pollNowAndWait(engine, source.id);

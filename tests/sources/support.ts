@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Dialect } from '@careerfeed/db';
 import { createRedisConnection } from '@careerfeed/jobs';
-import { createSourcePollsWorker } from '@careerfeed/worker';
+import { Registry } from 'prom-client';
+import { createSourcePollsWorker, sourcePollMetrics } from '@careerfeed/worker';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
@@ -76,6 +77,8 @@ export interface SourcesEngine {
   database: TestDatabase;
   ingest: IngestHarness;
   admin: string;
+  /** The worker's metrics (source_polls_total). */
+  registry: Registry;
   close(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ export async function startSourcesEngine(dialect: Dialect): Promise<SourcesEngin
   const ingest = createIngestHarness(database.db, process.env.TEST_REDIS_URL!, { allowPrivateNetworks: true });
   const admin = await ingest.bearer('admin');
   const redis: Redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+  const registry = new Registry();
   const worker: Worker = createSourcePollsWorker({
     connection: redis,
     prefix: ingest.redisPrefix,
@@ -96,11 +100,13 @@ export async function startSourcesEngine(dialect: Dialect): Promise<SourcesEngin
     allowPrivateNetworks: true,
     logger: pino({ level: 'silent' }),
     timeoutMs: TEST_FETCH_TIMEOUT_MS,
+    onOutcome: sourcePollMetrics(registry),
   });
   return {
     database,
     ingest,
     admin,
+    registry,
     close: async () => {
       await worker.close();
       redis.disconnect();

@@ -31,7 +31,11 @@ import {
   openPostGoesLiveQueue,
   restoreGoLiveJobs,
 } from './scheduling/post-goes-live';
-import { createSourcePollsWorker, ensureSourcePollTickScheduler } from './sources/source-polls.worker';
+import {
+  createSourcePollsWorker,
+  ensureSourcePollTickScheduler,
+  sourcePollMetrics,
+} from './sources/source-polls.worker';
 import { createSubscriptionMailsWorker } from './subscriptions/subscription-mails.worker';
 import { createWebSubPublisher } from './websub/websub-ping';
 
@@ -136,6 +140,7 @@ async function main(): Promise<void> {
     allowPrivateNetworks: config.allowPrivateNetworks,
     logger,
     now,
+    onOutcome: sourcePollMetrics(registry),
   });
   await ensureSourcePollTickScheduler(sourcePollsQueue);
 

@@ -15,6 +15,8 @@ export interface PollSourceDeps {
   timeoutMs?: number;
   /** Decompressed body limit. Default 5 MiB. */
   maxBodyBytes?: number;
+  /** Told the outcome of every poll: `ok`, `not-modified`, or the error code. */
+  onOutcome?: (outcome: string) => void;
 }
 
 const TIMEOUT_MS = 20_000;
@@ -40,6 +42,7 @@ export async function pollSource(deps: PollSourceDeps, job: SourcePollJob): Prom
 
   const outcome = await fetchAndSyndicate(deps, source);
   await recordPollOutcome(deps, source, outcome);
+  deps.onOutcome?.(outcome.ok ? (outcome.summary.status === 304 ? 'not-modified' : 'ok') : outcome.code);
   deps.logger?.info(
     { sourceId: source.id, ...(outcome.ok ? outcome.summary : { code: outcome.code, error: outcome.message }) },
     outcome.ok ? 'source polled' : 'source poll failed',

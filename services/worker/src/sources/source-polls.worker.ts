@@ -1,6 +1,7 @@
 import { type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import { findDueSourceIds } from '@careerfeed/ingest';
 import {
   SOURCE_POLLS_QUEUE,
@@ -20,6 +21,17 @@ export interface SourcePollsWorkerDeps extends PollSourceDeps {
   logger: Logger;
   /** Polls in flight per worker process; each is mostly waiting on a partner's server. */
   concurrency?: number;
+}
+
+/** prom-client counter of poll outcomes (`ok`, `not-modified`, or the error code); `onOutcome` feeds it. */
+export function sourcePollMetrics(registry: Registry): (outcome: string) => void {
+  const counter = new Counter({
+    name: 'source_polls_total',
+    help: 'Partner-feed polls by outcome: ok, not-modified, or the error code (TIMEOUT, NOT_A_FEED, …)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  return (outcome) => counter.inc({ outcome });
 }
 
 /** Sources queued per tick at most; the rest are still due at the next tick. */
