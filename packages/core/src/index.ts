@@ -10,3 +10,4 @@ export * from './related';
 export * from './subscriptions';
 export * from './digest';
 export * from './share';
+export * from './webhooks';

@@ -5,3 +5,4 @@ export * from './subscriptions';
 export * from './scheduled-publishing';
 export * from './feed-urls';
 export * from './websub';
+export * from './webhooks';
