@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './2026-11-25-0001-initial';
 import * as relatedPosts from './2026-11-25-0002-related-posts';
 import * as subscriptions from './2026-11-25-0003-subscriptions';
+import * as shareWebhooks from './2026-11-26-0004-share-webhooks';
 
 /**
  * Listed by hand rather than read from the folder, so the same list works from TypeScript
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-0001-initial': initial,
   '2026-11-25-0002-related-posts': relatedPosts,
   '2026-11-25-0003-subscriptions': subscriptions,
+  '2026-11-26-0004-share-webhooks': shareWebhooks,
 };
