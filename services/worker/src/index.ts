@@ -12,3 +12,5 @@ export { findSubscriberByEmail } from './digests/digests.repository';
 export * from './subscriptions/subscription-mails.worker';
 export * from './scheduling/post-goes-live';
 export * from './websub/websub-ping';
+export * from './shares/share-publisher';
+export * from './shares/webhook-delivery.worker';

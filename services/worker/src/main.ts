@@ -25,6 +25,8 @@ import {
   openPostGoesLiveQueue,
   restoreGoLiveJobs,
 } from './scheduling/post-goes-live';
+import { createSharePublisher, openWebhookDeliveriesQueue } from './shares/share-publisher';
+import { createWebhookDeliveryWorker } from './shares/webhook-delivery.worker';
 import { createSubscriptionMailsWorker } from './subscriptions/subscription-mails.worker';
 import { createWebSubPublisher } from './websub/websub-ping';
 
@@ -50,6 +52,27 @@ async function main(): Promise<void> {
     logger,
   });
 
+  const webhookDeliveriesQueue = openWebhookDeliveriesQueue(redis, config.redisPrefix);
+  const sharePayloads = createSharePublisher({
+    db,
+    queue: webhookDeliveriesQueue,
+    publicBaseUrl: config.publicBaseUrl,
+    networks: config.share.networks,
+    limits: { mastodon: config.share.mastodon },
+    maxAgeMs: config.share.maxAgeMs,
+    now,
+    logger,
+  });
+  const webhookDeliveryWorker = createWebhookDeliveryWorker({
+    connection: redis,
+    prefix: config.redisPrefix,
+    db,
+    logger,
+    registry,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    timeoutMs: config.webhookTimeoutMs,
+  });
+
   const relatedPosts = createRelatedPostsMaintainer({ db, k: config.relatedPostsCount });
   await relatedPosts.init();
   // What a post becoming visible sets off: run for each post event, and by the go-live job of a
@@ -67,6 +90,9 @@ async function main(): Promise<void> {
         await requestInstantRun(digestsQueue, now(), config.instantDigestDelaySeconds);
       }
     },
+    // Rebuilds the post's share payloads on every change; delivers them once, when a fresh post
+    // becomes visible (the same rule as instant digests, plus: not an import of old posts).
+    sharePayloads,
   ];
   const goesLiveQueue = openPostGoesLiveQueue(redis, config.redisPrefix);
   const restored = await restoreGoLiveJobs(db.kysely, goesLiveQueue, now());
@@ -123,6 +149,7 @@ async function main(): Promise<void> {
     digestsQueue,
     new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection: redis, prefix: config.redisPrefix }),
     ...(websub.queue ? [websub.queue] : []),
+    webhookDeliveriesQueue,
   ];
 
   const app = createWorkerApp({ db, redis, logger, registry, queues: dashboardQueues });
@@ -138,6 +165,7 @@ async function main(): Promise<void> {
       digestsWorker.close(),
       subscriptionMailsWorker.close(),
       websub.close(),
+      webhookDeliveryWorker.close(),
     ]);
     await Promise.all(dashboardQueues.map((queue) => queue.close()));
     await mailer.close();
