@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
-import { POST_EVENTS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
+import { POST_EVENTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE, createRedisConnection } from '@careerfeed/jobs';
 import { type OutboxRelay, type Scope, createApiKey, createIngestApp, createOutboxRelay } from '@careerfeed/ingest';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from './wait';
@@ -14,6 +14,8 @@ export interface IngestHarness {
   request: supertest.Agent;
   db: Db;
   queue: Queue;
+  /** The webhook delivery queue the app replays onto (under the same prefix). */
+  deliveriesQueue: Queue;
   relay: OutboxRelay;
   redisPrefix: string;
   /** Authorization header value for a fresh key with the given scope. */
@@ -25,17 +27,31 @@ export interface IngestHarness {
  * The ingest app wired to a real database and a real Redis, under a Redis key prefix of its own.
  * The relay is created but not started: tests call `relay.drain()` to move events deterministically.
  */
-export function createIngestHarness(db: Db, redisUrl = process.env.TEST_REDIS_URL!): IngestHarness {
+export function createIngestHarness(
+  db: Db,
+  redisUrl = process.env.TEST_REDIS_URL!,
+  options: { allowPrivateNetworks?: boolean } = {},
+): IngestHarness {
   const redisPrefix = `test-${randomBytes(6).toString('hex')}`;
   const redis: Redis = createRedisConnection(redisUrl, 'producer');
   const queue = new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: redisPrefix });
   queue.on('error', () => undefined);
+  const deliveriesQueue = new Queue(WEBHOOK_DELIVERIES_QUEUE, { connection: redis, prefix: redisPrefix });
+  deliveriesQueue.on('error', () => undefined);
   const relay = createOutboxRelay({ db, queue, pollIntervalMs: 50 });
-  const app = createIngestApp({ db, redis, logger: pino({ level: 'silent' }), publicBaseUrl: PUBLIC_BASE_URL });
+  const app = createIngestApp({
+    db,
+    redis,
+    logger: pino({ level: 'silent' }),
+    publicBaseUrl: PUBLIC_BASE_URL,
+    // Loopback receivers in tests need private networks; a test of the guard passes false.
+    webhooks: { deliveriesQueue, allowPrivateNetworks: options.allowPrivateNetworks ?? true },
+  });
   return {
     request: supertest.agent(app),
     db,
     queue,
+    deliveriesQueue,
     relay,
     redisPrefix,
     bearer: async (scope: Scope = 'posts:write') => `Bearer ${(await createApiKey(db, `test ${scope}`, [scope])).key}`,
@@ -43,6 +59,8 @@ export function createIngestHarness(db: Db, redisUrl = process.env.TEST_REDIS_UR
       await relay.stop();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
+      await deliveriesQueue.obliterate({ force: true }).catch(() => undefined);
+      await deliveriesQueue.close();
       redis.disconnect();
     },
   };

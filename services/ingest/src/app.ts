@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import {
 import { authorsRouter } from './authors/authors.routes';
 import { countPendingOutboxEvents } from './outbox/outbox.repository';
 import { postsRouter } from './posts/posts.routes';
+import { webhooksRouter } from './webhooks/webhooks.routes';
 
 export interface IngestAppDeps {
   db: Db;
@@ -25,6 +27,12 @@ export interface IngestAppDeps {
   /** Wakes the outbox relay after a write committed. */
   onEventsWritten?: () => void;
   now?: () => Date;
+  webhooks: {
+    /** The worker's webhook delivery queue (replays are added to it). */
+    deliveriesQueue: Queue;
+    /** ALLOW_PRIVATE_NETWORKS: whether destinations may resolve to private addresses. */
+    allowPrivateNetworks: boolean;
+  };
 }
 
 /** Builds the ingest HTTP app; it never listens, reads the environment or exits (main.ts does). */
@@ -67,7 +75,12 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
   };
   const authenticate = authenticateWith(createAuthenticator(deps.db, deps.now));
   const v1 = express.Router();
-  v1.use(postsRouter(postsDeps, authenticate), authorsRouter(postsDeps, authenticate));
+  const webhooksDeps = { db: deps.db, now: deps.now, ...deps.webhooks };
+  v1.use(
+    postsRouter(postsDeps, authenticate),
+    authorsRouter(postsDeps, authenticate),
+    webhooksRouter(webhooksDeps, authenticate),
+  );
   app.use('/v1', v1);
 
   app.use(notFoundHandler);

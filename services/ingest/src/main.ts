@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { loadConfig } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
-import { POST_EVENTS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
+import { POST_EVENTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE, createRedisConnection } from '@careerfeed/jobs';
 import { createIngestApp } from './app';
 import { createOutboxRelay } from './outbox/outbox-relay';
 
@@ -28,7 +28,18 @@ async function main(): Promise<void> {
   queue.on('error', () => undefined);
   const relay = createOutboxRelay({ db, queue, logger });
 
-  const app = createIngestApp({ db, redis, logger, publicBaseUrl: config.publicBaseUrl, onEventsWritten: relay.kick });
+  // Replays of dead webhook deliveries go straight onto the worker's queue.
+  const deliveriesQueue = new Queue(WEBHOOK_DELIVERIES_QUEUE, { connection: redis, prefix: config.redisPrefix });
+  deliveriesQueue.on('error', () => undefined);
+
+  const app = createIngestApp({
+    db,
+    redis,
+    logger,
+    publicBaseUrl: config.publicBaseUrl,
+    onEventsWritten: relay.kick,
+    webhooks: { deliveriesQueue, allowPrivateNetworks: config.allowPrivateNetworks },
+  });
   const server = await listen(app, config.host, config.ports.ingest);
   relay.start();
   logger.info({ url: `http://${config.host}:${config.ports.ingest}` }, 'ingest listening');
@@ -37,6 +48,7 @@ async function main(): Promise<void> {
     await closeServer(server);
     await relay.stop();
     await queue.close().catch(() => undefined);
+    await deliveriesQueue.close().catch(() => undefined);
     redis.disconnect();
     await db.close();
   });
