@@ -21,7 +21,11 @@ export const updateWebhookSchema = z
     networks: networks.optional(),
     enabled: z.boolean({ message: 'must be true or false' }).optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one of url, networks, enabled');
+  .refine((patch) => Object.keys(patch).length > 0, {
+    message: 'must change at least one of url, networks, enabled',
+    // Only for an otherwise valid body: an unknown field alone should be named alone.
+    when: (payload) => payload.issues.length === 0,
+  });
 export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
