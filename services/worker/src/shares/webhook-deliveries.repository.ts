@@ -1,7 +1,7 @@
-import type { Database, Kysely, WebhookDeliveryStatus } from '@careerfeed/db';
+import type { Database, Kysely, Transaction, WebhookDeliveryStatus } from '@careerfeed/db';
 import { uuidv7 } from '@careerfeed/db';
 
-type Executor = Kysely<Database>;
+type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface DeliveryToSend {
   id: string;
@@ -48,13 +48,21 @@ export async function findDeliveryToSend(
 export interface AttemptRecord {
   deliveryId: string;
   attemptedAt: string;
+  finishedAt: string;
   statusCode: number | null;
   durationMs: number;
   error: string | null;
 }
 
-/** Logs one attempt and counts it on the delivery, in one transaction. */
-export async function recordAttempt(db: Executor, attempt: AttemptRecord): Promise<void> {
+/**
+ * Logs one attempt and counts it on the delivery, and — when the attempt settles it (`settles`:
+ * delivered, or dead) — moves it to that state, all in one transaction: one commit per attempt.
+ */
+export async function recordAttempt(
+  db: Executor,
+  attempt: AttemptRecord,
+  settles?: 'delivered' | 'failed',
+): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await tx
       .insertInto('webhook_attempts')
@@ -69,9 +77,10 @@ export async function recordAttempt(db: Executor, attempt: AttemptRecord): Promi
       .execute();
     await tx
       .updateTable('webhook_deliveries')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: attempt.error, updated_at: attempt.attemptedAt }))
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: attempt.error, updated_at: attempt.finishedAt }))
       .where('id', '=', attempt.deliveryId)
       .execute();
+    if (settles) await finishDelivery(tx, attempt.deliveryId, settles, attempt.finishedAt, attempt.error);
   });
 }
 
@@ -99,7 +108,11 @@ export async function finishDelivery(
  * 410 Gone: the destination is disabled and its pending deliveries are cancelled (their jobs find
  * them so and stop). Re-enabling it (PATCH) does not revive them; replay does, one by one.
  */
-export async function disableGoneDestination(db: Executor, destinationId: string, nowUtc: string): Promise<void> {
+export async function disableGoneDestination(
+  db: Kysely<Database>,
+  destinationId: string,
+  nowUtc: string,
+): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await tx
       .updateTable('webhook_destinations')

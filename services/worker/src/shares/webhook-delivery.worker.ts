@@ -130,31 +130,33 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
       }
     }
     const finishedUtc = now().toISOString();
-    await recordAttempt(deps.db.kysely, {
+    const attempt = {
       deliveryId: delivery.id,
       attemptedAt: started.toISOString(),
+      finishedAt: finishedUtc,
       statusCode,
       durationMs,
       error,
-    });
+    };
     durations?.observe(durationMs / 1000);
-
     const verdict = statusCode === null ? 'retry' : deliveryVerdictOf(statusCode);
     outcomes?.inc({ outcome: verdict });
     if (verdict === 'delivered') {
-      await finishDelivery(deps.db.kysely, delivery.id, 'delivered', finishedUtc, null);
+      await recordAttempt(deps.db.kysely, attempt, 'delivered');
       return 'delivered';
     }
     if (verdict === 'gone') {
+      await recordAttempt(deps.db.kysely, attempt);
       await disableGoneDestination(deps.db.kysely, delivery.destination_id, finishedUtc);
       deps.logger.warn({ destinationId: delivery.destination_id }, 'webhook destination answered 410 Gone: disabled');
       return 'gone';
     }
     const failedAttempts = job.attemptsMade + 1;
     if (permanent || webhookRetryDelayMs(failedAttempts, schedule) === undefined) {
-      await finishDelivery(deps.db.kysely, delivery.id, 'failed', finishedUtc, error);
+      await recordAttempt(deps.db.kysely, attempt, 'failed');
       throw new UnrecoverableError(`webhook delivery ${delivery.id} failed for good: ${error}`);
     }
+    await recordAttempt(deps.db.kysely, attempt);
     throw new WebhookAttemptFailed(error ?? 'failed', retryAfterMs);
   }
 
