@@ -2,7 +2,7 @@ import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { NETWORKS, shareMessageId } from '@careerfeed/core';
+import { NETWORKS, shareMessageId, shareWebhookBody } from '@careerfeed/core';
 import { type PostEvent, createRedisConnection } from '@careerfeed/jobs';
 import {
   createGoLiveScheduler,
@@ -12,6 +12,7 @@ import {
   createWebhookDeliveryWorker,
   openPostGoesLiveQueue,
   openWebhookDeliveriesQueue,
+  restoreWebhookDeliveryJobs,
 } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
@@ -438,5 +439,51 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
     const [request] = receiver.deliveredTo('/scheduled');
     expect(request!.receivedAt).toBeGreaterThanOrEqual(Date.parse(at));
     expect((JSON.parse(request!.body) as { data: { post_id: string } }).data.post_id).toBe(post.id);
+  });
+
+  test('when Redis lost the job of a pending delivery, then restoring from the database (worker start) delivers it once', async () => {
+    const post = await publish();
+    await allEventsHandled(database.db, ingest);
+    // Created after the post was shared, so nothing is queued for it: the row stands for a message
+    // whose job a Redis without persistence forgot.
+    const destination = await addDestination('/restored', undefined, ['x']);
+    const messageId = shareMessageId(destination.id, post.id, 'x');
+    const at = new Date().toISOString();
+    await database.db.kysely
+      .insertInto('webhook_deliveries')
+      .values({
+        id: messageId,
+        destination_id: destination.id,
+        post_id: post.id,
+        network: 'x',
+        status: 'pending',
+        body: shareWebhookBody({
+          postId: post.id,
+          postUrl: post.url,
+          network: 'x',
+          payload: { text: 'restored' },
+          createdAt: new Date(at),
+        }),
+        attempts: 0,
+        last_error: null,
+        created_at: at,
+        updated_at: at,
+        delivered_at: null,
+      })
+      .execute();
+
+    const restored = await restoreWebhookDeliveryJobs(database.db, deliveriesQueue);
+
+    expect(restored).toBeGreaterThanOrEqual(1);
+    await waitFor(() => receiver.deliveredTo('/restored').length === 1, 20_000);
+    const [delivery] = await settled(destination.id);
+    expect(delivery!.status).toBe('delivered');
+    await restoreWebhookDeliveryJobs(database.db, deliveriesQueue);
+    await waitFor(async () => {
+      const counts = await deliveriesQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).every((n) => n === 0);
+    });
+    expect(receiver.received.filter((r) => r.path === '/restored')).toHaveLength(1);
+    expect(receiver.received.find((r) => r.path === '/restored')!.verified).toBe(true);
   });
 });

@@ -25,7 +25,7 @@ import {
   openPostGoesLiveQueue,
   restoreGoLiveJobs,
 } from './scheduling/post-goes-live';
-import { createSharePublisher, openWebhookDeliveriesQueue } from './shares/share-publisher';
+import { createSharePublisher, openWebhookDeliveriesQueue, restoreWebhookDeliveryJobs } from './shares/share-publisher';
 import { createWebhookDeliveryWorker } from './shares/webhook-delivery.worker';
 import { createSubscriptionMailsWorker } from './subscriptions/subscription-mails.worker';
 import { createWebSubPublisher } from './websub/websub-ping';
@@ -63,6 +63,8 @@ async function main(): Promise<void> {
     now,
     logger,
   });
+  const pendingDeliveries = await restoreWebhookDeliveryJobs(db, webhookDeliveriesQueue);
+  if (pendingDeliveries > 0) logger.info({ deliveries: pendingDeliveries }, 'webhook deliveries: jobs in place');
   const webhookDeliveryWorker = createWebhookDeliveryWorker({
     connection: redis,
     prefix: config.redisPrefix,

@@ -21,6 +21,7 @@ import { postUrl } from '../digests/digest-content';
 import {
   createDeliveries,
   deleteSharePayloads,
+  findPendingDeliveryIds,
   findShareDestinations,
   findVisibleShareSource,
   replaceSharePayloads,
@@ -30,6 +31,31 @@ export function openWebhookDeliveriesQueue(connection: Redis, prefix: string): Q
   const queue = new Queue(WEBHOOK_DELIVERIES_QUEUE, { connection, prefix });
   queue.on('error', () => undefined);
   return queue;
+}
+
+function deliveryJobs(messageIds: readonly string[]) {
+  return messageIds.map((messageId) => ({
+    name: WEBHOOK_DELIVERY_JOB,
+    data: { messageId },
+    opts: webhookDeliveryJobOptions(messageId),
+  }));
+}
+
+/**
+ * Puts back a job for every pending delivery, from the database: a Redis that lost its jobs (no
+ * persistence, a flush) loses no message. A job that still exists keeps its place and schedule
+ * (same job id, so the add is ignored); a lost one starts a fresh schedule. Run at worker start.
+ */
+export async function restoreWebhookDeliveryJobs(db: Db, queue: Queue, pageSize = 1000): Promise<number> {
+  let restored = 0;
+  let afterId: string | undefined;
+  for (;;) {
+    const ids = await findPendingDeliveryIds(db.kysely, afterId, pageSize);
+    if (ids.length > 0) await queue.addBulk(deliveryJobs(ids));
+    restored += ids.length;
+    if (ids.length < pageSize) return restored;
+    afterId = ids[ids.length - 1];
+  }
 }
 
 export interface SharePublisherDeps {
@@ -99,13 +125,7 @@ export function createSharePublisher(deps: SharePublisherDeps): (event: PostEven
     );
     // Rows first, then jobs: a crash in between leaves pending rows that the redelivered event
     // enqueues (same job ids); a job whose row is no longer pending does nothing.
-    await deps.queue.addBulk(
-      pending.map((messageId) => ({
-        name: WEBHOOK_DELIVERY_JOB,
-        data: { messageId },
-        opts: webhookDeliveryJobOptions(messageId),
-      })),
-    );
+    await deps.queue.addBulk(deliveryJobs(pending));
     if (pending.length > 0) deps.logger?.info({ postId: post.id, messages: pending.length }, 'share webhooks queued');
   };
 }

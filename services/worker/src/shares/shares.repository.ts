@@ -114,3 +114,15 @@ export async function createDeliveries(
     .execute();
   return pending.map((r) => r.id);
 }
+
+/** Pending delivery ids in id order, a page at a time (`afterId` the last of the previous page). */
+export async function findPendingDeliveryIds(
+  db: Executor,
+  afterId: string | undefined,
+  limit: number,
+): Promise<string[]> {
+  let query = db.selectFrom('webhook_deliveries').select('id').where('status', '=', 'pending');
+  if (afterId !== undefined) query = query.where('id', '>', afterId);
+  const rows = await query.orderBy('id').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
