@@ -3,7 +3,12 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
-import { POST_EVENTS_QUEUE, createRedisConnection, openSourcePollsQueue } from '@careerfeed/jobs';
+import {
+  POST_EVENTS_QUEUE,
+  WEBHOOK_DELIVERIES_QUEUE,
+  createRedisConnection,
+  openSourcePollsQueue,
+} from '@careerfeed/jobs';
 import { type OutboxRelay, type Scope, createApiKey, createIngestApp, createOutboxRelay } from '@careerfeed/ingest';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from './wait';
@@ -14,6 +19,8 @@ export interface IngestHarness {
   request: supertest.Agent;
   db: Db;
   queue: Queue;
+  /** The webhook delivery queue the app replays onto (under the same prefix). */
+  deliveriesQueue: Queue;
   relay: OutboxRelay;
   /** The partner-feed poll queue `POST /v1/sources/{id}/poll` adds to (under `redisPrefix`). */
   sourcePolls: Queue;
@@ -36,6 +43,8 @@ export function createIngestHarness(
   const redis: Redis = createRedisConnection(redisUrl, 'producer');
   const queue = new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: redisPrefix });
   queue.on('error', () => undefined);
+  const deliveriesQueue = new Queue(WEBHOOK_DELIVERIES_QUEUE, { connection: redis, prefix: redisPrefix });
+  deliveriesQueue.on('error', () => undefined);
   const relay = createOutboxRelay({ db, queue, pollIntervalMs: 50 });
   const sourcePolls = openSourcePollsQueue(redis, redisPrefix);
   const app = createIngestApp({
@@ -43,13 +52,16 @@ export function createIngestHarness(
     redis,
     logger: pino({ level: 'silent' }),
     publicBaseUrl: PUBLIC_BASE_URL,
-    allowPrivateNetworks: options.allowPrivateNetworks,
+    // Loopback partner feeds and receivers in tests need private networks; tests of the guard pass false.
+    allowPrivateNetworks: options.allowPrivateNetworks ?? true,
     sourcePolls,
+    webhookDeliveries: deliveriesQueue,
   });
   return {
     request: supertest.agent(app),
     db,
     queue,
+    deliveriesQueue,
     relay,
     sourcePolls,
     redisPrefix,
@@ -60,6 +72,8 @@ export function createIngestHarness(
       await queue.close();
       await sourcePolls.obliterate({ force: true }).catch(() => undefined);
       await sourcePolls.close();
+      await deliveriesQueue.obliterate({ force: true }).catch(() => undefined);
+      await deliveriesQueue.close();
       redis.disconnect();
     },
   };

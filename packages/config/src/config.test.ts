@@ -80,3 +80,40 @@ describe('mail settings', () => {
     expect(config.dkim).toEqual({ domainName: 'example.edu', keySelector: 'cf', privateKeyFile: '/srv/keys/dkim.pem' });
   });
 });
+
+describe('share settings', () => {
+  test('when nothing is set, then all six networks are enabled, old posts are those over 24 h and Mastodon has 500/23', () => {
+    const config = parseConfig({});
+
+    expect(config.share).toEqual({
+      networks: ['x', 'mastodon', 'bluesky', 'linkedin', 'facebook', 'threads'],
+      maxAgeMs: 24 * 3_600_000,
+      mastodon: { maxChars: 500, urlLength: 23 },
+    });
+    expect(config.webhookTimeoutMs).toBe(15_000);
+  });
+
+  test('when networks are listed with spaces, capitals and repeats, then they are read as a set in the given order', () => {
+    const config = parseConfig({ SHARE_NETWORKS: ' Mastodon, bluesky ,mastodon', MASTODON_MAX_CHARS: '11000' });
+
+    expect(config.share.networks).toEqual(['mastodon', 'bluesky']);
+    expect(config.share.mastodon.maxChars).toBe(11000);
+  });
+
+  test('when a network is unknown or the limits are out of range, then the error names each variable', () => {
+    const problemsOf = (env: Record<string, string>): string[] => {
+      try {
+        parseConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => p.split(':')[0]!);
+      }
+    };
+
+    expect(
+      problemsOf({ SHARE_NETWORKS: 'x,myspace', MASTODON_MAX_CHARS: '10', SHARE_MAX_AGE_HOURS: 'soon' }).sort(),
+    ).toEqual(['MASTODON_MAX_CHARS', 'SHARE_MAX_AGE_HOURS', 'SHARE_NETWORKS']);
+    expect(problemsOf({ SHARE_NETWORKS: ' , ' })).toEqual(['SHARE_NETWORKS']);
+    expect(problemsOf({ WEBHOOK_TIMEOUT_SECONDS: '0' })).toEqual(['WEBHOOK_TIMEOUT_SECONDS']);
+  });
+});

@@ -20,6 +20,10 @@ const booleanFlag = z
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' });
 
+/** The networks share payloads exist for (the same list as @careerfeed/core's NETWORKS). */
+export const SHARE_NETWORK_NAMES = ['x', 'mastodon', 'bluesky', 'linkedin', 'facebook', 'threads'] as const;
+export type ShareNetworkName = (typeof SHARE_NETWORK_NAMES)[number];
+
 const environmentSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
@@ -70,6 +74,41 @@ const environmentSchema = z.object({
     .min(0, 'must be 0 or more')
     .max(86_400, 'must be at most 86400')
     .default(120),
+  // Share payloads and webhooks. Networks are a comma-separated subset of the six we build for.
+  SHARE_NETWORKS: z
+    .string()
+    .transform((v) => [...new Set(v.split(',').map((n) => n.trim().toLowerCase()))].filter((n) => n !== ''))
+    .pipe(
+      z
+        .array(z.enum(SHARE_NETWORK_NAMES, { message: `each must be one of ${SHARE_NETWORK_NAMES.join(', ')}` }))
+        .min(1, 'must name at least one network'),
+    )
+    .default([...SHARE_NETWORK_NAMES]),
+  // Posts published longer than this before they became visible (imports of old posts) are not shared.
+  SHARE_MAX_AGE_HOURS: z.coerce
+    .number({ message: 'must be a number' })
+    .min(0, 'must be 0 or more')
+    .max(8760, 'must be at most 8760 (a year)')
+    .default(24),
+  // The instance the Mastodon payloads are for: its max_characters and characters_reserved_per_url.
+  MASTODON_MAX_CHARS: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(100, 'must be between 100 and 100000')
+    .max(100_000, 'must be between 100 and 100000')
+    .default(500),
+  MASTODON_URL_LENGTH: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 100')
+    .max(100, 'must be between 1 and 100')
+    .default(23),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 60')
+    .max(60, 'must be between 1 and 60')
+    .default(15),
   // Behind a reverse proxy, the client address (rate limits) comes from X-Forwarded-For.
   TRUST_PROXY: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -97,6 +136,15 @@ export interface Config {
     { readonly domainName: string; readonly keySelector: string; readonly privateKeyFile: string } | undefined;
   readonly instantDigestDelaySeconds: number;
   readonly trustProxy: boolean;
+  readonly share: {
+    /** The networks payloads are built and delivered for. */
+    readonly networks: readonly ShareNetworkName[];
+    /** A post published longer than this before it became visible is not delivered. */
+    readonly maxAgeMs: number;
+    readonly mastodon: { readonly maxChars: number; readonly urlLength: number };
+  };
+  /** Per attempt, the whole exchange. */
+  readonly webhookTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +201,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         : undefined,
     instantDigestDelaySeconds: e.INSTANT_DIGEST_DELAY_SECONDS,
     trustProxy: e.TRUST_PROXY,
+    share: Object.freeze({
+      networks: Object.freeze(e.SHARE_NETWORKS),
+      maxAgeMs: e.SHARE_MAX_AGE_HOURS * 3_600_000,
+      mastodon: Object.freeze({ maxChars: e.MASTODON_MAX_CHARS, urlLength: e.MASTODON_URL_LENGTH }),
+    }),
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
   });
 }
 

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'SLUG_TAKEN'
   | 'UNKNOWN_AUTHOR'
+  | 'SHARE_PAYLOADS_NOT_READY'
   | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'TOKEN_INVALID'
@@ -39,6 +40,7 @@ const TITLES: Record<ErrorCode, string> = {
   METHOD_NOT_ALLOWED: 'Method not allowed',
   SLUG_TAKEN: 'The slug is already used by another post',
   UNKNOWN_AUTHOR: 'No author has that slug',
+  SHARE_PAYLOADS_NOT_READY: 'The post has no share payloads yet',
   CONFLICT: 'The request conflicts with the current state',
   RATE_LIMITED: 'Too many requests',
   TOKEN_INVALID: 'The link is not valid',

@@ -11,3 +11,5 @@ export * from './subscriptions';
 export * from './digest';
 export * from './share';
 export * from './sources';
+export * from './webhooks';
+export * from './retry-after';

@@ -187,6 +187,60 @@ export interface SourcesTable {
   updated_at: string;
 }
 
+export interface SharePayloadsTable {
+  post_id: string;
+  /** One of the networks of @careerfeed/core's NETWORKS. */
+  network: string;
+  /** JSON: the network's own body shape. */
+  payload: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDestinationsTable {
+  id: string;
+  url: string;
+  /** JSON array of networks. */
+  networks: string;
+  /** `whsec_…`, in plaintext: signing needs the secret itself. */
+  secret: string;
+  /** 0 or 1 (SQLite has no boolean). */
+  enabled: number;
+  /** 'gone' (the receiver answered 410) or 'operator'; null while enabled. */
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** pending: to be (re)tried; delivered: a 2xx came; failed: retries exhausted (dead letter); cancelled: its destination went away. */
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+export interface WebhookDeliveriesTable {
+  /** The Standard Webhooks message id (`webhook-id`), also the BullMQ job id. */
+  id: string;
+  destination_id: string;
+  post_id: string;
+  network: string;
+  status: WebhookDeliveryStatus;
+  /** The exact body sent on every attempt. */
+  body: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempted_at: string;
+  /** Null when no response came. */
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+}
+
 export interface Database {
   authors: AuthorsTable;
   posts: PostsTable;
@@ -199,6 +253,10 @@ export interface Database {
   subscribers: SubscribersTable;
   digest_deliveries: DigestDeliveriesTable;
   sources: SourcesTable;
+  share_payloads: SharePayloadsTable;
+  webhook_destinations: WebhookDestinationsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type AuthorRow = Selectable<AuthorsTable>;
@@ -213,3 +271,7 @@ export type NewSubscriberRow = Insertable<SubscribersTable>;
 export type DigestDeliveryRow = Selectable<DigestDeliveriesTable>;
 export type SourceRow = Selectable<SourcesTable>;
 export type SourceRowUpdate = Updateable<SourcesTable>;
+export type SharePayloadRow = Selectable<SharePayloadsTable>;
+export type WebhookDestinationRow = Selectable<WebhookDestinationsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

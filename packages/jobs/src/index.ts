@@ -6,3 +6,4 @@ export * from './scheduled-publishing';
 export * from './feed-urls';
 export * from './websub';
 export * from './sources';
+export * from './webhooks';

@@ -20,6 +20,7 @@ import { buildOpenApiDocument } from './openapi';
 import { countPendingOutboxEvents } from './outbox/outbox.repository';
 import { postsRouter } from './posts/posts.routes';
 import { sourcesRouter } from './sources/sources.routes';
+import { webhooksRouter } from './webhooks/webhooks.routes';
 
 export interface IngestAppDeps {
   db: Db;
@@ -29,10 +30,12 @@ export interface IngestAppDeps {
   /** Wakes the outbox relay after a write committed. */
   onEventsWritten?: () => void;
   now?: () => Date;
-  /** ALLOW_PRIVATE_NETWORKS: may partner sources point inside (tests, intranets)? Default false. */
+  /** ALLOW_PRIVATE_NETWORKS: may partner sources and webhook destinations point inside (tests, intranets)? Default false. */
   allowPrivateNetworks?: boolean;
   /** The `source-polls` queue; without it `POST /v1/sources/{id}/poll` answers 503. */
   sourcePolls?: Queue;
+  /** The worker's webhook delivery queue (replays of dead deliveries are added to it). */
+  webhookDeliveries: Queue;
 }
 
 /** Builds the ingest HTTP app; it never listens, reads the environment or exits (main.ts does). */
@@ -81,18 +84,21 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
   };
   const authenticate = authenticateWith(createAuthenticator(deps.db, deps.now));
   const v1 = express.Router();
+  const allowPrivateNetworks = deps.allowPrivateNetworks ?? false;
   const sourcePolls = deps.sourcePolls;
   const sourcesDeps = {
     ...postsDeps,
-    allowPrivateNetworks: deps.allowPrivateNetworks ?? false,
+    allowPrivateNetworks,
     requestPoll: sourcePolls
       ? (sourceId: string) => requestSourcePoll(sourcePolls, { sourceId, force: true })
       : undefined,
   };
+  const webhooksDeps = { db: deps.db, now: deps.now, deliveriesQueue: deps.webhookDeliveries, allowPrivateNetworks };
   v1.use(
     postsRouter(postsDeps, authenticate),
     authorsRouter(postsDeps, authenticate),
     sourcesRouter(sourcesDeps, authenticate),
+    webhooksRouter(webhooksDeps, authenticate),
   );
   app.use('/v1', v1);
 

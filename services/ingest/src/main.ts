@@ -2,7 +2,12 @@ import { Queue } from 'bullmq';
 import { loadConfig } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
-import { POST_EVENTS_QUEUE, createRedisConnection, openSourcePollsQueue } from '@careerfeed/jobs';
+import {
+  POST_EVENTS_QUEUE,
+  WEBHOOK_DELIVERIES_QUEUE,
+  createRedisConnection,
+  openSourcePollsQueue,
+} from '@careerfeed/jobs';
 import { createIngestApp } from './app';
 import { createOutboxRelay } from './outbox/outbox-relay';
 
@@ -29,6 +34,10 @@ async function main(): Promise<void> {
   const relay = createOutboxRelay({ db, queue, logger });
 
   const sourcePolls = openSourcePollsQueue(redis, config.redisPrefix);
+  // Replays of dead webhook deliveries go straight onto the worker's queue.
+  const webhookDeliveries = new Queue(WEBHOOK_DELIVERIES_QUEUE, { connection: redis, prefix: config.redisPrefix });
+  webhookDeliveries.on('error', () => undefined);
+
   const app = createIngestApp({
     db,
     redis,
@@ -37,6 +46,7 @@ async function main(): Promise<void> {
     onEventsWritten: relay.kick,
     allowPrivateNetworks: config.allowPrivateNetworks,
     sourcePolls,
+    webhookDeliveries,
   });
   const server = await listen(app, config.host, config.ports.ingest);
   relay.start();
@@ -47,6 +57,7 @@ async function main(): Promise<void> {
     await relay.stop();
     await queue.close().catch(() => undefined);
     await sourcePolls.close().catch(() => undefined);
+    await webhookDeliveries.close().catch(() => undefined);
     redis.disconnect();
     await db.close();
   });

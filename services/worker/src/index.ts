@@ -14,3 +14,5 @@ export * from './scheduling/post-goes-live';
 export * from './websub/websub-ping';
 export * from './sources/poll-source.job';
 export * from './sources/source-polls.worker';
+export * from './shares/share-publisher';
+export * from './shares/webhook-delivery.worker';

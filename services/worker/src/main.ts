@@ -36,6 +36,8 @@ import {
   ensureSourcePollTickScheduler,
   sourcePollMetrics,
 } from './sources/source-polls.worker';
+import { createSharePublisher, openWebhookDeliveriesQueue, restoreWebhookDeliveryJobs } from './shares/share-publisher';
+import { createWebhookDeliveryWorker } from './shares/webhook-delivery.worker';
 import { createSubscriptionMailsWorker } from './subscriptions/subscription-mails.worker';
 import { createWebSubPublisher } from './websub/websub-ping';
 
@@ -61,6 +63,29 @@ async function main(): Promise<void> {
     logger,
   });
 
+  const webhookDeliveriesQueue = openWebhookDeliveriesQueue(redis, config.redisPrefix);
+  const sharePayloads = createSharePublisher({
+    db,
+    queue: webhookDeliveriesQueue,
+    publicBaseUrl: config.publicBaseUrl,
+    networks: config.share.networks,
+    limits: { mastodon: config.share.mastodon },
+    maxAgeMs: config.share.maxAgeMs,
+    now,
+    logger,
+  });
+  const pendingDeliveries = await restoreWebhookDeliveryJobs(db, webhookDeliveriesQueue);
+  if (pendingDeliveries > 0) logger.info({ deliveries: pendingDeliveries }, 'webhook deliveries: jobs in place');
+  const webhookDeliveryWorker = createWebhookDeliveryWorker({
+    connection: redis,
+    prefix: config.redisPrefix,
+    db,
+    logger,
+    registry,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    timeoutMs: config.webhookTimeoutMs,
+  });
+
   const relatedPosts = createRelatedPostsMaintainer({ db, k: config.relatedPostsCount });
   await relatedPosts.init();
   // What a post becoming visible sets off: run for each post event, and by the go-live job of a
@@ -78,6 +103,9 @@ async function main(): Promise<void> {
         await requestInstantRun(digestsQueue, now(), config.instantDigestDelaySeconds);
       }
     },
+    // Rebuilds the post's share payloads on every change; delivers them once, when a fresh post
+    // becomes visible (the same rule as instant digests, plus: not an import of old posts).
+    sharePayloads,
   ];
   const goesLiveQueue = openPostGoesLiveQueue(redis, config.redisPrefix);
   const restored = await restoreGoLiveJobs(db.kysely, goesLiveQueue, now());
@@ -151,6 +179,7 @@ async function main(): Promise<void> {
     new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection: redis, prefix: config.redisPrefix }),
     ...(websub.queue ? [websub.queue] : []),
     sourcePollsQueue,
+    webhookDeliveriesQueue,
   ];
 
   const app = createWorkerApp({ db, redis, logger, registry, queues: dashboardQueues });
@@ -167,6 +196,7 @@ async function main(): Promise<void> {
       subscriptionMailsWorker.close(),
       websub.close(),
       sourcePollsWorker.close(),
+      webhookDeliveryWorker.close(),
     ]);
     await Promise.all(dashboardQueues.map((queue) => queue.close()));
     await mailer.close();

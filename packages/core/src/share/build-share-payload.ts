@@ -217,3 +217,14 @@ export function buildSharePayloads(input: ShareInput, limits: ShareLimits = {}):
     threads: buildThreadsPayload(input, limits),
   };
 }
+
+/** The payloads of the given networks only (the enabled ones), keyed by network. */
+export function buildSharePayloadsFor(
+  networks: readonly Network[],
+  input: ShareInput,
+  limits: ShareLimits = {},
+): Partial<SharePayloads> {
+  const payloads: Partial<Record<Network, unknown>> = {};
+  for (const network of networks) payloads[network] = buildSharePayload(network, input, limits);
+  return payloads as Partial<SharePayloads>;
+}

@@ -10,6 +10,8 @@ export {
   buildMastodonPayload,
   buildSharePayload,
   buildSharePayloads,
+  buildSharePayloadsFor,
   buildThreadsPayload,
   buildXPayload,
 } from './build-share-payload';
+export { authorHandlesFromLinks } from './author-handles';

@@ -1,6 +1,7 @@
 import { externalIdOf, itemToPostInput, syndicatedAuthorSlug } from './item-to-post';
 import { type SyndicatedItem, authorName, decodeFeedBody, parsePartnerFeed } from './feed-items';
-import { MAX_BACKOFF_MS, nextPollAt, parseRetryAfter } from './poll-schedule';
+import { parseRetryAfter } from '../retry-after';
+import { MAX_BACKOFF_MS, nextPollAt } from './poll-schedule';
 
 const BASE = 'https://partner.example/feed.xml';
 
@@ -211,8 +212,8 @@ describe('nextPollAt', () => {
   test('when Retry-After is seconds or an HTTP date, then both are understood; anything else is ignored', () => {
     expect(parseRetryAfter('120', NOW)).toBe(120_000);
     expect(parseRetryAfter('Thu, 26 Nov 2026 01:00:00 GMT', NOW)).toBe(3600_000);
-    expect(parseRetryAfter('soon', NOW)).toBeNull();
-    expect(parseRetryAfter(undefined, NOW)).toBeNull();
+    expect(parseRetryAfter('soon', NOW)).toBeUndefined();
+    expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
   });
 });
 

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './2026-11-25-0001-initial';
 import * as relatedPosts from './2026-11-25-0002-related-posts';
 import * as subscriptions from './2026-11-25-0003-subscriptions';
+import * as shareWebhooks from './2026-11-26-0004-share-webhooks';
 import * as partnerSources from './2026-11-26-0005-partner-sources';
 
 /**
@@ -12,5 +13,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-0001-initial': initial,
   '2026-11-25-0002-related-posts': relatedPosts,
   '2026-11-25-0003-subscriptions': subscriptions,
+  '2026-11-26-0004-share-webhooks': shareWebhooks,
   '2026-11-26-0005-partner-sources': partnerSources,
 };

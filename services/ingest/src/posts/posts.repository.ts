@@ -135,3 +135,8 @@ export async function findRelatedOfPosts(db: Executor, postIds: string[]): Promi
   for (const row of rows) byPost.get(row.post_id)?.push(row);
   return byPost;
 }
+
+/** The stored share payloads of a post (one row per network); none while it is not visible. */
+export function findSharePayloads(db: Executor, postId: string): Promise<{ network: string; payload: string }[]> {
+  return db.selectFrom('share_payloads').select(['network', 'payload']).where('post_id', '=', postId).execute();
+}

@@ -50,5 +50,12 @@ export function postsRouter(deps: posts.PostsDeps, authenticate: Authenticate): 
     })
     .all(methodNotAllowed(['GET', 'PATCH', 'DELETE']));
 
+  router
+    .route('/posts/:id/share-payloads')
+    .get(writer, async (req, res) => {
+      res.json(await posts.getSharePayloads(deps, postId(req.params.id)));
+    })
+    .all(methodNotAllowed(['GET']));
+
   return router;
 }

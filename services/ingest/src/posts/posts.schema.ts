@@ -22,7 +22,7 @@ const slug = z
 
 // URLs are stored as sent, and the WHATWG parser accepts (and ignores or escapes) control
 // characters, so they must be refused before parsing: PostgreSQL cannot store NUL at all.
-const httpUrl = z
+export const httpUrl = z
   .string()
   .max(2048, 'must be at most 2048 characters')
   .refine(isCleanIdentifierText, { message: 'must not contain control characters or unpaired surrogates', abort: true })

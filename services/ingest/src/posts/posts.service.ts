@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   AppError,
+  NETWORKS,
   cleanLine,
   cleanText,
   htmlToPlainText,
@@ -89,6 +90,28 @@ export async function getPost(deps: PostsDeps, id: string): Promise<PostResource
   const row = await postsRepo.findPostById(deps.db.kysely, id);
   if (!row) throw notFound(id);
   return (await toResources(deps, deps.db.kysely, [row]))[0]!;
+}
+
+/**
+ * The stored share payloads of a post, keyed by network in each network's own body shape. The
+ * worker writes them when the post becomes visible (and rewrites them on every edit); a post that
+ * exists but readers cannot see yet (draft, scheduled), or whose payloads the worker has not built
+ * yet, has none: 404 with code SHARE_PAYLOADS_NOT_READY, so clients can tell it from an unknown id.
+ */
+export async function getSharePayloads(deps: PostsDeps, id: string): Promise<Record<string, unknown>> {
+  const rows = await postsRepo.findSharePayloads(deps.db.kysely, id);
+  if (rows.length === 0) {
+    if (!(await postsRepo.findPostById(deps.db.kysely, id))) throw notFound(id);
+    throw new AppError({
+      code: 'SHARE_PAYLOADS_NOT_READY',
+      status: 404,
+      detail:
+        'This post has no share payloads: it is not visible to readers yet (draft or scheduled), or was just published',
+    });
+  }
+  const byNetwork = new Map(rows.map((r) => [r.network, JSON.parse(r.payload) as unknown]));
+  // In the order of NETWORKS, whatever order the database returned.
+  return Object.fromEntries(NETWORKS.filter((n) => byNetwork.has(n)).map((n) => [n, byNetwork.get(n)]));
 }
 
 export async function listPosts(

@@ -76,7 +76,7 @@ async function fetchAndSyndicate(deps: PollSourceDeps, source: SourceRow): Promi
   if (response.status < 200 || response.status > 299) {
     const retryAfterMs =
       response.status === 429 || response.status === 503
-        ? parseRetryAfter(response.headers['retry-after'], deps.now?.() ?? new Date())
+        ? (parseRetryAfter(response.headers['retry-after'], deps.now?.() ?? new Date()) ?? null)
         : null;
     return {
       ok: false,

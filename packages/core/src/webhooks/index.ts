@@ -1,0 +1,3 @@
+export * from './standard-webhooks';
+export * from './retry-schedule';
+export * from './share-deliveries';

@@ -1,0 +1,243 @@
+import type { Queue } from 'bullmq';
+import { AppError, NETWORKS, type Network, generateWebhookSecret } from '@careerfeed/core';
+import {
+  type Db,
+  type WebhookAttemptRow,
+  type WebhookDeliveryRow,
+  type WebhookDeliveryStatus,
+  type WebhookDestinationRow,
+  uuidv7,
+} from '@careerfeed/db';
+import { OutboundRequestError, assertPublicHttpUrl } from '@careerfeed/http';
+import { WEBHOOK_DELIVERY_JOB, webhookDeliveryJobOptions } from '@careerfeed/jobs';
+import * as repo from './webhooks.repository';
+import type { CreateWebhookInput, ListDeliveriesQuery, UpdateWebhookInput } from './webhooks.schema';
+
+export interface WebhooksDeps {
+  db: Db;
+  /** The worker's delivery queue; replays are added here. */
+  deliveriesQueue: Queue;
+  allowPrivateNetworks: boolean;
+  now?: () => Date;
+}
+
+export interface WebhookResource {
+  id: string;
+  url: string;
+  networks: Network[];
+  enabled: boolean;
+  /** 'gone' (the receiver answered 410) or 'operator'; null while enabled. */
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeliveryResource {
+  id: string;
+  post_id: string;
+  network: string;
+  status: WebhookDeliveryStatus;
+  attempts: { attempted_at: string; status_code: number | null; duration_ms: number; error: string | null }[];
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+const now = (deps: WebhooksDeps): Date => deps.now?.() ?? new Date();
+
+export async function createWebhook(
+  deps: WebhooksDeps,
+  input: CreateWebhookInput,
+): Promise<WebhookResource & { secret: string }> {
+  const url = await checkedUrl(deps, input.url);
+  const at = now(deps).toISOString();
+  const row: WebhookDestinationRow = {
+    id: uuidv7(),
+    url,
+    networks: JSON.stringify(input.networks ?? NETWORKS),
+    secret: generateWebhookSecret(),
+    enabled: 1,
+    disabled_reason: null,
+    created_at: at,
+    updated_at: at,
+  };
+  await repo.insertDestination(deps.db.kysely, row);
+  return { ...toResource(row), secret: row.secret };
+}
+
+export async function listWebhooks(deps: WebhooksDeps): Promise<WebhookResource[]> {
+  return (await repo.listDestinations(deps.db.kysely)).map(toResource);
+}
+
+export async function getWebhook(deps: WebhooksDeps, id: string): Promise<WebhookResource> {
+  return toResource(await existingDestination(deps, id));
+}
+
+export async function updateWebhook(
+  deps: WebhooksDeps,
+  id: string,
+  patch: UpdateWebhookInput,
+): Promise<WebhookResource> {
+  await existingDestination(deps, id);
+  // Checked before anything is written: a refused URL changes nothing.
+  const url = patch.url === undefined ? undefined : await checkedUrl(deps, patch.url);
+  await repo.updateDestination(deps.db.kysely, id, {
+    ...(url === undefined ? {} : { url }),
+    ...(patch.networks === undefined ? {} : { networks: JSON.stringify(patch.networks) }),
+    ...(patch.enabled === undefined
+      ? {}
+      : { enabled: patch.enabled ? 1 : 0, disabled_reason: patch.enabled ? null : 'operator' }),
+    updated_at: now(deps).toISOString(),
+  });
+  return getWebhook(deps, id);
+}
+
+export async function deleteWebhook(deps: WebhooksDeps, id: string): Promise<void> {
+  if (!(await repo.deleteDestination(deps.db.kysely, id))) throw notFound(`No webhook has the id "${id}"`);
+}
+
+export async function listDeliveries(
+  deps: WebhooksDeps,
+  id: string,
+  query: ListDeliveriesQuery,
+): Promise<{ items: DeliveryResource[]; next_cursor: string | null }> {
+  await existingDestination(deps, id);
+  const rows = await repo.listDeliveries(deps.db.kysely, {
+    destinationId: id,
+    status: query.status,
+    before: query.cursor ? decodeCursor(query.cursor) : undefined,
+    limit: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit);
+  const attempts = await repo.findAttemptsOf(
+    deps.db.kysely,
+    page.map((r) => r.id),
+  );
+  const last = page[page.length - 1];
+  return {
+    items: page.map((row) => toDeliveryResource(row, attempts.get(row.id) ?? [])),
+    next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+/**
+ * Puts a dead (`failed`) or `cancelled` delivery back on the queue with a fresh retry schedule.
+ * Same message id and body, so a receiver that got it after all recognises it. A job of the same
+ * id that BullMQ still keeps (the failed one) is removed first, or the add would be ignored.
+ */
+export async function replayDelivery(deps: WebhooksDeps, id: string, messageId: string): Promise<DeliveryResource> {
+  const destination = await existingDestination(deps, id);
+  const delivery = await repo.findDelivery(deps.db.kysely, messageId);
+  if (!delivery || delivery.destination_id !== id)
+    throw notFound(`Webhook ${id} has no delivery "${messageId.slice(0, 80)}"`);
+  if (destination.enabled !== 1) {
+    throw new AppError({
+      code: 'CONFLICT',
+      status: 409,
+      detail: 'The webhook is disabled; enable it (PATCH {"enabled": true}) before replaying',
+    });
+  }
+  const at = now(deps).toISOString();
+  if (!(await repo.reopenDelivery(deps.db.kysely, messageId, at))) {
+    throw new AppError({
+      code: 'CONFLICT',
+      status: 409,
+      detail: `Only failed or cancelled deliveries can be replayed; this one is ${delivery.status}`,
+    });
+  }
+  try {
+    const stale = await deps.deliveriesQueue.getJob(messageId);
+    if (stale) await stale.remove();
+    await deps.deliveriesQueue.add(WEBHOOK_DELIVERY_JOB, { messageId }, webhookDeliveryJobOptions(messageId));
+  } catch {
+    // Not queued: put the row back as it was, so it stays visible (and replayable) as dead.
+    await repo.restoreDeliveryStatus(deps.db.kysely, messageId, delivery.status, at);
+    throw new AppError({
+      code: 'SERVICE_UNAVAILABLE',
+      status: 503,
+      detail: 'The queue is unavailable; nothing was replayed. Try again shortly.',
+    });
+  }
+  const reopened = (await repo.findDelivery(deps.db.kysely, messageId))!;
+  const attempts = await repo.findAttemptsOf(deps.db.kysely, [messageId]);
+  return toDeliveryResource(reopened, attempts.get(messageId) ?? []);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function checkedUrl(deps: WebhooksDeps, url: string): Promise<string> {
+  try {
+    return (await assertPublicHttpUrl(url, deps.allowPrivateNetworks)).toString();
+  } catch (error) {
+    if (!(error instanceof OutboundRequestError)) throw error;
+    const message =
+      error.code === 'BLOCKED_ADDRESS'
+        ? 'must not point to a private, loopback or otherwise non-public address'
+        : 'must be a reachable absolute http(s) URL without credentials';
+    throw new AppError({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      detail: `Invalid request body: url ${message}`,
+      errors: [{ path: 'url', message }],
+    });
+  }
+}
+
+async function existingDestination(deps: WebhooksDeps, id: string): Promise<WebhookDestinationRow> {
+  const row = await repo.findDestination(deps.db.kysely, id);
+  if (!row) throw notFound(`No webhook has the id "${id}"`);
+  return row;
+}
+
+function notFound(detail: string): AppError {
+  return new AppError({ code: 'NOT_FOUND', status: 404, detail });
+}
+
+function toResource(row: WebhookDestinationRow): WebhookResource {
+  return {
+    id: row.id,
+    url: row.url,
+    networks: JSON.parse(row.networks) as Network[],
+    enabled: row.enabled === 1,
+    disabled_reason: row.disabled_reason,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function toDeliveryResource(row: WebhookDeliveryRow, attempts: WebhookAttemptRow[]): DeliveryResource {
+  return {
+    id: row.id,
+    post_id: row.post_id,
+    network: row.network,
+    status: row.status,
+    attempts: attempts.map((a) => ({
+      attempted_at: a.attempted_at,
+      status_code: a.status_code,
+      duration_ms: a.duration_ms,
+      error: a.error,
+    })),
+    last_error: row.last_error,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    delivered_at: row.delivered_at,
+  };
+}
+
+function encodeCursor(row: WebhookDeliveryRow): string {
+  return Buffer.from(`${row.created_at}|${row.id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  const [createdAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || rest.length > 0 || Number.isNaN(Date.parse(createdAt))) {
+    throw new AppError({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      detail: 'Invalid query: cursor must be a next_cursor from an earlier page',
+      errors: [{ path: 'cursor', message: 'must be a next_cursor from an earlier page' }],
+    });
+  }
+  return { createdAt, id };
+}

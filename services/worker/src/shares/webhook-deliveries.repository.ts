@@ -1,0 +1,129 @@
+import type { Database, Kysely, Transaction, WebhookDeliveryStatus } from '@careerfeed/db';
+import { uuidv7 } from '@careerfeed/db';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface DeliveryToSend {
+  id: string;
+  status: WebhookDeliveryStatus;
+  body: string;
+  url: string;
+  secret: string;
+  destination_id: string;
+  destination_enabled: number;
+  /** Whether readers can still see the post (an unpublished post's pending shares stop). */
+  post_visible: boolean;
+}
+
+export async function findDeliveryToSend(
+  db: Executor,
+  id: string,
+  nowUtc: string,
+): Promise<DeliveryToSend | undefined> {
+  const row = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_destinations as w', 'w.id', 'd.destination_id')
+    .innerJoin('posts as p', 'p.id', 'd.post_id')
+    .select([
+      'd.id',
+      'd.status',
+      'd.body',
+      'w.url',
+      'w.secret',
+      'w.id as destination_id',
+      'w.enabled as destination_enabled',
+      'p.status as post_status',
+      'p.published_at_utc',
+    ])
+    .where('d.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { post_status, published_at_utc, ...rest } = row;
+  return {
+    ...rest,
+    post_visible: post_status === 'published' && published_at_utc !== null && published_at_utc <= nowUtc,
+  };
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attemptedAt: string;
+  finishedAt: string;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/**
+ * Logs one attempt and counts it on the delivery, and — when the attempt settles it (`settles`:
+ * delivered, or dead) — moves it to that state, all in one transaction: one commit per attempt.
+ */
+export async function recordAttempt(
+  db: Executor,
+  attempt: AttemptRecord,
+  settles?: 'delivered' | 'failed',
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('webhook_attempts')
+      .values({
+        id: uuidv7(),
+        delivery_id: attempt.deliveryId,
+        attempted_at: attempt.attemptedAt,
+        status_code: attempt.statusCode,
+        duration_ms: Math.round(attempt.durationMs),
+        error: attempt.error,
+      })
+      .execute();
+    await tx
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: attempt.error, updated_at: attempt.finishedAt }))
+      .where('id', '=', attempt.deliveryId)
+      .execute();
+    if (settles) await finishDelivery(tx, attempt.deliveryId, settles, attempt.finishedAt, attempt.error);
+  });
+}
+
+/** Moves a pending delivery to its final state; a delivery no longer pending is left alone. */
+export async function finishDelivery(
+  db: Executor,
+  id: string,
+  status: Exclude<WebhookDeliveryStatus, 'pending'>,
+  nowUtc: string,
+  error: string | null,
+): Promise<void> {
+  await db
+    .updateTable('webhook_deliveries')
+    .set({
+      status,
+      updated_at: nowUtc,
+      ...(status === 'delivered' ? { delivered_at: nowUtc, last_error: null } : { last_error: error }),
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/**
+ * 410 Gone: the destination is disabled and its pending deliveries are cancelled (their jobs find
+ * them so and stop). Re-enabling it (PATCH) does not revive them; replay does, one by one.
+ */
+export async function disableGoneDestination(
+  db: Kysely<Database>,
+  destinationId: string,
+  nowUtc: string,
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('webhook_destinations')
+      .set({ enabled: 0, disabled_reason: 'gone', updated_at: nowUtc })
+      .where('id', '=', destinationId)
+      .execute();
+    await tx
+      .updateTable('webhook_deliveries')
+      .set({ status: 'cancelled', last_error: 'the destination answered 410 Gone', updated_at: nowUtc })
+      .where('destination_id', '=', destinationId)
+      .where('status', '=', 'pending')
+      .execute();
+  });
+}

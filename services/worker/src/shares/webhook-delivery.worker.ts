@@ -1,0 +1,180 @@
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import {
+  STANDARD_WEBHOOK_RETRY_SCHEDULE_MS,
+  deliveryVerdictOf,
+  parseRetryAfter,
+  webhookHeaders,
+  webhookRetryDelayMs,
+} from '@careerfeed/core';
+import type { Db } from '@careerfeed/db';
+import { OutboundRequestError, outboundRequest } from '@careerfeed/http';
+import { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERIES_QUEUE, webhookDeliveryJobSchema } from '@careerfeed/jobs';
+import {
+  disableGoneDestination,
+  findDeliveryToSend,
+  finishDelivery,
+  recordAttempt,
+} from './webhook-deliveries.repository';
+
+/** A failed attempt to retry; carries the receiver's Retry-After for the backoff strategy. */
+class WebhookAttemptFailed extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message);
+    this.name = 'WebhookAttemptFailed';
+  }
+}
+
+// A receiver's answer is not needed beyond its status; reading more only costs memory.
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface WebhookDeliveryWorkerDeps {
+  connection: Redis;
+  prefix: string;
+  db: Db;
+  logger: Logger;
+  registry?: Registry;
+  allowPrivateNetworks: boolean;
+  /** Per attempt, the whole exchange (a hanging receiver cannot hold a worker longer). */
+  timeoutMs: number;
+  /** Delays before each retry; the default is the Standard Webhooks schedule. Tests pass milliseconds. */
+  retrySchedule?: readonly number[];
+  /** Cap on a receiver's Retry-After. */
+  maxRetryAfterMs?: number;
+  concurrency?: number;
+  now?: () => Date;
+}
+
+/**
+ * Sends share webhooks: one job per message. Each attempt signs the stored body with the
+ * destination's secret and this attempt's timestamp, POSTs it (no redirects followed, SSRF policy
+ * checked at connect time) and logs the attempt. 2xx: delivered. 410: the destination is disabled
+ * and its pending messages cancelled. Anything else (3xx, 4xx, 5xx, timeout, refused): retried on
+ * the schedule, a Retry-After lengthening the wait; when the schedule is exhausted the delivery is
+ * `failed` — the dead letter, replayable through the ingest API.
+ */
+export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Worker {
+  const now = deps.now ?? (() => new Date());
+  const schedule = deps.retrySchedule ?? STANDARD_WEBHOOK_RETRY_SCHEDULE_MS;
+  const outcomes = deps.registry
+    ? new Counter({
+        name: 'webhook_attempts_total',
+        help: 'Webhook delivery attempts by outcome',
+        labelNames: ['outcome'],
+        registers: [deps.registry],
+      })
+    : undefined;
+  const durations = deps.registry
+    ? new Histogram({
+        name: 'webhook_attempt_duration_seconds',
+        help: 'Duration of webhook delivery attempts',
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+        registers: [deps.registry],
+      })
+    : undefined;
+
+  async function deliver(job: Job): Promise<string> {
+    const parsed = webhookDeliveryJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid webhook delivery job: ${parsed.error.message}`);
+    const started = now();
+    const delivery = await findDeliveryToSend(deps.db.kysely, parsed.data.messageId, started.toISOString());
+    // Already delivered, dead, cancelled or deleted: a duplicate job or a stale one; nothing to do.
+    if (!delivery || delivery.status !== 'pending') return 'not pending';
+    if (delivery.destination_enabled !== 1 || !delivery.post_visible) {
+      const why = delivery.destination_enabled !== 1 ? 'the destination is disabled' : 'the post is no longer visible';
+      await finishDelivery(deps.db.kysely, delivery.id, 'cancelled', started.toISOString(), why);
+      return 'cancelled';
+    }
+
+    const timestamp = Math.floor(started.getTime() / 1000);
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    let retryAfterMs: number | undefined;
+    let durationMs: number;
+    let permanent = false;
+    try {
+      const response = await outboundRequest({
+        url: delivery.url,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...webhookHeaders(delivery.secret, delivery.id, timestamp, delivery.body),
+        },
+        body: delivery.body,
+        allowPrivateNetworks: deps.allowPrivateNetworks,
+        maxRedirects: 0,
+        maxBodyBytes: MAX_RESPONSE_BYTES,
+        timeoutMs: deps.timeoutMs,
+      });
+      statusCode = response.status;
+      durationMs = response.durationMs;
+      if (deliveryVerdictOf(response.status) !== 'delivered') {
+        error = `the receiver answered ${response.status}`;
+        retryAfterMs = parseRetryAfter(response.headers['retry-after'], now());
+      }
+    } catch (caught) {
+      durationMs = now().getTime() - started.getTime();
+      if (caught instanceof OutboundRequestError) {
+        error = `${caught.code}: ${caught.message}`;
+        // The URL was checked at creation; a host that now resolves to a private address stays
+        // refused however often we try (replay after fixing DNS).
+        permanent = caught.code === 'BLOCKED_ADDRESS' || caught.code === 'INVALID_URL';
+      } else {
+        // Not the receiver's doing (our database, a bug): let BullMQ retry without logging an attempt.
+        throw caught;
+      }
+    }
+    const finishedUtc = now().toISOString();
+    const attempt = {
+      deliveryId: delivery.id,
+      attemptedAt: started.toISOString(),
+      finishedAt: finishedUtc,
+      statusCode,
+      durationMs,
+      error,
+    };
+    durations?.observe(durationMs / 1000);
+    const verdict = statusCode === null ? 'retry' : deliveryVerdictOf(statusCode);
+    outcomes?.inc({ outcome: verdict });
+    if (verdict === 'delivered') {
+      await recordAttempt(deps.db.kysely, attempt, 'delivered');
+      return 'delivered';
+    }
+    if (verdict === 'gone') {
+      await recordAttempt(deps.db.kysely, attempt);
+      await disableGoneDestination(deps.db.kysely, delivery.destination_id, finishedUtc);
+      deps.logger.warn({ destinationId: delivery.destination_id }, 'webhook destination answered 410 Gone: disabled');
+      return 'gone';
+    }
+    const failedAttempts = job.attemptsMade + 1;
+    if (permanent || webhookRetryDelayMs(failedAttempts, schedule) === undefined) {
+      await recordAttempt(deps.db.kysely, attempt, 'failed');
+      throw new UnrecoverableError(`webhook delivery ${delivery.id} failed for good: ${error}`);
+    }
+    await recordAttempt(deps.db.kysely, attempt);
+    throw new WebhookAttemptFailed(error ?? 'failed', retryAfterMs);
+  }
+
+  const worker = new Worker(WEBHOOK_DELIVERIES_QUEUE, deliver, {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency ?? 20,
+    settings: {
+      backoffStrategy: (attemptsMade, type, err) => {
+        if (type !== WEBHOOK_BACKOFF_TYPE) return 0;
+        const retryAfterMs = err instanceof WebhookAttemptFailed ? err.retryAfterMs : undefined;
+        return webhookRetryDelayMs(attemptsMade, schedule, retryAfterMs, deps.maxRetryAfterMs) ?? -1;
+      },
+    },
+  });
+  worker.on('error', (error) => deps.logger.warn({ err: error }, 'webhook delivery worker error'));
+  worker.on('failed', (job, error) =>
+    deps.logger.debug({ jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'webhook attempt failed'),
+  );
+  return worker;
+}

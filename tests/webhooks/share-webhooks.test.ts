@@ -1,0 +1,489 @@
+import type { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { NETWORKS, shareMessageId, shareWebhookBody } from '@careerfeed/core';
+import { type PostEvent, createRedisConnection } from '@careerfeed/jobs';
+import {
+  createGoLiveScheduler,
+  createPostEventsWorker,
+  createPostGoesLiveWorker,
+  createSharePublisher,
+  createWebhookDeliveryWorker,
+  openPostGoesLiveQueue,
+  openWebhookDeliveriesQueue,
+  restoreWebhookDeliveryJobs,
+} from '@careerfeed/worker';
+import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
+import { buildPost } from '../helpers/factories';
+import { type IngestHarness, PUBLIC_BASE_URL, allEventsHandled, createIngestHarness } from '../helpers/ingest';
+import { waitFor } from '../helpers/wait';
+import { type WebhookReceiver, startWebhookReceiver } from '../helpers/webhook-receiver';
+
+// Milliseconds instead of the Standard Webhooks hours: 1 attempt + 4 retries, then dead.
+const RETRY_SCHEDULE = [50, 50, 50, 50];
+const ATTEMPT_TIMEOUT_MS = 400;
+const DAY = 24 * 3_600_000;
+
+interface Delivery {
+  id: string;
+  post_id: string;
+  network: string;
+  status: string;
+  attempts: { attempted_at: string; status_code: number | null; duration_ms: number; error: string | null }[];
+}
+
+describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
+  let database: TestDatabase;
+  let ingest: IngestHarness;
+  let auth: string;
+  let admin: string;
+  let receiver: WebhookReceiver;
+  let workerRedis: Redis;
+  let deliveriesQueue: Queue;
+  let goesLiveQueue: Queue;
+  let workers: Worker[];
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    database = await createTestDatabase(dialect);
+    ingest = createIngestHarness(database.db);
+    auth = await ingest.bearer();
+    admin = await ingest.bearer('admin');
+    // The worker as main.ts wires it for shares: the share publisher on post events and go-live
+    // jobs, the go-live scheduler, and the delivery worker with a schedule in milliseconds.
+    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+    const prefix = ingest.redisPrefix;
+    const logger = pino({ level: 'silent' });
+    deliveriesQueue = openWebhookDeliveriesQueue(workerRedis, prefix);
+    goesLiveQueue = openPostGoesLiveQueue(workerRedis, prefix);
+    const shares = createSharePublisher({
+      db: database.db,
+      queue: deliveriesQueue,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      networks: NETWORKS,
+      limits: { mastodon: { maxChars: 500, urlLength: 23 } },
+      maxAgeMs: DAY,
+      now: () => new Date(),
+    });
+    workers = [
+      createPostEventsWorker({
+        connection: workerRedis,
+        prefix,
+        logger,
+        registry: new Registry(),
+        handlers: [shares, createGoLiveScheduler(goesLiveQueue)],
+      }),
+      createPostGoesLiveWorker({ connection: workerRedis, prefix, db: database.db, logger, handlers: [shares] }),
+      createWebhookDeliveryWorker({
+        connection: workerRedis,
+        prefix,
+        db: database.db,
+        logger,
+        allowPrivateNetworks: true,
+        timeoutMs: ATTEMPT_TIMEOUT_MS,
+        retrySchedule: RETRY_SCHEDULE,
+      }),
+    ];
+    ingest.relay.start();
+  });
+
+  afterEach(async () => {
+    // Destinations get every post: each test starts with none.
+    await allEventsHandled(database.db, ingest);
+    await database.db.kysely.deleteFrom('webhook_destinations').execute();
+  });
+
+  afterAll(async () => {
+    for (const worker of workers) await worker.close();
+    for (const queue of [deliveriesQueue, goesLiveQueue]) {
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+    }
+    workerRedis.disconnect();
+    await ingest.close();
+    await database.drop();
+    await receiver.close();
+  });
+
+  async function addDestination(
+    path: string,
+    behaviour?: Parameters<WebhookReceiver['route']>[2],
+    networks?: string[],
+  ): Promise<{ id: string; secret: string }> {
+    const response = await ingest.request
+      .post('/v1/webhooks')
+      .set('Authorization', admin)
+      .send({ url: `${receiver.origin}${path}`, ...(networks ? { networks } : {}) });
+    expect(response.status).toBe(201);
+    const created = response.body as { id: string; secret: string };
+    receiver.route(path, created.secret, behaviour);
+    return created;
+  }
+
+  async function publish(overrides: Record<string, unknown> = {}): Promise<{ id: string; url: string }> {
+    // Published now unless told otherwise (the factory's default date is an old one).
+    const response = await ingest.request
+      .post('/v1/posts')
+      .set('Authorization', auth)
+      .send(buildPost({ published_at: undefined, ...overrides }));
+    expect(response.status).toBe(201);
+    return response.body as { id: string; url: string };
+  }
+
+  async function deliveries(destinationId: string, query = ''): Promise<Delivery[]> {
+    const response = await ingest.request
+      .get(`/v1/webhooks/${destinationId}/deliveries${query}`)
+      .set('Authorization', admin);
+    expect(response.status).toBe(200);
+    return (response.body as { items: Delivery[] }).items;
+  }
+
+  async function settled(destinationId: string): Promise<Delivery[]> {
+    let items: Delivery[] = [];
+    await waitFor(async () => {
+      items = await deliveries(destinationId, '?limit=100');
+      return items.length > 0 && items.every((d) => d.status !== 'pending');
+    }, 20_000);
+    return items;
+  }
+
+  test('when a post is published, then each destination gets one signed message per network it wants, in that network’s body shape, and the payloads are readable', async () => {
+    const all = await addDestination('/all');
+    const some = await addDestination('/some', undefined, ['mastodon', 'bluesky']);
+    const post = await publish({
+      title: 'Career fair: bring your résumé 👩‍💻',
+      tags: ['career fairs', 'résumé'],
+      author: {
+        slug: 'maya-okafor',
+        name: 'Maya Okafor',
+        links: { mastodon: 'https://mastodon.example/@maya', x: 'https://x.com/maya_ok' },
+      },
+    });
+
+    await waitFor(
+      () => receiver.deliveredTo('/all').length === 6 && receiver.deliveredTo('/some').length === 2,
+      20_000,
+    );
+    await allEventsHandled(database.db, ingest);
+
+    const payloads = await ingest.request.get(`/v1/posts/${post.id}/share-payloads`).set('Authorization', auth);
+    expect(payloads.status).toBe(200);
+    const p = payloads.body as Record<string, Record<string, unknown>>;
+    expect(Object.keys(p)).toEqual([...NETWORKS]);
+    expect(Object.keys(p.x!)).toEqual(['text']);
+    expect(p.x!.text).toContain('via @maya_ok');
+    expect(Object.keys(p.mastodon!)).toEqual(['status']);
+    expect(p.mastodon!.status).toContain('via @maya@mastodon.example');
+    expect(Object.keys(p.bluesky!).sort()).toEqual(['embed', 'facets', 'text']);
+    expect(Object.keys(p.linkedin!).sort()).toEqual(['commentary', 'content']);
+    expect(Object.keys((p.linkedin!.content as { article: object }).article).sort()).toEqual([
+      'description',
+      'source',
+      'title',
+    ]);
+    expect(Object.keys(p.facebook!).sort()).toEqual(['link', 'message']);
+    expect(Object.keys(p.threads!)).toEqual(['text']);
+
+    const mine = receiver.received.filter((r) => r.path === '/all' || r.path === '/some');
+    expect(mine.every((r) => r.verified)).toBe(true);
+    const bodies = receiver.deliveredTo('/all').map(
+      (r) =>
+        JSON.parse(r.body) as {
+          type: string;
+          data: { post_id: string; post_url: string; network: string; payload: unknown };
+        },
+    );
+    expect(bodies.map((b) => b.data.network).sort()).toEqual([...NETWORKS].sort());
+    for (const body of bodies) {
+      expect(body.type).toBe('share.payload.created');
+      expect(body.data.post_id).toBe(post.id);
+      expect(body.data.post_url).toBe(post.url);
+      expect(body.data.payload).toEqual(p[body.data.network]);
+    }
+    expect(
+      receiver
+        .deliveredTo('/all')
+        .map((r) => r.msgId)
+        .sort(),
+    ).toEqual(NETWORKS.map((n) => shareMessageId(all.id, post.id, n)).sort());
+    expect(
+      receiver
+        .deliveredTo('/some')
+        .map((r) => r.msgId)
+        .sort(),
+    ).toEqual([shareMessageId(some.id, post.id, 'mastodon'), shareMessageId(some.id, post.id, 'bluesky')].sort());
+
+    const log = await settled(all.id);
+    expect(log).toHaveLength(6);
+    for (const delivery of log) {
+      expect(delivery.status).toBe('delivered');
+      expect(delivery.attempts).toHaveLength(1);
+      expect(delivery.attempts[0]!.status_code).toBe(204);
+      expect(delivery.attempts[0]!.duration_ms).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  test('when the same post event is processed twice, then every message is still delivered exactly once', async () => {
+    const destination = await addDestination('/twice');
+    const post = await publish();
+    await waitFor(() => receiver.deliveredTo('/twice').length === 6, 20_000);
+    await allEventsHandled(database.db, ingest);
+
+    // The relay's job, handed to the worker again (as after a crash between handling and acking).
+    const row = await database.db.kysely
+      .selectFrom('outbox_events')
+      .select('payload')
+      .where('post_id', '=', post.id)
+      .where('type', '=', 'post.published')
+      .executeTakeFirstOrThrow();
+    const event = JSON.parse(row.payload) as PostEvent;
+    await ingest.queue.add(event.type, event, { jobId: `again-${event.eventId}` });
+    await ingest.queue.add(event.type, event, { jobId: `and-again-${event.eventId}` });
+    await allEventsHandled(database.db, ingest);
+    await waitFor(async () => (await deliveriesQueue.getJobCounts('waiting', 'active', 'delayed')).waiting === 0);
+
+    expect(receiver.deliveredTo('/twice')).toHaveLength(6);
+    expect(new Set(receiver.deliveredTo('/twice').map((r) => r.msgId)).size).toBe(6);
+    expect(await settled(destination.id)).toHaveLength(6);
+  });
+
+  test('when the receiver answers 500 once, then the message is retried and succeeds exactly once, with both attempts logged', async () => {
+    const destination = await addDestination('/flaky', (n) => ({ status: n === 1 ? 500 : 200 }), ['x']);
+    await publish();
+
+    const [delivery] = await settled(destination.id);
+
+    expect(delivery!.status).toBe('delivered');
+    expect(delivery!.attempts.map((a) => a.status_code)).toEqual([500, 200]);
+    expect(delivery!.attempts[0]!.error).toBe('the receiver answered 500');
+    expect(receiver.deliveredTo('/flaky')).toHaveLength(1);
+    const tries = receiver.received.filter((r) => r.path === '/flaky');
+    expect(tries).toHaveLength(2);
+    // Same message, same bytes; each attempt signed afresh (all verified).
+    expect(tries[0]!.msgId).toBe(tries[1]!.msgId);
+    expect(tries[0]!.body).toBe(tries[1]!.body);
+    expect(tries.every((r) => r.verified)).toBe(true);
+  });
+
+  test('when the receiver answers 410 Gone, then the destination is disabled, its other messages stop, and PATCH enabled re-enables it', async () => {
+    const destination = await addDestination('/gone', () => ({ status: 410 }));
+    await publish();
+
+    await settled(destination.id);
+    // Attempts already in flight when the first 410 came finish (and are logged) too.
+    await waitFor(async () => {
+      const counts = await deliveriesQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).every((n) => n === 0);
+    });
+    const log = await deliveries(destination.id, '?limit=100');
+
+    expect(log.filter((d) => d.attempts.some((a) => a.status_code === 410)).length).toBeGreaterThanOrEqual(1);
+    expect(log.every((d) => d.status === 'cancelled')).toBe(true);
+    const shown = await ingest.request.get(`/v1/webhooks/${destination.id}`).set('Authorization', admin);
+    expect(shown.body).toMatchObject({ enabled: false, disabled_reason: 'gone' });
+    // Every request it got was answered 410 and nothing is retried: the attempt count stays.
+    const gotBefore = receiver.received.filter((r) => r.path === '/gone').length;
+    expect(gotBefore).toBe(log.reduce((n, d) => n + d.attempts.length, 0));
+
+    await publish();
+    await allEventsHandled(database.db, ingest);
+    expect(await deliveries(destination.id, '?limit=100')).toHaveLength(6);
+
+    const patched = await ingest.request
+      .patch(`/v1/webhooks/${destination.id}`)
+      .set('Authorization', admin)
+      .send({ enabled: true });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ enabled: true, disabled_reason: null });
+    receiver.route('/gone', destination.secret, () => ({ status: 200 }));
+    await publish();
+    await waitFor(() => receiver.deliveredTo('/gone').length === 6, 20_000);
+  });
+
+  test('when the receiver redirects, then the redirect is not followed, it counts as a failure, and the exhausted message is a dead letter that replay delivers', async () => {
+    let redirect = true;
+    const target = await addDestination('/redirect-target');
+    await database.db.kysely.deleteFrom('webhook_destinations').where('id', '=', target.id).execute();
+    const destination = await addDestination(
+      '/redirect',
+      () => (redirect ? { status: 307, headers: { location: `${receiver.origin}/redirect-target` } } : { status: 200 }),
+      ['linkedin'],
+    );
+    await publish();
+
+    const [dead] = await settled(destination.id);
+
+    expect(dead!.status).toBe('failed');
+    expect(dead!.attempts.map((a) => a.status_code)).toEqual(Array(RETRY_SCHEDULE.length + 1).fill(307));
+    expect(receiver.received.filter((r) => r.path === '/redirect-target')).toHaveLength(0);
+    const letters = await ingest.request.get(`/v1/webhooks/${destination.id}/dead-letters`).set('Authorization', admin);
+    expect(letters.status).toBe(200);
+    expect((letters.body as { items: Delivery[] }).items.map((d) => d.id)).toEqual([dead!.id]);
+
+    redirect = false;
+    const replay = await ingest.request
+      .post(`/v1/webhooks/${destination.id}/deliveries/${dead!.id}/replay`)
+      .set('Authorization', admin);
+    expect(replay.status).toBe(202);
+    expect(replay.body).toMatchObject({ id: dead!.id, status: 'pending' });
+    await waitFor(() => receiver.deliveredTo('/redirect').length === 1, 20_000);
+    const [replayed] = await settled(destination.id);
+    expect(replayed!.status).toBe('delivered');
+    expect(replayed!.attempts.at(-1)!.status_code).toBe(200);
+    const again = await ingest.request
+      .post(`/v1/webhooks/${destination.id}/deliveries/${dead!.id}/replay`)
+      .set('Authorization', admin);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('CONFLICT');
+  });
+
+  test('when the receiver answers 503 with Retry-After, then the next attempt waits at least that long', async () => {
+    const destination = await addDestination(
+      '/busy',
+      (n) => (n === 1 ? { status: 503, headers: { 'retry-after': '2' } } : { status: 200 }),
+      ['threads'],
+    );
+    await publish();
+
+    const [delivery] = await settled(destination.id);
+
+    expect(delivery!.status).toBe('delivered');
+    const tries = receiver.received.filter((r) => r.path === '/busy');
+    expect(tries.map((r) => r.status)).toEqual([503, 200]);
+    // The schedule alone would retry after 50 ms; the receiver asked for 2 s.
+    expect(tries[1]!.receivedAt - tries[0]!.receivedAt).toBeGreaterThanOrEqual(2_000);
+  });
+
+  test('when the receiver hangs, then the attempt times out, is logged, and the retry delivers', async () => {
+    const destination = await addDestination('/hang', (n) => (n === 1 ? 'hang' : { status: 202 }), ['facebook']);
+    await publish();
+
+    const [delivery] = await settled(destination.id);
+
+    expect(delivery!.status).toBe('delivered');
+    expect(delivery!.attempts[0]!.status_code).toBeNull();
+    expect(delivery!.attempts[0]!.error).toMatch(/^TIMEOUT/);
+    expect(delivery!.attempts[1]!.status_code).toBe(202);
+  });
+
+  test('when old posts are imported (published long ago), then their payloads are stored but nothing is delivered', async () => {
+    const destination = await addDestination('/imports');
+    const old = await publish({ published_at: '2024-03-01T09:00:00Z' });
+    const fresh = await publish();
+    await waitFor(() => receiver.deliveredTo('/imports').length === 6, 20_000);
+    await allEventsHandled(database.db, ingest);
+
+    const stored = await ingest.request.get(`/v1/posts/${old.id}/share-payloads`).set('Authorization', auth);
+    expect(stored.status).toBe(200);
+    expect(Object.keys(stored.body as object)).toHaveLength(6);
+    const log = await settled(destination.id);
+    expect(new Set(log.map((d) => d.post_id))).toEqual(new Set([fresh.id]));
+  });
+
+  test('when a published post is edited, then its stored payloads follow the edit and nothing is delivered again', async () => {
+    await addDestination('/edits', undefined, ['x']);
+    const post = await publish({ title: 'Before the edit' });
+    await waitFor(() => receiver.deliveredTo('/edits').length === 1, 20_000);
+
+    const edited = await ingest.request
+      .patch(`/v1/posts/${post.id}`)
+      .set('Authorization', auth)
+      .send({ title: 'After the edit' });
+    expect(edited.status).toBe(200);
+    await allEventsHandled(database.db, ingest);
+
+    const payloads = await ingest.request.get(`/v1/posts/${post.id}/share-payloads`).set('Authorization', auth);
+    expect((payloads.body as { x: { text: string } }).x.text).toMatch(/^After the edit/);
+    expect(receiver.received.filter((r) => r.path === '/edits')).toHaveLength(1);
+  });
+
+  test('when a post is a draft, scheduled, or unpublished, then it has no share payloads (404 SHARE_PAYLOADS_NOT_READY); an unknown id is 404 NOT_FOUND', async () => {
+    const draft = await publish({ status: 'draft' });
+    const published = await publish();
+    await allEventsHandled(database.db, ingest);
+    const unpublish = await ingest.request
+      .patch(`/v1/posts/${published.id}`)
+      .set('Authorization', auth)
+      .send({ status: 'draft' });
+    expect(unpublish.status).toBe(200);
+    await allEventsHandled(database.db, ingest);
+
+    for (const id of [draft.id, published.id]) {
+      const response = await ingest.request.get(`/v1/posts/${id}/share-payloads`).set('Authorization', auth);
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body.code).toBe('SHARE_PAYLOADS_NOT_READY');
+    }
+    const unknown = await ingest.request
+      .get('/v1/posts/01936f6e-0000-7000-8000-000000000000/share-payloads')
+      .set('Authorization', auth);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('NOT_FOUND');
+    const hostile = await ingest.request.get('/v1/posts/%E2%80%AE..%2F/share-payloads').set('Authorization', auth);
+    expect(hostile.status).toBe(404);
+  });
+
+  test('when a scheduled post goes live, then it is shared then, not when it was written', async () => {
+    await addDestination('/scheduled', undefined, ['bluesky']);
+    const at = new Date(Date.now() + 2_500).toISOString();
+    const post = await publish({ published_at: at });
+    await allEventsHandled(database.db, ingest);
+    // Before its time: nothing sent, nothing to read.
+    expect(receiver.received.filter((r) => r.path === '/scheduled')).toHaveLength(0);
+    const early = await ingest.request.get(`/v1/posts/${post.id}/share-payloads`).set('Authorization', auth);
+    expect(early.status).toBe(404);
+
+    await waitFor(() => receiver.deliveredTo('/scheduled').length === 1, 20_000);
+
+    const [request] = receiver.deliveredTo('/scheduled');
+    expect(request!.receivedAt).toBeGreaterThanOrEqual(Date.parse(at));
+    expect((JSON.parse(request!.body) as { data: { post_id: string } }).data.post_id).toBe(post.id);
+  });
+
+  test('when Redis lost the job of a pending delivery, then restoring from the database (worker start) delivers it once', async () => {
+    const post = await publish();
+    await allEventsHandled(database.db, ingest);
+    // Created after the post was shared, so nothing is queued for it: the row stands for a message
+    // whose job a Redis without persistence forgot.
+    const destination = await addDestination('/restored', undefined, ['x']);
+    const messageId = shareMessageId(destination.id, post.id, 'x');
+    const at = new Date().toISOString();
+    await database.db.kysely
+      .insertInto('webhook_deliveries')
+      .values({
+        id: messageId,
+        destination_id: destination.id,
+        post_id: post.id,
+        network: 'x',
+        status: 'pending',
+        body: shareWebhookBody({
+          postId: post.id,
+          postUrl: post.url,
+          network: 'x',
+          payload: { text: 'restored' },
+          createdAt: new Date(at),
+        }),
+        attempts: 0,
+        last_error: null,
+        created_at: at,
+        updated_at: at,
+        delivered_at: null,
+      })
+      .execute();
+
+    const restored = await restoreWebhookDeliveryJobs(database.db, deliveriesQueue);
+
+    expect(restored).toBeGreaterThanOrEqual(1);
+    await waitFor(() => receiver.deliveredTo('/restored').length === 1, 20_000);
+    const [delivery] = await settled(destination.id);
+    expect(delivery!.status).toBe('delivered');
+    await restoreWebhookDeliveryJobs(database.db, deliveriesQueue);
+    await waitFor(async () => {
+      const counts = await deliveriesQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).every((n) => n === 0);
+    });
+    expect(receiver.received.filter((r) => r.path === '/restored')).toHaveLength(1);
+    expect(receiver.received.find((r) => r.path === '/restored')!.verified).toBe(true);
+  });
+});
