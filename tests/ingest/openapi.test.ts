@@ -19,6 +19,7 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const SAMPLE_PARAMETERS: Record<string, string> = {
   id: '00000000-0000-4000-8000-000000000000',
   slug: 'no-such-author',
+  messageId: 'msg_none',
 };
 
 describe('the OpenAPI document', () => {
@@ -58,7 +59,7 @@ describe('the OpenAPI document', () => {
       }
     }
     // The loop above would pass on an empty document.
-    expect(Object.keys(doc.paths).length).toBeGreaterThanOrEqual(6);
+    expect(Object.keys(doc.paths).length).toBeGreaterThanOrEqual(14);
   });
 
   it('describes the responses the API really gives', async () => {
@@ -87,6 +88,20 @@ describe('the OpenAPI document', () => {
     check('PostPage', listed.body);
     check('AuthorList', (await ingest.request.get('/v1/authors').set('Authorization', auth)).body);
     check('Author', (await ingest.request.get(`/v1/authors/${author}`).set('Authorization', auth)).body);
+
+    const admin = await ingest.bearer('admin');
+    const webhook = await ingest.request
+      .post('/v1/webhooks')
+      .set('Authorization', admin)
+      .send({ url: 'http://127.0.0.1:9/hook', networks: ['x', 'bluesky'] });
+    expect(webhook.status).toBe(201);
+    check('Webhook', webhook.body);
+    check('WebhookList', (await ingest.request.get('/v1/webhooks').set('Authorization', admin)).body);
+    const deliveries = await ingest.request
+      .get(`/v1/webhooks/${webhook.body.id}/deliveries`)
+      .set('Authorization', admin);
+    expect(deliveries.status).toBe(200);
+    check('DeliveryPage', deliveries.body);
 
     const invalid = await ingest.request.post('/v1/posts').set('Authorization', auth).send({ title: 7 });
     expect(invalid.status).toBe(400);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authorBodySchema, createPostSchema, listPostsQuerySchema, updatePostSchema } from './posts/posts.schema';
 import { createSourceSchema, updateSourceSchema } from './sources/sources.schema';
+import { createWebhookSchema, listDeliveriesQuerySchema, updateWebhookSchema } from './webhooks/webhooks.schema';
 
 /**
  * The ingest API's OpenAPI 3.1 document, served at `GET /openapi.json`.
@@ -50,6 +51,10 @@ const related = {
     properties: { id: { type: 'string' }, url: { type: 'string', format: 'uri' }, title: { type: 'string' } },
   },
 };
+
+function textBody(field: string, description: string): JsonSchema {
+  return { type: 'object', description, required: [field], properties: { [field]: { type: 'string' } } };
+}
 
 const schemas: Record<string, JsonSchema> = {
   Problem: {
@@ -242,6 +247,149 @@ const schemas: Record<string, JsonSchema> = {
     required: ['items'],
     properties: { items: { type: 'array', items: ref('Source') } },
   },
+  SharePayloads: {
+    type: 'object',
+    description: "One ready-to-post body per enabled network (SHARE_NETWORKS), in that network's own shape",
+    additionalProperties: false,
+    properties: {
+      x: textBody('text', 'Fits 280 by twitter-text weighting'),
+      mastodon: textBody('status', 'Fits the instance limit (MASTODON_MAX_CHARS, URLs counted as MASTODON_URL_LENGTH)'),
+      bluesky: {
+        type: 'object',
+        description: 'app.bsky.feed.post fields: 300 graphemes, facets at UTF-8 byte offsets, an external card',
+        required: ['text', 'facets', 'embed'],
+        properties: {
+          text: { type: 'string' },
+          facets: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['index', 'features'],
+              properties: {
+                index: {
+                  type: 'object',
+                  required: ['byteStart', 'byteEnd'],
+                  properties: { byteStart: { type: 'integer' }, byteEnd: { type: 'integer' } },
+                },
+                features: { type: 'array', items: { type: 'object', required: ['$type'] } },
+              },
+            },
+          },
+          embed: {
+            type: 'object',
+            required: ['$type', 'external'],
+            properties: {
+              $type: { const: 'app.bsky.embed.external' },
+              external: {
+                type: 'object',
+                required: ['uri', 'title', 'description'],
+                properties: {
+                  uri: { type: 'string' },
+                  title: { type: 'string' },
+                  description: { type: 'string' },
+                  thumb: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+      },
+      linkedin: {
+        type: 'object',
+        description: 'Posts API article share; commentary in "little text" with reserved characters escaped',
+        required: ['commentary', 'content'],
+        properties: {
+          commentary: { type: 'string' },
+          content: {
+            type: 'object',
+            required: ['article'],
+            properties: {
+              article: {
+                type: 'object',
+                required: ['source', 'title', 'description'],
+                properties: { source: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+      facebook: {
+        type: 'object',
+        required: ['message', 'link'],
+        properties: { message: { type: 'string' }, link: { type: 'string' } },
+      },
+      threads: textBody('text', '500 characters, at most 5 links'),
+    },
+  },
+  Webhook: {
+    type: 'object',
+    required: ['id', 'url', 'networks', 'enabled', 'disabled_reason', 'created_at', 'updated_at'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      url: { type: 'string', format: 'uri' },
+      networks: { type: 'array', items: { enum: ['x', 'mastodon', 'bluesky', 'linkedin', 'facebook', 'threads'] } },
+      enabled: { type: 'boolean' },
+      disabled_reason: {
+        enum: ['gone', 'operator', null],
+        description: '"gone": the receiver answered 410; "operator": disabled by PATCH',
+      },
+      created_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+      secret: {
+        type: 'string',
+        pattern: '^whsec_',
+        description: 'Only in the response to the POST that created the destination',
+      },
+    },
+  },
+  WebhookList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Webhook') } } },
+  Delivery: {
+    type: 'object',
+    required: [
+      'id',
+      'post_id',
+      'network',
+      'status',
+      'attempts',
+      'last_error',
+      'created_at',
+      'updated_at',
+      'delivered_at',
+    ],
+    properties: {
+      id: { type: 'string', description: 'The Standard Webhooks message id (`webhook-id`)' },
+      post_id: { type: 'string' },
+      network: { type: 'string' },
+      status: {
+        enum: ['pending', 'delivered', 'failed', 'cancelled'],
+        description: '"failed": retries exhausted (a dead letter)',
+      },
+      attempts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['attempted_at', 'status_code', 'duration_ms', 'error'],
+          properties: {
+            attempted_at: { type: 'string', format: 'date-time' },
+            status_code: { type: ['integer', 'null'] },
+            duration_ms: { type: 'number' },
+            error: { type: ['string', 'null'] },
+          },
+        },
+      },
+      last_error: { type: ['string', 'null'] },
+      created_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+      delivered_at: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+  DeliveryPage: {
+    type: 'object',
+    required: ['items', 'next_cursor'],
+    properties: { items: { type: 'array', items: ref('Delivery') }, next_cursor: { type: ['string', 'null'] } },
+  },
+  CreateWebhook: requestSchema(createWebhookSchema),
+  UpdateWebhook: requestSchema(updateWebhookSchema),
   CreateSource: requestSchema(createSourceSchema),
   UpdateSource: requestSchema(updateSourceSchema),
   CreatePost: requestSchema(createPostSchema),
@@ -265,6 +413,13 @@ const postId = {
   required: true,
   schema: { type: 'string', format: 'uuid' },
   description: 'A post id as returned on creation',
+};
+const webhookId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', format: 'uuid' },
+  description: 'A webhook destination id as returned on creation',
 };
 const sourceId = {
   name: 'id',
@@ -447,6 +602,122 @@ const paths: Record<string, Record<string, JsonSchema>> = {
         '202': { description: 'Queued; the outcome shows in the health', content: json(ref('Source')) },
         '404': notFound,
         '503': problem('The poll queue is unreachable'),
+        ...commonProblems,
+      },
+    },
+  },
+  '/v1/posts/{id}/share-payloads': {
+    get: {
+      operationId: 'getSharePayloads',
+      summary: "The post's share payloads, keyed by network",
+      security: posted('posts:write'),
+      parameters: [postId],
+      responses: {
+        '200': { description: 'The stored payloads', content: json(ref('SharePayloads')) },
+        '404': problem('No such post (NOT_FOUND), or one readers cannot see yet (SHARE_PAYLOADS_NOT_READY)'),
+        ...commonProblems,
+      },
+    },
+  },
+  '/v1/webhooks': {
+    post: {
+      operationId: 'createWebhook',
+      summary: 'Add a webhook destination; the response carries its signing secret, shown only here',
+      description:
+        'Deliveries follow the Standard Webhooks spec: headers webhook-id, webhook-timestamp and webhook-signature ' +
+        '(v1, HMAC-SHA256 with the secret). The URL must be http(s) and, unless ALLOW_PRIVATE_NETWORKS is true, ' +
+        'resolve to public addresses only.',
+      security: posted('admin'),
+      requestBody: { required: true, content: json(ref('CreateWebhook')) },
+      responses: {
+        '201': {
+          description: 'Created',
+          headers: { Location: { schema: { type: 'string' } } },
+          content: json(ref('Webhook')),
+        },
+        ...bodyProblems,
+        ...commonProblems,
+      },
+    },
+    get: {
+      operationId: 'listWebhooks',
+      security: posted('admin'),
+      responses: { '200': { description: 'Every destination', content: json(ref('WebhookList')) }, ...commonProblems },
+    },
+  },
+  '/v1/webhooks/{id}': {
+    get: {
+      operationId: 'getWebhook',
+      security: posted('admin'),
+      parameters: [webhookId],
+      responses: {
+        '200': { description: 'The destination', content: json(ref('Webhook')) },
+        '404': notFound,
+        ...commonProblems,
+      },
+    },
+    patch: {
+      operationId: 'updateWebhook',
+      summary: 'Change url or networks; enabled: true re-enables a destination disabled by a 410',
+      security: posted('admin'),
+      parameters: [webhookId],
+      requestBody: { required: true, content: json(ref('UpdateWebhook')) },
+      responses: {
+        '200': { description: 'The destination as stored', content: json(ref('Webhook')) },
+        '404': notFound,
+        ...bodyProblems,
+        ...commonProblems,
+      },
+    },
+    delete: {
+      operationId: 'deleteWebhook',
+      summary: 'Remove the destination and its deliveries',
+      security: posted('admin'),
+      parameters: [webhookId],
+      responses: { '204': { description: 'Deleted' }, '404': notFound, ...commonProblems },
+    },
+  },
+  '/v1/webhooks/{id}/deliveries': {
+    get: {
+      operationId: 'listWebhookDeliveries',
+      summary: 'Its messages, newest first, each with its attempt log',
+      security: posted('admin'),
+      parameters: [webhookId, ...queryParameters(listDeliveriesQuerySchema)],
+      responses: {
+        '200': { description: 'One page', content: json(ref('DeliveryPage')) },
+        '400': problem('A query parameter is invalid'),
+        '404': notFound,
+        ...commonProblems,
+      },
+    },
+  },
+  '/v1/webhooks/{id}/dead-letters': {
+    get: {
+      operationId: 'listWebhookDeadLetters',
+      summary: 'The deliveries whose retries are exhausted (status failed)',
+      security: posted('admin'),
+      parameters: [webhookId, ...queryParameters(listDeliveriesQuerySchema.omit({ status: true }))],
+      responses: {
+        '200': { description: 'One page', content: json(ref('DeliveryPage')) },
+        '400': problem('A query parameter is invalid'),
+        '404': notFound,
+        ...commonProblems,
+      },
+    },
+  },
+  '/v1/webhooks/{id}/deliveries/{messageId}/replay': {
+    post: {
+      operationId: 'replayWebhookDelivery',
+      summary: 'Put a failed or cancelled delivery back on the queue (same id and body, a fresh retry schedule)',
+      security: posted('admin'),
+      parameters: [
+        webhookId,
+        { name: 'messageId', in: 'path', required: true, schema: { type: 'string', pattern: '^msg_' } },
+      ],
+      responses: {
+        '202': { description: 'Queued', content: json(ref('Delivery')) },
+        '404': notFound,
+        '409': problem('The delivery is not failed or cancelled, or its destination is disabled'),
         ...commonProblems,
       },
     },

@@ -64,6 +64,16 @@ export async function recordAttempt(
   settles?: 'delivered' | 'failed',
 ): Promise<void> {
   await db.transaction().execute(async (tx) => {
+    // The delivery row first, then the attempt that references it. The other order takes a share
+    // lock on the row (the foreign-key check) and then upgrades it, which deadlocks on PostgreSQL
+    // against a concurrent DELETE of the destination (cascading to this row) queued in between.
+    const counted = await tx
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: attempt.error, updated_at: attempt.finishedAt }))
+      .where('id', '=', attempt.deliveryId)
+      .executeTakeFirst();
+    // Deleted meanwhile (with its destination): nothing left to log the attempt on.
+    if (counted.numUpdatedRows === 0n) return;
     await tx
       .insertInto('webhook_attempts')
       .values({
@@ -74,11 +84,6 @@ export async function recordAttempt(
         duration_ms: Math.round(attempt.durationMs),
         error: attempt.error,
       })
-      .execute();
-    await tx
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: attempt.error, updated_at: attempt.finishedAt }))
-      .where('id', '=', attempt.deliveryId)
       .execute();
     if (settles) await finishDelivery(tx, attempt.deliveryId, settles, attempt.finishedAt, attempt.error);
   });
