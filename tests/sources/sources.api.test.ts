@@ -1,6 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { DIALECTS } from '../helpers/databases';
+import { buildPost } from '../helpers/factories';
 import { createIngestHarness } from '../helpers/ingest';
 import {
   type PartnerServer,
@@ -158,6 +159,28 @@ describe.each(DIALECTS)('sources API (%s)', (dialect) => {
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('CONFLICT');
     expect(await count()).toBe(before);
+  });
+
+  test("when an API client posts into a partner source's namespace, then it answers 400 naming source and stores nothing", async () => {
+    const created = await post({ url: `${partner.origin}/feed.xml?namespace` });
+    const writer = await engine.ingest.bearer('posts:write');
+    const listed = async () =>
+      ((await engine.ingest.request.get('/v1/posts?limit=100').set('Authorization', writer)).body.items as unknown[])
+        .length;
+    const before = await listed();
+    const body = buildPost({ source: created.body.id, external_id: 'https://partner.example/item-1' });
+
+    const response = await engine.ingest.request.post('/v1/posts').set('Authorization', writer).send(body);
+
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ path: 'source', message: expect.stringContaining('partner feed source') }]);
+    expect(await listed()).toBe(before);
+    // Any other namespace stays open to importers.
+    const own = await engine.ingest.request
+      .post('/v1/posts')
+      .set('Authorization', writer)
+      .send({ ...body, source: 'alumni-import' });
+    expect(own.status).toBe(201);
   });
 
   test('when a posts:write key is used, then every sources route answers 403', async () => {

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { AppError } from '@careerfeed/core';
 import { type Authenticate, jsonBody, methodNotAllowed } from '@careerfeed/http';
 import { parseOrThrow } from '../http/validation';
+import { assertNotPartnerSource } from '../sources/sources.service';
 import { createPostSchema, listPostsQuerySchema, updatePostSchema } from './posts.schema';
 import * as posts from './posts.service';
 
@@ -21,7 +22,9 @@ export function postsRouter(deps: posts.PostsDeps, authenticate: Authenticate): 
   router
     .route('/posts')
     .post(writer, ...jsonBody, async (req, res) => {
-      const result = await posts.createPost(deps, parseOrThrow(createPostSchema, req.body));
+      const input = parseOrThrow(createPostSchema, req.body);
+      if (input.source !== undefined) await assertNotPartnerSource(deps.db, input.source);
+      const result = await posts.createPost(deps, input);
       if (result.created) res.status(201).location(`/v1/posts/${result.post.id}`);
       res.json(result.post);
     })

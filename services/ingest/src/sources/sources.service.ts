@@ -323,3 +323,17 @@ function notFound(id: string): AppError {
 function now(deps: PostsDeps) {
   return nowTimestamp(deps.now?.() ?? new Date());
 }
+
+/**
+ * A partner source's posts are written by polling it, never through the API: a `posts:write` key
+ * that could name a source id in `source` could replace a partner's items by their guids.
+ */
+export async function assertNotPartnerSource(db: Db, source: string): Promise<void> {
+  if (!(await repo.findSourceById(db.kysely, source))) return;
+  throw new AppError({
+    code: 'VALIDATION_FAILED',
+    status: 400,
+    detail: `"${source}" is a partner feed source; its posts come only from polling the feed`,
+    errors: [{ path: 'source', message: 'names a partner feed source, whose posts are written only by polling it' }],
+  });
+}
