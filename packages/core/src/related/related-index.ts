@@ -6,7 +6,7 @@ import {
   FIELDS,
   type FieldCounts,
   heaviestFeatures,
-  inverseDocumentFrequency,
+  termSpecificity,
   weighFeatures,
 } from './vectors';
 
@@ -268,6 +268,9 @@ export class RelatedIndex {
   private readonly termIds = new Map<string, number>();
   private readonly termNames: string[] = [];
   private documentFrequency = new Int32Array(1024);
+  // Per term id: mentions in all posts (title and content, tag words as counted there), for
+  // residual IDF.
+  private collectionFrequency = new Float64Array(1024);
   // Per term id: features of it in ranked (expanded) vectors. An expansion can outlive the post
   // that contributed a term, so a term id is recycled only when no post has the term and no
   // ranked vector refers to it; otherwise a stale expansion would silently name another word.
@@ -544,6 +547,7 @@ export class RelatedIndex {
       this.termIds.set(term, id);
       this.termNames[id] = term;
       this.documentFrequency = grownInt32(this.documentFrequency, id + 1, 0);
+      this.collectionFrequency = grownFloat64(this.collectionFrequency, id + 1, 0);
       this.vectorReferences = grownInt32(this.vectorReferences, id + 1, 0);
     }
     return id;
@@ -554,6 +558,7 @@ export class RelatedIndex {
       // Recycle the id: nothing can reference a term that no post has and no vector names.
       this.termIds.delete(this.termNames[id]!);
       this.termNames[id] = '';
+      this.collectionFrequency[id] = 0;
       this.freeTermIds.push(id);
     }
   }
@@ -571,6 +576,11 @@ export class RelatedIndex {
   }
 
   private countTerms(fields: readonly [FieldCounts, FieldCounts], by: 1 | -1): void {
+    for (const { terms, counts } of fields) {
+      for (let i = 0; i < terms.length; i++) {
+        this.collectionFrequency[terms[i]!] = this.collectionFrequency[terms[i]!]! + by * counts[i]!;
+      }
+    }
     for (const id of distinctTerms(fields)) {
       this.documentFrequency[id] = this.documentFrequency[id]! + by;
       if (by < 0) this.releaseIfUnused(id);
@@ -581,7 +591,7 @@ export class RelatedIndex {
     const documents = this.size;
     return weighFeatures(
       fields,
-      (id) => inverseDocumentFrequency(this.documentFrequency[id]!, documents),
+      (id) => termSpecificity(this.documentFrequency[id]!, this.collectionFrequency[id]!, documents),
       (id) => this.termNames[id]!,
     );
   }
@@ -816,6 +826,7 @@ export class RelatedIndex {
     this.termIds.clear();
     this.termNames.length = 0;
     this.documentFrequency = new Int32Array(1024);
+    this.collectionFrequency = new Float64Array(1024);
     this.vectorReferences = new Int32Array(1024);
     this.freeTermIds.length = 0;
     this.postings = [];

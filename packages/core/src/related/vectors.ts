@@ -47,6 +47,46 @@ export function inverseDocumentFrequency(documentFrequency: number, documents: n
   return Math.log(1 + (documents - documentFrequency + 0.5) / (documentFrequency + 0.5));
 }
 
+// Weight of residual IDF beside BM25's IDF (see `termSpecificity`). Every value from 0.25 to 2
+// raised precision@3 on the resampled labelled sample (random halves, four posts of six per
+// topic, two topics left out); 0.5 and below left the synthetic 12-post corpus of the quality
+// test unchanged, above it a word with two senses ("water" in gardening and sailing posts) is
+// boosted for being bursty in both. Half keeps BM25's IDF the main signal.
+export const RESIDUAL_IDF_WEIGHT = 0.5;
+
+/**
+ * Residual IDF (Church & Gale, "Inverse document frequency (IDF): a measure of deviations from
+ * Poisson", 1995): the observed IDF, log(N / df), minus the IDF a Poisson-distributed term of the
+ * same collection frequency would have, −log(1 − e^(−cf / N)); never below 0. A word that carries
+ * a topic comes in bursts: the posts that use it use it several times, so it is in fewer posts
+ * than its total count predicts. A word used once here and there ("week", "send", "lot") is not.
+ * For cf ≪ N it is ≈ log(cf / df), the log of the word's mean count in the posts that have it.
+ * Computed from df and cf alone, so it is as incremental as IDF.
+ */
+export function residualInverseDocumentFrequency(
+  documentFrequency: number,
+  collectionFrequency: number,
+  documents: number,
+): number {
+  if (documentFrequency <= 0 || collectionFrequency <= 0 || documents <= 0) return 0;
+  const residual = Math.log(documents / documentFrequency) + Math.log(1 - Math.exp(-collectionFrequency / documents));
+  return Math.max(0, residual);
+}
+
+/**
+ * The engine's term weight (the "IDF" given to `weighFeatures`): BM25's IDF plus
+ * RESIDUAL_IDF_WEIGHT × residual IDF. IDF alone ranks a word by how few posts have it, which
+ * makes a word that two posts share by accident (each mentions it once) as telling as a topic
+ * word of the same rarity; residual IDF separates the two by burstiness. On the labelled sample
+ * it mostly demotes generic verbs and nouns that posts of every topic mention once.
+ */
+export function termSpecificity(documentFrequency: number, collectionFrequency: number, documents: number): number {
+  return (
+    inverseDocumentFrequency(documentFrequency, documents) +
+    RESIDUAL_IDF_WEIGHT * residualInverseDocumentFrequency(documentFrequency, collectionFrequency, documents)
+  );
+}
+
 /**
  * Sublinear TF × IDF per field, each field scaled to unit length and then to the square root of
  * its share (shares of empty fields go to the others), so that the dot product of two vectors is
