@@ -192,9 +192,19 @@ function sameFieldCounts(a: FieldCounts, b: FieldCounts): boolean {
   return true;
 }
 
-/** Sorted distinct term ids of both fields. */
-function distinctTerms(fields: readonly [FieldCounts, FieldCounts]): number[] {
-  return [...new Set([...fields[0].terms, ...fields[1].terms])].sort((a, b) => a - b);
+/** Calls `visit` once for each distinct term id of both fields (each field is sorted by id). */
+function forEachDistinctTerm(fields: readonly [FieldCounts, FieldCounts], visit: (id: number) => void): void {
+  const [a, b] = [fields[0].terms, fields[1].terms];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j === b.length || (i < a.length && a[i]! < b[j]!)) visit(a[i++]!);
+    else if (i === a.length || b[j]! < a[i]!) visit(b[j++]!);
+    else {
+      visit(a[i++]!);
+      j++;
+    }
+  }
 }
 
 function sameIds(ids: readonly string[], entries: readonly RelatedEntry[]): boolean {
@@ -534,10 +544,22 @@ export class RelatedIndex {
   }
 
   private toField(counts: Map<string, number>): FieldCounts {
-    const byId = new Map<number, number>();
-    for (const [term, count] of counts) byId.set(this.termId(term), count);
-    const terms = Int32Array.from(byId.keys()).sort();
-    return { terms, counts: Float32Array.from(terms, (term) => byId.get(term)!) };
+    // Distinct terms have distinct ids; sorted through an index array, without a map per field.
+    const ids = new Int32Array(counts.size);
+    const values = new Float32Array(counts.size);
+    let n = 0;
+    for (const [term, count] of counts) {
+      ids[n] = this.termId(term);
+      values[n++] = count;
+    }
+    const order = new Uint32Array(n).map((_, i) => i).sort((a, b) => ids[a]! - ids[b]!);
+    const terms = new Int32Array(n);
+    const sorted = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      terms[i] = ids[order[i]!]!;
+      sorted[i] = values[order[i]!]!;
+    }
+    return { terms, counts: sorted };
   }
 
   private termId(term: string): number {
@@ -581,10 +603,10 @@ export class RelatedIndex {
         this.collectionFrequency[terms[i]!] = this.collectionFrequency[terms[i]!]! + by * counts[i]!;
       }
     }
-    for (const id of distinctTerms(fields)) {
+    forEachDistinctTerm(fields, (id) => {
       this.documentFrequency[id] = this.documentFrequency[id]! + by;
       if (by < 0) this.releaseIfUnused(id);
-    }
+    });
   }
 
   private weigh(fields: readonly [FieldCounts, FieldCounts]): FeatureVector {

@@ -114,7 +114,8 @@ export function weighFeatures(
   weighted.forEach(({ norm }, field) => {
     if (norm > 0) activeShare += FIELD_SHARE[field as 0 | 1];
   });
-  const candidates: FeatureCandidate[] = [];
+  const features: number[] = [];
+  const kept: number[] = [];
   weighted.forEach(({ terms, weights, norm }, field) => {
     if (norm === 0) return;
     const scale = Math.sqrt(FIELD_SHARE[field as 0 | 1] / activeShare) / norm;
@@ -122,10 +123,13 @@ export function weighFeatures(
       // Rounded to float32 here, as stored, so that a weight too small for float32 is dropped
       // rather than stored as 0.
       const weight = Math.fround(weights[i]! * scale);
-      if (weight > 0) candidates.push({ feature: terms[i]! * FIELDS + field, text: termText(terms[i]!), weight });
+      if (weight > 0) {
+        features.push(terms[i]! * FIELDS + field);
+        kept.push(weight);
+      }
     }
   });
-  return canonicalVector(candidates, maxFeatures);
+  return canonicalVector(features, kept, (feature) => termText(Math.floor(feature / FIELDS)), maxFeatures);
 }
 
 interface FeatureCandidate {
@@ -135,24 +139,50 @@ interface FeatureCandidate {
 }
 
 /**
- * The heaviest `maxFeatures` candidates, in canonical order. Term ids depend on the order posts
- * arrived in; ties (many words share a count and a document frequency) and summation order are
- * settled by the terms' text instead (then the feature, i.e. the field of one term), so that
- * results do not depend on that order. A dot product then adds the products of shared features
- * in the same order from either side, so sim(a, b) and sim(b, a) are equal to the last bit.
+ * The heaviest `maxFeatures` of the features `features` with weights `weights`, in canonical
+ * order. Term ids depend on the order posts arrived in; ties (many words share a count and a
+ * document frequency) and summation order are settled by the terms' text instead (then the
+ * feature, i.e. the field of one term), so that results do not depend on that order. A dot
+ * product then adds the products of shared features in the same order from either side, so
+ * sim(a, b) and sim(b, a) are equal to the last bit.
+ *
+ * The cut is found on the bare weights first, and only the kept features (and those tied at the
+ * cut) become objects with their text: a post has a few hundred candidate features, and this
+ * runs on every update, where short-lived objects are what the garbage collector pauses for.
  */
-function canonicalVector(candidates: FeatureCandidate[], maxFeatures: number): FeatureVector {
+function canonicalVector(
+  features: readonly number[],
+  weights: readonly number[],
+  featureText: (feature: number) => string,
+  maxFeatures: number,
+): FeatureVector {
+  let cut = -Infinity;
+  if (features.length > maxFeatures) {
+    const sorted = new Float64Array(weights).sort();
+    cut = sorted[sorted.length - maxFeatures]!;
+  }
+  const candidates: FeatureCandidate[] = [];
+  let above = 0;
+  for (let i = 0; i < features.length; i++) {
+    if (weights[i]! < cut) continue;
+    if (weights[i]! > cut) above++;
+    candidates.push({ feature: features[i]!, text: featureText(features[i]!), weight: weights[i]! });
+  }
   const canonical = (a: FeatureCandidate, b: FeatureCandidate): number =>
     a.text < b.text ? -1 : a.text > b.text ? 1 : a.feature - b.feature;
   if (candidates.length > maxFeatures) {
-    candidates.sort((a, b) => b.weight - a.weight || canonical(a, b));
-    candidates.length = maxFeatures;
+    // Features tied at the cut: the earlier in canonical order are kept.
+    const tied = candidates.filter((c) => c.weight === cut).sort(canonical);
+    const admitted = new Set(tied.slice(0, maxFeatures - above));
+    candidates.splice(0, candidates.length, ...candidates.filter((c) => c.weight > cut || admitted.has(c)));
   }
   candidates.sort(canonical);
-  return {
-    features: Int32Array.from(candidates, (c) => c.feature),
-    weights: Float32Array.from(candidates, (c) => c.weight),
-  };
+  const vector = { features: new Int32Array(candidates.length), weights: new Float32Array(candidates.length) };
+  candidates.forEach((c, i) => {
+    vector.features[i] = c.feature;
+    vector.weights[i] = c.weight;
+  });
+  return vector;
 }
 
 /**
@@ -204,24 +234,47 @@ export function expandWithFeedback(
   alpha: number = ROCCHIO_ALPHA,
   beta: number = ROCCHIO_BETA,
 ): FeatureVector {
-  const sums = new Map<number, number>();
-  const add = ({ features, weights }: FeatureVector, by: number): void => {
-    for (let i = 0; i < features.length; i++) {
-      sums.set(features[i]!, (sums.get(features[i]!) ?? 0) + by * weights[i]!);
-    }
-  };
-  add(vector, alpha);
+  // Every contribution, in the order the sums take them: the post's own features (canonical
+  // order), then each feedback post's, in the caller's order (best first, ties by id). Summing
+  // in this order, and taking the squares for the norm in the order each feature first appears,
+  // makes the result independent of term ids (as a map keyed by feature would, with no map).
   let total = 0;
   for (const { score } of feedback) total += score;
-  // In the caller's order (best first, ties by id), so the sums do not depend on term ids.
-  if (total > 0) for (const post of feedback) add(post.vector, (beta * post.score) / total);
-  let squares = 0;
-  for (const weight of sums.values()) squares += weight * weight;
-  const norm = Math.sqrt(squares);
-  const candidates: FeatureCandidate[] = [];
-  for (const [feature, sum] of sums) {
-    const weight = Math.fround(sum / norm);
-    if (weight > 0) candidates.push({ feature, text: featureText(feature), weight });
+  const sources = total > 0 ? [vector, ...feedback.map((post) => post.vector)] : [vector];
+  const scales = total > 0 ? [alpha, ...feedback.map((post) => (beta * post.score) / total)] : [alpha];
+  let length = 0;
+  for (const source of sources) length += source.features.length;
+  const ids = new Int32Array(length);
+  const contributions = new Float64Array(length);
+  let n = 0;
+  sources.forEach(({ features, weights }, s) => {
+    for (let i = 0; i < features.length; i++) {
+      ids[n] = features[i]!;
+      contributions[n++] = scales[s]! * weights[i]!;
+    }
+  });
+  const order = new Uint32Array(length).map((_, i) => i).sort((a, b) => ids[a]! - ids[b]! || a - b);
+  const firsts: number[] = [];
+  const sums: number[] = [];
+  for (let at = 0; at < length;) {
+    const feature = ids[order[at]!]!;
+    firsts.push(order[at]!);
+    let sum = 0;
+    for (; at < length && ids[order[at]!] === feature; at++) sum += contributions[order[at]!]!;
+    sums.push(sum);
   }
-  return canonicalVector(candidates, maxFeatures);
+  const byFirstAppearance = new Uint32Array(firsts.length).map((_, g) => g).sort((a, b) => firsts[a]! - firsts[b]!);
+  let squares = 0;
+  for (const g of byFirstAppearance) squares += sums[g]! * sums[g]!;
+  const norm = Math.sqrt(squares);
+  const features: number[] = [];
+  const weights: number[] = [];
+  for (const g of byFirstAppearance) {
+    const weight = Math.fround(sums[g]! / norm);
+    if (weight > 0) {
+      features.push(ids[firsts[g]!]!);
+      weights.push(weight);
+    }
+  }
+  return canonicalVector(features, weights, featureText, maxFeatures);
 }
