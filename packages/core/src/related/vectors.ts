@@ -151,14 +151,16 @@ interface FeatureCandidate {
  * runs on every update, where short-lived objects are what the garbage collector pauses for.
  */
 function canonicalVector(
-  features: readonly number[],
-  weights: readonly number[],
+  features: ArrayLike<number>,
+  weights: ArrayLike<number>,
   featureText: (feature: number) => string,
   maxFeatures: number,
 ): FeatureVector {
   let cut = -Infinity;
   if (features.length > maxFeatures) {
-    const sorted = new Float64Array(weights).sort();
+    const sorted = new Float64Array(weights.length);
+    for (let i = 0; i < weights.length; i++) sorted[i] = weights[i]!;
+    sorted.sort();
     cut = sorted[sorted.length - maxFeatures]!;
   }
   const candidates: FeatureCandidate[] = [];
@@ -240,8 +242,14 @@ export function expandWithFeedback(
   // makes the result independent of term ids (as a map keyed by feature would, with no map).
   let total = 0;
   for (const { score } of feedback) total += score;
-  const sources = total > 0 ? [vector, ...feedback.map((post) => post.vector)] : [vector];
-  const scales = total > 0 ? [alpha, ...feedback.map((post) => (beta * post.score) / total)] : [alpha];
+  const sources = [vector];
+  const scales = [alpha];
+  if (total > 0) {
+    for (const post of feedback) {
+      sources.push(post.vector);
+      scales.push((beta * post.score) / total);
+    }
+  }
   let length = 0;
   for (const source of sources) length += source.features.length;
   const ids = new Int32Array(length);
@@ -253,28 +261,33 @@ export function expandWithFeedback(
       contributions[n++] = scales[s]! * weights[i]!;
     }
   });
-  const order = new Uint32Array(length).map((_, i) => i).sort((a, b) => ids[a]! - ids[b]! || a - b);
-  const firsts: number[] = [];
-  const sums: number[] = [];
+  const order = new Uint32Array(length);
+  for (let i = 0; i < length; i++) order[i] = i;
+  order.sort((a, b) => ids[a]! - ids[b]! || a - b);
+  // Each feature's sum, kept at the position where the feature first appears.
+  const sumAt = new Float64Array(length);
+  const isFirst = new Uint8Array(length);
   for (let at = 0; at < length;) {
-    const feature = ids[order[at]!]!;
-    firsts.push(order[at]!);
+    const first = order[at]!;
+    const feature = ids[first]!;
     let sum = 0;
     for (; at < length && ids[order[at]!] === feature; at++) sum += contributions[order[at]!]!;
-    sums.push(sum);
+    sumAt[first] = sum;
+    isFirst[first] = 1;
   }
-  const byFirstAppearance = new Uint32Array(firsts.length).map((_, g) => g).sort((a, b) => firsts[a]! - firsts[b]!);
   let squares = 0;
-  for (const g of byFirstAppearance) squares += sums[g]! * sums[g]!;
+  for (let i = 0; i < length; i++) if (isFirst[i] === 1) squares += sumAt[i]! * sumAt[i]!;
   const norm = Math.sqrt(squares);
-  const features: number[] = [];
-  const weights: number[] = [];
-  for (const g of byFirstAppearance) {
-    const weight = Math.fround(sums[g]! / norm);
+  const features = new Int32Array(length);
+  const weights = new Float64Array(length);
+  let kept = 0;
+  for (let i = 0; i < length; i++) {
+    if (isFirst[i] !== 1) continue;
+    const weight = Math.fround(sumAt[i]! / norm);
     if (weight > 0) {
-      features.push(ids[firsts[g]!]!);
-      weights.push(weight);
+      features[kept] = ids[i]!;
+      weights[kept++] = weight;
     }
   }
-  return canonicalVector(features, weights, featureText, maxFeatures);
+  return canonicalVector(features.subarray(0, kept), weights.subarray(0, kept), featureText, maxFeatures);
 }
