@@ -97,11 +97,12 @@ function resamplings(
 
 // Measured: the whole sample 0.729 (tags-only 0.507, TF-IDF 0.556); resampled means 0.503 /
 // 0.668 / 0.766 (tags-only 0.424 / 0.464 / 0.585, TF-IDF 0.385 / 0.466 / 0.592). Before residual
-// IDF: 0.722; 0.490 / 0.637 / 0.739. The issue asks for 0.75 (see the related README). The
-// floors catch regressions, a little below today.
-const ENGINE_FLOOR = 0.7;
+// IDF: 0.722; 0.490 / 0.637 / 0.739. The issue asks for 0.75 on the whole file: not reached
+// (see the related README). The floors catch regressions: one link below today on the whole
+// file, just below today's means (which are deterministic) on the resamplings.
+const ENGINE_FLOOR = 0.72;
 // Means over the resampled corpora (halves can reach at most 0.667: 2 of 3 links per post).
-const RESAMPLED_FLOORS = { halves: 0.49, two_thirds: 0.64, two_topics_out: 0.74 } as const;
+const RESAMPLED_FLOORS = { halves: 0.5, two_thirds: 0.66, two_topics_out: 0.76 } as const;
 
 describe('related posts quality on the labelled sample (categories withheld)', () => {
   const { docs, topicOf } = loadLabelledPosts();
