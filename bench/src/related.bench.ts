@@ -16,7 +16,7 @@
  */
 // Deep import until packages/core/src/index.ts re-exports the related module.
 import { type RelatedDocument, RelatedIndex } from '@careerfeed/core';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 interface Settings {
   sizes: number[];
@@ -154,20 +154,49 @@ interface Timing {
   median_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** Garbage-collection pauses that began during the timed ops (V8 minor and major GCs). */
+  gc_pauses: number;
+  gc_ms: number;
+  /** Ops that a GC pause overlapped: when they are over 1%, the p99 includes a GC pause. */
+  ops_with_gc: number;
 }
 
-function time(count: number, op: (i: number) => void): Timing {
+// GC pauses as they are reported (after the fact, on the event loop): start and duration.
+const gcPauses: { start: number; duration: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push({ start: entry.startTime, duration: entry.duration });
+}).observe({ entryTypes: ['gc'] });
+
+/** Lets the GC observer deliver the entries of the ops just timed (it reports asynchronously). */
+const flushGcEntries = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+async function time(count: number, op: (i: number) => void): Promise<Timing> {
   const samples = new Float64Array(count);
+  const spans = new Float64Array(2 * count);
+  const first = gcPauses.length;
   for (let i = 0; i < count; i++) {
     const started = performance.now();
     op(i);
-    samples[i] = performance.now() - started;
+    const ended = performance.now();
+    samples[i] = ended - started;
+    spans[2 * i] = started;
+    spans[2 * i + 1] = ended;
+  }
+  await flushGcEntries();
+  const pauses = gcPauses.slice(first).filter(({ start }) => start >= spans[0]! && start <= spans[2 * count - 1]!);
+  let opsWithGc = 0;
+  for (let i = 0; i < count; i++) {
+    if (pauses.some(({ start, duration }) => start < spans[2 * i + 1]! && start + duration > spans[2 * i]!))
+      opsWithGc++;
   }
   samples.sort();
   return {
     median_ms: round(percentile(samples, 50)),
     p99_ms: round(percentile(samples, 99)),
     max_ms: round(samples[count - 1]!),
+    gc_pauses: pauses.length,
+    gc_ms: round(pauses.reduce((sum, { duration }) => sum + duration, 0)),
+    ops_with_gc: opsWithGc,
   };
 }
 
@@ -177,7 +206,7 @@ function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'related', ...line })}\n`);
 }
 
-function runSize(posts: number, settings: Settings): { upsertMedian: number } {
+async function runSize(posts: number, settings: Settings): Promise<{ upsertMedian: number }> {
   const corpus = createCorpus(settings.seed);
   process.stderr.write(`related: generating ${posts} posts…\n`);
   const docs = Array.from({ length: posts }, (_, i) => corpus.next(`post-${i}`));
@@ -200,7 +229,7 @@ function runSize(posts: number, settings: Settings): { upsertMedian: number } {
 
   let changedLists = 0;
   let visitedBefore = index.postingsVisited;
-  const upsert = time(settings.ops, (i) => {
+  const upsert = await time(settings.ops, (i) => {
     changedLists += index.upsert(fresh[i]!).changed.size;
   });
   emit({
@@ -213,7 +242,7 @@ function runSize(posts: number, settings: Settings): { upsertMedian: number } {
 
   changedLists = 0;
   visitedBefore = index.postingsVisited;
-  const edit = time(settings.ops, (i) => {
+  const edit = await time(settings.ops, (i) => {
     changedLists += index.upsert(edits[i]!).changed.size;
   });
   emit({
@@ -226,7 +255,7 @@ function runSize(posts: number, settings: Settings): { upsertMedian: number } {
 
   changedLists = 0;
   visitedBefore = index.postingsVisited;
-  const remove = time(settings.ops, (i) => {
+  const remove = await time(settings.ops, (i) => {
     changedLists += index.remove(`post-${(i * 104_729 + 1) % posts}`).changed.size;
   });
   emit({
@@ -239,7 +268,7 @@ function runSize(posts: number, settings: Settings): { upsertMedian: number } {
 
   // Brute force is slow at scale; a quarter of the samples is plenty for a median.
   const bruteCount = Math.max(10, Math.floor(settings.ops / 4));
-  const brute = time(bruteCount, (i) => {
+  const brute = await time(bruteCount, (i) => {
     index.rankFromScratch(fresh[i]!.id);
   });
   emit({
@@ -258,11 +287,11 @@ function runSize(posts: number, settings: Settings): { upsertMedian: number } {
   return { upsertMedian: upsert.median_ms };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const settings = readSettings(process.env);
   const medians: { posts: number; upsertMedian: number }[] = [];
   for (const posts of settings.sizes) {
-    medians.push({ posts, ...runSize(posts, settings) });
+    medians.push({ posts, ...(await runSize(posts, settings)) });
     // Let the previous index go before building the next one, so peak memory is per size.
     global.gc?.();
   }
@@ -279,4 +308,4 @@ function main(): void {
   }
 }
 
-main();
+void main();

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type RelatedDocument,
   type RelatedEntry,
@@ -14,10 +13,21 @@ import { loadLabelledPosts } from './fixture-posts';
  * The engine never sees the topic, nor the category (which equals the topic in that file).
  *
  * Nothing in the engine was tuned per post or per topic; its constants are defaults argued in
- * their comments. The held-out check ranks each half of the sample (split by a hash of the
- * slug) as a corpus of its own, so each half's figures come from statistics that never saw the
- * other half.
+ * their comments. A figure on the whole file says little about posts the engine has never seen
+ * (48 posts, 144 links: one link is 0.007), so the same measurement is repeated on resampled
+ * corpora, each ranked as a corpus of its own with its own statistics: random halves (3 posts of
+ * each topic's 6, both halves of 20 seeded splits), random two-thirds (4 of 6 per topic, 20
+ * seeds) and every way of leaving two of the 8 topics out (28 corpora of 36 posts). A change to
+ * the engine is kept only if these means improve too.
  */
+
+type Ranker = (docs: readonly RelatedDocument[], k: number) => Map<string, RelatedEntry[]>;
+
+const RANKERS: Record<'engine' | 'tags_only' | 'tfidf', Ranker> = {
+  engine: (docs, k) => rankAll(docs, k),
+  tags_only: tagsOnlyBaseline,
+  tfidf: tfidfBaseline,
+};
 
 function precision(lists: Map<string, RelatedEntry[]>, topicOf: Map<string, string>): number {
   let links = 0;
@@ -32,43 +42,106 @@ function precision(lists: Map<string, RelatedEntry[]>, topicOf: Map<string, stri
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-const halfOf = (slug: string): 0 | 1 => (createHash('sha256').update(slug).digest()[0]! & 1) as 0 | 1;
 
-// Measured 0.722 (tags-only 0.507, TF-IDF 0.556; 0.653 before pseudo-relevance feedback, 0.729
-// when feedback posts were searched with all 64 features rather than the heaviest 32). The issue
-// asks for 0.75; no method tried here reached it robustly on this sample (see the related README).
-// This floor catches regressions, a few links below what the engine does today.
-const ENGINE_FLOOR = 0.7;
+/** mulberry32, so that the resamplings are the same on every run and machine. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Corpora drawn from the sample: random halves, random two-thirds, two topics left out. */
+function resamplings(
+  docs: readonly RelatedDocument[],
+  topicOf: Map<string, string>,
+): Record<'halves' | 'two_thirds' | 'two_topics_out', RelatedDocument[][]> {
+  const topics = [...new Set(docs.map((doc) => topicOf.get(doc.id)!))].sort();
+  const byTopic = topics.map((topic) => docs.filter((doc) => topicOf.get(doc.id) === topic));
+  const halves: RelatedDocument[][] = [];
+  const twoThirds: RelatedDocument[][] = [];
+  for (let seed = 1; seed <= 20; seed++) {
+    const random = seededRandom(seed * 7919);
+    const split: [RelatedDocument[], RelatedDocument[]] = [[], []];
+    for (const posts of byTopic) {
+      const order = shuffled(posts, random);
+      const cut = Math.floor(order.length / 2);
+      split[0].push(...order.slice(0, cut));
+      split[1].push(...order.slice(cut));
+    }
+    halves.push(...split);
+    const pick = seededRandom(seed * 104_729);
+    twoThirds.push(byTopic.flatMap((posts) => shuffled(posts, pick).slice(0, Math.round((posts.length * 2) / 3))));
+  }
+  const twoTopicsOut: RelatedDocument[][] = [];
+  for (let a = 0; a < topics.length; a++) {
+    for (let b = a + 1; b < topics.length; b++) {
+      twoTopicsOut.push(docs.filter((doc) => ![topics[a], topics[b]].includes(topicOf.get(doc.id))));
+    }
+  }
+  return { halves, two_thirds: twoThirds, two_topics_out: twoTopicsOut };
+}
+
+// Measured: the whole sample 0.729 (tags-only 0.507, TF-IDF 0.556); resampled means 0.503 /
+// 0.668 / 0.766 (tags-only 0.424 / 0.464 / 0.585, TF-IDF 0.385 / 0.466 / 0.592). Before residual
+// IDF: 0.722; 0.490 / 0.637 / 0.739. The issue asks for 0.75 on the whole file: not reached
+// (see the related README). The floors catch regressions: one link below today on the whole
+// file, just below today's means (which are deterministic) on the resamplings.
+const ENGINE_FLOOR = 0.72;
+// Means over the resampled corpora (halves can reach at most 0.667: 2 of 3 links per post).
+const RESAMPLED_FLOORS = { halves: 0.5, two_thirds: 0.66, two_topics_out: 0.76 } as const;
 
 describe('related posts quality on the labelled sample (categories withheld)', () => {
   const { docs, topicOf } = loadLabelledPosts();
 
-  it('when the whole sample is ranked, then the engine beats tags-only and plain TF-IDF and stays above its floor', () => {
-    const engine = precision(rankAll(docs, 3), topicOf);
-    const tagsOnly = precision(tagsOnlyBaseline(docs, 3), topicOf);
-    const tfidf = precision(tfidfBaseline(docs, 3), topicOf);
-
-    const halves = ([0, 1] as const).map((half) => {
-      const part = docs.filter((doc) => halfOf(doc.id) === half);
-      return {
-        posts: part.length,
-        engine: round3(precision(rankAll(part, 3), topicOf)),
-        tags_only: round3(precision(tagsOnlyBaseline(part, 3), topicOf)),
-      };
-    });
+  it('when the whole sample and resamplings of it are ranked, then the engine beats tags-only and plain TF-IDF and stays above its floors', () => {
+    const whole = Object.fromEntries(
+      Object.entries(RANKERS).map(([name, rank]) => [name, round3(precision(rank(docs, 3), topicOf))]),
+    ) as Record<keyof typeof RANKERS, number>;
+    const resampled = Object.fromEntries(
+      Object.entries(resamplings(docs, topicOf)).map(([name, corpora]) => [
+        name,
+        {
+          corpora: corpora.length,
+          ...(Object.fromEntries(
+            Object.entries(RANKERS).map(([ranker, rank]) => [
+              ranker,
+              round3(corpora.reduce((sum, corpus) => sum + precision(rank(corpus, 3), topicOf), 0) / corpora.length),
+            ]),
+          ) as Record<keyof typeof RANKERS, number>),
+        },
+      ]),
+    ) as Record<keyof typeof RESAMPLED_FLOORS, { corpora: number } & Record<keyof typeof RANKERS, number>>;
     console.log(
       JSON.stringify({
-        precision_at_3: round3(engine),
-        tags_only_baseline: round3(tagsOnly),
-        tfidf_baseline: round3(tfidf),
-        held_out_halves: halves,
+        precision_at_3: whole.engine,
+        tags_only_baseline: whole.tags_only,
+        tfidf_baseline: whole.tfidf,
+        resampled_means: resampled,
       }),
     );
 
-    expect(engine).toBeGreaterThanOrEqual(ENGINE_FLOOR);
-    expect(engine).toBeGreaterThan(tagsOnly);
-    expect(engine).toBeGreaterThan(tfidf);
-    for (const half of halves) expect(half.engine).toBeGreaterThan(half.tags_only);
+    expect(whole.engine).toBeGreaterThanOrEqual(ENGINE_FLOOR);
+    expect(whole.engine).toBeGreaterThan(whole.tags_only);
+    expect(whole.engine).toBeGreaterThan(whole.tfidf);
+    for (const [name, figures] of Object.entries(resampled)) {
+      expect(figures.engine).toBeGreaterThanOrEqual(RESAMPLED_FLOORS[name as keyof typeof RESAMPLED_FLOORS]);
+      expect(figures.engine).toBeGreaterThan(figures.tags_only);
+      expect(figures.engine).toBeGreaterThan(figures.tfidf);
+    }
   });
 });
 

@@ -28,6 +28,11 @@ const MIN_STEM_LENGTH = 3;
 // pathological input (it is cleared, not evicted one by one, which is simpler and still O(1)).
 const MAX_CACHED_WORDS = 200_000;
 
+// Any UTF-16 code unit outside ASCII (control characters such as newlines are ASCII).
+const BEYOND_ASCII = /[\u0080-\uffff]/;
+const APOSTROPHE = 0x27;
+const isAsciiWordChar = (code: number): boolean => (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39);
+
 // Word rules are the same for every locale; a fixed one keeps results machine-independent.
 const segmenter = new Intl.Segmenter('en', { granularity: 'word' });
 
@@ -43,18 +48,39 @@ export class TermAnalyzer {
   /** Normalized terms of `text`, in reading order, repeats included. */
   terms(text: string): string[] {
     const out: string[] = [];
-    for (const match of text.normalize('NFKC').toLowerCase().matchAll(WORD)) {
-      const word = match[0];
-      let terms = this.cache.get(word);
-      if (terms === undefined) {
-        if (this.cache.size >= MAX_CACHED_WORDS) this.cache.clear();
-        terms = analyzeWord(word);
-        this.cache.set(word, terms);
+    const lowered = text.normalize('NFKC').toLowerCase();
+    if (BEYOND_ASCII.test(lowered)) {
+      for (const match of lowered.matchAll(WORD)) this.push(match[0], out);
+      return out;
+    }
+    // ASCII text (most posts): the same words as WORD finds, [a-z0-9] runs joined by inner
+    // apostrophes, found without a match object per word (this runs on every update, where
+    // short-lived objects are what the garbage collector pauses for).
+    const end = lowered.length;
+    let at = 0;
+    while (at < end) {
+      while (at < end && !isAsciiWordChar(lowered.charCodeAt(at))) at++;
+      if (at === end) break;
+      const start = at;
+      for (;;) {
+        while (at < end && isAsciiWordChar(lowered.charCodeAt(at))) at++;
+        if (at + 1 < end && lowered.charCodeAt(at) === APOSTROPHE && isAsciiWordChar(lowered.charCodeAt(at + 1))) at++;
+        else break;
       }
-      if (typeof terms === 'string') out.push(terms);
-      else if (terms !== null) out.push(...terms);
+      this.push(lowered.slice(start, at), out);
     }
     return out;
+  }
+
+  private push(word: string, out: string[]): void {
+    let terms = this.cache.get(word);
+    if (terms === undefined) {
+      if (this.cache.size >= MAX_CACHED_WORDS) this.cache.clear();
+      terms = analyzeWord(word);
+      this.cache.set(word, terms);
+    }
+    if (typeof terms === 'string') out.push(terms);
+    else if (terms !== null) out.push(...terms);
   }
 }
 

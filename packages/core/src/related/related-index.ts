@@ -6,7 +6,7 @@ import {
   FIELDS,
   type FieldCounts,
   heaviestFeatures,
-  inverseDocumentFrequency,
+  termSpecificity,
   weighFeatures,
 } from './vectors';
 
@@ -192,9 +192,19 @@ function sameFieldCounts(a: FieldCounts, b: FieldCounts): boolean {
   return true;
 }
 
-/** Sorted distinct term ids of both fields. */
-function distinctTerms(fields: readonly [FieldCounts, FieldCounts]): number[] {
-  return [...new Set([...fields[0].terms, ...fields[1].terms])].sort((a, b) => a - b);
+/** Calls `visit` once for each distinct term id of both fields (each field is sorted by id). */
+function forEachDistinctTerm(fields: readonly [FieldCounts, FieldCounts], visit: (id: number) => void): void {
+  const [a, b] = [fields[0].terms, fields[1].terms];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j === b.length || (i < a.length && a[i]! < b[j]!)) visit(a[i++]!);
+    else if (i === a.length || b[j]! < a[i]!) visit(b[j++]!);
+    else {
+      visit(a[i++]!);
+      j++;
+    }
+  }
 }
 
 function sameIds(ids: readonly string[], entries: readonly RelatedEntry[]): boolean {
@@ -268,6 +278,9 @@ export class RelatedIndex {
   private readonly termIds = new Map<string, number>();
   private readonly termNames: string[] = [];
   private documentFrequency = new Int32Array(1024);
+  // Per term id: mentions in all posts (title and content, tag words as counted there), for
+  // residual IDF.
+  private collectionFrequency = new Float64Array(1024);
   // Per term id: features of it in ranked (expanded) vectors. An expansion can outlive the post
   // that contributed a term, so a term id is recycled only when no post has the term and no
   // ranked vector refers to it; otherwise a stale expansion would silently name another word.
@@ -531,10 +544,22 @@ export class RelatedIndex {
   }
 
   private toField(counts: Map<string, number>): FieldCounts {
-    const byId = new Map<number, number>();
-    for (const [term, count] of counts) byId.set(this.termId(term), count);
-    const terms = Int32Array.from(byId.keys()).sort();
-    return { terms, counts: Float32Array.from(terms, (term) => byId.get(term)!) };
+    // Distinct terms have distinct ids; sorted through an index array, without a map per field.
+    const ids = new Int32Array(counts.size);
+    const values = new Float32Array(counts.size);
+    let n = 0;
+    for (const [term, count] of counts) {
+      ids[n] = this.termId(term);
+      values[n++] = count;
+    }
+    const order = new Uint32Array(n).map((_, i) => i).sort((a, b) => ids[a]! - ids[b]!);
+    const terms = new Int32Array(n);
+    const sorted = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      terms[i] = ids[order[i]!]!;
+      sorted[i] = values[order[i]!]!;
+    }
+    return { terms, counts: sorted };
   }
 
   private termId(term: string): number {
@@ -544,6 +569,7 @@ export class RelatedIndex {
       this.termIds.set(term, id);
       this.termNames[id] = term;
       this.documentFrequency = grownInt32(this.documentFrequency, id + 1, 0);
+      this.collectionFrequency = grownFloat64(this.collectionFrequency, id + 1, 0);
       this.vectorReferences = grownInt32(this.vectorReferences, id + 1, 0);
     }
     return id;
@@ -554,6 +580,7 @@ export class RelatedIndex {
       // Recycle the id: nothing can reference a term that no post has and no vector names.
       this.termIds.delete(this.termNames[id]!);
       this.termNames[id] = '';
+      this.collectionFrequency[id] = 0;
       this.freeTermIds.push(id);
     }
   }
@@ -571,17 +598,22 @@ export class RelatedIndex {
   }
 
   private countTerms(fields: readonly [FieldCounts, FieldCounts], by: 1 | -1): void {
-    for (const id of distinctTerms(fields)) {
+    for (const { terms, counts } of fields) {
+      for (let i = 0; i < terms.length; i++) {
+        this.collectionFrequency[terms[i]!] = this.collectionFrequency[terms[i]!]! + by * counts[i]!;
+      }
+    }
+    forEachDistinctTerm(fields, (id) => {
       this.documentFrequency[id] = this.documentFrequency[id]! + by;
       if (by < 0) this.releaseIfUnused(id);
-    }
+    });
   }
 
   private weigh(fields: readonly [FieldCounts, FieldCounts]): FeatureVector {
     const documents = this.size;
     return weighFeatures(
       fields,
-      (id) => inverseDocumentFrequency(this.documentFrequency[id]!, documents),
+      (id) => termSpecificity(this.documentFrequency[id]!, this.collectionFrequency[id]!, documents),
       (id) => this.termNames[id]!,
     );
   }
@@ -816,6 +848,7 @@ export class RelatedIndex {
     this.termIds.clear();
     this.termNames.length = 0;
     this.documentFrequency = new Int32Array(1024);
+    this.collectionFrequency = new Float64Array(1024);
     this.vectorReferences = new Int32Array(1024);
     this.freeTermIds.length = 0;
     this.postings = [];

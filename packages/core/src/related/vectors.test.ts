@@ -1,5 +1,13 @@
 import { RelatedIndex } from './related-index';
-import { expandWithFeedback, type FeatureVector, heaviestFeatures, ROCCHIO_BETA } from './vectors';
+import {
+  expandWithFeedback,
+  type FeatureVector,
+  heaviestFeatures,
+  inverseDocumentFrequency,
+  residualInverseDocumentFrequency,
+  ROCCHIO_BETA,
+  termSpecificity,
+} from './vectors';
 
 const vector = (entries: [number, number][]): FeatureVector => ({
   features: Int32Array.from(entries, ([feature]) => feature),
@@ -8,6 +16,28 @@ const vector = (entries: [number, number][]): FeatureVector => ({
 const textOf = (feature: number): string => `t${String(feature).padStart(3, '0')}`;
 const weightsOf = ({ features, weights }: FeatureVector): Map<number, number> =>
   new Map([...features].map((feature, i) => [feature, weights[i]!]));
+
+describe('residualInverseDocumentFrequency', () => {
+  it('when a word comes in bursts (few posts, several mentions each), then it weighs more than a word of the same document frequency used once per post', () => {
+    const bursty = residualInverseDocumentFrequency(10, 40, 1000);
+    const scattered = residualInverseDocumentFrequency(10, 10, 1000);
+    expect(bursty).toBeGreaterThan(scattered);
+    // For cf ≪ N it is about the log of the mean count in the posts that have the word.
+    expect(bursty).toBeCloseTo(Math.log(4), 1);
+    expect(scattered).toBeCloseTo(0, 1);
+  });
+
+  it('when the counts are empty or a word is spread as Poisson predicts, then it is 0, never negative', () => {
+    expect(residualInverseDocumentFrequency(0, 0, 100)).toBe(0);
+    expect(residualInverseDocumentFrequency(100, 100, 100)).toBe(0);
+    expect(residualInverseDocumentFrequency(50, 50, 100)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('when combined into the term weight, then BM25 IDF stays the main part', () => {
+    expect(termSpecificity(10, 10, 1000)).toBeCloseTo(inverseDocumentFrequency(10, 1000), 1);
+    expect(termSpecificity(10, 40, 1000)).toBeGreaterThan(termSpecificity(10, 10, 1000));
+  });
+});
 
 describe('heaviestFeatures', () => {
   it('when a vector has more features than asked for, then the heaviest are kept in their original order, ties to the earlier', () => {
