@@ -83,27 +83,164 @@ export function cutPositions(text: string): { word: number[]; grapheme: number[]
 }
 
 /**
+ * Where the kept head of a cut at `pos` ends: the prefix without trailing spaces or punctuation,
+ * moved to the end of a URL the trimming would otherwise break. 0 when nothing worth keeping is
+ * left. `ranges` are `urlRanges(text)`, passed in so that a search computes them once.
+ */
+function headEnd(text: string, pos: number, ranges: readonly Range[]): number {
+  const end = text.slice(0, pos).replace(TRAILING_JUNK, '').length;
+  return insideAny(end, ranges)?.end ?? end;
+}
+
+/** A URL at the end gets a space before the ellipsis so that no linkifier takes it as part of it. */
+function endsWithUrl(end: number, ranges: readonly Range[]): boolean {
+  return ranges.some((r) => r.end === end);
+}
+
+function withEllipsis(text: string, end: number, ranges: readonly Range[]): string {
+  if (end === 0) return '';
+  return `${text.slice(0, end)}${endsWithUrl(end, ranges) ? ' ' : ''}${ELLIPSIS}`;
+}
+
+/**
  * The prefix of `text` ending at `pos`, without trailing spaces or punctuation, plus an ellipsis;
  * '' when nothing worth keeping is left. Trimming never eats into a URL; a URL at the end gets a
  * space before the ellipsis so that no linkifier takes the ellipsis as part of it.
  */
 export function cutAt(text: string, pos: number): string {
   const ranges = urlRanges(text);
-  let head = text.slice(0, pos).replace(TRAILING_JUNK, '');
-  const broken = insideAny(head.length, ranges);
-  if (broken) head = text.slice(0, broken.end);
-  if (head === '') return '';
-  const endsWithUrl = ranges.some((r) => r.end === head.length);
-  return `${head}${endsWithUrl ? ' ' : ''}${ELLIPSIS}`;
+  return withEllipsis(text, headEnd(text, pos, ranges), ranges);
+}
+
+/**
+ * A network's counter in two forms: `measure`, the real count of the whole payload rendered with a
+ * given piece of text (one number per limited dimension: X has one, Bluesky graphemes and bytes,
+ * Threads characters and links), and `cost`, that counter's share of one grapheme cluster or one
+ * whole URL of the piece. Summing `cost` is only an estimate of `measure` — context matters to
+ * real counters (NFC across a cut, a URL the ellipsis runs into, duplicate links) — so every
+ * answer built from it is checked against `measure` before it is used.
+ */
+export interface Gauge {
+  measure(piece: string): readonly number[];
+  limits: readonly number[];
+  cost(unit: string, isUrl: boolean): readonly number[];
+}
+
+function withinLimits(counts: readonly number[], limits: readonly number[]): boolean {
+  return counts.every((n, i) => n <= (limits[i] as number));
+}
+
+/**
+ * Estimated counts of every prefix of `text` that ends at a unit boundary (a grapheme, or the end
+ * of a whole URL), by UTF-16 offset: prefix sums of `cost`, so the weight of a cut is O(1) instead
+ * of recounting the candidate text.
+ */
+function prefixCosts(text: string, ranges: readonly Range[], gauge: Gauge): Map<number, number[]> {
+  const sums = new Map<number, number[]>();
+  let acc = gauge.limits.map(() => 0);
+  sums.set(0, acc);
+  let unitStart = 0;
+  let urlEnd = -1;
+  for (const g of graphemes.segment(text)) {
+    const end = g.index + g.segment.length;
+    const url = ranges.find((r) => r.start < end && g.index < r.end);
+    if (url !== undefined) urlEnd = Math.max(urlEnd, url.end);
+    if (end < urlEnd) continue; // inside a URL: its cost is counted once, as a whole
+    const unit = text.slice(unitStart, end);
+    const c = gauge.cost(unit, urlEnd > unitStart);
+    acc = acc.map((n, i) => n + (c[i] as number));
+    sums.set(end, acc);
+    unitStart = end;
+    urlEnd = -1;
+  }
+  return sums;
+}
+
+/**
+ * The index in `positions` the exact search would pick — the last cut whose candidate is non-empty
+ * and fits — found with estimated counts, then confirmed with two real measurements: that cut fits
+ * and the next one does not. With `fits` monotone (see shortenToFit) that is exactly the binary
+ * search's answer. undefined when the estimate cannot be confirmed.
+ */
+function estimatedBest(
+  text: string,
+  positions: readonly number[],
+  ranges: readonly Range[],
+  gauge: Gauge,
+  fixed: readonly number[],
+  sums: ReadonlyMap<number, readonly number[]>,
+): number | undefined {
+  const ellipsis = gauge.cost(ELLIPSIS, false);
+  const space = gauge.cost(' ', false);
+  let unknown = false;
+  const estimateFits = (i: number): boolean => {
+    const end = headEnd(text, positions[i] as number, ranges);
+    if (end === 0) return false;
+    const head = sums.get(end);
+    if (head === undefined) {
+      unknown = true; // a trimmed head that ends inside a grapheme: no estimate
+      return false;
+    }
+    const extra = endsWithUrl(end, ranges) ? space : undefined;
+    return gauge.limits.every(
+      (limit, d) =>
+        (fixed[d] as number) + (head[d] as number) + (ellipsis[d] as number) + ((extra?.[d] as number) ?? 0) <= limit,
+    );
+  };
+  let lo = 0;
+  let hi = positions.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (estimateFits(mid)) {
+      best = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (unknown) return undefined;
+  const reallyFits = (i: number): boolean => {
+    const candidate = withEllipsis(text, headEnd(text, positions[i] as number, ranges), ranges);
+    return candidate !== '' && withinLimits(gauge.measure(candidate), gauge.limits);
+  };
+  if (best >= 0 && !reallyFits(best)) return undefined;
+  if (best + 1 < positions.length && reallyFits(best + 1)) return undefined;
+  return best;
 }
 
 /**
  * The longest shortening of `text` for which `fits` holds, or undefined when even the shortest
  * (dropping the text) does not fit. Assumes `fits` is monotone in the prefix length, which holds
  * for every counter here because prefixes never end inside a URL.
+ *
+ * With a `gauge` (whose limits `fits` must be), the text is segmented and weighed once and the cut
+ * chosen from prefix sums, confirmed by the real counter; whenever that cannot be confirmed, the
+ * exact binary search below decides, so the answer never depends on the estimate.
  */
-export function shortenToFit(text: string, fits: (candidate: string) => boolean): string | undefined {
+export function shortenToFit(text: string, fits: (candidate: string) => boolean, gauge?: Gauge): string | undefined {
+  if (gauge === undefined) return shortenExactly(text, fits);
+  const full = gauge.measure(text);
+  if (withinLimits(full, gauge.limits)) return text;
+  const ranges = urlRanges(text);
+  const sums = prefixCosts(text, ranges, gauge);
+  const total = sums.get(text.length);
+  if (total === undefined) return shortenExactly(text, fits);
+  // What the rest of the payload (title, link, hashtags, via) adds, as the real counter sees it.
+  const fixed = full.map((n, d) => n - (total[d] as number));
+  const { word, grapheme } = cutPositions(text);
+  for (const positions of [word, grapheme]) {
+    const best = estimatedBest(text, positions, ranges, gauge, fixed, sums);
+    if (best === undefined) return shortenExactly(text, fits);
+    if (best >= 0) return withEllipsis(text, headEnd(text, positions[best] as number, ranges), ranges);
+  }
+  return fits('') ? '' : undefined;
+}
+
+/** The binary search over real counts: the reference the estimated search must agree with. */
+function shortenExactly(text: string, fits: (candidate: string) => boolean): string | undefined {
   if (fits(text)) return text;
+  const ranges = urlRanges(text);
   const { word, grapheme } = cutPositions(text);
   for (const positions of [word, grapheme]) {
     let lo = 0;
@@ -111,7 +248,7 @@ export function shortenToFit(text: string, fits: (candidate: string) => boolean)
     let best: string | undefined;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const candidate = cutAt(text, positions[mid] as number);
+      const candidate = withEllipsis(text, headEnd(text, positions[mid] as number, ranges), ranges);
       if (candidate !== '' && fits(candidate)) {
         best = candidate;
         lo = mid + 1;
