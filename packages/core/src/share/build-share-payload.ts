@@ -103,14 +103,24 @@ interface Counter {
  * configuration error.
  */
 function fitTemplate(p: Prepared, compose: Compose, counter: Counter): Composed {
-  const ok = (c: Composed): boolean => counter.measure(c.text).every((n, i) => n <= (counter.limits[i] as number));
+  // The same text is often counted twice (the full template, then the search's own first check);
+  // real counters are the expensive part, so each distinct text is counted once.
+  const counted = new Map<string, readonly number[]>();
+  const measure = (text: string): readonly number[] => {
+    const known = counted.get(text);
+    if (known !== undefined) return known;
+    const counts = counter.measure(text);
+    counted.set(text, counts);
+    return counts;
+  };
+  const ok = (c: Composed): boolean => measure(c.text).every((n, i) => n <= (counter.limits[i] as number));
   const full = compose(p.title, p.excerpt, p.hashtags);
   if (ok(full)) return full;
 
   // Searches weigh the piece being shortened once (see shortenToFit); the gauge measures the
   // payload around each candidate piece.
   const gauge = (render: (piece: string) => Composed): Gauge => ({
-    measure: (piece) => counter.measure(render(piece).text),
+    measure: (piece) => measure(render(piece).text),
     limits: counter.limits,
     cost: counter.cost,
   });

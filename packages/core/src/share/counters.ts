@@ -1,5 +1,5 @@
 import { configs, extractUrls, extractUrlsWithIndices, parseTweet, type ParseTweetOptions } from 'twitter-text';
-import { graphemeCount } from './text-fit';
+import { SINGLE_GRAPHEME_CHARS, graphemeCount } from './text-fit';
 
 /**
  * One counter per network, each the network's own rule or a conservative bound of it (never
@@ -68,7 +68,8 @@ export function blueskyLength(text: string): { graphemes: number; bytes: number 
 /** Threads: 500 characters, where "emojis are counted as the number of UTF-8 bytes". */
 export function threadsLength(text: string): number {
   let n = 0;
-  for (const { segment } of graphemes.segment(text)) n += threadsGraphemeLength(segment);
+  const clusters = SINGLE_GRAPHEME_CHARS.test(text) ? text : Array.from(graphemes.segment(text), (g) => g.segment);
+  for (const segment of clusters) n += threadsGraphemeLength(segment);
   return n;
 }
 

@@ -27,10 +27,26 @@ export function normalizeShareText(s: string): string {
     .trim();
 }
 
+// Code points that always form a grapheme cluster of their own (UAX #29 Grapheme_Cluster_Break
+// Other, Control or LF: never Extend, SpacingMark, ZWJ, Prepend, CR, a regional indicator, Hangul
+// or a surrogate): tab, LF, printable ASCII, Latin-1 and Latin Extended up to the combining
+// diacritics at U+0300, and general punctuation without ZWNJ/ZWJ (U+200C/D). Most post text is
+// nothing else, and Intl.Segmenter costs about a microsecond per grapheme, so for such text the
+// count is its length and each code unit is a boundary. text-fit.test.ts checks the set against
+// Intl.Segmenter code point by code point.
+export const SINGLE_GRAPHEME_CHARS = /^[\t\n\x20-\x7E\u00A0-\u02FF\u2010-\u2027\u2030-\u205E]*$/;
+
 export function graphemeCount(s: string): number {
+  if (SINGLE_GRAPHEME_CHARS.test(s)) return s.length;
   let n = 0;
   for (const _ of graphemes.segment(s)) n++;
   return n;
+}
+
+/** UTF-16 offsets where the grapheme clusters of `text` start, ascending. */
+function graphemeStarts(text: string): number[] {
+  if (SINGLE_GRAPHEME_CHARS.test(text)) return Array.from(text, (_, i) => i);
+  return Array.from(graphemes.segment(text), (g) => g.index);
 }
 
 interface Range {
@@ -49,11 +65,8 @@ function insideAny(pos: number, ranges: readonly Range[]): Range | undefined {
   return ranges.find((r) => r.start < pos && pos < r.end);
 }
 
-function graphemeBoundaries(text: string): Set<number> {
-  const set = new Set<number>();
-  for (const g of graphemes.segment(text)) set.add(g.index);
-  set.add(text.length);
-  return set;
+function graphemeBoundaries(text: string, starts: readonly number[]): Set<number> {
+  return new Set([...starts, text.length]);
 }
 
 /**
@@ -61,9 +74,12 @@ function graphemeBoundaries(text: string): Set<number> {
  * Word boundaries first: before a space, between two words (CJK and Thai have no spaces, so the
  * segmenter's dictionary boundaries are the word boundaries), after CJK punctuation.
  */
-export function cutPositions(text: string): { word: number[]; grapheme: number[] } {
+export function cutPositions(
+  text: string,
+  starts: readonly number[] = graphemeStarts(text),
+): { word: number[]; grapheme: number[] } {
   const protectedRanges = urlRanges(text);
-  const gb = graphemeBoundaries(text);
+  const gb = graphemeBoundaries(text, starts);
   const ok = (p: number): boolean => p > 0 && p < text.length && gb.has(p) && !insideAny(p, protectedRanges);
 
   const word: number[] = [];
@@ -135,15 +151,21 @@ function withinLimits(counts: readonly number[], limits: readonly number[]): boo
  * of a whole URL), by UTF-16 offset: prefix sums of `cost`, so the weight of a cut is O(1) instead
  * of recounting the candidate text.
  */
-function prefixCosts(text: string, ranges: readonly Range[], gauge: Gauge): Map<number, number[]> {
+function prefixCosts(
+  text: string,
+  starts: readonly number[],
+  ranges: readonly Range[],
+  gauge: Gauge,
+): Map<number, number[]> {
   const sums = new Map<number, number[]>();
   let acc = gauge.limits.map(() => 0);
   sums.set(0, acc);
   let unitStart = 0;
   let urlEnd = -1;
-  for (const g of graphemes.segment(text)) {
-    const end = g.index + g.segment.length;
-    const url = ranges.find((r) => r.start < end && g.index < r.end);
+  for (let k = 0; k < starts.length; k++) {
+    const start = starts[k] as number;
+    const end = starts[k + 1] ?? text.length;
+    const url = ranges.find((r) => r.start < end && start < r.end);
     if (url !== undefined) urlEnd = Math.max(urlEnd, url.end);
     if (end < urlEnd) continue; // inside a URL: its cost is counted once, as a whole
     const unit = text.slice(unitStart, end);
@@ -223,12 +245,13 @@ export function shortenToFit(text: string, fits: (candidate: string) => boolean,
   const full = gauge.measure(text);
   if (withinLimits(full, gauge.limits)) return text;
   const ranges = urlRanges(text);
-  const sums = prefixCosts(text, ranges, gauge);
+  const starts = graphemeStarts(text);
+  const sums = prefixCosts(text, starts, ranges, gauge);
   const total = sums.get(text.length);
   if (total === undefined) return shortenExactly(text, fits);
   // What the rest of the payload (title, link, hashtags, via) adds, as the real counter sees it.
   const fixed = full.map((n, d) => n - (total[d] as number));
-  const { word, grapheme } = cutPositions(text);
+  const { word, grapheme } = cutPositions(text, starts);
   for (const positions of [word, grapheme]) {
     const best = estimatedBest(text, positions, ranges, gauge, fixed, sums);
     if (best === undefined) return shortenExactly(text, fits);
