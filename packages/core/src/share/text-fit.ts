@@ -18,13 +18,17 @@ const PROTOCOL_URL = /\bhttps?:\/\/\S+/giu;
 // Clause punctuation of CJK scripts, after which a line may be cut even without a space.
 const CJK_PUNCTUATION = /[\u3000-\u303F\uFF00-\uFF65]$/u;
 const TRAILING_JUNK = /[\s\p{P}\p{Z}]+$/u;
+const SURROGATE = /[\uD800-\uDFFF]/;
+// Whitespace that normalizeShareText would change: anything but a space, or a run of two.
+const UNUSUAL_WHITESPACE = /(?! )[\s\u0085]| [\s\u0085]/;
 
 /** Collapses whitespace runs (post text may carry newlines) and replaces unpaired surrogates. */
 export function normalizeShareText(s: string): string {
-  return s
-    .replace(LONE_SURROGATE, '\uFFFD')
-    .replace(/[\s\u0085]+/g, ' ')
-    .trim();
+  // Both replacements rebuild the string even when nothing changes; most text has no surrogate
+  // to fix and no whitespace but single spaces, and is left as it is.
+  const wellFormed = SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\uFFFD') : s;
+  const collapsed = UNUSUAL_WHITESPACE.test(wellFormed) ? wellFormed.replace(/[\s\u0085]+/g, ' ') : wellFormed;
+  return collapsed.trim();
 }
 
 // Code points that always form a grapheme cluster of their own (UAX #29 Grapheme_Cluster_Break
@@ -74,27 +78,36 @@ function graphemeBoundaries(text: string, starts: readonly number[]): Set<number
  * Word boundaries first: before a space, between two words (CJK and Thai have no spaces, so the
  * segmenter's dictionary boundaries are the word boundaries), after CJK punctuation.
  */
-export function cutPositions(
+export function cutPositions(text: string): { word: number[]; grapheme: number[] } {
+  const cuts = cutPositionsOf(text, graphemeStarts(text), urlRanges(text));
+  return { word: cuts.word(), grapheme: cuts.grapheme() };
+}
+
+/** cutPositions, each list computed only when asked for (grapheme cuts rarely are). */
+function cutPositionsOf(
   text: string,
-  starts: readonly number[] = graphemeStarts(text),
-): { word: number[]; grapheme: number[] } {
-  const protectedRanges = urlRanges(text);
+  starts: readonly number[],
+  protectedRanges: readonly Range[],
+): { word: () => number[]; grapheme: () => number[] } {
   const gb = graphemeBoundaries(text, starts);
   const ok = (p: number): boolean => p > 0 && p < text.length && gb.has(p) && !insideAny(p, protectedRanges);
 
-  const word: number[] = [];
-  let prev: Intl.SegmentData | undefined;
-  for (const seg of words.segment(text)) {
-    if (prev) {
-      const isBoundary =
-        /^\s/u.test(seg.segment) ||
-        (prev.isWordLike === true && seg.isWordLike === true) ||
-        (seg.isWordLike === true && CJK_PUNCTUATION.test(prev.segment));
-      if (isBoundary && ok(seg.index)) word.push(seg.index);
+  const word = (): number[] => {
+    const positions: number[] = [];
+    let prev: Intl.SegmentData | undefined;
+    for (const seg of words.segment(text)) {
+      if (prev) {
+        const isBoundary =
+          /^\s/u.test(seg.segment) ||
+          (prev.isWordLike === true && seg.isWordLike === true) ||
+          (seg.isWordLike === true && CJK_PUNCTUATION.test(prev.segment));
+        if (isBoundary && ok(seg.index)) positions.push(seg.index);
+      }
+      prev = seg;
     }
-    prev = seg;
-  }
-  const grapheme = [...gb].filter(ok).sort((a, b) => a - b);
+    return positions;
+  };
+  const grapheme = (): number[] => [...gb].filter(ok).sort((a, b) => a - b);
   return { word, grapheme };
 }
 
@@ -251,8 +264,9 @@ export function shortenToFit(text: string, fits: (candidate: string) => boolean,
   if (total === undefined) return shortenExactly(text, fits);
   // What the rest of the payload (title, link, hashtags, via) adds, as the real counter sees it.
   const fixed = full.map((n, d) => n - (total[d] as number));
-  const { word, grapheme } = cutPositions(text, starts);
-  for (const positions of [word, grapheme]) {
+  const cuts = cutPositionsOf(text, starts, ranges);
+  for (const positionsOf of [cuts.word, cuts.grapheme]) {
+    const positions = positionsOf();
     const best = estimatedBest(text, positions, ranges, gauge, fixed, sums);
     if (best === undefined) return shortenExactly(text, fits);
     if (best >= 0) return withEllipsis(text, headEnd(text, positions[best] as number, ranges), ranges);
