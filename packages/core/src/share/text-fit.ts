@@ -17,7 +17,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const PROTOCOL_URL = /\bhttps?:\/\/\S+/giu;
 // Clause punctuation of CJK scripts, after which a line may be cut even without a space.
 const CJK_PUNCTUATION = /[\u3000-\u303F\uFF00-\uFF65]$/u;
-const TRAILING_JUNK = /[\s\p{P}\p{Z}]+$/u;
+// Spaces and punctuation a cut leaves at the end of the kept text (trimmed before the ellipsis).
+const JUNK_CHAR = /^[\s\p{P}\p{Z}]$/u;
 const SURROGATE = /[\uD800-\uDFFF]/;
 // Whitespace that normalizeShareText would change: anything but a space, or a run of two.
 const UNUSUAL_WHITESPACE = /(?! )[\s\u0085]| [\s\u0085]/;
@@ -69,8 +70,12 @@ function insideAny(pos: number, ranges: readonly Range[]): Range | undefined {
   return ranges.find((r) => r.start < pos && pos < r.end);
 }
 
-function graphemeBoundaries(text: string, starts: readonly number[]): Set<number> {
-  return new Set([...starts, text.length]);
+/** Whether an offset is a grapheme boundary; `starts` ascending, as graphemeStarts gives them. */
+function graphemeBoundaries(text: string, starts: readonly number[]): (offset: number) => boolean {
+  // Every code unit starts a grapheme (the common case): every offset is a boundary.
+  if (starts.length === text.length) return (offset) => offset >= 0 && offset <= text.length;
+  const set = new Set([...starts, text.length]);
+  return (offset) => set.has(offset);
 }
 
 /**
@@ -89,8 +94,8 @@ function cutPositionsOf(
   starts: readonly number[],
   protectedRanges: readonly Range[],
 ): { word: () => number[]; grapheme: () => number[] } {
-  const gb = graphemeBoundaries(text, starts);
-  const ok = (p: number): boolean => p > 0 && p < text.length && gb.has(p) && !insideAny(p, protectedRanges);
+  const isBoundary = graphemeBoundaries(text, starts);
+  const ok = (p: number): boolean => p > 0 && p < text.length && isBoundary(p) && !insideAny(p, protectedRanges);
 
   const word = (): number[] => {
     const positions: number[] = [];
@@ -107,7 +112,7 @@ function cutPositionsOf(
     }
     return positions;
   };
-  const grapheme = (): number[] => [...gb].filter(ok).sort((a, b) => a - b);
+  const grapheme = (): number[] => starts.filter(ok);
   return { word, grapheme };
 }
 
@@ -117,7 +122,16 @@ function cutPositionsOf(
  * left. `ranges` are `urlRanges(text)`, passed in so that a search computes them once.
  */
 function headEnd(text: string, pos: number, ranges: readonly Range[]): number {
-  const end = text.slice(0, pos).replace(TRAILING_JUNK, '').length;
+  // Trailing spaces and punctuation, found backwards by code point: a regex anchored at the end
+  // would scan the whole prefix on every call.
+  let end = pos;
+  while (end > 0) {
+    const pair =
+      end >= 2 && /[\uDC00-\uDFFF]/.test(text[end - 1] as string) && /[\uD800-\uDBFF]/.test(text[end - 2] as string);
+    const size = pair ? 2 : 1;
+    if (!JUNK_CHAR.test(text.slice(end - size, end))) break;
+    end -= size;
+  }
   return insideAny(end, ranges)?.end ?? end;
 }
 
