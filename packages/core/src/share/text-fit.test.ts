@@ -1,4 +1,4 @@
-import { SINGLE_GRAPHEME_CHARS, graphemeCount } from './text-fit';
+import { type Gauge, SINGLE_GRAPHEME_CHARS, graphemeCount, shortenToFit } from './text-fit';
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const segments = (s: string): string[] => Array.from(segmenter.segment(s), (g) => g.segment);
@@ -26,4 +26,36 @@ describe('SINGLE_GRAPHEME_CHARS', () => {
     expect(graphemeCount('résumé — “quoted” …')).toBe(19);
     expect(graphemeCount('e\u0301\r\n👩‍💻🇯🇵')).toBe(4);
   });
+});
+
+describe('shortenToFit', () => {
+  const text = 'Recruiters skim 👩‍💻 résumés — see https://example.com/a_(b) and 就職活動の始め方 '.repeat(8);
+  const limit = 150;
+  const count = (piece: string): number => graphemeCount(`Title\n\n${piece}\n\nhttps://x.example/p`);
+  const fits = (piece: string): boolean => count(piece) <= limit;
+  const gauge = (cost: Gauge['cost']): Gauge => ({ measure: (piece) => [count(piece)], limits: [limit], cost });
+
+  it('when the gauge estimates well, then the cut is the one the exact search finds', () => {
+    const exact = shortenToFit(text, fits);
+
+    expect(
+      shortenToFit(
+        text,
+        fits,
+        gauge((unit, isUrl) => [isUrl ? graphemeCount(unit) : 1]),
+      ),
+    ).toBe(exact);
+    expect(exact).toMatch(/…$/);
+  });
+
+  it.each([
+    ['counts nothing', () => [0]],
+    ['counts far too much', () => [50]],
+    ['is off by one grapheme', (unit: string) => [graphemeCount(unit) + 1]],
+  ])(
+    'when the gauge %s, then the real counts overrule it and the cut is still the one the exact search finds',
+    (_name, cost) => {
+      expect(shortenToFit(text, fits, gauge(cost))).toBe(shortenToFit(text, fits));
+    },
+  );
 });
