@@ -1,4 +1,13 @@
-import { blueskyLength, mastodonLength, threadsLength, threadsLinkCount, xLength } from './counters';
+import {
+  blueskyLength,
+  codePoints,
+  mastodonLength,
+  threadsGraphemeLength,
+  threadsLength,
+  threadsLinkCount,
+  xGraphemeWeight,
+  xLength,
+} from './counters';
 import { tagsToHashtags } from './hashtags';
 import { escapeLittleText, littleTextHashtag } from './linkedin-text';
 import {
@@ -14,7 +23,7 @@ import {
   type ThreadsPayload,
   type XPayload,
 } from './share.types';
-import { graphemeCount, normalizeShareText, shortenToFit } from './text-fit';
+import { type Gauge, graphemeCount, normalizeShareText, shortenToFit } from './text-fit';
 import { addUtmParams } from './utm';
 
 /** A rendering of the template with the positions of what Bluesky needs facets for. */
@@ -78,40 +87,85 @@ function plainComposer(via: string, link: string | undefined): Compose {
 }
 
 /**
- * Fits the template into `fits`, giving up text in this order: the excerpt (shortened at a word
- * boundary, then dropped), hashtags from the end, the title (shortened, then dropped). The link
- * and the "via" are never given up; a limit too small even for them is a configuration error.
+ * A network's limits over the whole rendered text, with its counter in the two forms `Gauge`
+ * describes (a real `measure` and a per-unit `cost` for estimating shortened texts).
  */
-function fitTemplate(p: Prepared, compose: Compose, fits: (text: string) => boolean): Composed {
-  const ok = (c: Composed): boolean => fits(c.text);
+interface Counter {
+  measure(text: string): readonly number[];
+  limits: readonly number[];
+  cost(unit: string, isUrl: boolean): readonly number[];
+}
+
+/**
+ * Fits the template into the counter's limits, giving up text in this order: the excerpt
+ * (shortened at a word boundary, then dropped), hashtags from the end, the title (shortened, then
+ * dropped). The link and the "via" are never given up; a limit too small even for them is a
+ * configuration error.
+ */
+function fitTemplate(p: Prepared, compose: Compose, counter: Counter): Composed {
+  // The same text is often counted twice (the full template, then the search's own first check);
+  // real counters are the expensive part, so each distinct text is counted once.
+  const counted = new Map<string, readonly number[]>();
+  const measure = (text: string): readonly number[] => {
+    const known = counted.get(text);
+    if (known !== undefined) return known;
+    const counts = counter.measure(text);
+    counted.set(text, counts);
+    return counts;
+  };
+  const ok = (c: Composed): boolean => measure(c.text).every((n, i) => n <= (counter.limits[i] as number));
   const full = compose(p.title, p.excerpt, p.hashtags);
   if (ok(full)) return full;
 
-  const excerpt = shortenToFit(p.excerpt, (e) => ok(compose(p.title, e, p.hashtags)));
-  if (excerpt !== undefined) return compose(p.title, excerpt, p.hashtags);
+  // Searches weigh the piece being shortened once (see shortenToFit); the gauge measures the
+  // payload around each candidate piece.
+  const gauge = (render: (piece: string) => Composed): Gauge => ({
+    measure: (piece) => measure(render(piece).text),
+    limits: counter.limits,
+    cost: counter.cost,
+  });
+
+  const withExcerpt = (e: string): Composed => compose(p.title, e, p.hashtags);
+  const excerpt = shortenToFit(p.excerpt, (e) => ok(withExcerpt(e)), gauge(withExcerpt));
+  if (excerpt !== undefined) return withExcerpt(excerpt);
 
   for (let n = p.hashtags.length - 1; n >= 0; n--) {
     const c = compose(p.title, '', p.hashtags.slice(0, n));
     if (ok(c)) return c;
   }
 
-  const title = shortenToFit(p.title, (t) => ok(compose(t, '', [])));
-  if (title !== undefined) return compose(title, '', []);
+  const titleAlone = (t: string): Composed => compose(t, '', []);
+  const title = shortenToFit(p.title, (t) => ok(titleAlone(t)), gauge(titleAlone));
+  if (title !== undefined) return titleAlone(title);
   throw new RangeError('share payload limit is too small for the link alone');
+}
+
+/** Plain character counts (UTF-16 code units), the rule of LinkedIn and Facebook. */
+function charCounter(max: number, escape: (s: string) => string = (s) => s): Counter {
+  return { measure: (t) => [t.length], limits: [max], cost: (unit) => [escape(unit).length] };
 }
 
 export function buildXPayload(input: ShareInput, limits: ShareLimits = {}): XPayload {
   const max = limits.x?.maxWeightedLength ?? 280;
   const p = prepare(input, 'x');
-  return { text: fitTemplate(p, plainComposer(p.via, p.link), (t) => xLength(t) <= max).text };
+  const counter: Counter = {
+    measure: (t) => [xLength(t)],
+    limits: [max],
+    cost: (unit, isUrl) => [isUrl ? xLength(unit) : xGraphemeWeight(unit)],
+  };
+  return { text: fitTemplate(p, plainComposer(p.via, p.link), counter).text };
 }
 
 export function buildMastodonPayload(input: ShareInput, limits: ShareLimits = {}): MastodonPayload {
   const max = limits.mastodon?.maxChars ?? 500;
   const urlLength = limits.mastodon?.urlLength ?? 23;
   const p = prepare(input, 'mastodon');
-  const fits = (t: string): boolean => mastodonLength(t, urlLength) <= max;
-  return { status: fitTemplate(p, plainComposer(p.via, p.link), fits).text };
+  const counter: Counter = {
+    measure: (t) => [mastodonLength(t, urlLength)],
+    limits: [max],
+    cost: (unit, isUrl) => [isUrl ? mastodonLength(unit, urlLength) : codePoints(unit)],
+  };
+  return { status: fitTemplate(p, plainComposer(p.via, p.link), counter).text };
 }
 
 // The app.bsky.richtext.facet#tag lexicon caps a tag at 64 graphemes.
@@ -125,11 +179,15 @@ export function buildBlueskyPayload(input: ShareInput, limits: ShareLimits = {})
     ...prepared,
     hashtags: prepared.hashtags.filter((h) => graphemeCount(h) - 1 <= BLUESKY_MAX_TAG_GRAPHEMES),
   };
-  const fits = (t: string): boolean => {
-    const n = blueskyLength(t);
-    return n.graphemes <= maxGraphemes && n.bytes <= maxBytes;
+  const counter: Counter = {
+    measure: (t) => {
+      const n = blueskyLength(t);
+      return [n.graphemes, n.bytes];
+    },
+    limits: [maxGraphemes, maxBytes],
+    cost: (unit, isUrl) => [isUrl ? graphemeCount(unit) : 1, Buffer.byteLength(unit, 'utf8')],
   };
-  const c = fitTemplate(p, plainComposer(p.via, p.link), fits);
+  const c = fitTemplate(p, plainComposer(p.via, p.link), counter);
 
   // Facets index UTF-8 bytes, not UTF-16 code units.
   const bytes = (start: number, end: number): { byteStart: number; byteEnd: number } => {
@@ -170,14 +228,14 @@ export function buildLinkedInPayload(input: ShareInput, limits: ShareLimits = {}
       .join('\n\n');
     return { text, tags: [] };
   };
-  const commentary = fitTemplate(p, compose, (t) => t.length <= max).text;
+  const commentary = fitTemplate(p, compose, charCounter(max, escapeLittleText)).text;
   return { commentary, content: { article: { source: p.link, title: p.title, description: p.excerpt } } };
 }
 
 export function buildFacebookPayload(input: ShareInput, limits: ShareLimits = {}): FacebookPayload {
   const max = limits.facebook?.maxChars ?? 63206;
   const p = prepare(input, 'facebook');
-  const message = fitTemplate(p, plainComposer(p.via, undefined), (t) => t.length <= max).text;
+  const message = fitTemplate(p, plainComposer(p.via, undefined), charCounter(max)).text;
   return { message, link: p.link };
 }
 
@@ -185,8 +243,14 @@ export function buildThreadsPayload(input: ShareInput, limits: ShareLimits = {})
   const max = limits.threads?.maxChars ?? 500;
   const maxLinks = limits.threads?.maxLinks ?? 5;
   const p = prepare(input, 'threads');
-  const fits = (t: string): boolean => threadsLength(t) <= max && threadsLinkCount(t) <= maxLinks;
-  return { text: fitTemplate(p, plainComposer(p.via, p.link), fits).text };
+  const counter: Counter = {
+    measure: (t) => [threadsLength(t), threadsLinkCount(t)],
+    limits: [max, maxLinks],
+    // A URL counts as one link; a repeated one does not really, which only makes the estimate
+    // cautious (and then the exact search decides).
+    cost: (unit, isUrl) => (isUrl ? [threadsLength(unit), 1] : [threadsGraphemeLength(unit), 0]),
+  };
+  return { text: fitTemplate(p, plainComposer(p.via, p.link), counter).text };
 }
 
 const BUILDERS: { [N in Network]: (input: ShareInput, limits?: ShareLimits) => SharePayloads[N] } = {

@@ -1,5 +1,5 @@
-import { extractUrls, extractUrlsWithIndices, parseTweet } from 'twitter-text';
-import { graphemeCount } from './text-fit';
+import { configs, extractUrls, extractUrlsWithIndices, parseTweet, type ParseTweetOptions } from 'twitter-text';
+import { SINGLE_GRAPHEME_CHARS, graphemeCount } from './text-fit';
 
 /**
  * One counter per network, each the network's own rule or a conservative bound of it (never
@@ -9,7 +9,7 @@ import { graphemeCount } from './text-fit';
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
 
-function codePoints(s: string): number {
+export function codePoints(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
@@ -18,6 +18,33 @@ function codePoints(s: string): number {
 /** X: twitter-text's weighted length (URLs 23, CJK and emoji 2). */
 export function xLength(text: string): number {
   return parseTweet(text).weightedLength;
+}
+
+// `configs` is exported by twitter-text but missing from @types/twitter-text.
+declare module 'twitter-text' {
+  export const configs: { defaults: Required<ParseTweetOptions> };
+}
+
+const X_CONFIG = configs.defaults;
+// twemoji-parser counts an emoji sequence as one weight; these mark the graphemes that may be one.
+const MAYBE_EMOJI =
+  /\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{Emoji_Modifier}|\u20E3|\uFE0F|[\u{E0020}-\u{E007F}]/u;
+
+/**
+ * X: the weight of one grapheme cluster of plain text (not a URL), by twitter-text's own config:
+ * each code point of the NFC form weighs its range's weight (getCharacterWeight looks at its first
+ * UTF-16 unit, so astral code points get the default weight); emoji go through parseTweet itself,
+ * since twemoji-parser decides how many of them make one weighted emoji.
+ */
+export function xGraphemeWeight(grapheme: string): number {
+  if (MAYBE_EMOJI.test(grapheme)) return xLength(grapheme);
+  let weight = 0;
+  for (const ch of grapheme.normalize('NFC')) {
+    const unit = ch.charCodeAt(0);
+    const range = X_CONFIG.ranges.find((r) => unit >= r.start && unit <= r.end);
+    weight += range?.weight ?? X_CONFIG.defaultWeight;
+  }
+  return weight / X_CONFIG.scale;
 }
 
 /**
@@ -41,10 +68,13 @@ export function blueskyLength(text: string): { graphemes: number; bytes: number 
 /** Threads: 500 characters, where "emojis are counted as the number of UTF-8 bytes". */
 export function threadsLength(text: string): number {
   let n = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    n += EMOJI.test(segment) ? Buffer.byteLength(segment, 'utf8') : codePoints(segment);
-  }
+  const clusters = SINGLE_GRAPHEME_CHARS.test(text) ? text : Array.from(graphemes.segment(text), (g) => g.segment);
+  for (const segment of clusters) n += threadsGraphemeLength(segment);
   return n;
+}
+
+export function threadsGraphemeLength(grapheme: string): number {
+  return EMOJI.test(grapheme) ? Buffer.byteLength(grapheme, 'utf8') : codePoints(grapheme);
 }
 
 /** Threads counts unique URLs, bare domains included. */
