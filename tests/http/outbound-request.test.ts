@@ -214,6 +214,36 @@ describe('outboundRequest', () => {
     expect(fine.body.toString()).toBe('small and fine');
   });
 
+  it('with discardBody, answers from the status and headers however large or slow the body is', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    const server = await start((req, res) => {
+      res.writeHead(200, { 'x-kind': req.url!.slice(1) });
+      if (req.url === '/large') res.end(Buffer.alloc(2 * 1024 * 1024, 'a'));
+      else timers.push(setInterval(() => res.write('.'), 50)); // never ends
+    });
+    try {
+      for (const path of ['/large', '/endless']) {
+        const response = await outboundRequest({
+          url: `${server.url}${path}`,
+          method: 'POST',
+          body: '{}',
+          allowPrivateNetworks: true,
+          maxBodyBytes: 1024,
+          timeoutMs: 500,
+          discardBody: true,
+        });
+        expect([response.status, response.headers['x-kind'], response.body.length]).toEqual([200, path.slice(1), 0]);
+      }
+      // Without it, the same answers are errors.
+      const large = await outboundError(
+        outboundRequest({ url: `${server.url}/large`, allowPrivateNetworks: true, maxBodyBytes: 1024 }),
+      );
+      expect(large.code).toBe('TOO_LARGE');
+    } finally {
+      timers.forEach(clearInterval);
+    }
+  });
+
   it('ends at the deadline a server that never answers, and one that trickles its body', async () => {
     const timers: NodeJS.Timeout[] = [];
     const server = await start((req, res) => {

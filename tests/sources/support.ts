@@ -4,6 +4,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Dialect } from '@careerfeed/db';
+import type { SourceResource } from '@careerfeed/ingest';
 import { createRedisConnection } from '@careerfeed/jobs';
 import { Registry } from 'prom-client';
 import { createSourcePollsWorker, sourcePollMetrics } from '@careerfeed/worker';
@@ -116,28 +117,8 @@ export async function startSourcesEngine(dialect: Dialect): Promise<SourcesEngin
   };
 }
 
-export interface SourceBody {
-  id: string;
-  url: string;
-  health: {
-    last_poll_at: string | null;
-    last_success_at: string | null;
-    last_error: { at: string; code: string; message: string } | null;
-    consecutive_failures: number;
-    next_poll_at: string;
-    items_count: number;
-    last_poll: {
-      status: number;
-      items: number;
-      created: number;
-      updated: number;
-      unchanged: number;
-      skipped: number;
-      duplicates: number;
-      withheld: number;
-    } | null;
-  };
-}
+/** A source as the API answers it. */
+export type SourceBody = SourceResource;
 
 export async function getSource(engine: SourcesEngine, id: string): Promise<SourceBody> {
   const response = await engine.ingest.request.get(`/v1/sources/${id}`).set('Authorization', engine.admin);

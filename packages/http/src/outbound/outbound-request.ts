@@ -50,6 +50,12 @@ export interface OutboundRequest {
   maxBodyBytes?: number;
   /** Deadline for the whole exchange, redirects and body included (default 15 s). */
   timeoutMs?: number;
+  /**
+   * Only the status and headers matter (a webhook receiver's 2xx): the answer is returned as soon
+   * as its headers arrive, with an empty body, and the body is drained in the background (cut off
+   * at the deadline), so a large or slow body cannot turn a success into an error.
+   */
+  discardBody?: boolean;
 }
 
 export interface OutboundResponse {
@@ -126,7 +132,8 @@ export async function outboundRequest(request: OutboundRequest): Promise<Outboun
         }
         continue;
       }
-      const responseBody = await readBody(response, maxBodyBytes, deadline);
+      if (request.discardBody) drainInBackground(response, deadline.ms);
+      const responseBody = request.discardBody ? Buffer.alloc(0) : await readBody(response, maxBodyBytes, deadline);
       return {
         status: response.statusCode ?? 0,
         headers: flattenHeaders(response.headers),
@@ -203,6 +210,15 @@ function readBody(response: http.IncomingMessage, maxBodyBytes: number, deadline
     response.once('error', fail);
     stream.once('end', () => resolve(Buffer.concat(chunks, size)));
   });
+}
+
+/** Reads and drops a body nobody needs; the socket goes back to the pool when it ends. */
+function drainInBackground(response: http.IncomingMessage, timeoutMs: number): void {
+  const cutOff = setTimeout(() => response.destroy(), timeoutMs);
+  cutOff.unref();
+  response.once('close', () => clearTimeout(cutOff));
+  response.on('error', () => undefined);
+  response.resume();
 }
 
 function decoded(response: http.IncomingMessage): Readable {

@@ -108,13 +108,16 @@ export const updatePostSchema = z.strictObject({
 });
 export type UpdatePostInput = z.infer<typeof updatePostSchema>;
 
+/** `limit` of every paginated list: 1-100, default 20. */
+export const pageLimit = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(100, 'must be at most 100')
+  .default(20);
+
 export const listPostsQuerySchema = z.strictObject({
-  limit: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(100, 'must be at most 100')
-    .default(20),
+  limit: pageLimit,
   cursor: z.string().max(200).optional(),
   status: z.enum(['draft', 'published'], { message: 'must be "draft" or "published"' }).optional(),
   author: slug.optional(),

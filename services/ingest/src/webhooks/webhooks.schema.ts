@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NETWORKS } from '@careerfeed/core';
-import { httpUrl } from '../posts/posts.schema';
+import { httpUrl, pageLimit } from '../posts/posts.schema';
 
 const networks = z
   .array(z.enum(NETWORKS, { message: `must be one of ${NETWORKS.join(', ')}` }), {
@@ -32,12 +32,7 @@ export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled']
 
 export const listDeliveriesQuerySchema = z.strictObject({
   status: z.enum(DELIVERY_STATUSES, { message: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
-  limit: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(100, 'must be at most 100')
-    .default(20),
+  limit: pageLimit,
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a next_cursor from an earlier page')

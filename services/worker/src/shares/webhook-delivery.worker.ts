@@ -30,9 +30,6 @@ class WebhookAttemptFailed extends Error {
   }
 }
 
-// A receiver's answer is not needed beyond its status; reading more only costs memory.
-const MAX_RESPONSE_BYTES = 64 * 1024;
-
 export interface WebhookDeliveryWorkerDeps {
   connection: Redis;
   prefix: string;
@@ -108,7 +105,8 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
         body: delivery.body,
         allowPrivateNetworks: deps.allowPrivateNetworks,
         maxRedirects: 0,
-        maxBodyBytes: MAX_RESPONSE_BYTES,
+        // Only the status counts: a receiver's 2xx with a large or slow body is still delivered.
+        discardBody: true,
         timeoutMs: deps.timeoutMs,
       });
       statusCode = response.status;
