@@ -91,7 +91,14 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
   afterEach(async () => {
     // Destinations get every post: each test starts with none.
     await allEventsHandled(database.db, ingest);
-    await database.db.kysely.deleteFrom('webhook_destinations').execute();
+    // One at a time, as DELETE /v1/webhooks/{id} does: one statement deleting several destinations
+    // locks them in its own order, and deadlocks on PostgreSQL against a share publisher still
+    // inserting messages for several destinations (each insert's foreign-key check locks its
+    // destination) in another order.
+    const destinations = await database.db.kysely.selectFrom('webhook_destinations').select('id').execute();
+    for (const { id } of destinations) {
+      await database.db.kysely.deleteFrom('webhook_destinations').where('id', '=', id).execute();
+    }
   });
 
   afterAll(async () => {
