@@ -21,6 +21,22 @@ function overlap(incremental: Map<string, RelatedEntry[]>, reference: Map<string
   return kept / links;
 }
 
+/** Share of links that point to a post of the same topic (precision@3, as in quality.test.ts). */
+function precision(lists: Map<string, RelatedEntry[]>): number {
+  const { topicOf } = loadLabelledPosts();
+  let links = 0;
+  let sameTopic = 0;
+  for (const [id, list] of lists) {
+    for (const entry of list) {
+      links++;
+      if (topicOf.get(entry.id) === topicOf.get(id)) sameTopic++;
+    }
+  }
+  return sameTopic / links;
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 function publishOneByOne(options: { rebuildWhileBelow: number }): Map<string, RelatedEntry[]> {
   const { docs } = loadLabelledPosts();
   const index = new RelatedIndex({ k: 3, ...options });
@@ -37,20 +53,42 @@ describe('related lists kept current incrementally, against a full recompute', (
     expect(publishOneByOne({ rebuildWhileBelow: 1000 })).toEqual(reference);
   });
 
-  it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 85% of the links match', () => {
-    // Measured 0.882. Besides IDF, a post's feedback expansion is fixed when it is weighted: the
-    // 38 earlier posts do not take the 10 new ones as feedback until the next recompute.
-    const result = overlap(publishOneByOne({ rebuildWhileBelow: 40 }), reference);
-    console.log(JSON.stringify({ incremental_overlap_after_recompute_at_38: Math.round(result * 1000) / 1000 }));
+  // Agreement with the recompute is one measure of drift; the precision@3 of the drifted lists
+  // is the one readers see. The title cap (MAX_TITLE_TERM_CONTRIBUTION) lowered the agreement
+  // (0.882 → 0.854 and 0.757 → 0.722: capped scores are closer together, so small weight
+  // changes reorder more of them) while the drifted lists' precision rose or held (0.715 →
+  // 0.736 and 0.646 → 0.646), so both are asserted.
+
+  it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 85% of the links match and precision holds', () => {
+    // Measured 0.854, precision@3 0.736 (the recompute: 0.764). Besides IDF, a post's feedback
+    // expansion is fixed when it is weighted: the 38 earlier posts do not take the 10 new ones
+    // as feedback until the next recompute.
+    const lists = publishOneByOne({ rebuildWhileBelow: 40 });
+    const result = overlap(lists, reference);
+    console.log(
+      JSON.stringify({
+        incremental_overlap_after_recompute_at_38: round3(result),
+        precision_at_3: round3(precision(lists)),
+      }),
+    );
     expect(result).toBeGreaterThanOrEqual(0.85);
+    expect(precision(lists)).toBeGreaterThanOrEqual(0.73);
   });
 
   it('when automatic recomputes are off and all 48 posts come one by one from an empty index, then most links still match', () => {
     // The worst case for drift: the first posts were weighted when the corpus had one to a few
     // posts, so every word looked equally rare and they had few or no feedback posts. Measured
-    // 0.778 (0.83 before feedback expansion).
-    const result = overlap(publishOneByOne({ rebuildWhileBelow: 0 }), reference);
-    console.log(JSON.stringify({ incremental_overlap_without_recompute: Math.round(result * 1000) / 1000 }));
-    expect(result).toBeGreaterThanOrEqual(0.73);
+    // 0.722, precision@3 0.646 (before the title cap 0.757 and 0.646; before feedback expansion
+    // 0.83).
+    const lists = publishOneByOne({ rebuildWhileBelow: 0 });
+    const result = overlap(lists, reference);
+    console.log(
+      JSON.stringify({
+        incremental_overlap_without_recompute: round3(result),
+        precision_at_3: round3(precision(lists)),
+      }),
+    );
+    expect(result).toBeGreaterThanOrEqual(0.7);
+    expect(precision(lists)).toBeGreaterThanOrEqual(0.64);
   });
 });

@@ -95,14 +95,14 @@ function resamplings(
   return { halves, two_thirds: twoThirds, two_topics_out: twoTopicsOut };
 }
 
-// Measured: the whole sample 0.729 (tags-only 0.507, TF-IDF 0.556); resampled means 0.503 /
-// 0.668 / 0.766 (tags-only 0.424 / 0.464 / 0.585, TF-IDF 0.385 / 0.466 / 0.592). Before residual
-// IDF: 0.722; 0.490 / 0.637 / 0.739. The issue asks for 0.75 on the whole file: not reached
-// (see the related README). The floors catch regressions: one link below today on the whole
-// file, just below today's means (which are deterministic) on the resamplings.
-const ENGINE_FLOOR = 0.72;
+// Measured: the whole sample 0.764 (tags-only 0.507, TF-IDF 0.556); resampled means 0.515 /
+// 0.681 / 0.772 (tags-only 0.424 / 0.464 / 0.585, TF-IDF 0.385 / 0.466 / 0.592). Before the
+// title cap (MAX_TITLE_TERM_CONTRIBUTION): 0.729; 0.503 / 0.668 / 0.766. The floor on the whole
+// file is the issue's aim, 0.75 (two links below today); the resampled floors sit just below
+// today's means (which are deterministic) and catch regressions.
+const ENGINE_FLOOR = 0.75;
 // Means over the resampled corpora (halves can reach at most 0.667: 2 of 3 links per post).
-const RESAMPLED_FLOORS = { halves: 0.5, two_thirds: 0.66, two_topics_out: 0.76 } as const;
+const RESAMPLED_FLOORS = { halves: 0.51, two_thirds: 0.675, two_topics_out: 0.77 } as const;
 
 describe('related posts quality on the labelled sample (categories withheld)', () => {
   const { docs, topicOf } = loadLabelledPosts();

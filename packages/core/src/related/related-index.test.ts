@@ -160,6 +160,32 @@ describe('RelatedIndex', () => {
     expect(index.related('b')).toEqual([]);
   });
 
+  it('when two posts share one title word but their bodies are about different things, then the post whose body agrees ranks first', () => {
+    // "Letter" heads both a letter of recommendation and a cover letter. Uncapped, that one title
+    // word outweighs a body written about the same thing (MAX_TITLE_TERM_CONTRIBUTION).
+    const docs = [
+      buildDoc({
+        id: 'recommendation-letter',
+        title: 'The letter',
+        text: 'Ask a professor early and give them your transcript.',
+      }),
+      buildDoc({ id: 'cover-letter', title: 'Your letter', text: 'Name the company and the role in the first line.' }),
+      buildDoc({
+        id: 'faculty-references',
+        title: 'Asking a professor',
+        text: 'Give your professor a transcript a month ahead.',
+      }),
+      buildDoc({
+        id: 'hiring-managers',
+        title: 'The first line',
+        text: 'A company reads the role and the first line.',
+      }),
+    ];
+    const index = RelatedIndex.build(docs, { k: 1 });
+    expect(index.related('recommendation-letter').map((e) => e.id)).toEqual(['faculty-references']);
+    expect(index.related('cover-letter').map((e) => e.id)).toEqual(['hiring-managers']);
+  });
+
   it('when scores tie, then the post with the smaller id ranks first', () => {
     const index = buildIndex([
       buildDoc({ id: 'query', title: 'telescope' }),

@@ -6,7 +6,9 @@ import {
   FIELDS,
   type FieldCounts,
   heaviestFeatures,
+  MAX_TITLE_TERM_CONTRIBUTION,
   termSpecificity,
+  TITLE_FIELD,
   weighFeatures,
 } from './vectors';
 
@@ -377,8 +379,11 @@ export class RelatedIndex {
       // as `score` adds them, and the sums are equal to the last bit.
       let score = 0;
       for (let i = 0; i < otherFeatures.length; i++) {
-        const mine = dense[otherFeatures[i]!]!;
-        if (mine !== 0) score += mine * otherWeights[i]!;
+        const feature = otherFeatures[i]!;
+        const mine = dense[feature]!;
+        if (mine === 0) continue;
+        const product = mine * otherWeights[i]!;
+        score += feature % FIELDS === TITLE_FIELD ? Math.min(product, MAX_TITLE_TERM_CONTRIBUTION) : product;
       }
       if (score <= 0) continue;
       if (post.category !== null && post.category === other.category) score *= SAME_CATEGORY_FACTOR;
@@ -665,7 +670,7 @@ export class RelatedIndex {
    * `basePostings`.
    */
   private expand(post: Post): FeatureVector {
-    const count = this.score(post, heaviestFeatures(post.base, FEEDBACK_QUERY_FEATURES), this.basePostings);
+    const count = this.score(post, heaviestFeatures(post.base, FEEDBACK_QUERY_FEATURES), this.basePostings, Infinity);
     const best: Neighbor[] = [];
     for (let i = 0; i < count; i++) {
       const score = this.candidateScores[i]!;
@@ -689,9 +694,16 @@ export class RelatedIndex {
   /**
    * Scores `vector` (of `post`) against every other post that shares a feature with it in
    * `postings`; the slots and scores of those with a positive score are left in
-   * `candidateSlots`/`candidateScores`. Returns their number.
+   * `candidateSlots`/`candidateScores`. Returns their number. A shared title feature adds at
+   * most `titleCap` (MAX_TITLE_TERM_CONTRIBUTION for ranked similarities, none when searching
+   * for feedback posts).
    */
-  private score(post: Post, vector: FeatureVector = post.vector, postings = this.postings): number {
+  private score(
+    post: Post,
+    vector: FeatureVector = post.vector,
+    postings = this.postings,
+    titleCap = MAX_TITLE_TERM_CONTRIBUTION,
+  ): number {
     const { features, weights } = vector;
     const accumulators = this.accumulators;
     let slotsOut = this.candidateSlots;
@@ -700,6 +712,7 @@ export class RelatedIndex {
       const list = postings[features[i]!];
       if (list === undefined) continue;
       const weight = weights[i]!;
+      const cap = features[i]! % FIELDS === TITLE_FIELD ? titleCap : Infinity;
       const { slots, weights: otherWeights, length } = list;
       this.postingsRead += length;
       for (let j = 0; j < length; j++) {
@@ -715,7 +728,7 @@ export class RelatedIndex {
           }
           slotsOut[count++] = slot;
         }
-        accumulators[slot] = sum + weight * otherWeights[j]!;
+        accumulators[slot] = sum + Math.min(weight * otherWeights[j]!, cap);
       }
     }
     if (this.candidateScores.length < slotsOut.length) this.candidateScores = new Float64Array(slotsOut.length);
