@@ -170,21 +170,55 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     expect(head.text ?? '').toBe('');
   });
 
-  test.each([
-    ['/tags/no-such-tag/feed.xml', 404],
-    ['/authors/nobody/feed.json', 404],
-    ['/categories/nothing/feed.atom', 404],
-    ['/feed.json?limit=abc', 400],
-    ['/feed.json?page=-1', 400],
-    ['/feed.json?page=0', 400],
-    ['/feed.json?page=999', 404],
-    ['/tags/..%2F..%2Fetc%2Fpasswd/feed.xml', 404],
-    [`/tags/${'a'.repeat(5000)}/feed.xml`, 404],
-  ])('when %.60s is asked for, then the answer is %i problem+json', async (path, status) => {
-    const response = await instanceA.request.get(path);
-    expect(response.status).toBe(status);
-    expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  test.each(
+    (
+      [
+        ['/tags/no-such-tag/feed.xml', 404],
+        ['/authors/nobody/feed.json', 404],
+        ['/categories/nothing/feed.atom', 404],
+        ['/feed.json?limit=abc', 400],
+        ['/feed.json?page=-1', 400],
+        ['/feed.json?page=0', 400],
+        ['/feed.json?page=999', 404],
+        ['/tags/..%2F..%2Fetc%2Fpasswd/feed.xml', 404],
+        [`/tags/${'a'.repeat(5000)}/feed.xml`, 404],
+      ] as const
+    ).map(([path, status]) => ({ path, shown: path.slice(0, 60), status })),
+  )(
+    'when $shown is asked for, then the answer is $status problem+json, readable from another origin',
+    async ({ path, status }) => {
+      const response = await instanceA.request.get(path).set('Origin', 'https://department.example.edu');
+      expect(response.status).toBe(status);
+      expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      // A campus site's script sees the 404 or 400 and its details, not an opaque network error.
+      expect(response.headers['access-control-allow-origin']).toBe('*');
+    },
+  );
+
+  test('when a script on another origin preflights a conditional GET, then the preflight allows it', async () => {
+    const response = await instanceA.request
+      .options('/tags/resume/feed.json')
+      .set('Origin', 'https://department.example.edu')
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'if-none-match');
+    expect(response.status).toBe(204);
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+    expect(response.headers['access-control-allow-methods']).toBe('GET, HEAD');
+    expect(response.headers['access-control-allow-headers']?.toLowerCase()).toContain('if-none-match');
+    expect(Number(response.headers['access-control-max-age'])).toBeGreaterThan(0);
+    expect(response.text ?? '').toBe('');
   });
+
+  test.each(['POST', 'PUT', 'DELETE'])(
+    'when a feed is sent %s, then the answer is 405 problem+json with Allow',
+    async (method) => {
+      const response = await instanceA.rawGet('/feed.json', { 'Content-Type': 'application/json' }, method);
+      expect(response.status).toBe(405);
+      expect(response.headers.allow).toBe('GET, HEAD, OPTIONS');
+      expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(response.headers['access-control-allow-origin']).toBe('*');
+    },
+  );
 
   test.each([
     '/tags/drafts-only/feed.json',

@@ -10,7 +10,7 @@ import { createConfirmationMailQueue, createRedisConnection } from '@careerfeed/
 import { FeedCache, createFeedApp } from '@careerfeed/feed';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
-import { seedBlog } from './blog-fixture';
+import { HOSTILE_TITLE, seedBlog } from './blog-fixture';
 
 const SCREENSHOT = path.join(__dirname, '..', 'artifacts', 'post-375.png');
 // A 1×1 transparent PNG, served for every image on another origin: the test has no network.
@@ -107,5 +107,92 @@ describe('a post page in a browser (chromium, 375×800)', () => {
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     await context.close();
+  });
+  test('when a campus site on another origin fetch()es the JSON feed, then its script reads the posts, their related posts, the ETag and the errors', async () => {
+    // The department's page: another origin (localhost, not 127.0.0.1, and another port), with
+    // the script a campus web developer would write.
+    const feedOrigin = JSON.stringify(origin);
+    const campusPage = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Department news</title>
+<ul id="news"></ul>
+<script>
+(async () => {
+  const response = await fetch(${feedOrigin} + '/feed.json');
+  const feed = await response.json();
+  window.__etag = response.headers.get('ETag');
+  for (const item of feed.items) {
+    const li = document.createElement('li');
+    li.textContent = item.title;
+    li.dataset.related = (item._careerfeed?.related ?? []).map((r) => r.title).join('|');
+    document.getElementById('news').append(li);
+  }
+  const again = await fetch(${feedOrigin} + '/feed.json', { headers: { 'If-None-Match': window.__etag } });
+  window.__conditionalStatus = again.status;
+  const missing = await fetch(${feedOrigin} + '/tags/no-such-tag/feed.json');
+  window.__missing = { status: missing.status, type: missing.headers.get('Content-Type'), body: await missing.json() };
+  // Control: a page of the blog carries no CORS header, so the browser must refuse the script.
+  window.__htmlPage = await fetch(${feedOrigin} + '/').then(() => 'readable', () => 'refused');
+})().catch((error) => { window.__error = String(error); }).finally(() => { window.__done = true; });
+</script></html>`;
+    const campus = http
+      .createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(campusPage))
+      .listen(0, 'localhost');
+    await new Promise((resolve) => campus.once('listening', resolve));
+    const campusOrigin = `http://localhost:${(campus.address() as AddressInfo).port}`;
+    const received: string[] = [];
+    const record = (req: http.IncomingMessage) => received.push(`${req.method} ${req.url}`);
+    server.on('request', record);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // Playwright's request.headers() leaves out some the browser adds; allHeaders() has them all.
+    const feedRequestOrigins: Promise<string | undefined>[] = [];
+    page.on('request', (request) => {
+      if (request.url().startsWith(`${origin}/`) && request.url().includes('feed.json')) {
+        feedRequestOrigins.push(request.allHeaders().then((headers) => headers['origin']));
+      }
+    });
+    try {
+      await page.goto(campusOrigin, { waitUntil: 'load' });
+      await page.waitForFunction('window.__done === true');
+      expect(await page.evaluate('window.__error')).toBeUndefined();
+
+      const served = await fetch(`${origin}/feed.json`);
+      const feed = (await served.json()) as {
+        items: { title: string; _careerfeed: { related: { title: string }[] } }[];
+      };
+      const shown = await page.$$eval('#news li', (items) =>
+        items.map((li) => ({ title: li.textContent, related: li.getAttribute('data-related') })),
+      );
+      expect(shown).toEqual(
+        feed.items.map((item) => ({
+          title: item.title,
+          related: item._careerfeed.related.map((r) => r.title).join('|'),
+        })),
+      );
+      // The hostile post's title arrived as text, and the related posts came along.
+      expect(shown.map((item) => item.title)).toContain(HOSTILE_TITLE);
+      expect(shown.find((item) => item.title === 'Résumé basics')?.related).toBe(
+        'Interview preparation|Networking 101',
+      );
+      expect(await page.evaluate('window.__etag')).toBe(served.headers.get('etag'));
+      expect(await page.evaluate('window.__conditionalStatus')).toBe(304);
+      expect(await page.evaluate('window.__missing')).toMatchObject({
+        status: 404,
+        type: 'application/problem+json; charset=utf-8',
+        body: { status: 404 },
+      });
+      expect(await page.evaluate('window.__htmlPage')).toBe('refused');
+      expect(await page.evaluate('window.__pwned')).toBeUndefined();
+      // The requests really were cross-origin.
+      const origins = await Promise.all(feedRequestOrigins);
+      expect(origins.length).toBe(3);
+      expect(new Set(origins)).toEqual(new Set([campusOrigin]));
+      // The conditional fetch sent If-None-Match itself, which needs a preflight.
+      expect(received).toContain('OPTIONS /feed.json');
+    } finally {
+      server.off('request', record);
+      await context.close();
+      campus.closeAllConnections();
+      await new Promise((resolve) => campus.close(resolve));
+    }
   });
 });

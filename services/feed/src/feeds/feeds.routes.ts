@@ -1,5 +1,6 @@
-import { type Request, type Response, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { AppError, isValidSlug } from '@careerfeed/core';
+import { methodNotAllowed } from '@careerfeed/http';
 import type { FeedCache } from './feed-cache';
 import {
   feedCacheKey,
@@ -21,6 +22,31 @@ function slugParam(value: unknown, what: string): string {
 }
 
 /**
+ * Feeds are public and read by campus sites' scripts on other origins. Every answer on a feed
+ * path carries CORS `*`, errors included, so that a script sees a 404 or 400 and its problem
+ * details rather than an opaque network error; a preflight (a script sending If-None-Match
+ * itself, which is not a CORS-safelisted header) is answered here. No credentials are involved,
+ * so `*` is safe.
+ */
+const FEED_METHODS = ['GET', 'HEAD', 'OPTIONS'];
+const PREFLIGHT_ALLOWED_HEADERS = 'If-None-Match, If-Modified-Since, Cache-Control';
+const PREFLIGHT_MAX_AGE_SECONDS = '86400';
+
+const allowAnyOrigin: RequestHandler = (_req, res, next) => {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', 'ETag, Last-Modified, Link');
+  next();
+};
+
+const answerPreflight: RequestHandler = (_req, res) => {
+  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD');
+  res.setHeader('Access-Control-Allow-Headers', PREFLIGHT_ALLOWED_HEADERS);
+  res.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE_SECONDS);
+  res.setHeader('Allow', FEED_METHODS.join(', '));
+  res.status(204).end();
+};
+
+/**
  * The feed routes: every request that the cache in front of express could not answer (a miss, a
  * path or query it does not recognize) ends here, is validated, rendered on a miss and cached.
  */
@@ -40,10 +66,12 @@ export function feedsRouter(deps: FeedsDeps, cache: FeedCache): Router {
     sendFeed(req, res, feed);
   }
 
+  const feedPath = (path: string, handler: RequestHandler) =>
+    router.route(path).all(allowAnyOrigin).get(handler).options(answerPreflight).all(methodNotAllowed(FEED_METHODS));
   for (const format of Object.keys(FEED_FILES) as FeedFormat[]) {
-    router.get(feedRoute(undefined, format), (req, res) => serve(req, res, { kind: 'site' }, format));
+    feedPath(feedRoute(undefined, format), (req, res) => serve(req, res, { kind: 'site' }, format));
     for (const [segment, kind] of Object.entries(SCOPE_SEGMENTS) as [ScopeSegment, ListScopeKind][]) {
-      router.get(feedRoute(segment, format), (req, res) =>
+      feedPath(feedRoute(segment, format), (req, res) =>
         serve(req, res, { kind, slug: slugParam(req.params.slug, kind) }, format),
       );
     }
