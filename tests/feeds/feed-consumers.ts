@@ -1,4 +1,9 @@
-import { spawnSync, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
+import {
+  execFile,
+  spawnSync,
+  type SpawnSyncOptionsWithStringEncoding,
+  type SpawnSyncReturns,
+} from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
@@ -118,10 +123,62 @@ export function feedparser(file: string): ParsedFeed {
   return JSON.parse(result.stdout) as ParsedFeed;
 }
 
+const FEEDPARSER_POLL_SCRIPT = `
+import json, sys
+import feedparser
+url = sys.argv[1]
+first = feedparser.parse(url)
+second = feedparser.parse(url, etag=first.get("etag"), modified=first.get("modified"))
+def view(d):
+    return {"status": d.get("status"), "bozo": d.bozo, "etag": d.get("etag"), "entries": len(d.entries)}
+print(json.dumps({"first": view(first), "second": view(second)}))
+`;
+
+export interface FeedparserPoll {
+  first: { status: number; bozo: number | boolean; etag: string | null; entries: number };
+  /** The next poll, sent with the first one's ETag and Last-Modified, as feedparser's docs advise. */
+  second: { status: number; bozo: number | boolean; etag: string | null; entries: number };
+}
+
+/** Python feedparser polling a feed URL twice over HTTP (asynchronous: the server may be in this process). */
+export function feedparserPoll(url: string): Promise<FeedparserPoll> {
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, ['-c', FEEDPARSER_POLL_SCRIPT, url], { timeout: 60_000, encoding: 'utf8' }, (error, out, err) => {
+      if (error) reject(new Error(`feedparser failed (apt-get install python3-feedparser): ${error.message} ${err}`));
+      else resolve(JSON.parse(out) as FeedparserPoll);
+    });
+  });
+}
+
 export interface NewsboatResult {
   /** newsboat's own summary line, e.g. "3 unread articles". */
   summary: string;
-  items: { guid: string; title: string; url: string }[];
+  /** As newsboat stored them; `content` is the HTML it shows as the article. */
+  items: { guid: string; title: string; url: string; content: string }[];
+}
+
+/** A fresh newsboat home in `workDir` subscribed to `feedUrl` (file:// or http://). */
+function newsboatSetup(feedUrl: string, workDir: string): { args: string[]; env: NodeJS.ProcessEnv; cache: string } {
+  mkdirSync(workDir, { recursive: true });
+  const urls = path.join(workDir, 'urls');
+  const config = path.join(workDir, 'config');
+  const cache = path.join(workDir, 'cache.db');
+  writeFileSync(urls, `${feedUrl}\n`);
+  if (!existsSync(config)) writeFileSync(config, '');
+  const env = { ...process.env, HOME: workDir, XDG_CONFIG_HOME: workDir, XDG_DATA_HOME: workDir };
+  return { args: ['-x', 'reload', 'print-unread', '-u', urls, '-c', cache, '-C', config], env, cache };
+}
+
+function readNewsboatCache(cache: string, stdout: string): NewsboatResult {
+  const db = new Database(cache, { readonly: true });
+  try {
+    const items = db
+      .prepare('SELECT guid, title, url, content FROM rss_item ORDER BY pubDate DESC, id')
+      .all() as NewsboatResult['items'];
+    return { summary: stdout.trim(), items };
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -130,25 +187,26 @@ export interface NewsboatResult {
  * exits 0 even when a feed fails to parse, so the count is what proves it read the items.
  */
 export function newsboat(feedFile: string, workDir: string): NewsboatResult {
-  mkdirSync(workDir, { recursive: true });
-  const urls = path.join(workDir, 'urls');
-  const config = path.join(workDir, 'config');
-  const cache = path.join(workDir, 'cache.db');
-  writeFileSync(urls, `file://${feedFile}\n`);
-  writeFileSync(config, '');
-  const env = { ...process.env, HOME: workDir, XDG_CONFIG_HOME: workDir, XDG_DATA_HOME: workDir };
-  const args = ['-x', 'reload', 'print-unread', '-u', urls, '-c', cache, '-C', config];
+  const { args, env, cache } = newsboatSetup(`file://${feedFile}`, workDir);
   const result = run('newsboat', args, 'apt-get install newsboat', { env, cwd: workDir });
   if (result.status !== 0) throw new Error(`newsboat exited ${String(result.status)}: ${result.stderr}`);
-  const db = new Database(cache, { readonly: true });
-  try {
-    const items = db
-      .prepare('SELECT guid, title, url FROM rss_item ORDER BY pubDate DESC, id')
-      .all() as NewsboatResult['items'];
-    return { summary: result.stdout.trim(), items };
-  } finally {
-    db.close();
-  }
+  return readNewsboatCache(cache, result.stdout);
+}
+
+/**
+ * The same over HTTP, as a reader who added the feed's URL: asynchronous, because the server
+ * answering it may run in this very process. Reloading again with the same `workDir` is
+ * newsboat's next poll (it sends the validators it kept).
+ */
+export async function newsboatOverHttp(feedUrl: string, workDir: string): Promise<NewsboatResult> {
+  const { args, env, cache } = newsboatSetup(feedUrl, workDir);
+  const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
+    execFile('newsboat', args, { env, cwd: workDir, timeout: 60_000, encoding: 'utf8' }, (error, out, err) => {
+      if (error) reject(new Error(`newsboat failed (apt-get install newsboat): ${error.message} ${err}`));
+      else resolve({ stdout: out });
+    });
+  });
+  return readNewsboatCache(cache, stdout);
 }
 
 /** The links of the "Related posts" list at the end of an item's HTML, as an HTML parser reads them. */
