@@ -90,7 +90,11 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     worker.on('message', (message: RelatedThreadMessage) => {
       if (message.type === 'rebuilt') {
         deps.logger?.info(
-          { posts: message.outcome.posts, changed: message.outcome.changed.length, ms: Math.round(message.outcome.durationMs) },
+          {
+            posts: message.outcome.posts,
+            changed: message.outcome.changed.length,
+            ms: Math.round(message.outcome.durationMs),
+          },
           'related posts: full recompute done',
         );
         Promise.resolve(deps.onRebuilt?.(message.outcome)).catch((error: unknown) =>
