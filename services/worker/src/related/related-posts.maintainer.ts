@@ -21,8 +21,9 @@ export interface RelatedPostsMaintainerDeps {
   /** RelatedIndex's own small-index rule (default 1,000 posts; tests lower it). */
   rebuildWhileBelow?: number;
   /**
-   * Called after a full recompute with the posts whose lists it changed (already persisted):
-   * their feeds need refreshing, as after a sync.
+   * Called after a full recompute with the posts whose lists it changed, and those the sync run
+   * right after it changed (the changes that arrived meanwhile), all persisted already: their
+   * feeds need refreshing, as after a sync.
    */
   onRebuilt?: (outcome: RebuildOutcome) => Promise<void> | void;
   logger?: Logger;
@@ -33,10 +34,13 @@ export interface RelatedPostsMaintainer {
   init(): Promise<void>;
   /**
    * Brings the index and the stored lists up to date with every change since the last sync and
-   * returns the ids of the posts whose related list changed (their feeds need refreshing). Waits
-   * while a full recompute runs.
+   * returns the ids of the posts whose related list changed (their feeds need refreshing). While
+   * a full recompute runs it returns [] at once: the sync that follows the recompute takes those
+   * changes in, and its changed posts are reported with the recompute's (`onRebuilt`).
    */
   sync(): Promise<string[]>;
+  /** True from the sync after which a full recompute was due until that recompute ends. */
+  readonly rebuilding: boolean;
   /**
    * Ends the thread: at once if it is idle, after CLOSE_WAIT_MS if it is busy (a recompute);
    * requests not yet answered fail.
@@ -66,8 +70,8 @@ interface Pending {
  * whole index is recomputed, which takes minutes of CPU at 100,000 posts. The index therefore
  * lives in a worker thread of its own (related-posts.thread.ts, with its own database
  * connection): this side only forwards requests, so neither a load nor a recompute ever blocks
- * the event loop that runs the queues, and a recompute delays only the related syncs that arrive
- * during it.
+ * the event loop that runs the queues. During a recompute, syncs return at once and the changes
+ * they would have applied wait for it: a recompute delays related-list updates, never a job.
  */
 export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): RelatedPostsMaintainer {
   const now = deps.now ?? (() => new Date());
@@ -82,6 +86,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
   let thread: Worker | undefined;
   let initialized = false;
   let closing = false;
+  let rebuilding = false;
 
   function start(): Worker {
     const worker = new Worker(THREAD_FILE, { workerData: options });
@@ -89,28 +94,25 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     worker.unref();
     worker.on('message', (message: RelatedThreadMessage) => {
       if (message.type === 'rebuilt') {
-        deps.logger?.info(
-          {
-            posts: message.outcome.posts,
-            changed: message.outcome.changed.length,
-            ms: Math.round(message.outcome.durationMs),
-          },
-          'related posts: full recompute done',
-        );
-        Promise.resolve(deps.onRebuilt?.(message.outcome)).catch((error: unknown) =>
-          deps.logger?.warn({ err: error }, 'related posts: announcing a recompute failed'),
-        );
+        void finishRebuild(message.outcome);
         return;
       }
       if (message.type === 'rebuild-failed') {
+        rebuilding = false;
+        // The syncs skipped meanwhile are replayed by the next one (it reads every change since the
+        // last sync that ran).
         deps.logger?.error({ err: message.message }, 'related posts: full recompute failed');
         return;
       }
       const request = pending.get(message.id);
       if (request === undefined) return;
       pending.delete(message.id);
-      if (message.type === 'reply') request.resolve(message.changed);
-      else request.reject(new Error(message.message));
+      if (message.type === 'reply') {
+        if (message.rebuilding) rebuilding = true;
+        request.resolve(message.changed);
+      } else {
+        request.reject(new Error(message.message));
+      }
     });
     // A thread that dies (out of memory, a bug) fails what it had; the next call starts a new one,
     // which loads the store again and replays the changes since the last recorded sync.
@@ -118,6 +120,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
       if (thread === worker) {
         thread = undefined;
         initialized = false;
+        rebuilding = false;
       }
       for (const request of pending.values()) request.reject(error);
       pending.clear();
@@ -141,6 +144,27 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     });
   }
 
+  /** Takes in what changed during the recompute, then reports both. */
+  async function finishRebuild(outcome: RebuildOutcome): Promise<void> {
+    rebuilding = false;
+    const changed = new Set(outcome.changed);
+    try {
+      if (!closing) for (const id of await request('sync')) changed.add(id);
+    } catch (error) {
+      // Replayed by the next sync.
+      deps.logger?.warn({ err: error }, 'related posts: the sync after a full recompute failed');
+    }
+    deps.logger?.info(
+      { posts: outcome.posts, changed: outcome.changed.length, ms: Math.round(outcome.durationMs) },
+      'related posts: full recompute done',
+    );
+    try {
+      await deps.onRebuilt?.({ ...outcome, changed: [...changed] });
+    } catch (error) {
+      deps.logger?.warn({ err: error }, 'related posts: announcing a full recompute failed');
+    }
+  }
+
   async function ensureInitialized(): Promise<void> {
     if (initialized && thread !== undefined) return;
     await request('init');
@@ -155,7 +179,13 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     async sync() {
       if (closing) throw new Error('the related-posts maintainer is closed');
       await ensureInitialized();
+      // The thread is busy for as long as the recompute takes (minutes at 100,000 posts): callers
+      // (post events, go-live jobs) carry on, and finishRebuild syncs once it is done.
+      if (rebuilding) return [];
       return request('sync');
+    },
+    get rebuilding() {
+      return rebuilding;
     },
     async close() {
       if (closing) return;

@@ -13,7 +13,8 @@ export type RelatedThreadRequest = { id: number; op: 'init' | 'sync' | 'close'; 
 
 /** Related-posts thread → main thread. */
 export type RelatedThreadMessage =
-  | { type: 'reply'; id: number; changed: string[] }
+  /** `rebuilding`: a full recompute was queued right after this request (a sync). */
+  | { type: 'reply'; id: number; changed: string[]; rebuilding: boolean }
   | { type: 'failed'; id: number; message: string }
   | { type: 'rebuilt'; outcome: RebuildOutcome }
   | { type: 'rebuild-failed'; message: string };

@@ -5,9 +5,9 @@ import type { RelatedThreadMessage, RelatedThreadOptions, RelatedThreadRequest }
 
 /**
  * Entry point of the thread that owns the related-posts index (started by
- * related-posts.maintainer.ts). It has its own database connection; requests run one at a time,
- * in order, and a full recompute queued after a sync runs between two requests, so it delays the
- * syncs that arrive meanwhile and nothing else.
+ * related-posts.maintainer.ts), with its own database connection. Requests run one at a time, in
+ * order; a full recompute is queued right after the sync that made it due, so a request sent
+ * meanwhile waits for it (the main side sends none then: see `rebuilding` there).
  */
 if (parentPort === null) throw new Error('related-posts.thread must run as a worker thread');
 const port = parentPort;
@@ -37,18 +37,19 @@ async function handle(request: RelatedThreadRequest): Promise<void> {
     switch (request.op) {
       case 'init':
         await engine.init(request.nowUtc);
-        send({ type: 'reply', id: request.id, changed: [] });
+        send({ type: 'reply', id: request.id, changed: [], rebuilding: false });
         return;
       case 'sync': {
         const changed = await engine.sync(request.nowUtc);
+        const rebuilding = engine.rebuildDue(request.nowUtc);
         // The reply leaves first: the sync's caller carries on while the recompute runs here.
-        send({ type: 'reply', id: request.id, changed });
-        if (engine.rebuildDue(request.nowUtc)) enqueue(() => rebuild(request.nowUtc));
+        send({ type: 'reply', id: request.id, changed, rebuilding });
+        if (rebuilding) enqueue(() => rebuild(request.nowUtc));
         return;
       }
       case 'close':
         await db.close();
-        send({ type: 'reply', id: request.id, changed: [] });
+        send({ type: 'reply', id: request.id, changed: [], rebuilding: false });
         port.close();
         return;
     }
