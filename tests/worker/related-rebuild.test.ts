@@ -166,6 +166,27 @@ describe.each(DIALECTS)('full recompute of the related lists by the worker (%s)'
     expect(maintainer.rebuilding).toBe(false);
     expect(rebuilds).toHaveLength(1);
   });
+
+  test('when a quarter of the posts were edited since the last recompute, then the sync is followed by a full recompute, and not before', async () => {
+    const { maintainer, nextRebuild } = startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses);
+    await maintainer.init();
+    const posts = await database.db.kysely.selectFrom('posts').select(['id', 'title']).orderBy('id').execute();
+    const quarter = Math.ceil(posts.length / 4);
+    clock = new Date(clock.getTime() + 60_000);
+    for (const post of posts.slice(0, quarter - 1)) {
+      await updatePost(deps, post.id, { title: `${post.title}: a second look` });
+    }
+    await maintainer.sync();
+    expect(maintainer.rebuilding).toBe(false);
+
+    clock = new Date(clock.getTime() + 60_000);
+    await updatePost(deps, posts[quarter - 1]!.id, { title: `${posts[quarter - 1]!.title}: a second look` });
+    const rebuilt = nextRebuild();
+    await maintainer.sync();
+    expect(maintainer.rebuilding).toBe(true);
+    await rebuilt;
+    expect(await storedLists(database)).toEqual(await expectedLists(database, clock));
+  });
 });
 
 // ---- a store large enough for a recompute to take a while ----
