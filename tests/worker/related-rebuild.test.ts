@@ -129,7 +129,7 @@ describe.each(DIALECTS)('full recompute of the related lists by the worker (%s)'
     const outcome = await rebuilt;
     expect(rebuilds).toHaveLength(1);
     expect(outcome.posts).toBe(fixture.posts.length);
-    // Lists built post by post had drifted (28–30 of the 48 differ on this sample): the recompute
+    // Lists built post by post had drifted (36–38 of the 48 differ on this sample): the recompute
     // is what brought them back.
     expect(outcome.changed.length).toBeGreaterThan(0);
     const expected = await expectedLists(database, clock);
