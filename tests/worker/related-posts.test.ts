@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { type PostsDeps, createPost, deletePost, importPost } from '@careerfeed/ingest';
-import { createRelatedPostsMaintainer } from '@careerfeed/worker';
+import { type RelatedPostsMaintainer, createRelatedPostsMaintainer } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { FIXTURE } from '../helpers/processes';
@@ -23,6 +23,19 @@ describe.each(DIALECTS)('related posts kept by the worker (%s)', (dialect) => {
   let deps: PostsDeps;
   let clock = new Date('2026-07-01T00:00:00Z');
   const now = () => clock;
+  const maintainers: RelatedPostsMaintainer[] = [];
+
+  /** A maintainer as the worker starts one; interval recomputes off unless `rebuildIntervalMs` is given. */
+  function startMaintainer(options: { rebuildIntervalMs?: number } = {}): RelatedPostsMaintainer {
+    const maintainer = createRelatedPostsMaintainer({
+      databaseUrl: database.url,
+      k: 3,
+      now,
+      rebuildIntervalMs: options.rebuildIntervalMs ?? 0,
+    });
+    maintainers.push(maintainer);
+    return maintainer;
+  }
 
   async function storedLists(): Promise<Map<string, string[]>> {
     const rows = await database.db.kysely
@@ -44,10 +57,13 @@ describe.each(DIALECTS)('related posts kept by the worker (%s)', (dialect) => {
       await importPost(deps, { ...post, author: { slug: author.slug, name: author.name } });
     }
   });
+  afterEach(async () => {
+    await Promise.all(maintainers.splice(0).map((maintainer) => maintainer.close()));
+  });
   afterAll(() => database.drop());
 
   test('when the worker starts on a store nobody ranked, then every published post gets 3 related posts, never itself', async () => {
-    const maintainer = createRelatedPostsMaintainer({ db: database.db, k: 3, now });
+    const maintainer = startMaintainer();
     await maintainer.init();
     const lists = await storedLists();
     expect(lists.size).toBe(fixture.posts.length);
@@ -59,7 +75,7 @@ describe.each(DIALECTS)('related posts kept by the worker (%s)', (dialect) => {
   });
 
   test('when a post is published, deleted, drafted or scheduled, then the stored lists follow after a sync', async () => {
-    const maintainer = createRelatedPostsMaintainer({ db: database.db, k: 3, now });
+    const maintainer = startMaintainer();
     await maintainer.init();
     const base = fixture.posts[0]!;
     const twin = await createPost(deps, {
@@ -115,7 +131,7 @@ describe.each(DIALECTS)('related posts kept by the worker (%s)', (dialect) => {
 
   test('when the worker restarts, then it adopts the stored lists and changes nothing', async () => {
     const before = await storedLists();
-    const maintainer = createRelatedPostsMaintainer({ db: database.db, k: 3, now });
+    const maintainer = startMaintainer();
     await maintainer.init();
     expect(await maintainer.sync()).toEqual([]);
     expect(await storedLists()).toEqual(before);

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { type PostEvent, createRedisConnection, postGoesLiveJobId } from '@careerfeed/jobs';
 import {
   type PostEventHandler,
+  type RelatedPostsMaintainer,
   announceFeedChanges,
   createGoLiveScheduler,
   createPostEventsWorker,
@@ -37,6 +38,7 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
   let workerRedis: Redis;
   let goesLiveQueue: Queue;
   let workers: Worker[];
+  let related: RelatedPostsMaintainer;
   const wentLive: PostEvent[] = [];
   let salary: { id: string };
 
@@ -86,7 +88,7 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     // The worker as main.ts wires it, minus digests: the same publish handlers for post events and
     // for go-live jobs, plus the scheduler on post events.
     workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
-    const related = createRelatedPostsMaintainer({ db: database.db, k: 3 });
+    related = createRelatedPostsMaintainer({ databaseUrl: database.url, k: 3 });
     await related.init();
     const prefix = ingest.redisPrefix;
     const publishEffects: PostEventHandler[] = [
@@ -119,6 +121,7 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
 
   afterAll(async () => {
     for (const worker of workers) await worker.close();
+    await related.close();
     await goesLiveQueue.obliterate({ force: true }).catch(() => undefined);
     await goesLiveQueue.close();
     workerRedis.disconnect();

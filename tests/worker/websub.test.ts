@@ -62,7 +62,7 @@ async function startWorker(
   hubUrl: string | undefined,
 ): Promise<{ websub: WebSubPublisher; close(): Promise<void> }> {
   const redis: Redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
-  const related = createRelatedPostsMaintainer({ db: database.db, k: 3 });
+  const related = createRelatedPostsMaintainer({ databaseUrl: database.url, k: 3 });
   await related.init();
   const logger = pino({ level: 'silent' });
   const websub = createWebSubPublisher({ hubUrl, publicBaseUrl: PUBLIC_BASE_URL, connection: redis, prefix, logger });
@@ -83,6 +83,7 @@ async function startWorker(
     websub,
     close: async () => {
       await worker.close();
+      await related.close();
       await websub.queue?.obliterate({ force: true }).catch(() => undefined);
       await websub.close();
       redis.disconnect();

@@ -115,5 +115,12 @@ describe('share settings', () => {
     ).toEqual(['MASTODON_MAX_CHARS', 'SHARE_MAX_AGE_HOURS', 'SHARE_NETWORKS']);
     expect(problemsOf({ SHARE_NETWORKS: ' , ' })).toEqual(['SHARE_NETWORKS']);
     expect(problemsOf({ WEBHOOK_TIMEOUT_SECONDS: '0' })).toEqual(['WEBHOOK_TIMEOUT_SECONDS']);
+    expect(problemsOf({ RELATED_REBUILD_INTERVAL_HOURS: '-1' })).toEqual(['RELATED_REBUILD_INTERVAL_HOURS']);
+  });
+
+  test('when the related recompute interval is left out, then it is a day; 0 and fractions are accepted', () => {
+    expect(parseConfig({}).relatedRebuildIntervalMs).toBe(86_400_000);
+    expect(parseConfig({ RELATED_REBUILD_INTERVAL_HOURS: '0' }).relatedRebuildIntervalMs).toBe(0);
+    expect(parseConfig({ RELATED_REBUILD_INTERVAL_HOURS: '0.5' }).relatedRebuildIntervalMs).toBe(1_800_000);
   });
 });

@@ -58,6 +58,13 @@ const environmentSchema = z.object({
     .min(1, 'must be between 1 and 10')
     .max(10, 'must be between 1 and 10')
     .default(3),
+  // Full recompute of the related lists (see the related-posts README): also when the index grew,
+  // shrank or churned by a quarter; 0 = only then.
+  RELATED_REBUILD_INTERVAL_HOURS: z.coerce
+    .number({ message: 'must be a number' })
+    .min(0, 'must be 0 (only when the corpus changed by a quarter) or more')
+    .max(8760, 'must be at most 8760 (a year)')
+    .default(24),
   // Mail delivery. DKIM signing is on when all three DKIM variables are set.
   MAIL_RATE_PER_SECOND: z.coerce
     .number({ message: 'must be a number' })
@@ -129,6 +136,8 @@ export interface Config {
   readonly websubHubUrl: string | undefined;
   /** Related posts kept and shown per post. */
   readonly relatedPostsCount: number;
+  /** Longest time between two full recomputes of the related lists; 0 = by corpus change only. */
+  readonly relatedRebuildIntervalMs: number;
   readonly logLevel: string;
   /** Mails per second per worker queue; 0 = no limit. */
   readonly mailRatePerSecond: number;
@@ -189,6 +198,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     allowPrivateNetworks: e.ALLOW_PRIVATE_NETWORKS,
     websubHubUrl: e.WEBSUB_HUB_URL,
     relatedPostsCount: e.RELATED_POSTS_COUNT,
+    relatedRebuildIntervalMs: e.RELATED_REBUILD_INTERVAL_HOURS * 3_600_000,
     logLevel: e.LOG_LEVEL,
     mailRatePerSecond: e.MAIL_RATE_PER_SECOND,
     dkim:

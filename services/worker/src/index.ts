@@ -2,6 +2,8 @@ export { createWorkerApp } from './app';
 export { createPostEventsWorker } from './events/post-events.worker';
 export type { PostEventHandler } from './events/post-events.worker';
 export { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
+export type { RebuildOutcome, RelatedPostsMaintainer } from './related/related-posts.maintainer';
+export { findVisibleDocuments } from './related/related.repository';
 export { announceFeedChanges } from './feeds/feed-invalidation.publisher';
 export * from './mail/mailer';
 export * from './digests/digest-content';

@@ -86,7 +86,19 @@ async function main(): Promise<void> {
     timeoutMs: config.webhookTimeoutMs,
   });
 
-  const relatedPosts = createRelatedPostsMaintainer({ db, k: config.relatedPostsCount });
+  // The index lives in a thread of its own (see related-posts.maintainer.ts); its full
+  // recomputes change lists outside any post event, and are announced like a sync's changes.
+  const relatedPosts = createRelatedPostsMaintainer({
+    databaseUrl: config.databaseUrl,
+    k: config.relatedPostsCount,
+    rebuildIntervalMs: config.relatedRebuildIntervalMs,
+    logger,
+    onRebuilt: async ({ changed }) => {
+      if (changed.length === 0) return;
+      const scopes = await announceFeedChanges({ db, redis, prefix: config.redisPrefix }, null, changed);
+      await websub.notify(`related-rebuild-${Date.now()}`, scopes);
+    },
+  });
   await relatedPosts.init();
   // What a post becoming visible sets off: run for each post event, and by the go-live job of a
   // scheduled post when its time comes (with a `post.published` event of the post as it is then).
@@ -188,6 +200,9 @@ async function main(): Promise<void> {
 
   handleShutdownSignals(logger, async () => {
     await closeServer(server);
+    // First: a post event in progress may be waiting for a sync queued behind a full recompute
+    // (minutes at 100,000 posts). Ending the thread fails that sync, and BullMQ retries the event.
+    await relatedPosts.close();
     // Lets the jobs in progress finish; BullMQ hands unfinished ones to another worker otherwise.
     await Promise.all([
       postEventsWorker.close(),

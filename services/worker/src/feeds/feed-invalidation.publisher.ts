@@ -6,15 +6,16 @@ import { findFeedMembership } from '../related/related.repository';
 /**
  * Tells every feed-service instance which feeds a change touched: the feeds the post was in
  * before and is in after (a re-tagged post leaves one tag feed and joins another), plus the feeds
- * of every post whose related list changed (their items show the new list).
+ * of every post whose related list changed (their items show the new list). Without an event (a
+ * full recompute of the related lists), only the latter.
  */
 export async function announceFeedChanges(
   deps: { db: Db; redis: Redis; prefix: string },
-  event: PostEvent,
+  event: PostEvent | null,
   postsWithNewRelatedLists: string[],
 ): Promise<string[]> {
   const scopes = new Set<string>();
-  for (const snapshot of [event.before, event.after]) {
+  for (const snapshot of event ? [event.before, event.after] : []) {
     if (snapshot) for (const scope of feedScopesOfPost(snapshot)) scopes.add(scope);
   }
   for (const post of await findFeedMembership(deps.db.kysely, postsWithNewRelatedLists)) {

@@ -1,12 +1,32 @@
-import { RelatedIndex, type RelatedEntry } from '@careerfeed/core';
-import type { Db } from '@careerfeed/db';
-import * as repo from './related.repository';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { RebuildOutcome } from './related-posts.engine';
+import type { RelatedThreadMessage, RelatedThreadOptions, RelatedThreadRequest } from './related-posts.protocol';
+
+export type { RebuildOutcome } from './related-posts.engine';
 
 export interface RelatedPostsMaintainerDeps {
-  db: Db;
+  /** The thread opens its own connection to this database. */
+  databaseUrl: string;
   /** Related posts kept per post (1..10). */
   k: number;
   now?: () => Date;
+  /**
+   * A full recompute is run after a sync once this long has passed since the last one (and the
+   * index changed since), besides when the index has grown or shrunk by a quarter or a quarter
+   * of its posts were edited or removed. 0: only those. Default one day.
+   */
+  rebuildIntervalMs?: number;
+  /** RelatedIndex's own small-index rule (default 1,000 posts; tests lower it). */
+  rebuildWhileBelow?: number;
+  /**
+   * Called after a full recompute with the posts whose lists it changed, and those the sync run
+   * right after it changed (the changes that arrived meanwhile), all persisted already: their
+   * feeds need refreshing, as after a sync.
+   */
+  onRebuilt?: (outcome: RebuildOutcome) => Promise<void> | void;
+  logger?: Logger;
 }
 
 export interface RelatedPostsMaintainer {
@@ -14,73 +34,175 @@ export interface RelatedPostsMaintainer {
   init(): Promise<void>;
   /**
    * Brings the index and the stored lists up to date with every change since the last sync and
-   * returns the ids of the posts whose related list changed (their feeds need refreshing).
+   * returns the ids of the posts whose related list changed (their feeds need refreshing). While
+   * a full recompute runs it returns [] at once: the sync that follows the recompute takes those
+   * changes in, and its changed posts are reported with the recompute's (`onRebuilt`).
    */
   sync(): Promise<string[]>;
+  /** True from the sync after which a full recompute was due until that recompute ends. */
+  readonly rebuilding: boolean;
+  /**
+   * Ends the thread: at once if it is idle, after CLOSE_WAIT_MS if it is busy (a recompute);
+   * requests not yet answered fail.
+   */
+  close(): Promise<void>;
 }
 
-// Changes are found by their outbox rows' creation time. Ingest instances stamp those with their
-// own clocks and commit in any order, so each sync looks this far behind its last one; re-applying
-// a change is harmless because a post is always re-read in its current state.
-const OVERLAP_MS = 10_000;
+export const DEFAULT_RELATED_REBUILD_INTERVAL_MS = 24 * 3_600_000;
+
+// How long close() lets a busy thread finish before ending it.
+const CLOSE_WAIT_MS = 2_000;
+
+// Tests import the workspaces from source (ts-jest); a thread cannot, so it runs the compiled
+// file, which the test setup builds (`tsc -b`) first.
+const THREAD_FILE = __filename.endsWith('.ts')
+  ? path.join(__dirname, '..', '..', 'dist', 'related', 'related-posts.thread.js')
+  : path.join(__dirname, 'related-posts.thread.js');
+
+interface Pending {
+  resolve: (changed: string[]) => void;
+  reject: (error: Error) => void;
+}
 
 /**
- * Keeps `related_posts` current incrementally: each change re-ranks only the posts it can affect
- * (see RelatedIndex), never the whole store, so reading a feed never ranks.
+ * Keeps `related_posts` current: each change re-ranks only the posts it can affect (see
+ * RelatedIndex), never the whole store, so reading a feed never ranks; and from time to time the
+ * whole index is recomputed, which takes minutes of CPU at 100,000 posts. The index therefore
+ * lives in a worker thread of its own (related-posts.thread.ts, with its own database
+ * connection): this side only forwards requests, so neither a load nor a recompute ever blocks
+ * the event loop that runs the queues. During a recompute, syncs return at once and the changes
+ * they would have applied wait for it: a recompute delays related-list updates, never a job.
  */
 export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): RelatedPostsMaintainer {
   const now = deps.now ?? (() => new Date());
-  const index = new RelatedIndex({ k: deps.k });
-  let syncedUntil = 0;
-  let queue: Promise<unknown> = Promise.resolve();
+  const options: RelatedThreadOptions = {
+    databaseUrl: deps.databaseUrl,
+    k: deps.k,
+    rebuildIntervalMs: deps.rebuildIntervalMs ?? DEFAULT_RELATED_REBUILD_INTERVAL_MS,
+    rebuildWhileBelow: deps.rebuildWhileBelow,
+  };
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let thread: Worker | undefined;
+  let initialized = false;
+  let closing = false;
+  let rebuilding = false;
 
-  async function syncOnce(): Promise<string[]> {
-    const at = now();
-    const nowUtc = at.toISOString();
-    const changed = new Map<string, RelatedEntry[]>();
-    await deps.db.kysely.transaction().execute(async (trx) => {
-      await repo.takeMaintenanceLock(trx, nowUtc);
-      const since = new Date(syncedUntil - OVERLAP_MS).toISOString();
-      const ids = await repo.findPostIdsChangedSince(trx, since, nowUtc);
-      const visible = new Map((await repo.findVisibleDocuments(trx, nowUtc, ids)).map((d) => [d.id, d]));
-      for (const id of ids) {
-        const doc = visible.get(id);
-        if (doc) {
-          for (const [postId, list] of index.upsert(doc).changed) changed.set(postId, list);
-        } else if (index.has(id)) {
-          for (const [postId, list] of index.remove(id).changed) changed.set(postId, list);
-          // A post that left (deleted, drafted) keeps no list of its own.
-          changed.set(id, []);
-        }
+  function start(): Worker {
+    const worker = new Worker(THREAD_FILE, { workerData: options });
+    // The thread never keeps the process alive on its own: shutdown goes through close().
+    worker.unref();
+    worker.on('message', (message: RelatedThreadMessage) => {
+      if (message.type === 'rebuilt') {
+        void finishRebuild(message.outcome);
+        return;
       }
-      await repo.replaceRelatedLists(trx, changed);
-      await repo.recordSync(trx, nowUtc);
+      if (message.type === 'rebuild-failed') {
+        rebuilding = false;
+        // The syncs skipped meanwhile are replayed by the next one (it reads every change since the
+        // last sync that ran).
+        deps.logger?.error({ err: message.message }, 'related posts: full recompute failed');
+        return;
+      }
+      const request = pending.get(message.id);
+      if (request === undefined) return;
+      pending.delete(message.id);
+      if (message.type === 'reply') {
+        if (message.rebuilding) rebuilding = true;
+        request.resolve(message.changed);
+      } else {
+        request.reject(new Error(message.message));
+      }
     });
-    syncedUntil = at.getTime();
-    return [...changed.keys()];
+    // A thread that dies (out of memory, a bug) fails what it had; the next call starts a new one,
+    // which loads the store again and replays the changes since the last recorded sync.
+    const fail = (error: Error) => {
+      if (thread === worker) {
+        thread = undefined;
+        initialized = false;
+        rebuilding = false;
+      }
+      for (const request of pending.values()) request.reject(error);
+      pending.clear();
+    };
+    worker.on('error', (error) => {
+      deps.logger?.error({ err: error }, 'related posts: thread failed');
+      fail(error);
+    });
+    worker.on('exit', (code) => fail(new Error(`related-posts thread exited (code ${code})`)));
+    return worker;
+  }
+
+  function request(op: RelatedThreadRequest['op']): Promise<string[]> {
+    thread ??= start();
+    const id = nextId++;
+    const message: RelatedThreadRequest = { id, op, nowUtc: now().toISOString() };
+    const worker = thread;
+    return new Promise<string[]>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage(message);
+    });
+  }
+
+  /** Takes in what changed during the recompute, then reports both. */
+  async function finishRebuild(outcome: RebuildOutcome): Promise<void> {
+    rebuilding = false;
+    const changed = new Set(outcome.changed);
+    try {
+      if (!closing) for (const id of await request('sync')) changed.add(id);
+    } catch (error) {
+      // Replayed by the next sync.
+      deps.logger?.warn({ err: error }, 'related posts: the sync after a full recompute failed');
+    }
+    deps.logger?.info(
+      { posts: outcome.posts, changed: outcome.changed.length, ms: Math.round(outcome.durationMs) },
+      'related posts: full recompute done',
+    );
+    try {
+      await deps.onRebuilt?.({ ...outcome, changed: [...changed] });
+    } catch (error) {
+      deps.logger?.warn({ err: error }, 'related posts: announcing a full recompute failed');
+    }
+  }
+
+  async function ensureInitialized(): Promise<void> {
+    if (initialized && thread !== undefined) return;
+    await request('init');
+    initialized = true;
   }
 
   return {
     async init() {
-      const nowUtc = now().toISOString();
-      const docs = await repo.findVisibleDocuments(deps.db.kysely, nowUtc);
-      const stored = await repo.findStoredRelatedLists(deps.db.kysely);
-      // Stored lists are adopted; posts without a usable one (new store, imported while no worker
-      // ran) are ranked now and saved.
-      const { changed } = index.load(docs, stored);
-      await deps.db.kysely.transaction().execute(async (trx) => {
-        await repo.takeMaintenanceLock(trx, nowUtc);
-        await repo.replaceRelatedLists(trx, changed);
-      });
-      // Changes made while no worker ran are replayed by the first sync, from the last one any
-      // instance completed.
-      syncedUntil = (await repo.findLastSync(deps.db.kysely)) ?? 0;
+      await request('init');
+      initialized = true;
     },
-    sync() {
-      // One sync at a time in this process; other instances wait on the database lock.
-      const next = queue.then(syncOnce, syncOnce);
-      queue = next.catch(() => undefined);
-      return next;
+    async sync() {
+      if (closing) throw new Error('the related-posts maintainer is closed');
+      await ensureInitialized();
+      // The thread is busy for as long as the recompute takes (minutes at 100,000 posts): callers
+      // (post events, go-live jobs) carry on, and finishRebuild syncs once it is done.
+      if (rebuilding) return [];
+      return request('sync');
+    },
+    get rebuilding() {
+      return rebuilding;
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      const worker = thread;
+      if (worker === undefined) return;
+      // The thread gets a moment to close its connection, no more: a recompute in progress can take
+      // minutes, and one cut short loses nothing (its lists are written in one transaction at the
+      // end; the next start recomputes when the interval says so). Syncs it had not answered
+      // fail, and their jobs are retried.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        request('close').catch(() => undefined),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+      await worker.terminate();
     },
   };
 }

@@ -128,3 +128,21 @@ export async function findLastSync(db: Executor): Promise<number | undefined> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', LAST_SYNC_KEY).executeTakeFirst();
   return row ? Date.parse(JSON.parse(row.value) as string) : undefined;
 }
+
+const LAST_REBUILD_KEY = 'related-posts-rebuilt-at';
+
+/** Notes the time of a full recompute of the related lists (by any instance). */
+export async function recordRebuild(db: Executor, nowUtc: string): Promise<void> {
+  const value = JSON.stringify(nowUtc);
+  await db
+    .insertInto('settings')
+    .values({ key: LAST_REBUILD_KEY, value, updated_at: nowUtc })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: nowUtc }))
+    .execute();
+}
+
+/** When the last full recompute by any instance ran (epoch ms), or undefined if none is recorded. */
+export async function findLastRebuild(db: Executor): Promise<number | undefined> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', LAST_REBUILD_KEY).executeTakeFirst();
+  return row ? Date.parse(JSON.parse(row.value) as string) : undefined;
+}

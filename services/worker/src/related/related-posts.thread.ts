@@ -1,0 +1,65 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createDb } from '@careerfeed/db';
+import { createRelatedPostsEngine } from './related-posts.engine';
+import type { RelatedThreadMessage, RelatedThreadOptions, RelatedThreadRequest } from './related-posts.protocol';
+
+/**
+ * Entry point of the thread that owns the related-posts index (started by
+ * related-posts.maintainer.ts), with its own database connection. Requests run one at a time, in
+ * order; a full recompute is queued right after the sync that made it due, so a request sent
+ * meanwhile waits for it (the main side sends none then: see `rebuilding` there).
+ */
+if (parentPort === null) throw new Error('related-posts.thread must run as a worker thread');
+const port = parentPort;
+const options = workerData as RelatedThreadOptions;
+const db = createDb(options.databaseUrl, { poolSize: 2 });
+const engine = createRelatedPostsEngine(db, options);
+let queue: Promise<void> = Promise.resolve();
+
+function send(message: RelatedThreadMessage): void {
+  port.postMessage(message);
+}
+
+function enqueue(task: () => Promise<void>): void {
+  queue = queue.then(task, task);
+}
+
+async function rebuild(nowUtc: string): Promise<void> {
+  try {
+    send({ type: 'rebuilt', outcome: await engine.rebuild(nowUtc) });
+  } catch (error) {
+    send({ type: 'rebuild-failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+}
+
+async function handle(request: RelatedThreadRequest): Promise<void> {
+  try {
+    switch (request.op) {
+      case 'init':
+        await engine.init(request.nowUtc);
+        send({ type: 'reply', id: request.id, changed: [], rebuilding: false });
+        return;
+      case 'sync': {
+        const changed = await engine.sync(request.nowUtc);
+        const rebuilding = engine.rebuildDue(request.nowUtc);
+        // The reply leaves first: the sync's caller carries on while the recompute runs here.
+        send({ type: 'reply', id: request.id, changed, rebuilding });
+        if (rebuilding) enqueue(() => rebuild(request.nowUtc));
+        return;
+      }
+      case 'close':
+        await db.close();
+        send({ type: 'reply', id: request.id, changed: [], rebuilding: false });
+        port.close();
+        return;
+    }
+  } catch (error) {
+    send({
+      type: 'failed',
+      id: request.id,
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+  }
+}
+
+port.on('message', (request: RelatedThreadRequest) => enqueue(() => handle(request)));
