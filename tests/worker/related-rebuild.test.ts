@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { type RelatedDocument, rankAll } from '@careerfeed/core';
+import { RANKING_VERSION, type RelatedDocument, rankAll } from '@careerfeed/core';
 import { uuidv7 } from '@careerfeed/db';
 import { type PostsDeps, createPost, importPost, updatePost } from '@careerfeed/ingest';
 import {
@@ -186,6 +186,56 @@ describe.each(DIALECTS)('full recompute of the related lists by the worker (%s)'
     expect(maintainer.rebuilding).toBe(true);
     await rebuilt;
     expect(await storedLists(database)).toEqual(await expectedLists(database, clock));
+  });
+
+  test('when the stored lists were ranked by an earlier version of the engine, then start-up recomputes them all; lists of this version are adopted as stored', async () => {
+    // Runs after the tests above or on its own.
+    if ((await database.db.kysely.selectFrom('posts').select('id').execute()).length === 0) {
+      await importFixturePosts(fixture.posts.slice(0, 12));
+    }
+    await startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses).maintainer.init();
+    const expected = await expectedLists(database, clock);
+    // Lists that look usable (k distinct other posts each) but are not what this engine ranks:
+    // each post is given the three posts after it in id order.
+    const ids = [...expected.keys()];
+    const planted = ids.map((id, i) => [id, [1, 2, 3].map((step) => ids[(i + step) % ids.length]!)] as const);
+    async function plant(rankingVersion: number): Promise<void> {
+      await database.db.kysely.deleteFrom('related_posts').execute();
+      await database.db.kysely
+        .insertInto('related_posts')
+        .values(
+          planted.flatMap(([id, related]) =>
+            related.map((relatedId, rank) => ({ post_id: id, related_id: relatedId, rank, score: 0.5 - rank / 10 })),
+          ),
+        )
+        .execute();
+      await database.db.kysely
+        .updateTable('settings')
+        .set({ value: JSON.stringify(rankingVersion) })
+        .where('key', '=', 'related-posts-ranking-version')
+        .execute();
+    }
+    const rankingVersion = async () =>
+      JSON.parse(
+        (
+          await database.db.kysely
+            .selectFrom('settings')
+            .select('value')
+            .where('key', '=', 'related-posts-ranking-version')
+            .executeTakeFirstOrThrow()
+        ).value,
+      ) as number;
+    expect(await rankingVersion()).toBe(RANKING_VERSION);
+
+    await plant(RANKING_VERSION - 1);
+    await startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses).maintainer.init();
+    expect(await storedLists(database)).toEqual(expected);
+    expect(await rankingVersion()).toBe(RANKING_VERSION);
+
+    // The control: the same planted lists under this version are trusted and kept.
+    await plant(RANKING_VERSION);
+    await startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses).maintainer.init();
+    expect(await storedLists(database)).toEqual(new Map(planted.map(([id, related]) => [id, [...related]])));
   });
 });
 

@@ -6,5 +6,6 @@ export {
   RelatedIndex,
   type RelatedIndexOptions,
   type RelatedUpdate,
+  RANKING_VERSION,
 } from './related-index';
 export { rankAll, rankRelated, tagsOnlyBaseline, tfidfBaseline } from './rank';

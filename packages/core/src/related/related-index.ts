@@ -48,6 +48,15 @@ export interface RelatedIndexOptions {
   rebuildWhileBelow?: number;
 }
 
+/**
+ * Names the ranking: bumped whenever a change to the engine (weights, similarity, defaults) can
+ * change lists. Stored lists are adopted by `load` as they are, so a store ranked by another
+ * version must be recomputed instead (the worker compares this with the version it recorded):
+ * otherwise old lists, with scores on another scale, would be mixed with new ones. 1: feedback
+ * and residual IDF; 2: the title-word cap (MAX_TITLE_TERM_CONTRIBUTION).
+ */
+export const RANKING_VERSION = 2;
+
 export const DEFAULT_RELATED_COUNT = 3;
 export const MAX_RELATED_COUNT = 10;
 

@@ -1,4 +1,4 @@
-import { RelatedIndex, type RelatedEntry } from '@careerfeed/core';
+import { RANKING_VERSION, RelatedIndex, type RelatedEntry } from '@careerfeed/core';
 import type { Db } from '@careerfeed/db';
 import * as repo from './related.repository';
 
@@ -63,15 +63,20 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
   return {
     async init(nowUtc) {
       const docs = await repo.findVisibleDocuments(db.kysely, nowUtc);
-      const stored = await repo.findStoredRelatedLists(db.kysely);
+      // Lists that another version of the ranking computed (an upgrade) are not adopted: they
+      // would be kept as they are, with scores on another scale, until each post changes.
+      const sameRanking = (await repo.findRankingVersion(db.kysely)) === RANKING_VERSION;
+      const stored = sameRanking ? await repo.findStoredRelatedLists(db.kysely) : new Map<string, RelatedEntry[]>();
       // Stored lists are adopted; posts without a usable one (new store, imported while no worker
       // ran) are ranked now and saved. An empty store is a full recompute.
       const { changed } = index.load(docs, stored);
       const recomputed = stored.size === 0;
       await db.kysely.transaction().execute(async (trx) => {
         await repo.takeMaintenanceLock(trx, nowUtc);
+        if (!sameRanking) await repo.deleteAllRelatedLists(trx);
         await repo.replaceRelatedLists(trx, changed);
         if (recomputed) await repo.recordRebuild(trx, nowUtc);
+        await repo.recordRankingVersion(trx, RANKING_VERSION, nowUtc);
       });
       rebuiltAt = recomputed ? Date.parse(nowUtc) : await repo.findLastRebuild(db.kysely);
       dirty = !recomputed;

@@ -146,3 +146,26 @@ export async function findLastRebuild(db: Executor): Promise<number | undefined>
   const row = await db.selectFrom('settings').select('value').where('key', '=', LAST_REBUILD_KEY).executeTakeFirst();
   return row ? Date.parse(JSON.parse(row.value) as string) : undefined;
 }
+
+const RANKING_VERSION_KEY = 'related-posts-ranking-version';
+
+/** Records which version of the ranking (core's RANKING_VERSION) computed the stored lists. */
+export async function recordRankingVersion(db: Executor, version: number, nowUtc: string): Promise<void> {
+  const value = JSON.stringify(version);
+  await db
+    .insertInto('settings')
+    .values({ key: RANKING_VERSION_KEY, value, updated_at: nowUtc })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: nowUtc }))
+    .execute();
+}
+
+/** The ranking version that computed the stored lists; undefined when none was recorded (before versions). */
+export async function findRankingVersion(db: Executor): Promise<number | undefined> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', RANKING_VERSION_KEY).executeTakeFirst();
+  return row ? (JSON.parse(row.value) as number) : undefined;
+}
+
+/** Drops every stored list, before a full recompute replaces them all. */
+export async function deleteAllRelatedLists(db: Executor): Promise<void> {
+  await db.deleteFrom('related_posts').execute();
+}
