@@ -64,12 +64,39 @@ export async function recordAttempt(
   settles?: 'delivered' | 'failed',
 ): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    // The delivery row first, then the attempt that references it. The other order takes a share
-    // lock on the row (the foreign-key check) and then upgrades it, which deadlocks on PostgreSQL
-    // against a concurrent DELETE of the destination (cascading to this row) queued in between.
+    // One UPDATE of the delivery row, then the attempt that references it, and nothing after.
+    // On PostgreSQL, the attempt's foreign-key check share-locks the row; touching the row again
+    // after that (inserting first and then updating, or a second UPDATE to settle the delivery)
+    // has to queue for the row behind a concurrent DELETE of the destination (cascading to this
+    // row) that is itself waiting for this transaction: a deadlock. So counting the attempt and
+    // settling the delivery are one statement; the settling applies only while it is pending.
     const counted = await tx
       .updateTable('webhook_deliveries')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: attempt.error, updated_at: attempt.finishedAt }))
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: attempt.error,
+        updated_at: attempt.finishedAt,
+        ...(settles
+          ? {
+              status: eb
+                .case()
+                .when('status', '=', 'pending')
+                .then(eb.val<WebhookDeliveryStatus>(settles))
+                .else(eb.ref('status'))
+                .end(),
+            }
+          : {}),
+        ...(settles === 'delivered'
+          ? {
+              delivered_at: eb
+                .case()
+                .when('status', '=', 'pending')
+                .then(eb.val<string | null>(attempt.finishedAt))
+                .else(eb.ref('delivered_at'))
+                .end(),
+            }
+          : {}),
+      }))
       .where('id', '=', attempt.deliveryId)
       .executeTakeFirst();
     // Deleted meanwhile (with its destination): nothing left to log the attempt on.
@@ -85,7 +112,6 @@ export async function recordAttempt(
         error: attempt.error,
       })
       .execute();
-    if (settles) await finishDelivery(tx, attempt.deliveryId, settles, attempt.finishedAt, attempt.error);
   });
 }
 
