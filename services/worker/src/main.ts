@@ -99,7 +99,13 @@ async function main(): Promise<void> {
       await websub.notify(`related-rebuild-${Date.now()}`, scopes);
     },
   });
-  await relatedPosts.init();
+  // Loading the index re-weighs every post, and after an upgrade of the ranking recomputes every
+  // list: minutes at 100,000 posts. It runs in the thread while the queues start; post events
+  // wait for it in their sync, digests and webhooks do not. A failed load is retried by the next
+  // sync.
+  relatedPosts
+    .init()
+    .catch((error: unknown) => logger.error({ err: error }, 'related posts: loading the index failed'));
   // What a post becoming visible sets off: run for each post event, and by the go-live job of a
   // scheduled post when its time comes (with a `post.published` event of the post as it is then).
   const publishEffects: PostEventHandler[] = [

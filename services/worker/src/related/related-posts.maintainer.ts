@@ -30,7 +30,11 @@ export interface RelatedPostsMaintainerDeps {
 }
 
 export interface RelatedPostsMaintainer {
-  /** Loads every visible post into the index, and the stored lists as they are. */
+  /**
+   * Loads every visible post into the index, and the stored lists as they are (all recomputed
+   * when another ranking version stored them). A sync called meanwhile waits for this load;
+   * sync() also loads the index itself when it was not loaded, or the thread died.
+   */
   init(): Promise<void>;
   /**
    * Brings the index and the stored lists up to date with every change since the last sync and
@@ -165,17 +169,23 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     }
   }
 
-  async function ensureInitialized(): Promise<void> {
-    if (initialized && thread !== undefined) return;
-    await request('init');
-    initialized = true;
+  // One load at a time: a sync that comes while the index is loading waits for that load rather
+  // than asking the thread for a second one.
+  let initializing: Promise<void> | undefined;
+  function ensureInitialized(): Promise<void> {
+    if (initialized && thread !== undefined) return Promise.resolve();
+    initializing ??= request('init')
+      .then(() => {
+        initialized = true;
+      })
+      .finally(() => {
+        initializing = undefined;
+      });
+    return initializing;
   }
 
   return {
-    async init() {
-      await request('init');
-      initialized = true;
-    },
+    init: ensureInitialized,
     async sync() {
       if (closing) throw new Error('the related-posts maintainer is closed');
       await ensureInitialized();
