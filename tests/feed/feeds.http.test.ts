@@ -271,6 +271,66 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
       },
     );
 
+    // The header lines as sent (spelling, order, repeats), without Date, which is the clock's.
+    function headerLines(raw: string[]): string[] {
+      const lines: string[] = [];
+      for (let i = 0; i < raw.length; i += 2)
+        if (raw[i]!.toLowerCase() !== 'date') lines.push(`${raw[i]}: ${raw[i + 1]}`);
+      return lines;
+    }
+
+    // `etag` in a request header stands for the feed's current ETag.
+    test.each([
+      ['GET', '/feed.xml', {}, 200, undefined],
+      ['GET', '/feed.xml', { 'Accept-Encoding': 'gzip' }, 200, 'gzip'],
+      ['GET', '/feed.xml', { 'Accept-Encoding': 'gzip, deflate, br' }, 200, 'br'],
+      ['HEAD', '/feed.xml', {}, 200, undefined],
+      ['HEAD', '/feed.xml', { 'Accept-Encoding': 'br' }, 200, 'br'],
+      ['GET', '/feed.xml', { 'If-None-Match': 'etag' }, 304, undefined],
+      ['GET', '/feed.xml', { 'Accept-Encoding': 'gzip, br', 'If-None-Match': 'etag' }, 304, undefined],
+      ['HEAD', '/feed.xml', { 'If-None-Match': 'etag' }, 304, undefined],
+      ['GET', '/tags/drafts-only/feed.json', { 'Accept-Encoding': 'gzip' }, 200, 'gzip'],
+      ['GET', '/tags/drafts-only/feed.json', { 'If-None-Match': 'etag' }, 304, undefined],
+    ] as [string, string, Record<string, string>, number, string | undefined][])(
+      'then %s %s %j gets exactly these header lines, and the render that cached it the same ones',
+      async (method, path, headers, status, encoding) => {
+        instanceA.cache.clear();
+        const identity = await instanceA.rawGet(path, {});
+        const { etag, 'content-type': contentType, 'last-modified': lastModified } = identity.headers;
+        const full = await instanceA.rawGet(path, { 'Accept-Encoding': encoding ?? 'identity' });
+        const sent = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === 'etag' ? etag! : v]));
+        instanceA.cache.clear();
+        const rendered = await instanceA.rawGet(path, sent, method);
+        const cached = await instanceA.rawGet(path, sent, method);
+
+        const expected = [
+          `Content-Type: ${contentType}`,
+          `ETag: ${etag}`,
+          // An empty feed has no date to give.
+          ...(lastModified === undefined ? [] : [`Last-Modified: ${lastModified}`]),
+          'Cache-Control: public, max-age=300, stale-while-revalidate=3600',
+          'Vary: Accept-Encoding',
+          'Access-Control-Allow-Origin: *',
+          'Access-Control-Expose-Headers: ETag, Last-Modified, Link',
+          ...(status === 304
+            ? []
+            : [...(encoding ? [`Content-Encoding: ${encoding}`] : []), `Content-Length: ${full.body.length}`]),
+          'Connection: keep-alive',
+          'Keep-Alive: timeout=5',
+        ];
+        expect(path.endsWith('drafts-only/feed.json')).toBe(lastModified === undefined);
+        for (const answer of [rendered, cached]) {
+          expect(answer.status).toBe(status);
+          expect(answer.body.length).toBe(method === 'GET' && status === 200 ? full.body.length : 0);
+        }
+        expect(headerLines(cached.rawHeaders)).toEqual(expected);
+        // The same lines from the render. Express's feed routes set the CORS lines before anything
+        // else (errors carry them too), so there they may come first: the order of different
+        // fields carries no meaning (RFC 9110 §5.3).
+        expect(headerLines(rendered.rawHeaders).sort()).toEqual([...expected].sort());
+      },
+    );
+
     test('then clients asking at once for an encoding not made yet all get the same compressed bytes', async () => {
       instanceA.cache.clear();
       const identity = await instanceA.rawGet('/feed.xml', {});

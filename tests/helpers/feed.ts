@@ -10,12 +10,15 @@ import { PUBLIC_BASE_URL } from './ingest';
 
 export interface FeedInstance {
   request: supertest.Agent;
-  /** GET (or `method`) over a real socket with the bytes as sent (supertest would decompress them). */
+  /**
+   * GET (or `method`) over a real socket with the bytes as sent (supertest would decompress them);
+   * `rawHeaders` are the header lines as sent: names in their spelling, in order, repeats kept.
+   */
   rawGet(
     path: string,
     headers: Record<string, string>,
     method?: string,
-  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>;
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; rawHeaders: string[]; body: Buffer }>;
   cache: FeedCache;
   /** The address the instance listens on, e.g. http://127.0.0.1:41234. */
   origin: string;
@@ -68,7 +71,12 @@ export async function startFeedInstance(
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
             res.on('end', () =>
-              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                rawHeaders: res.rawHeaders,
+                body: Buffer.concat(chunks),
+              }),
             );
           })
           .on('error', reject);

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Db } from '@careerfeed/db';
 import type { ConfirmationMailQueue } from '@careerfeed/jobs';
 import type { FeedCache } from './feeds/feed-cache';
-import { serveCachedFeed } from './feeds/cached-feeds.handler';
+import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
 import {
@@ -83,11 +83,9 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   app.use(problemHandler(deps.logger));
 
   const duration = httpRequestDuration(registry);
+  const onCachedFeedServed: OnCachedFeedServed = (method, route, status, seconds) =>
+    duration.observe({ method, route, status: String(status) }, seconds);
   return (req, res) => {
-    const end = duration.startTimer();
-    const served = serveCachedFeed(req, res, deps.cache, (route, status) =>
-      end({ method: req.method, route, status: String(status) }),
-    );
-    if (!served) app(req, res);
+    if (!serveCachedFeed(req, res, deps.cache, onCachedFeedServed)) app(req, res);
   };
 }

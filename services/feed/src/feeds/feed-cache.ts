@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 
 export type FeedEncoding = 'gzip' | 'br';
+/** The kinds of answer one entry gives: a 200 in one of its encodings, or a 304. */
+export type FeedAnswer = 'identity' | FeedEncoding | 'notModified';
 
 export interface CachedFeed {
   contentType: string;
@@ -19,6 +21,11 @@ export interface CachedFeed {
   lastModifiedMs: number | null;
   scopeKey: string;
   expiresAt: number;
+  /**
+   * The response headers of each kind of answer, as `res.writeHead` takes them (name, value, name,
+   * value…), made by feed-responses.ts on first use and never changed afterwards.
+   */
+  headers?: Partial<Record<FeedAnswer, string[]>>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request } from 'express';
 import { AppError } from '@careerfeed/core';
-import { compress, type CachedFeed, type FeedEncoding } from './feed-cache';
+import { compress, type CachedFeed, type FeedAnswer, type FeedEncoding } from './feed-cache';
 import type { FeedScope } from './feed-scope';
 import { DEFAULT_LIMIT, FEED_FILES, type FeedFormat, MAX_LIMIT } from './feeds.service';
 
@@ -79,6 +79,8 @@ function isNotModified(headers: IncomingHttpHeaders, feed: CachedFeed): boolean 
   const ifNoneMatch = headers['if-none-match'];
   // If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 §13.2.2).
   if (ifNoneMatch !== undefined) {
+    // Readers send back the one ETag they were given: decided without splitting the list.
+    if (ifNoneMatch === feed.etag) return true;
     return ifNoneMatch.split(',').some((tag) => {
       const t = tag.trim();
       return t === '*' || t === feed.etag || t === `W/${feed.etag}`;
@@ -91,45 +93,67 @@ function isNotModified(headers: IncomingHttpHeaders, feed: CachedFeed): boolean 
   return Date.parse(since) === feed.lastModifiedMs;
 }
 
-/** The body a GET or HEAD would get, or null when it is a 304. */
-function responseBody(
-  req: IncomingMessage,
-  feed: CachedFeed,
-): { encoding: Encoding; bytes: Buffer | undefined } | null {
-  if (isNotModified(req.headers, feed)) return null;
-  const encoding = preferredEncoding(req.headers['accept-encoding']);
-  return { encoding, bytes: encoding ? feed[encoding] : feed.identity };
+/** What a GET or HEAD gets from `feed`: a 304, or a 200 in the negotiated encoding. */
+function answerFor(req: IncomingMessage, feed: CachedFeed): FeedAnswer {
+  if (isNotModified(req.headers, feed)) return 'notModified';
+  return preferredEncoding(req.headers['accept-encoding']) ?? 'identity';
 }
 
 /** Makes sure `sendFeed` can answer this request from `feed`: compresses it for this client if needed. */
 export async function prepareFeed(req: IncomingMessage, feed: CachedFeed): Promise<void> {
-  const body = responseBody(req, feed);
-  if (body?.encoding && !body.bytes) await compress(feed, body.encoding);
+  const answer = answerFor(req, feed);
+  if ((answer === 'gzip' || answer === 'br') && !feed[answer]) await compress(feed, answer);
+}
+
+/**
+ * The header lines of one kind of answer from `feed`, made once per entry and answer (its body must
+ * exist by then). The same lines, in the same order, as one `setHeader` each would give; a 304 has
+ * neither Content-Encoding nor Content-Length.
+ */
+function feedHeaders(feed: CachedFeed, answer: FeedAnswer, body: Buffer | undefined): string[] {
+  const made = (feed.headers ??= {});
+  let headers = made[answer];
+  if (headers) return headers;
+  headers = ['Content-Type', feed.contentType, 'ETag', feed.etag];
+  if (feed.lastModified) headers.push('Last-Modified', feed.lastModified);
+  headers.push(
+    'Cache-Control',
+    CACHE_CONTROL,
+    'Vary',
+    'Accept-Encoding',
+    // Campus sites fetch() the JSON feed from their own origins.
+    'Access-Control-Allow-Origin',
+    '*',
+    'Access-Control-Expose-Headers',
+    'ETag, Last-Modified, Link',
+  );
+  if (body) {
+    if (answer === 'gzip' || answer === 'br') headers.push('Content-Encoding', answer);
+    headers.push('Content-Length', String(body.length));
+  }
+  made[answer] = headers;
+  return headers;
 }
 
 /**
  * Answers a GET or HEAD with a cached feed: 304, or 200 in the negotiated encoding. Returns false,
  * having written nothing, when that encoding is not compressed yet (`prepareFeed` does it).
+ *
+ * One `writeHead` with the entry's prepared header lines instead of a `setHeader` per header: each
+ * of those validates its name and value and files them in the response's header map, per request,
+ * for lines that never change for an entry. Headers set on `res` before (express middleware) stay:
+ * `writeHead` merges them, the names given here replacing the same names, as `setHeader` did.
  */
 export function sendFeed(req: IncomingMessage, res: ServerResponse, feed: CachedFeed): boolean {
-  const body = responseBody(req, feed);
-  if (body && !body.bytes) return false;
-  res.setHeader('Content-Type', feed.contentType);
-  res.setHeader('ETag', feed.etag);
-  if (feed.lastModified) res.setHeader('Last-Modified', feed.lastModified);
-  res.setHeader('Cache-Control', CACHE_CONTROL);
-  res.setHeader('Vary', 'Accept-Encoding');
-  // Campus sites fetch() the JSON feed from their own origins.
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Expose-Headers', 'ETag, Last-Modified, Link');
-  if (!body) {
-    res.statusCode = 304;
+  const answer = answerFor(req, feed);
+  if (answer === 'notModified') {
+    res.writeHead(304, feedHeaders(feed, answer, undefined));
     res.end();
     return true;
   }
-  if (body.encoding) res.setHeader('Content-Encoding', body.encoding);
-  res.setHeader('Content-Length', String(body.bytes!.length));
-  res.statusCode = 200;
-  res.end(req.method === 'HEAD' ? undefined : body.bytes);
+  const body = answer === 'identity' ? feed.identity : feed[answer];
+  if (!body) return false;
+  res.writeHead(200, feedHeaders(feed, answer, body));
+  res.end(req.method === 'HEAD' ? undefined : body);
   return true;
 }
