@@ -1,13 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import http, { type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
-import { FeedCache, createFeedApp } from '@careerfeed/feed';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
+import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { feedparserPoll, htmlElementNames, newsboatOverHttp, relatedPostsListIn } from '../feeds/feed-consumers';
 import { HOSTILE_TITLE, seedBlog } from '../pages/blog-fixture';
@@ -22,42 +17,21 @@ import { HOSTILE_TITLE, seedBlog } from '../pages/blog-fixture';
 describe.each(['feed.xml', 'feed.atom'])('newsboat subscribed to /%s over HTTP', (file) => {
   let database: TestDatabase;
   let ingest: IngestHarness;
-  let redis: Redis;
-  let server: Server;
+  let feed: FeedInstance;
   let origin: string;
   let workDir: string;
-  const answered: { url: string; status: number; ifNoneMatch: string | undefined }[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     ingest = createIngestHarness(database.db);
     await seedBlog(ingest);
-    redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer');
-    const app = createFeedApp({
-      db: database.db,
-      redis,
-      redisPrefix: ingest.redisPrefix,
-      subscriptionMails: createConfirmationMailQueue(redis, ingest.redisPrefix),
-      logger: pino({ level: 'silent' }),
-      cache: new FeedCache(60_000),
-      publicBaseUrl: PUBLIC_BASE_URL,
-    });
-    server = http.createServer((req, res) => {
-      res.on('finish', () =>
-        answered.push({ url: req.url ?? '', status: res.statusCode, ifNoneMatch: req.headers['if-none-match'] }),
-      );
-      app(req, res);
-    });
-    server.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    feed = await startFeedInstance(database.db, ingest.redisPrefix);
+    origin = feed.origin;
     workDir = mkdtempSync(path.join(tmpdir(), 'careerfeed-newsboat-'));
   });
 
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    redis?.disconnect();
+    await feed?.close();
     await ingest?.close();
     await database?.drop();
     rmSync(workDir, { recursive: true, force: true });
@@ -92,14 +66,11 @@ describe.each(['feed.xml', 'feed.atom'])('newsboat subscribed to /%s over HTTP',
   });
 
   test('when a reader polls again with the validators it got, then the answer is 304 with no body', async () => {
-    answered.length = 0;
     const poll = await feedparserPoll(`${origin}/${file}`);
 
     expect(poll.first).toMatchObject({ status: 200, bozo: false });
     expect(poll.first.entries).toBeGreaterThan(0);
+    expect(poll.first.etag).toMatch(/^"[^"]+"$/);
     expect(poll.second).toMatchObject({ status: 304, entries: 0 });
-    const polls = answered.filter((answer) => answer.url === `/${file}`);
-    expect(polls.map((answer) => answer.status)).toEqual([200, 304]);
-    expect(polls[1]!.ifNoneMatch).toBe(poll.first.etag);
   });
 });

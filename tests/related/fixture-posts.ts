@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { htmlToPlainText } from '../../packages/core/src/plain-text';
-import { type RelatedDocument } from '../../packages/core/src/related';
+import { type RelatedDocument, type RelatedEntry } from '../../packages/core/src/related';
 
 /** The labelled sample: 48 career-blog posts, 6 in each of 8 topics. */
 export const FIXTURE_PATH = path.join(__dirname, '../../../shared/fixtures/posts.json');
@@ -33,4 +33,17 @@ export function loadLabelledPosts(): LabelledPosts {
     })),
     topicOf: new Map(posts.map((post) => [post.slug, post.topic])),
   };
+}
+
+/** Precision@k: the share of related links that point to a post of the same topic. */
+export function precision(lists: Map<string, RelatedEntry[]>, topicOf: Map<string, string>): number {
+  let links = 0;
+  let sameTopic = 0;
+  for (const [id, list] of lists) {
+    for (const entry of list) {
+      links++;
+      if (topicOf.get(entry.id) === topicOf.get(id)) sameTopic++;
+    }
+  }
+  return links === 0 ? 0 : sameTopic / links;
 }

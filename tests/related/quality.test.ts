@@ -5,7 +5,7 @@ import {
   tagsOnlyBaseline,
   tfidfBaseline,
 } from '../../packages/core/src/related';
-import { loadLabelledPosts } from './fixture-posts';
+import { loadLabelledPosts, precision } from './fixture-posts';
 
 /**
  * Quality of the related-posts engine on the labelled sample, beside two baselines computed in
@@ -28,18 +28,6 @@ const RANKERS: Record<'engine' | 'tags_only' | 'tfidf', Ranker> = {
   tags_only: tagsOnlyBaseline,
   tfidf: tfidfBaseline,
 };
-
-function precision(lists: Map<string, RelatedEntry[]>, topicOf: Map<string, string>): number {
-  let links = 0;
-  let sameTopic = 0;
-  for (const [id, list] of lists) {
-    for (const entry of list) {
-      links++;
-      if (topicOf.get(entry.id) === topicOf.get(id)) sameTopic++;
-    }
-  }
-  return links === 0 ? 0 : sameTopic / links;
-}
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 

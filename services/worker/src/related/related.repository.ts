@@ -112,57 +112,55 @@ export async function findFeedMembership(
   }));
 }
 
-const LAST_SYNC_KEY = 'related-posts-synced-until';
-
-export async function recordSync(db: Executor, nowUtc: string): Promise<void> {
-  const value = JSON.stringify(nowUtc);
+/** Writes one JSON value into the `settings` table under `key`. */
+async function writeSetting(db: Executor, key: string, value: unknown, nowUtc: string): Promise<void> {
+  const json = JSON.stringify(value);
   await db
     .insertInto('settings')
-    .values({ key: LAST_SYNC_KEY, value, updated_at: nowUtc })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: nowUtc }))
+    .values({ key, value: json, updated_at: nowUtc })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: json, updated_at: nowUtc }))
     .execute();
+}
+
+/** The JSON value stored under `key`, or undefined when there is none. */
+async function readSetting<T>(db: Executor, key: string): Promise<T | undefined> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  return row ? (JSON.parse(row.value) as T) : undefined;
+}
+
+const LAST_SYNC_KEY = 'related-posts-synced-until';
+const LAST_REBUILD_KEY = 'related-posts-rebuilt-at';
+const RANKING_VERSION_KEY = 'related-posts-ranking-version';
+
+export function recordSync(db: Executor, nowUtc: string): Promise<void> {
+  return writeSetting(db, LAST_SYNC_KEY, nowUtc, nowUtc);
 }
 
 /** When the last sync by any instance ended (epoch ms), or undefined before the first. */
 export async function findLastSync(db: Executor): Promise<number | undefined> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', LAST_SYNC_KEY).executeTakeFirst();
-  return row ? Date.parse(JSON.parse(row.value) as string) : undefined;
+  const at = await readSetting<string>(db, LAST_SYNC_KEY);
+  return at === undefined ? undefined : Date.parse(at);
 }
 
-const LAST_REBUILD_KEY = 'related-posts-rebuilt-at';
-
 /** Notes the time of a full recompute of the related lists (by any instance). */
-export async function recordRebuild(db: Executor, nowUtc: string): Promise<void> {
-  const value = JSON.stringify(nowUtc);
-  await db
-    .insertInto('settings')
-    .values({ key: LAST_REBUILD_KEY, value, updated_at: nowUtc })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: nowUtc }))
-    .execute();
+export function recordRebuild(db: Executor, nowUtc: string): Promise<void> {
+  return writeSetting(db, LAST_REBUILD_KEY, nowUtc, nowUtc);
 }
 
 /** When the last full recompute by any instance ran (epoch ms), or undefined if none is recorded. */
 export async function findLastRebuild(db: Executor): Promise<number | undefined> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', LAST_REBUILD_KEY).executeTakeFirst();
-  return row ? Date.parse(JSON.parse(row.value) as string) : undefined;
+  const at = await readSetting<string>(db, LAST_REBUILD_KEY);
+  return at === undefined ? undefined : Date.parse(at);
 }
 
-const RANKING_VERSION_KEY = 'related-posts-ranking-version';
-
 /** Records which version of the ranking (core's RANKING_VERSION) computed the stored lists. */
-export async function recordRankingVersion(db: Executor, version: number, nowUtc: string): Promise<void> {
-  const value = JSON.stringify(version);
-  await db
-    .insertInto('settings')
-    .values({ key: RANKING_VERSION_KEY, value, updated_at: nowUtc })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: nowUtc }))
-    .execute();
+export function recordRankingVersion(db: Executor, version: number, nowUtc: string): Promise<void> {
+  return writeSetting(db, RANKING_VERSION_KEY, version, nowUtc);
 }
 
 /** The ranking version that computed the stored lists; undefined when none was recorded (before versions). */
-export async function findRankingVersion(db: Executor): Promise<number | undefined> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', RANKING_VERSION_KEY).executeTakeFirst();
-  return row ? (JSON.parse(row.value) as number) : undefined;
+export function findRankingVersion(db: Executor): Promise<number | undefined> {
+  return readSetting<number>(db, RANKING_VERSION_KEY);
 }
 
 /** Drops every stored list, before a full recompute replaces them all. */
