@@ -61,6 +61,9 @@ describe('npm start on an empty machine', () => {
       const metrics = await supertest(`http://127.0.0.1:${port}`).get('/metrics');
       expect(metrics.text).toContain('process_resident_memory_bytes');
     }
+    // The related index's full recomputes are watched from the worker's metrics.
+    const workerMetrics = await supertest(`http://127.0.0.1:${ports.worker}`).get('/metrics');
+    expect(workerMetrics.text).toContain('# TYPE related_rebuild_duration_seconds histogram');
     expect(output).toContain('starting a private redis-server');
     expect(fs.existsSync(path.join(dataDir, 'careerfeed.db'))).toBe(true);
     expect(fs.existsSync(path.join(dataDir, 'redis'))).toBe(true);

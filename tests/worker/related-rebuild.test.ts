@@ -8,7 +8,9 @@ import {
   type RelatedPostsMaintainer,
   createRelatedPostsMaintainer,
   findVisibleDocuments,
+  relatedRebuildMetrics,
 } from '@careerfeed/worker';
+import { Registry } from 'prom-client';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { FIXTURE } from '../helpers/processes';
@@ -135,6 +137,15 @@ describe.each(DIALECTS)('full recompute of the related lists by the worker (%s)'
     const expected = await expectedLists(database, clock);
     expect(await storedLists(database)).toEqual(expected);
     for (const id of outcome.changed) expect(expected.has(id)).toBe(true);
+
+    // What the worker's /metrics shows of it.
+    const registry = new Registry();
+    relatedRebuildMetrics(registry)(outcome);
+    const metrics = await registry.metrics();
+    expect(metrics).toContain('related_rebuild_duration_seconds_count 1');
+    expect(metrics).toContain(`related_rebuild_duration_seconds_sum ${outcome.durationMs / 1000}`);
+    expect(metrics).toContain(`related_rebuild_posts_total ${fixture.posts.length}`);
+    expect(metrics).toContain(`related_rebuild_changed_lists_total ${outcome.changed.length}`);
   });
 
   test('when the recompute interval has passed and a post was edited since, then the next sync is followed by a full recompute, and not before', async () => {

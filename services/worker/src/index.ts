@@ -4,6 +4,7 @@ export type { PostEventHandler } from './events/post-events.worker';
 export { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
 export type { RebuildOutcome, RelatedPostsMaintainer } from './related/related-posts.maintainer';
 export { findVisibleDocuments } from './related/related.repository';
+export { relatedRebuildMetrics } from './related/related-rebuild.metrics';
 export { announceFeedChanges } from './feeds/feed-invalidation.publisher';
 export * from './mail/mailer';
 export * from './digests/digest-content';

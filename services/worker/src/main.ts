@@ -25,6 +25,7 @@ import { type PostEventHandler, createPostEventsWorker } from './events/post-eve
 import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
 import { createMailer } from './mail/mailer';
 import { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
+import { relatedRebuildMetrics } from './related/related-rebuild.metrics';
 import {
   createGoLiveScheduler,
   createPostGoesLiveWorker,
@@ -88,12 +89,15 @@ async function main(): Promise<void> {
 
   // The index lives in a thread of its own (see related-posts.maintainer.ts); its full
   // recomputes change lists outside any post event, and are announced like a sync's changes.
+  const observeRebuild = relatedRebuildMetrics(registry);
   const relatedPosts = createRelatedPostsMaintainer({
     databaseUrl: config.databaseUrl,
     k: config.relatedPostsCount,
     rebuildIntervalMs: config.relatedRebuildIntervalMs,
     logger,
-    onRebuilt: async ({ changed }) => {
+    onRebuilt: async (outcome) => {
+      observeRebuild(outcome);
+      const { changed } = outcome;
       if (changed.length === 0) return;
       const scopes = await announceFeedChanges({ db, redis, prefix: config.redisPrefix }, null, changed);
       await websub.notify(`related-rebuild-${Date.now()}`, scopes);
