@@ -13,6 +13,9 @@ import { DEFAULT_LIMIT, FEED_FILES, type FeedFormat, MAX_LIMIT } from './feeds.s
 
 const CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
 
+/** Response headers a script on another origin may read from a feed answer (CORS). */
+export const CORS_EXPOSED_HEADERS = 'ETag, Last-Modified, Link';
+
 /** Path segment of each scope's feeds and pages: /tags/{tag}/feed.xml, … */
 export const SCOPE_SEGMENTS = { tags: 'tag', categories: 'category', authors: 'author' } as const;
 export type ScopeSegment = keyof typeof SCOPE_SEGMENTS;
@@ -125,7 +128,7 @@ function feedHeaders(feed: CachedFeed, answer: FeedAnswer, body: Buffer | undefi
     'Access-Control-Allow-Origin',
     '*',
     'Access-Control-Expose-Headers',
-    'ETag, Last-Modified, Link',
+    CORS_EXPOSED_HEADERS,
   );
   if (body) {
     if (answer === 'gzip' || answer === 'br') headers.push('Content-Encoding', answer);

@@ -3,6 +3,7 @@ import { AppError, isValidSlug } from '@careerfeed/core';
 import { methodNotAllowed } from '@careerfeed/http';
 import type { FeedCache } from './feed-cache';
 import {
+  CORS_EXPOSED_HEADERS,
   feedCacheKey,
   feedRoute,
   parseFeedQuery,
@@ -34,7 +35,7 @@ const PREFLIGHT_MAX_AGE_SECONDS = '86400';
 
 const allowAnyOrigin: RequestHandler = (_req, res, next) => {
   res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Expose-Headers', 'ETag, Last-Modified, Link');
+  res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSED_HEADERS);
   next();
 };
 
