@@ -1,22 +1,10 @@
-import fs from 'node:fs';
 import { type PostsDeps, createPost, deletePost, importPost } from '@careerfeed/ingest';
 import { type RelatedPostsMaintainer, createRelatedPostsMaintainer } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
-import { FIXTURE } from '../helpers/processes';
+import { readSampleBlog } from '../helpers/sample-blog';
 
-const fixture = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as {
-  authors: { slug: string; name: string }[];
-  posts: {
-    slug: string;
-    title: string;
-    html: string;
-    author: string;
-    tags: string[];
-    category: string;
-    published_at: string;
-  }[];
-};
+const fixture = readSampleBlog();
 
 describe.each(DIALECTS)('related posts kept by the worker (%s)', (dialect) => {
   let database: TestDatabase;

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RANKING_VERSION, type RelatedDocument, rankAll } from '@careerfeed/core';
 import { uuidv7 } from '@careerfeed/db';
@@ -13,20 +12,9 @@ import {
 import { Registry } from 'prom-client';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
-import { FIXTURE } from '../helpers/processes';
+import { readSampleBlog } from '../helpers/sample-blog';
 
-const fixture = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as {
-  authors: { slug: string; name: string }[];
-  posts: {
-    slug: string;
-    title: string;
-    html: string;
-    author: string;
-    tags: string[];
-    category: string;
-    published_at: string;
-  }[];
-};
+const fixture = readSampleBlog();
 
 const HOUR = 3_600_000;
 
