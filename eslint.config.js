@@ -2,6 +2,22 @@
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
+const SERVICES = ['ingest', 'feed', 'worker', 'cli'];
+const SERVICE_PACKAGES = SERVICES.map((service) => `@careerfeed/${service}`);
+/** The import pattern that keeps a service from reaching into another one, by name or by path. */
+function otherServices(service) {
+  const others = SERVICES.filter((other) => other !== service);
+  return {
+    group: [
+      ...others.map((other) => `@careerfeed/${other}`),
+      ...others.map((other) => `**/services/${other}/**`),
+      // A relative path from one service into another: ../../worker/src/…
+      ...others.map((other) => `**/${other}/src/**`),
+    ],
+    message: `services/${service} must not import another service: move what both need into a package`,
+  };
+}
+
 module.exports = tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'coverage/**', 'tests/artifacts/**'] },
   js.configs.recommended,
@@ -14,31 +30,39 @@ module.exports = tseslint.config(
       'no-console': 'error',
     },
   },
+  // Import boundaries: services -> packages, never services -> services, never packages -> services.
+  // A service is wiring around packages; what two services need lives in a package.
   {
-    // Import boundaries: shared packages never depend on services; routes never touch the database
-    // directly (they call a service, which calls a repository).
-    files: ['packages/**/*.ts'],
+    files: ['packages/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['@careerfeed/ingest', '@careerfeed/feed', '@careerfeed/worker', '@careerfeed/cli'],
-              message: 'packages/ must not import services/',
+              group: [...SERVICE_PACKAGES, '**/services/**'],
+              message: 'packages/ and bench/ must not import a service: use the packages it is built from',
             },
           ],
         },
       ],
     },
   },
-  {
-    files: ['services/**/*.routes.ts'],
+  ...SERVICES.map((service) => ({
+    files: [`services/${service}/**/*.ts`],
+    ignores: ['services/*/src/**/*.routes.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [otherServices(service)] }],
+    },
+  })),
+  ...SERVICES.map((service) => ({
+    files: [`services/${service}/src/**/*.routes.ts`],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
+            otherServices(service),
             {
               group: ['@careerfeed/db', 'kysely', 'pg', 'better-sqlite3', '*.repository'],
               message: 'routes call services, not the database',
@@ -47,7 +71,7 @@ module.exports = tseslint.config(
         },
       ],
     },
-  },
+  })),
   {
     files: ['**/*.js'],
     languageOptions: {

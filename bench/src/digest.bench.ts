@@ -6,6 +6,7 @@
  * the MIME messages alone. Results are JSON lines on stdout; progress goes to stderr.
  * See bench/README.md.
  */
+import { type MailMessage, createDigestContent, createSmtpMailer, unsubscribeHeaders } from '@careerfeed/digests';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,6 @@ import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { manageLinks, selectDigestPosts } from '@careerfeed/core';
 import { type Dialect, type NewSubscriberRow, createDb, readSubscriptionTokenKey, sql, uuidv7 } from '@careerfeed/db';
-import { type MailMessage, createDigestContent, createSmtpMailer, unsubscribeHeaders } from '@careerfeed/worker';
 import { Cleanup } from './support/cleanup';
 import { SetupError, describeError } from './support/errors';
 import { seedFeedStore } from './support/feed-seed';

@@ -11,12 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
-import type * as FeedCacheModule from '@careerfeed/feed/src/feeds/feed-cache';
-import type * as FeedsRepositoryModule from '@careerfeed/feed/src/feeds/feeds.repository';
-import type * as FeedsServiceModule from '@careerfeed/feed/src/feeds/feeds.service';
 import { renderJsonFeed, renderRss } from '@careerfeed/core';
 import { type Dialect, createDb } from '@careerfeed/db';
+import * as feeds from '@careerfeed/feeds';
 import { createRedisConnection, feedInvalidationChannel } from '@careerfeed/jobs';
+import { benchRedisErrors } from './support/redis-errors';
 import { Cleanup } from './support/cleanup';
 import { SetupError, describeError } from './support/errors';
 import { seedFeedStore } from './support/feed-seed';
@@ -617,7 +616,7 @@ interface Invalidator {
 }
 
 async function connectInvalidator(ctx: Context, label: string): Promise<Invalidator> {
-  const redis = createRedisConnection(ctx.redisUrl, 'producer');
+  const redis = createRedisConnection(ctx.redisUrl, 'producer', benchRedisErrors);
   const channel = feedInvalidationChannel(redisPrefix(label));
   const message = JSON.stringify({ scopes: ['*'] });
   try {
@@ -724,12 +723,9 @@ async function measureColdInProcess(
   size: number,
   result: SizeResult,
 ): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const service = require(path.join(FEED_DIST, 'feeds', 'feeds.service.js')) as typeof FeedsServiceModule;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const cacheModule = require(path.join(FEED_DIST, 'feeds', 'feed-cache.js')) as typeof FeedCacheModule;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const repo = require(path.join(FEED_DIST, 'feeds', 'feeds.repository.js')) as typeof FeedsRepositoryModule;
+  const service = feeds;
+  const cacheModule = feeds;
+  const repo = feeds.feedsRepository;
   const db = createDb(store.url, { poolSize: 1 });
   try {
     const deps = { db, publicBaseUrl: PUBLIC_BASE_URL };
@@ -906,8 +902,7 @@ async function measureColdGrowthInterleaved(
   dialect: Dialect,
   sizes: { size: number; r: SizeResult }[],
 ): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const service = require(path.join(FEED_DIST, 'feeds', 'feeds.service.js')) as typeof FeedsServiceModule;
+  const service = feeds;
   const rounds = ctx.settings.growthRounds;
   const blockRuns = 20;
   const from = sizes[0]!;

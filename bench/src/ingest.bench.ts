@@ -4,6 +4,8 @@
  * in this process, on SQLite and on PostgreSQL. Results are JSON lines on stdout; progress and
  * errors go to stderr. See bench/README.md for the settings and how to read the figures.
  */
+import { createOutboxRelay, createPost, createPostSchema, upsertAuthor } from '@careerfeed/posts';
+import { createApiKey } from '@careerfeed/http';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -11,8 +13,8 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { htmlToPlainText, sanitizePostHtml } from '@careerfeed/core';
 import { type Dialect, createDb } from '@careerfeed/db';
-import { createApiKey, createOutboxRelay, createPost, createPostSchema, upsertAuthor } from '@careerfeed/ingest';
 import { POST_EVENTS_QUEUE, createRedisConnection } from '@careerfeed/jobs';
+import { benchRedisErrors } from './support/redis-errors';
 import { Cleanup } from './support/cleanup';
 import { SetupError, describeError } from './support/errors';
 import { request } from './support/http-client';
@@ -214,7 +216,7 @@ async function measureService(ctx: Context, dialect: Dialect): Promise<Measureme
     pgAdminUrl: settings.pgAdminUrl,
   });
   const db = createDb(store.url);
-  const redis = createRedisConnection(ctx.redisUrl, 'producer');
+  const redis = createRedisConnection(ctx.redisUrl, 'producer', benchRedisErrors);
   const queue = new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: `bench-${dialect}-service` });
   queue.on('error', () => undefined);
   const relay = createOutboxRelay({ db, queue });

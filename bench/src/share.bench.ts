@@ -6,6 +6,7 @@
  * the raw client (outboundRequest with the same signed bodies and the same concurrency) in the same
  * run, so the result is a ratio. JSON lines on stdout; progress on stderr. See bench/README.md.
  */
+import { createSharePublisher, createWebhookDeliveryWorker } from '@careerfeed/sharing';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,8 +26,8 @@ import {
 } from '@careerfeed/core';
 import { type Dialect, createDb, uuidv7 } from '@careerfeed/db';
 import { outboundRequest } from '@careerfeed/http';
-import { type PostEvent, createRedisConnection } from '@careerfeed/jobs';
-import { createSharePublisher, createWebhookDeliveryWorker, openWebhookDeliveriesQueue } from '@careerfeed/worker';
+import { type PostEvent, createRedisConnection, openWebhookDeliveriesQueue } from '@careerfeed/jobs';
+import { benchRedisErrors } from './support/redis-errors';
 import { Cleanup } from './support/cleanup';
 import { SetupError, describeError } from './support/errors';
 import { seedFeedStore } from './support/feed-seed';
@@ -156,7 +157,7 @@ async function measureDeliveries(
 
   const db = createDb(store.url, { poolSize: 4 });
   cleanup.add('close database', () => db.close());
-  const redis = createRedisConnection(redisServer.url, 'worker');
+  const redis = createRedisConnection(redisServer.url, 'worker', benchRedisErrors);
   cleanup.add('disconnect redis', () => redis.disconnect());
   const prefix = 'bench';
   const queue = openWebhookDeliveriesQueue(redis, prefix);

@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRedisConnection } from '@careerfeed/jobs';
-import { openDigestsQueue } from '@careerfeed/worker';
+import { createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { runCli } from '../helpers/processes';
 import { insertSubscriber, publishPost, uniquePrefix } from './support';
+import { testRedisErrors } from '../helpers/redis-server';
 
 describe.each(DIALECTS)('digest CLI (%s)', (dialect) => {
   let database: TestDatabase;
   const prefix = uniquePrefix();
-  const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+  const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
   const queue = openDigestsQueue(connection, prefix);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-cli-digest-'));
   const env = () => ({

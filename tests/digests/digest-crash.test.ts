@@ -1,11 +1,11 @@
+import { runDigestTick } from '@careerfeed/digests';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { createRedisConnection } from '@careerfeed/jobs';
-import { openDigestsQueue, runDigestTick } from '@careerfeed/worker';
+import { createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { ROOT, baseEnv, exited } from '../helpers/processes';
-import { freePort } from '../helpers/redis-server';
+import { freePort, testRedisErrors } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { type SmtpSink, insertSubscriber, publishPost, startSmtpSink, uniquePrefix } from './support';
 
@@ -65,7 +65,7 @@ describe.each(DIALECTS)('a worker process killed mid-batch (%s)', (dialect) => {
         next_digest_at: due.toISOString(),
       });
     }
-    const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+    const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
     const queue = openDigestsQueue(connection, prefix);
     try {
       expect((await runDigestTick({ db: database.db, queue, now: () => new Date() })).enqueued).toBe(SUBSCRIBERS);

@@ -1,7 +1,7 @@
+import { type PostsDeps } from '@careerfeed/posts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
-import type { PostsDeps } from '@careerfeed/ingest';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';

@@ -1,25 +1,15 @@
+import { type DigestOutcome, type DigestSchedulerDeps, type Mailer, createDigestContent, createDigestSender, createDigestsWorker, createOutboxMailer, createSmtpMailer, runDigestTick } from '@careerfeed/digests';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { type Db, readSubscriptionTokenKey } from '@careerfeed/db';
-import { createRedisConnection } from '@careerfeed/jobs';
-import {
-  type DigestOutcome,
-  type DigestSchedulerDeps,
-  type Mailer,
-  createDigestContent,
-  createDigestSender,
-  createDigestsWorker,
-  createOutboxMailer,
-  createSmtpMailer,
-  openDigestsQueue,
-  runDigestTick,
-} from '@careerfeed/worker';
+import { createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { uniquePrefix } from './support';
+import { testRedisErrors } from '../helpers/redis-server';
 
 export const MAIL_FROM = 'Career Center <no-reply@careers.test.example>';
 
@@ -42,7 +32,7 @@ export async function startEngine(
   options: { smtpUrl?: string; now: () => Date; instantDelaySeconds?: number },
 ): Promise<Engine> {
   const prefix = uniquePrefix();
-  const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+  const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
   const queue = openDigestsQueue(connection, prefix);
   const outboxDir = options.smtpUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-outbox-'));
   const mailer: Mailer = options.smtpUrl

@@ -1,13 +1,14 @@
+import { createSmtpMailer, createSubscriptionMailsWorker, requestInstantRun } from '@careerfeed/digests';
 import { Queue, QueueEvents, type Worker } from 'bullmq';
 import { pino } from 'pino';
 import { readSubscriptionTokenKey } from '@careerfeed/db';
 import { SUBSCRIPTION_MAILS_QUEUE, confirmationMailJobId, createRedisConnection } from '@careerfeed/jobs';
-import { createSmtpMailer, createSubscriptionMailsWorker, requestInstantRun } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { MAIL_FROM, type Engine, startEngine } from './engine';
 import { type SmtpSink, insertSubscriber, publishPost, startSmtpSink, uniquePrefix } from './support';
+import { testRedisErrors } from '../helpers/redis-server';
 
 describe.each(DIALECTS)('instant digests and subscription mails (%s)', (dialect) => {
   let database: TestDatabase;
@@ -63,7 +64,7 @@ describe.each(DIALECTS)('instant digests and subscription mails (%s)', (dialect)
 
   test('when a confirmation job comes for a pending subscriber, then one confirmation mail is sent; a stale nonce sends nothing', async () => {
     const prefix = uniquePrefix();
-    const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+    const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
     const queue = new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection, prefix });
     const eventsConnection = connection.duplicate();
     const events = new QueueEvents(SUBSCRIPTION_MAILS_QUEUE, { connection: eventsConnection, prefix });

@@ -1,3 +1,4 @@
+import { createMailer } from '@careerfeed/digests';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,6 @@ const { dkimVerify } = require('mailauth/lib/dkim/verify') as {
     options: { resolver: (name: string, type: string) => Promise<string[][]> },
   ) => Promise<{ results: { status: { result: string }; signingDomain: string; selector: string }[] }>;
 };
-import { createMailer } from '@careerfeed/worker';
 import { type SmtpSink, startSmtpSink } from './support';
 
 describe('DKIM signing', () => {

@@ -1,9 +1,9 @@
+import { type PostsDeps, createPost } from '@careerfeed/posts';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { type Db, type NewSubscriberRow, uuidv7 } from '@careerfeed/db';
-import { type PostsDeps, createPost } from '@careerfeed/ingest';
 
 export interface ReceivedMail {
   to: string[];

@@ -1,3 +1,4 @@
+import { FeedCache } from '@careerfeed/feeds';
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -11,15 +12,14 @@ import { simpleParser } from 'mailparser';
 import { pino } from 'pino';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
-import { type ConfirmationMailQueue, createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
-import { FeedCache, createFeedApp } from '@careerfeed/feed';
-import { openDigestsQueue } from '@careerfeed/worker';
+import { type ConfirmationMailQueue, createConfirmationMailQueue, createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
+import { createFeedApp } from '@careerfeed/feed';
 import { type SmtpSink, startSmtpSink } from '../digests/support';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
 import { ROOT, baseEnv, exited, runCli } from '../helpers/processes';
-import { freePort } from '../helpers/redis-server';
+import { freePort, testRedisErrors } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 
 const MAIL_FROM = 'Career Center <no-reply@careers.test.example>';
@@ -91,7 +91,7 @@ describe('from the subscribe form to a digest and one-click unsubscribe (worker 
     sink = await startSmtpSink();
 
     // The feed service, listening first so its public base URL is the address everyone really uses.
-    redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer');
+    redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer', testRedisErrors());
     mailsQueue = createConfirmationMailQueue(redis, ingest.redisPrefix);
     digests = openDigestsQueue(redis, ingest.redisPrefix);
     server = http.createServer();

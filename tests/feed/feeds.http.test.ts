@@ -10,6 +10,7 @@ import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
+import { testRedisErrors } from '../helpers/redis-server';
 
 function itemIds(json: { items: { id: string }[] }): string[] {
   return json.items.map((item) => item.id);
@@ -62,7 +63,7 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     instanceA = await startFeedInstance(database.db, ingest.redisPrefix);
     instanceB = await startFeedInstance(database.db, ingest.redisPrefix);
     // The worker's part in the invalidation path: events in, feed invalidations out.
-    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
     worker = createPostEventsWorker({
       connection: workerRedis,
       prefix: ingest.redisPrefix,

@@ -1,3 +1,4 @@
+import { FeedCache } from '@careerfeed/feeds';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -5,8 +6,9 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
 import { type ConfirmationMailQueue, createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
-import { FeedCache, createFeedApp, subscribeToFeedInvalidations } from '@careerfeed/feed';
+import { createFeedApp, subscribeToFeedInvalidations } from '@careerfeed/feed';
 import { PUBLIC_BASE_URL } from './ingest';
+import { testRedisErrors } from './redis-server';
 
 export interface FeedInstance {
   request: supertest.Agent;
@@ -40,8 +42,8 @@ export async function startFeedInstance(
   } = {},
 ): Promise<FeedInstance> {
   const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL!;
-  const redis: Redis = createRedisConnection(redisUrl, 'producer');
-  const subscriber: Redis = createRedisConnection(redisUrl, 'worker');
+  const redis: Redis = createRedisConnection(redisUrl, 'producer', testRedisErrors());
+  const subscriber: Redis = createRedisConnection(redisUrl, 'worker', testRedisErrors());
   const cache = new FeedCache(60_000);
   const subscriptionMails = options.subscriptionMails ?? createConfirmationMailQueue(redis, redisPrefix);
   const logger = pino({ level: 'silent' });

@@ -1,3 +1,5 @@
+import { type Scope, createApiKey } from '@careerfeed/http';
+import { type OutboxRelay, createOutboxRelay } from '@careerfeed/posts';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -9,9 +11,10 @@ import {
   createRedisConnection,
   openSourcePollsQueue,
 } from '@careerfeed/jobs';
-import { type OutboxRelay, type Scope, createApiKey, createIngestApp, createOutboxRelay } from '@careerfeed/ingest';
+import { createIngestApp } from '@careerfeed/ingest';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from './wait';
+import { testRedisErrors } from './redis-server';
 
 export const PUBLIC_BASE_URL = 'https://careers.test.example';
 
@@ -40,7 +43,7 @@ export function createIngestHarness(
   options: { allowPrivateNetworks?: boolean; redisPrefix?: string } = {},
 ): IngestHarness {
   const redisPrefix = options.redisPrefix ?? `test-${randomBytes(6).toString('hex')}`;
-  const redis: Redis = createRedisConnection(redisUrl, 'producer');
+  const redis: Redis = createRedisConnection(redisUrl, 'producer', testRedisErrors());
   const queue = new Queue(POST_EVENTS_QUEUE, { connection: redis, prefix: redisPrefix });
   queue.on('error', () => undefined);
   const deliveriesQueue = new Queue(WEBHOOK_DELIVERIES_QUEUE, { connection: redis, prefix: redisPrefix });

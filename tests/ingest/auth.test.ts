@@ -1,6 +1,6 @@
+import { apiKeysRepository, createApiKey } from '@careerfeed/http';
 import type { Test } from 'supertest';
 import { uuidv7 } from '@careerfeed/db';
-import { apiKeysRepository, createApiKey } from '@careerfeed/ingest';
 import { DIALECTS } from '../helpers/databases';
 import { type IngestContext, buildPost, countRows, expectProblem, useIngest } from './support';
 

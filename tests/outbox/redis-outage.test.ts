@@ -1,14 +1,14 @@
+import { countPendingOutboxEvents } from '@careerfeed/posts';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type PostEvent, createRedisConnection } from '@careerfeed/jobs';
-import { countPendingOutboxEvents } from '@careerfeed/ingest';
 import { createPostEventsWorker } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
-import { type RedisServer, startRedisServer } from '../helpers/redis-server';
+import { type RedisServer, startRedisServer, testRedisErrors } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 
 describe.each(DIALECTS)('events survive a Redis outage (%s)', (dialect) => {
@@ -25,7 +25,7 @@ describe.each(DIALECTS)('events survive a Redis outage (%s)', (dialect) => {
     database = await createTestDatabase(dialect);
     ingest = createIngestHarness(database.db, redisServer.url);
     ingest.relay.start();
-    workerConnection = createRedisConnection(redisServer.url, 'worker');
+    workerConnection = createRedisConnection(redisServer.url, 'worker', testRedisErrors());
     worker = createPostEventsWorker({
       connection: workerConnection,
       prefix: ingest.redisPrefix,

@@ -1,4 +1,4 @@
-import { saveSite } from '@careerfeed/db';
+import { saveSite } from '@careerfeed/posts';
 import { buildPost } from '../helpers/factories';
 import type { IngestHarness } from '../helpers/ingest';
 

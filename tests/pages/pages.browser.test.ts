@@ -1,3 +1,4 @@
+import { FeedCache } from '@careerfeed/feeds';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -7,10 +8,11 @@ import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
-import { FeedCache, createFeedApp } from '@careerfeed/feed';
+import { createFeedApp } from '@careerfeed/feed';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { HOSTILE_TITLE, seedBlog } from './blog-fixture';
+import { testRedisErrors } from '../helpers/redis-server';
 
 const SCREENSHOT = path.join(__dirname, '..', 'artifacts', 'post-375.png');
 // A 1×1 transparent PNG, served for every image on another origin: the test has no network.
@@ -36,7 +38,7 @@ describe('a post page in a browser (chromium, 375×800)', () => {
     database = await createTestDatabase('sqlite');
     ingest = createIngestHarness(database.db);
     await seedBlog(ingest);
-    redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer');
+    redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer', testRedisErrors());
     const app = createFeedApp({
       db: database.db,
       redis,

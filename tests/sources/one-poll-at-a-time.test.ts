@@ -13,6 +13,7 @@ import {
   startPartnerServer,
   startSourcesEngine,
 } from './support';
+import { testRedisErrors } from '../helpers/redis-server';
 
 describe.each(DIALECTS)('one poll of a source at a time (%s)', (dialect) => {
   let engine: SourcesEngine;
@@ -30,7 +31,7 @@ describe.each(DIALECTS)('one poll of a source at a time (%s)', (dialect) => {
 
   test('when polls of a source are requested again and again while one is running on one of two workers, then the partner is asked once', async () => {
     // A second worker process on the same queue, as when several instances run.
-    const redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+    const redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
     const second = createSourcePollsWorker({
       connection: redis,
       prefix: engine.ingest.redisPrefix,

@@ -1,16 +1,17 @@
+import { type SourceResource } from '@careerfeed/posts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Dialect } from '@careerfeed/db';
-import type { SourceResource } from '@careerfeed/ingest';
 import { createRedisConnection } from '@careerfeed/jobs';
 import { Registry } from 'prom-client';
 import { createSourcePollsWorker, sourcePollMetrics } from '@careerfeed/worker';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
+import { testRedisErrors } from '../helpers/redis-server';
 
 export type PartnerHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -90,7 +91,7 @@ export async function startSourcesEngine(dialect: Dialect): Promise<SourcesEngin
   const database = await createTestDatabase(dialect);
   const ingest = createIngestHarness(database.db, process.env.TEST_REDIS_URL!, { allowPrivateNetworks: true });
   const admin = await ingest.bearer('admin');
-  const redis: Redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+  const redis: Redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
   const registry = new Registry();
   const worker: Worker = createSourcePollsWorker({
     connection: redis,

@@ -1,11 +1,12 @@
+import { FeedCache } from '@careerfeed/feeds';
 import { confirmationMailJobId, createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
 import { DIALECTS } from '../helpers/databases';
 import { pino } from 'pino';
 import supertest from 'supertest';
-import { FeedCache, createFeedApp } from '@careerfeed/feed';
+import { createFeedApp } from '@careerfeed/feed';
 import { startFeedInstance } from '../helpers/feed';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
-import { freePort } from '../helpers/redis-server';
+import { freePort, testRedisErrors } from '../helpers/redis-server';
 import { htmlProblems, parsePage } from '../pages/page-inspection';
 import { HTML, type SubscriptionsHarness, randomEmail, randomIp, startSubscriptionsHarness } from './support';
 
@@ -356,7 +357,7 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
 
     test('when the rate limits cannot be checked, then 503 with Retry-After and nothing is stored', async () => {
       // The app alone (no feed-invalidation subscriber, which would wait for Redis forever).
-      const dead = createRedisConnection(await deadRedisUrl(), 'producer');
+      const dead = createRedisConnection(await deadRedisUrl(), 'producer', testRedisErrors());
       const app = createFeedApp({
         db: h.database.db,
         redis: dead,
@@ -379,7 +380,7 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
     });
 
     test('when the mail cannot be queued after the write, then 503 and the write is undone', async () => {
-      const deadConnection = createRedisConnection(await deadRedisUrl(), 'producer');
+      const deadConnection = createRedisConnection(await deadRedisUrl(), 'producer', testRedisErrors());
       const deadQueue = createConfirmationMailQueue(deadConnection, h.ingest.redisPrefix, { timeoutMs: 500 });
       const half = await startFeedInstance(h.database.db, h.ingest.redisPrefix, {
         trustProxy: true,

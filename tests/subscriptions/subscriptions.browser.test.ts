@@ -1,3 +1,4 @@
+import { FeedCache } from '@careerfeed/feeds';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -13,10 +14,11 @@ import {
   createConfirmationMailQueue,
   createRedisConnection,
 } from '@careerfeed/jobs';
-import { FeedCache, createFeedApp } from '@careerfeed/feed';
+import { createFeedApp } from '@careerfeed/feed';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
+import { testRedisErrors } from '../helpers/redis-server';
 
 /**
  * A student on a phone in India: subscribes on /subscribe, confirms, changes preferences and
@@ -43,7 +45,7 @@ describe('subscribing in a browser (chromium, 375 px, Asia/Kolkata)', () => {
       .set('Authorization', await ingest.bearer())
       .send(buildPost({ tags: ['interviews', 'preparation'], category: 'interviews' }));
     expect(created.status).toBe(201);
-    redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer');
+    redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer', testRedisErrors());
     mails = createConfirmationMailQueue(redis, ingest.redisPrefix);
     reader = new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection: redis, prefix: ingest.redisPrefix });
     // Listen first, so the app's public base URL is the address the browser really uses.

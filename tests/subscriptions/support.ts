@@ -7,6 +7,7 @@ import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
+import { testRedisErrors } from '../helpers/redis-server';
 
 export const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
@@ -49,7 +50,7 @@ export async function startSubscriptionsHarness(
     .send(buildPost({ tags: ['interviews', 'preparation'], category: 'interviews' }));
   if (created.status !== 201) throw new Error(`seeding failed: ${created.status} ${created.text}`);
   const feed = await startFeedInstance(database.db, ingest.redisPrefix, { trustProxy: true, ...options });
-  const connection: Redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer');
+  const connection: Redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer', testRedisErrors());
   const mails = new Queue(SUBSCRIPTION_MAILS_QUEUE, { connection, prefix: ingest.redisPrefix });
   mails.on('error', () => undefined);
   const db = database.db.kysely;

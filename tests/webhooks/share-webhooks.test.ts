@@ -1,24 +1,17 @@
+import { createSharePublisher, createWebhookDeliveryWorker, restoreWebhookDeliveryJobs } from '@careerfeed/sharing';
 import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { NETWORKS, shareMessageId, shareWebhookBody } from '@careerfeed/core';
-import { type PostEvent, createRedisConnection } from '@careerfeed/jobs';
-import {
-  createGoLiveScheduler,
-  createPostEventsWorker,
-  createPostGoesLiveWorker,
-  createSharePublisher,
-  createWebhookDeliveryWorker,
-  openPostGoesLiveQueue,
-  openWebhookDeliveriesQueue,
-  restoreWebhookDeliveryJobs,
-} from '@careerfeed/worker';
+import { type PostEvent, createRedisConnection, openPostGoesLiveQueue, openWebhookDeliveriesQueue } from '@careerfeed/jobs';
+import { createGoLiveScheduler, createPostEventsWorker, createPostGoesLiveWorker } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type IngestHarness, PUBLIC_BASE_URL, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { type WebhookReceiver, startWebhookReceiver } from '../helpers/webhook-receiver';
+import { testRedisErrors } from '../helpers/redis-server';
 
 // Milliseconds instead of the Standard Webhooks hours: 1 attempt + 4 retries, then dead.
 const RETRY_SCHEDULE = [50, 50, 50, 50];
@@ -52,7 +45,7 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
     admin = await ingest.bearer('admin');
     // The worker as main.ts wires it for shares: the share publisher on post events and go-live
     // jobs, the go-live scheduler, and the delivery worker with a schedule in milliseconds.
-    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
     const prefix = ingest.redisPrefix;
     const logger = pino({ level: 'silent' });
     deliveriesQueue = openWebhookDeliveriesQueue(workerRedis, prefix);

@@ -1,4 +1,4 @@
-import { type PostsDeps, createPost, deletePost, importPost } from '@careerfeed/ingest';
+import { type PostsDeps, createPost, deletePost, importPost } from '@careerfeed/posts';
 import { type RelatedPostsMaintainer, createRelatedPostsMaintainer } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';

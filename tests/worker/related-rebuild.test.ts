@@ -1,7 +1,7 @@
+import { type PostsDeps, createPost, importPost, updatePost } from '@careerfeed/posts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RANKING_VERSION, type RelatedDocument, rankAll } from '@careerfeed/core';
 import { uuidv7 } from '@careerfeed/db';
-import { type PostsDeps, createPost, importPost, updatePost } from '@careerfeed/ingest';
 import {
   type RebuildOutcome,
   type RelatedPostsMaintainer,

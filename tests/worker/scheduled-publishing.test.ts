@@ -2,23 +2,14 @@ import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { type PostEvent, createRedisConnection, postGoesLiveJobId } from '@careerfeed/jobs';
-import {
-  type PostEventHandler,
-  type RelatedPostsMaintainer,
-  announceFeedChanges,
-  createGoLiveScheduler,
-  createPostEventsWorker,
-  createPostGoesLiveWorker,
-  createRelatedPostsMaintainer,
-  openPostGoesLiveQueue,
-  restoreGoLiveJobs,
-} from '@careerfeed/worker';
+import { type PostEvent, createRedisConnection, postGoesLiveJobId, openPostGoesLiveQueue } from '@careerfeed/jobs';
+import { type PostEventHandler, type RelatedPostsMaintainer, announceFeedChanges, createGoLiveScheduler, createPostEventsWorker, createPostGoesLiveWorker, createRelatedPostsMaintainer, restoreGoLiveJobs } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
+import { testRedisErrors } from '../helpers/redis-server';
 
 /** How far ahead the tests schedule: enough for the event to reach the worker first, short enough to wait for. */
 const AHEAD_MS = 2500;
@@ -87,7 +78,7 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
 
     // The worker as main.ts wires it, minus digests: the same publish handlers for post events and
     // for go-live jobs, plus the scheduler on post events.
-    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
     related = createRelatedPostsMaintainer({ databaseUrl: database.url, k: 3 });
     await related.init();
     const prefix = ingest.redisPrefix;

@@ -17,6 +17,7 @@ import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, PUBLIC_BASE_URL, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
+import { testRedisErrors } from '../helpers/redis-server';
 
 interface HubRequest {
   method: string;
@@ -61,7 +62,7 @@ async function startWorker(
   prefix: string,
   hubUrl: string | undefined,
 ): Promise<{ websub: WebSubPublisher; close(): Promise<void> }> {
-  const redis: Redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+  const redis: Redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
   const related = createRelatedPostsMaintainer({ databaseUrl: database.url, k: 3 });
   await related.init();
   const logger = pino({ level: 'silent' });
@@ -201,7 +202,7 @@ describe('WebSub without a hub (sqlite)', () => {
       expect(response.status).toBe(201);
       await allEventsHandled(database.db, ingest);
       expect(worker.websub.queue).toBeUndefined();
-      const redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker');
+      const redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
       expect(await redis.keys(`${ingest.redisPrefix}:websub-pings:*`)).toEqual([]);
       redis.disconnect();
       expect(hub.requests).toEqual([]);

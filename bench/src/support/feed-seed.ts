@@ -1,3 +1,4 @@
+import { saveSite } from '@careerfeed/posts';
 import { createHash } from 'node:crypto';
 import {
   cleanLine,
@@ -9,7 +10,7 @@ import {
   sanitizePostHtml,
   slugify,
 } from '@careerfeed/core';
-import { type NewPostRow, createDb, saveSite, sql, uuidv7 } from '@careerfeed/db';
+import { type NewPostRow, createDb, sql, uuidv7 } from '@careerfeed/db';
 import type { Fixture } from './posts';
 import type { Store } from './stores';
 

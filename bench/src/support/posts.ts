@@ -1,5 +1,5 @@
+import { type createPost } from '@careerfeed/posts';
 import fs from 'node:fs';
-import type { createPost } from '@careerfeed/ingest';
 import { SetupError } from './errors';
 
 export type PostInput = Parameters<typeof createPost>[1];

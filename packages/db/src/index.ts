@@ -5,6 +5,4 @@ export * from './ids';
 export { migrations } from './migrations';
 export { sql } from 'kysely';
 export type { Kysely, Transaction } from 'kysely';
-export * from './site';
 export * from './subscription-token-key';
-export * from './related-links';

@@ -56,9 +56,16 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** GET /healthz (200 when every dependency answers, 503 naming the one that does not) and GET /metrics. */
+/**
+ * GET /healthz: liveness, 200 while the process can answer (an orchestrator restarts it otherwise;
+ * a database outage is no reason to). GET /readyz: readiness, 200 when every check passes, 503
+ * naming the ones that fail (a load balancer sends no traffic meanwhile). GET /metrics.
+ */
 export function mountOperationalRoutes(app: Express, registry: Registry, checks: HealthCheck[]): void {
-  app.get('/healthz', async (_req, res) => {
+  app.get('/healthz', (_req, res) => {
+    res.status(200).setHeader('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {
@@ -69,15 +76,41 @@ export function mountOperationalRoutes(app: Express, registry: Registry, checks:
         }
       }),
     );
-    const healthy = results.every(([, state]) => state === 'ok');
+    const ready = results.every(([, state]) => state === 'ok');
     res
-      .status(healthy ? 200 : 503)
+      .status(ready ? 200 : 503)
       .setHeader('Cache-Control', 'no-store')
-      .json({ status: healthy ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+      .json({ status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', registry.contentType);
     res.send(await registry.metrics());
   });
-  app.all(['/healthz', '/metrics'], methodNotAllowed(['GET', 'HEAD']));
+  app.all(['/healthz', '/readyz', '/metrics'], methodNotAllowed(['GET', 'HEAD']));
+}
+
+/**
+ * The readiness checks every service shares: the database answers, Redis answers, and no Redis
+ * connection, queue or worker of the process reported an error in the last few seconds.
+ */
+export function standardReadinessChecks(deps: {
+  db: { ping(): Promise<void> };
+  redis: { ping(): Promise<unknown> };
+  redisErrors?: { recentFailures(): Record<string, string> };
+}): HealthCheck[] {
+  const checks: HealthCheck[] = [
+    { name: 'database', check: () => deps.db.ping() },
+    { name: 'redis', check: async () => void (await deps.redis.ping()) },
+  ];
+  const errors = deps.redisErrors;
+  if (errors) {
+    checks.push({
+      name: 'queues',
+      check: async () => {
+        const failing = Object.entries(errors.recentFailures());
+        if (failing.length > 0) throw new Error(failing.map(([source, message]) => `${source}: ${message}`).join('; '));
+      },
+    });
+  }
+  return checks;
 }

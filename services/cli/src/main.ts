@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Config, loadConfig } from '@careerfeed/config';
 import { type Db, createDb, migrateToLatest } from '@careerfeed/db';
-import { SCOPES, type Scope, apiKeysRepository, createApiKey } from '@careerfeed/ingest';
+import { SCOPES, type Scope, apiKeysRepository, createApiKey } from '@careerfeed/http';
 import { type DigestRunFrequency, previewDigest, runDigests } from './commands/digest';
 import { exportAll, importFile } from './commands/import-export';
 

@@ -3,8 +3,8 @@ import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '@careerfeed/db';
-import type { ConfirmationMailQueue } from '@careerfeed/jobs';
-import type { FeedCache } from './feeds/feed-cache';
+import type { ConfirmationMailQueue, RedisErrors } from '@careerfeed/jobs';
+import type { FeedCache } from '@careerfeed/feeds';
 import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
@@ -22,9 +22,15 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  type HealthCheck,
+  standardReadinessChecks,
 } from '@careerfeed/http';
 
 export interface FeedAppDeps {
+  /** Errors of this process's Redis connections and queues; recent ones fail /readyz. */
+  redisErrors?: RedisErrors;
+  /** More /readyz checks (the worker's: its job schedulers exist). */
+  extraReadinessChecks?: HealthCheck[];
   db: Db;
   /** A producer connection: rate limits of the subscription form live here. */
   redis: Redis;
@@ -58,10 +64,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   app.set('trust proxy', deps.trustProxy ? 1 : false);
   const registry = createMetricsRegistry('feed');
   app.use(httpMetrics(registry));
-  mountOperationalRoutes(app, registry, [
-    { name: 'database', check: () => deps.db.ping() },
-    { name: 'redis', check: async () => void (await deps.redis.ping()) },
-  ]);
+  mountOperationalRoutes(app, registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
   app.use(
     feedsRouter(
       { db: deps.db, publicBaseUrl: deps.publicBaseUrl, websubHubUrl: deps.websubHubUrl, now: deps.now },

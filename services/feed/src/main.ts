@@ -1,9 +1,9 @@
 import { loadConfig } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
-import { createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
+import { createConfirmationMailQueue, RedisErrors, createRedisConnection } from '@careerfeed/jobs';
 import { createFeedApp } from './app';
-import { FeedCache } from './feeds/feed-cache';
+import { FeedCache } from '@careerfeed/feeds';
 import { subscribeToFeedInvalidations } from './feeds/feed-invalidation.subscriber';
 
 // A backstop only: changes invalidate at once; this bounds staleness if a message is lost and lets
@@ -13,12 +13,13 @@ const FEED_CACHE_TTL_MS = 60_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('feed', config.logLevel);
+  const redisErrors = new RedisErrors(logger);
   const db = createDb(config.databaseUrl);
   await assertMigrated(db);
-  const redis = createRedisConnection(config.redisUrl, 'producer');
+  const redis = createRedisConnection(config.redisUrl, 'producer', redisErrors);
   // A subscribing connection can do nothing else, so it is a connection of its own; it waits for
   // Redis like a worker does.
-  const subscriber = createRedisConnection(config.redisUrl, 'worker');
+  const subscriber = createRedisConnection(config.redisUrl, 'worker', redisErrors);
   const subscriptionMails = createConfirmationMailQueue(redis, config.redisPrefix);
   const cache = new FeedCache(FEED_CACHE_TTL_MS);
   await subscribeToFeedInvalidations(subscriber, config.redisPrefix, cache, logger);

@@ -13,16 +13,22 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  type HealthCheck,
+  standardReadinessChecks,
 } from '@careerfeed/http';
-import { requestSourcePoll } from '@careerfeed/jobs';
+import { requestSourcePoll, type RedisErrors } from '@careerfeed/jobs';
 import { authorsRouter } from './authors/authors.routes';
 import { buildOpenApiDocument } from './openapi';
-import { countPendingOutboxEvents } from './outbox/outbox.repository';
+import { countPendingOutboxEvents } from '@careerfeed/posts';
 import { postsRouter } from './posts/posts.routes';
 import { sourcesRouter } from './sources/sources.routes';
 import { webhooksRouter } from './webhooks/webhooks.routes';
 
 export interface IngestAppDeps {
+  /** Errors of this process's Redis connections and queues; recent ones fail /readyz. */
+  redisErrors?: RedisErrors;
+  /** More /readyz checks (the worker's: its job schedulers exist). */
+  extraReadinessChecks?: HealthCheck[];
   db: Db;
   redis: Redis;
   logger: Logger;
@@ -65,10 +71,7 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
     );
   }
   app.use(httpMetrics(registry));
-  mountOperationalRoutes(app, registry, [
-    { name: 'database', check: () => deps.db.ping() },
-    { name: 'redis', check: async () => void (await deps.redis.ping()) },
-  ]);
+  mountOperationalRoutes(app, registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
 
   // The API description is public: it holds no data, and clients generate code from it.
   const openApiDocument = JSON.stringify(buildOpenApiDocument());

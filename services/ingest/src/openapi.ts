@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { authorBodySchema, createPostSchema, listPostsQuerySchema, updatePostSchema } from './posts/posts.schema';
-import { createSourceSchema, updateSourceSchema } from './sources/sources.schema';
-import { createWebhookSchema, listDeliveriesQuerySchema, updateWebhookSchema } from './webhooks/webhooks.schema';
+import { authorBodySchema, createPostSchema, listPostsQuerySchema, updatePostSchema } from '@careerfeed/posts';
+import { createSourceSchema, updateSourceSchema } from '@careerfeed/posts';
+import { createWebhookSchema, listDeliveriesQuerySchema, updateWebhookSchema } from '@careerfeed/sharing';
 
 /**
  * The ingest API's OpenAPI 3.1 document, served at `GET /openapi.json`.

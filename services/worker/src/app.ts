@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Db } from '@careerfeed/db';
+import type { RedisErrors } from '@careerfeed/jobs';
 import {
   authenticateWith,
   createAuthenticator,
@@ -14,9 +15,15 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  type HealthCheck,
+  standardReadinessChecks,
 } from '@careerfeed/http';
 
 export interface WorkerAppDeps {
+  /** Errors of this process's Redis connections and queues; recent ones fail /readyz. */
+  redisErrors?: RedisErrors;
+  /** More /readyz checks (the worker's: its job schedulers exist). */
+  extraReadinessChecks?: HealthCheck[];
   db: Db;
   redis: Redis;
   logger: Logger;
@@ -30,10 +37,7 @@ export function createWorkerApp(deps: WorkerAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(httpMetrics(deps.registry));
-  mountOperationalRoutes(app, deps.registry, [
-    { name: 'database', check: () => deps.db.ping() },
-    { name: 'redis', check: async () => void (await deps.redis.ping()) },
-  ]);
+  mountOperationalRoutes(app, deps.registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
 
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');

@@ -11,7 +11,7 @@ import {
   saveSite,
   siteSchema,
   upsertAuthor,
-} from '@careerfeed/ingest';
+} from '@careerfeed/posts';
 
 /**
  * The exchange format is shared/fixtures/posts.json: `{site, authors, posts}`. Posts may carry

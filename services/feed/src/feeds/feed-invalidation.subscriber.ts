@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { feedInvalidationChannel, feedInvalidationSchema } from '@careerfeed/jobs';
-import type { FeedCache } from './feed-cache';
+import type { FeedCache } from '@careerfeed/feeds';
 
 /**
  * Listens for the worker's "these feeds changed" messages on a dedicated subscriber connection.

@@ -1,6 +1,6 @@
 import express from 'express';
 import supertest from 'supertest';
-import { FeedCache } from './feed-cache';
+import { FeedCache } from '@careerfeed/feeds';
 import { sendFeed } from './feed-responses';
 
 function cachedFeed() {

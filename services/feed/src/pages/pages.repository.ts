@@ -1,5 +1,5 @@
 import type { Database, Kysely } from '@careerfeed/db';
-import { type FeedPostRow, selectVisiblePosts } from '../feeds/feeds.repository';
+import { type FeedPostRow, selectVisiblePosts } from '@careerfeed/feeds';
 
 type Executor = Kysely<Database>;
 

@@ -12,7 +12,7 @@ import {
   renderNotFoundPage,
   renderPostPage,
 } from '@careerfeed/core';
-import { JSON_FEED_EXTENSION_PATH } from '../feeds/feeds.service';
+import { JSON_FEED_EXTENSION_PATH } from '@careerfeed/feeds';
 import {
   type ListScope,
   type PagesDeps,

@@ -9,12 +9,13 @@ import type {
   PostSummaryView,
   SiteView,
 } from '@careerfeed/core';
-import { type Db, readSite } from '@careerfeed/db';
+import { type Db } from '@careerfeed/db';
+import { readSite, postUrl } from '@careerfeed/posts';
 import { feedUrl } from '@careerfeed/jobs';
-import { type FeedScope, scopePath } from '../feeds/feed-scope';
-import * as feedsRepo from '../feeds/feeds.repository';
-import type { FeedPostRow } from '../feeds/feeds.repository';
-import { FEED_FILES, type FeedFormat, JSON_FEED_EXTENSION_PATH } from '../feeds/feeds.service';
+import { type FeedScope, scopePath } from '@careerfeed/jobs';
+import { feedsRepository as feedsRepo } from '@careerfeed/feeds';
+import type { FeedPostRow } from '@careerfeed/feeds';
+import { FEED_FILES, type FeedFormat, JSON_FEED_EXTENSION_PATH } from '@careerfeed/feeds';
 import * as repo from './pages.repository';
 
 export interface PagesDeps {
@@ -34,9 +35,6 @@ function nowUtc(deps: PagesDeps): string {
   return (deps.now?.() ?? new Date()).toISOString();
 }
 
-function postUrl(base: string, slug: string): string {
-  return `${base}/posts/${encodeURIComponent(slug)}`;
-}
 
 /** The page of a scope: '/' for the site, '/tags/x/' (the base of its feeds) for the others. */
 function scopeUrl(base: string, scope: FeedScope): string {

@@ -2,9 +2,9 @@ import { Router } from 'express';
 import { AppError } from '@careerfeed/core';
 import { type Authenticate, jsonBody, methodNotAllowed } from '@careerfeed/http';
 import { parseOrThrow } from '../http/validation';
-import { assertNotPartnerSource } from '../sources/sources.service';
-import { createPostSchema, listPostsQuerySchema, updatePostSchema } from './posts.schema';
-import * as posts from './posts.service';
+import { assertNotPartnerSource } from '@careerfeed/posts';
+import { createPostSchema, listPostsQuerySchema, updatePostSchema } from '@careerfeed/posts';
+import * as posts from '@careerfeed/posts';
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { AppError } from '@careerfeed/core';
 import { type Authenticate, jsonBody, methodNotAllowed } from '@careerfeed/http';
 import { parseOrThrow } from '../http/validation';
-import { createSourceSchema, updateSourceSchema } from './sources.schema';
-import * as sources from './sources.service';
+import { createSourceSchema, updateSourceSchema } from '@careerfeed/posts';
+import * as sources from '@careerfeed/posts';
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

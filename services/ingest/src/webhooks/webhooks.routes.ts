@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { AppError } from '@careerfeed/core';
 import { type Authenticate, jsonBody, methodNotAllowed } from '@careerfeed/http';
 import { parseOrThrow } from '../http/validation';
-import { createWebhookSchema, listDeliveriesQuerySchema, updateWebhookSchema } from './webhooks.schema';
-import * as webhooks from './webhooks.service';
+import { createWebhookSchema, listDeliveriesQuerySchema, updateWebhookSchema } from '@careerfeed/sharing';
+import * as webhooks from '@careerfeed/sharing';
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MESSAGE_ID_PATTERN = /^msg_[A-Za-z0-9_-]{1,64}$/;

@@ -1,5 +1,6 @@
 import type { Database, Kysely } from '@careerfeed/db';
 import type { RelatedDocument, RelatedEntry } from '@careerfeed/core';
+import { visiblePostsAt } from '@careerfeed/posts';
 
 type Executor = Kysely<Database>;
 
@@ -9,8 +10,7 @@ export async function findVisibleDocuments(db: Executor, nowUtc: string, ids?: s
   let query = db
     .selectFrom('posts')
     .select(['id', 'title', 'text_content', 'category'])
-    .where('status', '=', 'published')
-    .where('published_at_utc', '<=', nowUtc);
+    .where(visiblePostsAt(nowUtc));
   if (ids) query = query.where('id', 'in', ids);
   const rows = await query.orderBy('id').execute();
   const tags = new Map<string, string[]>();
@@ -41,9 +41,8 @@ export async function findPostIdsChangedSince(db: Executor, sinceUtc: string, no
     db
       .selectFrom('posts')
       .select('id')
-      .where('status', '=', 'published')
+      .where(visiblePostsAt(nowUtc))
       .where('published_at_utc', '>=', sinceUtc)
-      .where('published_at_utc', '<=', nowUtc)
       .execute(),
   ]);
   return [...new Set([...fromEvents.map((r) => r.post_id), ...becameVisible.map((r) => r.id)])];

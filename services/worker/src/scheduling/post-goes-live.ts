@@ -1,23 +1,10 @@
-import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database, Db, Kysely } from '@careerfeed/db';
-import {
-  POST_GOES_LIVE_JOB,
-  POST_GOES_LIVE_QUEUE,
-  type PostSnapshot,
-  postGoesLiveJobId,
-  postGoesLiveJobSchema,
-  scheduleActionOf,
-  wentLiveEvent,
-} from '@careerfeed/jobs';
+import { POST_GOES_LIVE_JOB, POST_GOES_LIVE_QUEUE, type PostSnapshot, postGoesLiveJobId, postGoesLiveJobSchema } from '@careerfeed/jobs';
+import { scheduleActionOf, wentLiveEvent } from '@careerfeed/posts';
 import type { PostEventHandler } from '../events/post-events.worker';
-
-export function openPostGoesLiveQueue(connection: Redis, prefix: string): Queue {
-  const queue = new Queue(POST_GOES_LIVE_QUEUE, { connection, prefix });
-  queue.on('error', () => undefined);
-  return queue;
-}
 
 /**
  * The post-event handler that keeps each scheduled post's go-live job in step with its events:

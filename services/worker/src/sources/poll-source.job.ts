@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { decodeFeedBody, parsePartnerFeed, parseRetryAfter } from '@careerfeed/core';
 import type { Db, SourceRow } from '@careerfeed/db';
 import { OutboundRequestError, type OutboundResponse, outboundRequest } from '@careerfeed/http';
-import { type PollOutcome, findSourceForPoll, recordPollOutcome, syndicateItems } from '@careerfeed/ingest';
+import { type PollOutcome, findSourceForPoll, recordPollOutcome, syndicateItems } from '@careerfeed/posts';
 import type { SourcePollJob } from '@careerfeed/jobs';
 
 export interface PollSourceDeps {

@@ -2,7 +2,7 @@ import { type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { findDueSourceIds } from '@careerfeed/ingest';
+import { findDueSourceIds } from '@careerfeed/posts';
 import {
   SOURCE_POLLS_QUEUE,
   SOURCE_POLL_JOB,

@@ -1,4 +1,4 @@
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -6,8 +6,7 @@ import {
   WEBSUB_PING_QUEUE,
   feedUrlsOfScopes,
   websubPingJobId,
-  websubPingJobSchema,
-} from '@careerfeed/jobs';
+  websubPingJobSchema, openWebSubPingQueue } from '@careerfeed/jobs';
 
 /**
  * WebSub publishing (https://www.w3.org/TR/websub/): when WEBSUB_HUB_URL is set, every change
@@ -17,12 +16,6 @@ import {
  * request. Only the URLs that failed are retried, with exponential backoff.
  */
 const PING_TIMEOUT_MS = 5_000;
-
-export function openWebSubPingQueue(connection: Redis, prefix: string): Queue {
-  const queue = new Queue(WEBSUB_PING_QUEUE, { connection, prefix });
-  queue.on('error', () => undefined);
-  return queue;
-}
 
 /** Queues the pings for the feeds a change touched (scope keys as `announceFeedChanges` returns them). */
 export async function enqueueWebSubPing(

@@ -1,0 +1,299 @@
+import type { Database, DigestDeliveryRow, Kysely, SubscriberRow } from '@careerfeed/db';
+import { visiblePostsAt } from '@careerfeed/posts';
+
+/** All SQL of the digest engine. Every function takes the executor first, so a transaction is just another `db`. */
+type Executor = Kysely<Database>;
+
+export type ScheduledFrequency = 'daily' | 'weekly';
+
+export interface ScheduleRow {
+  id: string;
+  frequency: SubscriberRow['frequency'];
+  time_zone: string;
+  delivery_hour: number;
+  delivery_weekday: number;
+  next_digest_at: string | null;
+}
+
+const scheduleColumns = [
+  'id',
+  'frequency',
+  'time_zone',
+  'delivery_hour',
+  'delivery_weekday',
+  'next_digest_at',
+] as const;
+
+/**
+ * One page of active, unpaused subscribers whose digest is due, in (next_digest_at, id) order
+ * after the given key: the scheduler streams these and never loads everyone at once.
+ */
+export function findDueSubscribers(
+  db: Executor,
+  options: {
+    nowUtc: string;
+    frequencies: ScheduledFrequency[];
+    after: { due: string; id: string } | undefined;
+    limit: number;
+  },
+): Promise<ScheduleRow[]> {
+  let query = db
+    .selectFrom('subscribers')
+    .select(scheduleColumns)
+    .where('status', '=', 'active')
+    .where('paused', '=', 0)
+    .where('frequency', 'in', options.frequencies)
+    .where('next_digest_at', 'is not', null)
+    .where('next_digest_at', '<=', options.nowUtc);
+  const after = options.after;
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('next_digest_at', '>', after.due),
+        eb.and([eb('next_digest_at', '=', after.due), eb('id', '>', after.id)]),
+      ]),
+    );
+  }
+  return query.orderBy('next_digest_at').orderBy('id').limit(options.limit).execute();
+}
+
+/**
+ * Moves a subscriber's next digest on, only if nobody else did: two schedulers that read the same
+ * row both try, and exactly one update matches `next_digest_at = <old>`.
+ */
+export async function advanceNextDigest(
+  db: Executor,
+  id: string,
+  from: string | null,
+  to: string,
+  nowUtc: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('subscribers')
+    .set({ next_digest_at: to, updated_at: nowUtc })
+    .where('id', '=', id)
+    .where((eb) => (from === null ? eb('next_digest_at', 'is', null) : eb('next_digest_at', '=', from)))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Active subscribers of the given frequencies in id order after `afterId` (keyset pages). */
+export function findActiveSubscribersPage(
+  db: Executor,
+  options: {
+    frequencies: SubscriberRow['frequency'][];
+    afterId: string | undefined;
+    limit: number;
+    /** Only those whose schedule was never set (active daily/weekly with next_digest_at null). */
+    withoutSchedule?: boolean;
+  },
+): Promise<ScheduleRow[]> {
+  let query = db
+    .selectFrom('subscribers')
+    .select(scheduleColumns)
+    .where('status', '=', 'active')
+    .where('paused', '=', 0)
+    .where('frequency', 'in', options.frequencies);
+  if (options.withoutSchedule) query = query.where('next_digest_at', 'is', null);
+  if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
+  return query.orderBy('id').limit(options.limit).execute();
+}
+
+export function findSubscriber(db: Executor, id: string): Promise<SubscriberRow | undefined> {
+  return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findSubscriberByEmail(db: Executor, emailKey: string): Promise<SubscriberRow | undefined> {
+  return db.selectFrom('subscribers').selectAll().where('email_key', '=', emailKey).executeTakeFirst();
+}
+
+export function findDelivery(
+  db: Executor,
+  subscriberId: string,
+  periodKey: string,
+): Promise<DigestDeliveryRow | undefined> {
+  return db
+    .selectFrom('digest_deliveries')
+    .selectAll()
+    .where('subscriber_id', '=', subscriberId)
+    .where('period_key', '=', periodKey)
+    .executeTakeFirst();
+}
+
+/**
+ * The end of the newest window already sent or being sent to this subscriber. A digest starts no
+ * earlier, so two digests whose jobs overlap (a retry still pending when the next period comes)
+ * never show the same post twice.
+ */
+export async function coveredUntil(db: Executor, subscriberId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('digest_deliveries')
+    .select((eb) => eb.fn.max('window_end').as('end'))
+    .where('subscriber_id', '=', subscriberId)
+    .where('status', 'in', ['sending', 'sent'])
+    .executeTakeFirst();
+  return (row?.end as string | null | undefined) ?? null;
+}
+
+export async function insertDelivery(db: Executor, row: DigestDeliveryRow): Promise<void> {
+  await db.insertInto('digest_deliveries').values(row).execute();
+}
+
+export async function recordAttempt(db: Executor, id: string, nowUtc: string): Promise<void> {
+  await db
+    .updateTable('digest_deliveries')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: nowUtc }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Moves the cursor forward only: a late, older digest never rewinds it. */
+async function advanceCursor(db: Executor, subscriberId: string, to: string, nowUtc: string): Promise<void> {
+  await db
+    .updateTable('subscribers')
+    .set({ digest_cursor: to, updated_at: nowUtc })
+    .where('id', '=', subscriberId)
+    .where((eb) => eb.or([eb('digest_cursor', 'is', null), eb('digest_cursor', '<', to)]))
+    .execute();
+}
+
+export async function markDeliverySent(
+  db: Executor,
+  delivery: { id: string; subscriberId: string; windowEnd: string; postIds: string[]; messageId: string },
+  nowUtc: string,
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('digest_deliveries')
+      .set({
+        status: 'sent',
+        message_id: delivery.messageId,
+        post_ids: JSON.stringify(delivery.postIds),
+        sent_at: nowUtc,
+        last_error: null,
+        updated_at: nowUtc,
+      })
+      .where('id', '=', delivery.id)
+      .execute();
+    await advanceCursor(tx, delivery.subscriberId, delivery.windowEnd, nowUtc);
+  });
+}
+
+/** Nothing to send (no matching posts), or nobody to send to any more: recorded, and the cursor moves on. */
+export async function markDeliverySkipped(
+  db: Executor,
+  delivery: { id: string; subscriberId: string; windowEnd: string; reason: string | null },
+  nowUtc: string,
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('digest_deliveries')
+      .set({ status: 'skipped', last_error: delivery.reason, updated_at: nowUtc })
+      .where('id', '=', delivery.id)
+      .execute();
+    await advanceCursor(tx, delivery.subscriberId, delivery.windowEnd, nowUtc);
+  });
+}
+
+export async function recordTransientError(db: Executor, id: string, error: string, nowUtc: string): Promise<void> {
+  await db
+    .updateTable('digest_deliveries')
+    .set({ last_error: error, updated_at: nowUtc })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * A permanent rejection: the delivery failed, the subscriber's hard bounces go up by one and at
+ * `suspendAfter` the subscriber is suspended (no more scheduled digests). Returns whether this
+ * bounce suspended them.
+ */
+export async function recordHardBounce(
+  db: Executor,
+  bounce: { deliveryId: string | null; subscriberId: string; error: string; suspendAfter: number },
+  nowUtc: string,
+): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    if (bounce.deliveryId !== null) {
+      await tx
+        .updateTable('digest_deliveries')
+        .set({ status: 'failed', last_error: bounce.error, updated_at: nowUtc })
+        .where('id', '=', bounce.deliveryId)
+        .execute();
+    }
+    await tx
+      .updateTable('subscribers')
+      .set((eb) => ({ hard_bounces: eb('hard_bounces', '+', 1), updated_at: nowUtc }))
+      .where('id', '=', bounce.subscriberId)
+      .execute();
+    const suspended = await tx
+      .updateTable('subscribers')
+      .set({ status: 'suspended', suspended_at: nowUtc, next_digest_at: null, updated_at: nowUtc })
+      .where('id', '=', bounce.subscriberId)
+      .where('status', '=', 'active')
+      .where('hard_bounces', '>=', bounce.suspendAfter)
+      .executeTakeFirst();
+    return suspended.numUpdatedRows > 0n;
+  });
+}
+
+export interface WindowPostRow {
+  id: string;
+  slug: string;
+  title: string;
+  excerpt: string;
+  category: string | null;
+  image: string | null;
+  published_at_utc: string;
+  author_name: string;
+}
+
+/** Visible posts (published, their time come by `nowUtc`) published in [start, end), oldest first. */
+export async function findWindowPosts(
+  db: Executor,
+  window: { start: string; end: string; nowUtc: string },
+): Promise<WindowPostRow[]> {
+  const rows = await db
+    .selectFrom('posts')
+    .innerJoin('authors', 'authors.id', 'posts.author_id')
+    .select([
+      'posts.id',
+      'posts.slug',
+      'posts.title',
+      'posts.excerpt',
+      'posts.category',
+      'posts.image',
+      'posts.published_at_utc',
+      'authors.name as author_name',
+    ])
+    .where(visiblePostsAt(window.nowUtc))
+    .where('posts.published_at_utc', '>=', window.start)
+    .where('posts.published_at_utc', '<', window.end)
+    .orderBy('posts.published_at_utc')
+    .orderBy('posts.id')
+    .execute();
+  return rows.map((row) => ({ ...row, published_at_utc: row.published_at_utc! }));
+}
+
+const CHUNK = 500;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+export async function findTagsOfPosts(db: Executor, postIds: string[]): Promise<Map<string, string[]>> {
+  const byPost = new Map<string, string[]>(postIds.map((id) => [id, []]));
+  for (const part of chunks(postIds)) {
+    const rows = await db
+      .selectFrom('post_tags')
+      .select(['post_id', 'tag_slug'])
+      .where('post_id', 'in', part)
+      .orderBy('post_id')
+      .orderBy('position')
+      .execute();
+    for (const row of rows) byPost.get(row.post_id)?.push(row.tag_slug);
+  }
+  return byPost;
+}

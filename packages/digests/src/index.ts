@@ -1,0 +1,9 @@
+// Email: digests (scheduling, content, sending, the BullMQ processor), confirmation mails, and the
+// mailer (SMTP or .eml files).
+export * from './mail/mailer';
+export * from './digests/digest-content';
+export * from './digests/digest-scheduler';
+export * from './digests/digests.worker';
+export * from './digests/send-digest.job';
+export { findSubscriberByEmail } from './digests/digests.repository';
+export * from './subscriptions/subscription-mails.worker';

@@ -1,0 +1,111 @@
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  CONFIRMATION_TOKEN_TTL_SECONDS,
+  confirmationUrl,
+  mailDomainOf,
+  manageLinks,
+  renderAlreadySubscribedMail,
+  renderConfirmationMail,
+  subscriptionMailMessageId,
+} from '@careerfeed/core';
+import { type Db } from '@careerfeed/db';
+import { readSite } from '@careerfeed/posts';
+import { type ConfirmationMailJob, SUBSCRIPTION_MAILS_QUEUE, confirmationMailJobSchema } from '@careerfeed/jobs';
+import { type Mailer, classifyMailError } from '../mail/mailer';
+import { findSubscriber } from '../digests/digests.repository';
+import { unsubscribeHeaders } from '../digests/send-digest.job';
+
+export interface SubscriptionMailsDeps {
+  db: Db;
+  mailer: Mailer;
+  mailFrom: string;
+  publicBaseUrl: string;
+  tokenKey: Buffer;
+  now: () => Date;
+  logger: Logger;
+}
+
+/**
+ * Sends the mail a subscription request asked for. `confirm` goes out only while the subscriber is
+ * still pending with the job's nonce (a newer request, a confirmation or an unsubscribe in
+ * between makes it moot); `already-subscribed` only while the subscriber is active. The
+ * Message-ID and Date come from the job, so a retried job sends the identical mail.
+ */
+export async function sendSubscriptionMail(
+  deps: SubscriptionMailsDeps,
+  job: ConfirmationMailJob,
+  createdAt: Date,
+): Promise<'sent' | 'moot'> {
+  const subscriber = await findSubscriber(deps.db.kysely, job.subscriberId);
+  if (!subscriber) return 'moot';
+  const storedSite = await readSite(deps.db.kysely);
+  const site = {
+    title: storedSite.title,
+    url: storedSite.url ?? `${deps.publicBaseUrl}/`,
+    language: storedSite.language,
+  };
+  const messageId = subscriptionMailMessageId(job.kind, subscriber.id, job.nonce, mailDomainOf(deps.mailFrom));
+  let mail: { subject: string; html: string; text: string };
+  let headers: Record<string, string> = {};
+  if (job.kind === 'confirm') {
+    if (subscriber.status !== 'pending' || subscriber.confirmation_nonce !== job.nonce) return 'moot';
+    const confirmUrl = confirmationUrl(
+      deps.publicBaseUrl,
+      deps.tokenKey,
+      { id: subscriber.id, nonce: job.nonce },
+      deps.now(),
+    );
+    mail = await renderConfirmationMail(site, {
+      email: subscriber.email,
+      confirmUrl,
+      expiresInHours: CONFIRMATION_TOKEN_TTL_SECONDS / 3600,
+    });
+  } else {
+    if (subscriber.status !== 'active') return 'moot';
+    const links = manageLinks(deps.publicBaseUrl, deps.tokenKey, subscriber.id);
+    mail = renderAlreadySubscribedMail(site, { email: subscriber.email, ...links });
+    headers = unsubscribeHeaders(links.unsubscribeUrl);
+  }
+  try {
+    await deps.mailer.send({
+      from: deps.mailFrom,
+      to: subscriber.email,
+      subject: mail.subject,
+      html: mail.html,
+      text: mail.text,
+      messageId,
+      date: createdAt,
+      headers,
+    });
+  } catch (error) {
+    if (classifyMailError(error) === 'permanent') {
+      throw new UnrecoverableError(`permanent SMTP failure: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    throw error;
+  }
+  return 'sent';
+}
+
+export function createSubscriptionMailsWorker(
+  deps: SubscriptionMailsDeps & { connection: Redis; prefix: string; mailRatePerSecond: number },
+): Worker {
+  const worker = new Worker(
+    SUBSCRIPTION_MAILS_QUEUE,
+    async (job: Job) => {
+      const parsed = confirmationMailJobSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`invalid subscription mail job: ${parsed.error.message}`);
+      return sendSubscriptionMail(deps, parsed.data, new Date(job.timestamp));
+    },
+    {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      concurrency: 5,
+      ...(deps.mailRatePerSecond > 0 ? { limiter: { max: deps.mailRatePerSecond, duration: 1000 } } : {}),
+    },
+  );
+  worker.on('error', (error) => deps.logger.warn({ err: error }, 'subscription-mails worker error'));
+  worker.on('failed', (job, error) => deps.logger.warn({ jobId: job?.id, err: error }, 'subscription mail failed'));
+  return worker;
+}

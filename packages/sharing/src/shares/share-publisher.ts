@@ -1,0 +1,119 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import {
+  type Network,
+  type ShareLimits,
+  authorHandlesFromLinks,
+  buildSharePayloadsFor,
+  planShareDeliveries,
+  shareWebhookBody,
+} from '@careerfeed/core';
+import type { Db } from '@careerfeed/db';
+import { type PostEvent, WEBHOOK_DELIVERY_JOB, webhookDeliveryJobOptions } from '@careerfeed/jobs';
+import { isSharedOn } from './share-moment';
+import { postUrl } from '@careerfeed/posts';
+import {
+  createDeliveries,
+  deleteSharePayloads,
+  findPendingDeliveryIds,
+  findShareDestinations,
+  findVisibleShareSource,
+  replaceSharePayloads,
+} from './shares.repository';
+
+function deliveryJobs(messageIds: readonly string[]) {
+  return messageIds.map((messageId) => ({
+    name: WEBHOOK_DELIVERY_JOB,
+    data: { messageId },
+    opts: webhookDeliveryJobOptions(messageId),
+  }));
+}
+
+/**
+ * Puts back a job for every pending delivery, from the database: a Redis that lost its jobs (no
+ * persistence, a flush) loses no message. A job that still exists keeps its place and schedule
+ * (same job id, so the add is ignored); a lost one starts a fresh schedule. Run at worker start.
+ */
+export async function restoreWebhookDeliveryJobs(db: Db, queue: Queue, pageSize = 1000): Promise<number> {
+  let restored = 0;
+  let afterId: string | undefined;
+  for (;;) {
+    const ids = await findPendingDeliveryIds(db.kysely, afterId, pageSize);
+    if (ids.length > 0) await queue.addBulk(deliveryJobs(ids));
+    restored += ids.length;
+    if (ids.length < pageSize) return restored;
+    afterId = ids[ids.length - 1];
+  }
+}
+
+export interface SharePublisherDeps {
+  db: Db;
+  queue: Queue;
+  publicBaseUrl: string;
+  /** The networks payloads are built for (SHARE_NETWORKS). */
+  networks: readonly Network[];
+  limits: ShareLimits;
+  /** Posts published longer than this before their event are not delivered (SHARE_MAX_AGE_HOURS). */
+  maxAgeMs: number;
+  now: () => Date;
+  logger?: Logger;
+}
+
+/**
+ * The post-event handler of share payloads. Every event re-reads the post: while readers can see
+ * it, its payloads are rebuilt from what it is now (so an edit updates them); when they cannot
+ * (draft, scheduled, deleted), it has none. Only the event that makes a fresh post visible
+ * (`isSharedOn`) creates webhook messages — one per destination and network, with deterministic
+ * ids — so edits, redelivered events and go-live jobs that fire twice never deliver again.
+ */
+export function createSharePublisher(deps: SharePublisherDeps): (event: PostEvent) => Promise<void> {
+  return async (event) => {
+    const now = deps.now();
+    const nowUtc = now.toISOString();
+    const post = await findVisibleShareSource(deps.db.kysely, event.postId, nowUtc);
+    if (!post) {
+      await deleteSharePayloads(deps.db.kysely, event.postId);
+      return;
+    }
+    const url = postUrl(deps.publicBaseUrl, post.slug);
+    const payloads = buildSharePayloadsFor(
+      deps.networks,
+      {
+        title: post.title,
+        excerpt: post.excerpt,
+        url,
+        tags: post.tags,
+        authorHandles: authorHandlesFromLinks(JSON.parse(post.author_links) as Record<string, string>),
+        ...(post.image === null ? {} : { image: post.image }),
+      },
+      deps.limits,
+    );
+    await replaceSharePayloads(deps.db.kysely, post.id, payloads, nowUtc);
+    if (!isSharedOn(event, now, deps.maxAgeMs)) return;
+
+    const plan = planShareDeliveries(
+      post.id,
+      Object.keys(payloads) as Network[],
+      await findShareDestinations(deps.db.kysely),
+    );
+    const pending = await createDeliveries(
+      deps.db.kysely,
+      plan.map((p) => ({
+        ...p,
+        postId: post.id,
+        body: shareWebhookBody({
+          postId: post.id,
+          postUrl: url,
+          network: p.network,
+          payload: payloads[p.network]!,
+          createdAt: now,
+        }),
+      })),
+      nowUtc,
+    );
+    // Rows first, then jobs: a crash in between leaves pending rows that the redelivered event
+    // enqueues (same job ids); a job whose row is no longer pending does nothing.
+    await deps.queue.addBulk(deliveryJobs(pending));
+    if (pending.length > 0) deps.logger?.info({ postId: post.id, messages: pending.length }, 'share webhooks queued');
+  };
+}

@@ -1,0 +1,373 @@
+import type { Queue, Worker } from 'bullmq';
+import type express from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import type { Config } from '@careerfeed/config';
+import type { Db } from '@careerfeed/db';
+import {
+  type Mailer,
+  createDigestContent,
+  createDigestSender,
+  createDigestsWorker,
+  createSubscriptionMailsWorker,
+  digestMetrics,
+  ensureDigestTickScheduler,
+  requestInstantRun,
+} from '@careerfeed/digests';
+import { createMetricsRegistry } from '@careerfeed/http';
+import {
+  DIGEST_TICK_SCHEDULER_ID,
+  type RedisErrors,
+  SOURCE_POLL_TICK_SCHEDULER_ID,
+  openDigestsQueue,
+  openPostEventsQueue,
+  openPostGoesLiveQueue,
+  openSourcePollsQueue,
+  openSubscriptionMailsQueue,
+  openWebhookDeliveriesQueue,
+  outboxNudgeChannel,
+} from '@careerfeed/jobs';
+import {
+  becomesVisible,
+  countPendingOutboxEvents,
+  createOutboxRelay,
+  oldestPendingOutboxEventAt,
+} from '@careerfeed/posts';
+import { createSharePublisher, createWebhookDeliveryWorker, restoreWebhookDeliveryJobs } from '@careerfeed/sharing';
+import { createWorkerApp } from './app';
+import { type PostEventHandler, createPostEventsWorker } from './events/post-events.worker';
+import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
+import { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
+import { relatedRebuildMetrics } from './related/related-rebuild.metrics';
+import { createGoLiveScheduler, createPostGoesLiveWorker, restoreGoLiveJobs } from './scheduling/post-goes-live';
+import { createSourcePollsWorker, ensureSourcePollTickScheduler, sourcePollMetrics } from './sources/source-polls.worker';
+import { createWebSubPublisher } from './websub/websub-ping';
+
+/** The settings the worker uses, as `loadConfig` gives them. */
+export type WorkerSettings = Pick<
+  Config,
+  | 'databaseUrl'
+  | 'redisPrefix'
+  | 'publicBaseUrl'
+  | 'websubHubUrl'
+  | 'share'
+  | 'allowPrivateNetworks'
+  | 'webhookTimeoutMs'
+  | 'relatedPostsCount'
+  | 'relatedRebuildIntervalMs'
+  | 'instantDigestDelaySeconds'
+  | 'mailRatePerSecond'
+  | 'mailFrom'
+>;
+
+export interface WorkerDeps {
+  settings: WorkerSettings;
+  db: Db;
+  /** A connection from `createRedisConnection(url, 'worker', redisErrors)`. */
+  redis: Redis;
+  /** A second such connection for pub/sub (the outbox nudges); a subscribing connection does nothing else. */
+  subscriber: Redis;
+  redisErrors: RedisErrors;
+  mailer: Mailer;
+  logger: Logger;
+  /** Subscription token key (`readSubscriptionTokenKey`), for the links in mails. */
+  tokenKey: Buffer;
+  registry?: Registry;
+  now?: () => Date;
+  /** How often the job schedulers are put back if Redis lost them (default 30 s). */
+  schedulerCheckIntervalMs?: number;
+  /** The outbox relay's polling interval (default 1 s); nudges make it look sooner. */
+  outboxPollIntervalMs?: number;
+}
+
+export interface CareerfeedWorker {
+  /** The health server (`/healthz`, `/readyz`, `/metrics`, `/admin/queues`); the caller listens. */
+  app: express.Express;
+  /** The BullMQ processors, one per queue the worker consumes. */
+  processors: Worker[];
+  /** The queues the worker opened (producers and the dashboard's). */
+  queues: Queue[];
+  /** The job schedulers (digest tick, source-poll tick): put back idempotently, and checked by /readyz. */
+  schedulers: { ensure(): Promise<void>; missing(): Promise<string[]> };
+  /** Restores jobs from the database, creates the schedulers, starts the outbox relay and the related index. */
+  start(): Promise<void>;
+  /** Stops taking work, lets jobs in progress finish, closes the queues. Connections stay the caller's. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the worker: every processor, the outbox relay (any number of workers may run one; they
+ * claim disjoint batches), the job schedulers and the health server. It never listens, reads the
+ * environment or exits: main.ts does.
+ */
+export function createWorker(deps: WorkerDeps): CareerfeedWorker {
+  const { settings, db, redis, logger, redisErrors } = deps;
+  const prefix = settings.redisPrefix;
+  const registry = deps.registry ?? createMetricsRegistry('worker');
+  const now = deps.now ?? (() => new Date());
+
+  const postEventsQueue = openPostEventsQueue(redis, prefix);
+  const goesLiveQueue = openPostGoesLiveQueue(redis, prefix);
+  const digestsQueue = openDigestsQueue(redis, prefix);
+  const subscriptionMailsQueue = openSubscriptionMailsQueue(redis, prefix);
+  const sourcePollsQueue = openSourcePollsQueue(redis, prefix);
+  const webhookDeliveriesQueue = openWebhookDeliveriesQueue(redis, prefix);
+
+  // Events leave from wherever they were written: the relay runs here, in every worker instance.
+  const relay = createOutboxRelay({
+    db,
+    queue: postEventsQueue,
+    logger,
+    now,
+    ...(deps.outboxPollIntervalMs ? { pollIntervalMs: deps.outboxPollIntervalMs } : {}),
+  });
+  outboxMetrics(registry, db, now);
+
+  // WebSub: only when a hub is configured (the operator's own setting, so no SSRF guard applies).
+  const websub = createWebSubPublisher({
+    hubUrl: settings.websubHubUrl,
+    publicBaseUrl: settings.publicBaseUrl,
+    connection: redis,
+    prefix,
+    logger,
+  });
+
+  const sharePayloads = createSharePublisher({
+    db,
+    queue: webhookDeliveriesQueue,
+    publicBaseUrl: settings.publicBaseUrl,
+    networks: settings.share.networks,
+    limits: { mastodon: settings.share.mastodon },
+    maxAgeMs: settings.share.maxAgeMs,
+    now,
+    logger,
+  });
+  const webhookDeliveryWorker = createWebhookDeliveryWorker({
+    connection: redis,
+    prefix,
+    db,
+    logger,
+    registry,
+    allowPrivateNetworks: settings.allowPrivateNetworks,
+    timeoutMs: settings.webhookTimeoutMs,
+  });
+
+  // The index lives in a thread of its own (see related-posts.maintainer.ts); its full
+  // recomputes change lists outside any post event, and are announced like a sync's changes.
+  const observeRebuild = relatedRebuildMetrics(registry);
+  const relatedPosts = createRelatedPostsMaintainer({
+    databaseUrl: settings.databaseUrl,
+    k: settings.relatedPostsCount,
+    rebuildIntervalMs: settings.relatedRebuildIntervalMs,
+    logger,
+    onRebuilt: async (outcome) => {
+      observeRebuild(outcome);
+      const { changed } = outcome;
+      if (changed.length === 0) return;
+      const scopes = await announceFeedChanges({ db, redis, prefix }, null, changed);
+      await websub.notify(`related-rebuild-${Date.now()}`, scopes);
+    },
+  });
+
+  // What a post becoming visible sets off: run for each post event, and by the go-live job of a
+  // scheduled post when its time comes (with a `post.published` event of the post as it is then).
+  const publishEffects: PostEventHandler[] = [
+    async (event) => {
+      const changed = await relatedPosts.sync();
+      const scopes = await announceFeedChanges({ db, redis, prefix }, event, changed);
+      await websub.notify(event.eventId, scopes);
+    },
+    async (event) => {
+      // When readers can first see the post: a post scheduled for later reaches instant
+      // subscribers through its go-live event, not its publish event.
+      if (becomesVisible(event, now())) {
+        await requestInstantRun(digestsQueue, now(), settings.instantDigestDelaySeconds);
+      }
+    },
+    // Rebuilds the post's share payloads on every change; delivers them once, when a fresh post
+    // becomes visible (the same rule as instant digests, plus: not an import of old posts).
+    sharePayloads,
+  ];
+  const postEventsWorker = createPostEventsWorker({
+    connection: redis,
+    prefix,
+    logger,
+    registry,
+    handlers: [...publishEffects, createGoLiveScheduler(goesLiveQueue, now)],
+  });
+  const goesLiveWorker = createPostGoesLiveWorker({
+    connection: redis,
+    prefix,
+    db,
+    logger,
+    handlers: publishEffects,
+    now,
+  });
+
+  const mailSettings = {
+    db,
+    mailer: deps.mailer,
+    mailFrom: settings.mailFrom,
+    publicBaseUrl: settings.publicBaseUrl,
+    tokenKey: deps.tokenKey,
+    now,
+    logger,
+  };
+  const digestsWorker = createDigestsWorker({
+    connection: redis,
+    prefix,
+    logger,
+    scheduler: { db, queue: digestsQueue, now, logger },
+    sender: createDigestSender({
+      ...mailSettings,
+      content: createDigestContent({ db, publicBaseUrl: settings.publicBaseUrl }),
+      onOutcome: digestMetrics(registry),
+    }),
+    mailRatePerSecond: settings.mailRatePerSecond,
+  });
+  const subscriptionMailsWorker = createSubscriptionMailsWorker({
+    ...mailSettings,
+    connection: redis,
+    prefix,
+    mailRatePerSecond: settings.mailRatePerSecond,
+  });
+
+  // Partner feeds: the posts they bring are written like API posts (outbox events included), and
+  // the relay above moves those events on.
+  const sourcePollsWorker = createSourcePollsWorker({
+    connection: redis,
+    prefix,
+    queue: sourcePollsQueue,
+    db,
+    publicBaseUrl: settings.publicBaseUrl,
+    allowPrivateNetworks: settings.allowPrivateNetworks,
+    logger,
+    now,
+    onOutcome: sourcePollMetrics(registry),
+  });
+
+  const processors = [
+    postEventsWorker,
+    goesLiveWorker,
+    digestsWorker,
+    subscriptionMailsWorker,
+    sourcePollsWorker,
+    webhookDeliveryWorker,
+  ];
+  for (const processor of processors) redisErrors.watch(`worker ${processor.name}`, processor);
+  const queues = [
+    postEventsQueue,
+    goesLiveQueue,
+    digestsQueue,
+    subscriptionMailsQueue,
+    ...(websub.queue ? [websub.queue] : []),
+    sourcePollsQueue,
+    webhookDeliveriesQueue,
+  ];
+
+  const schedulers = {
+    async ensure(): Promise<void> {
+      await ensureDigestTickScheduler(digestsQueue);
+      await ensureSourcePollTickScheduler(sourcePollsQueue);
+    },
+    async missing(): Promise<string[]> {
+      const found = await Promise.all([
+        digestsQueue.getJobScheduler(DIGEST_TICK_SCHEDULER_ID),
+        sourcePollsQueue.getJobScheduler(SOURCE_POLL_TICK_SCHEDULER_ID),
+      ]);
+      return [DIGEST_TICK_SCHEDULER_ID, SOURCE_POLL_TICK_SCHEDULER_ID].filter((_, i) => !found[i]);
+    },
+  };
+
+  const app = createWorkerApp({
+    db,
+    redis,
+    redisErrors,
+    logger,
+    registry,
+    queues,
+    extraReadinessChecks: [
+      {
+        name: 'schedulers',
+        check: async () => {
+          const missing = await schedulers.missing();
+          if (missing.length > 0) throw new Error(`missing: ${missing.join(', ')}`);
+        },
+      },
+    ],
+  });
+
+  // A Redis that restarted empty has lost the schedulers: they are put back on every reconnect and
+  // checked on an interval (upserting a scheduler is idempotent, so every instance may do it).
+  const keepSchedulers = (): void => {
+    schedulers.ensure().catch((error: unknown) => redisErrors.report('job schedulers', error));
+  };
+  let schedulerTimer: NodeJS.Timeout | undefined;
+  const nudgeChannel = outboxNudgeChannel(prefix);
+  const onNudge = (channel: string): void => {
+    if (channel === nudgeChannel) relay.kick();
+  };
+
+  return {
+    app,
+    processors,
+    queues,
+    schedulers,
+    async start() {
+      const pendingDeliveries = await restoreWebhookDeliveryJobs(db, webhookDeliveriesQueue);
+      if (pendingDeliveries > 0) logger.info({ deliveries: pendingDeliveries }, 'webhook deliveries: jobs in place');
+      const restored = await restoreGoLiveJobs(db.kysely, goesLiveQueue, now());
+      if (restored > 0) logger.info({ posts: restored }, 'scheduled posts: go-live jobs in place');
+      await schedulers.ensure();
+      redis.on('ready', keepSchedulers);
+      schedulerTimer = setInterval(keepSchedulers, deps.schedulerCheckIntervalMs ?? 30_000);
+      schedulerTimer.unref();
+
+      deps.subscriber.on('message', onNudge);
+      await deps.subscriber.subscribe(nudgeChannel);
+      relay.start();
+
+      // Loading the index re-weighs every post, and after an upgrade of the ranking recomputes
+      // every list: minutes at 100,000 posts. It runs in the thread while the queues work; post
+      // events wait for it in their sync, digests and webhooks do not. A failed load is retried by
+      // the next sync.
+      relatedPosts
+        .init()
+        .catch((error: unknown) => logger.error({ err: error }, 'related posts: loading the index failed'));
+    },
+    async close() {
+      clearInterval(schedulerTimer);
+      redis.off('ready', keepSchedulers);
+      deps.subscriber.off('message', onNudge);
+      await relay.stop();
+      // First: a post event in progress may be waiting for a sync queued behind a full recompute
+      // (minutes at 100,000 posts). Ending the thread fails that sync, and BullMQ retries the event.
+      await relatedPosts.close();
+      // Lets the jobs in progress finish; BullMQ hands unfinished ones to another worker otherwise.
+      await Promise.all([...processors.map((processor) => processor.close()), websub.close()]);
+      await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
+    },
+  };
+}
+
+/** Outbox gauges: events not yet handed to the queue, and the age of the oldest (the relay's lag). */
+function outboxMetrics(registry: Registry, db: Db, now: () => Date): void {
+  new Gauge({
+    name: 'outbox_pending_events',
+    help: 'Domain events written but not yet on the queue',
+    registers: [registry],
+    async collect() {
+      this.set(await countPendingOutboxEvents(db.kysely));
+    },
+  });
+  new Gauge({
+    name: 'outbox_lag_seconds',
+    help: 'Age of the oldest event not yet on the queue (0 when none waits)',
+    registers: [registry],
+    async collect() {
+      const oldest = await oldestPendingOutboxEventAt(db.kysely);
+      this.set(oldest ? Math.max(0, (now().getTime() - Date.parse(oldest)) / 1000) : 0);
+    },
+  });
+}
