@@ -129,7 +129,7 @@ describe('from the subscribe form to a digest and one-click unsubscribe (worker 
     await waitFor(
       async () => {
         if (worker!.exitCode !== null) throw new Error(`the worker exited (${worker!.exitCode}):\n${workerOutput}`);
-        return fetch(`http://127.0.0.1:${workerPort}/healthz`).then(
+        return fetch(`http://127.0.0.1:${workerPort}/readyz`).then(
           (r) => r.status === 200,
           () => false,
         );

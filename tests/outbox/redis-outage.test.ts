@@ -71,7 +71,7 @@ describe.each(DIALECTS)('events survive a Redis outage (%s)', (dialect) => {
     const deleted = await ingest.request.delete(`/v1/posts/${ids[1]}`).set('Authorization', auth);
     expect(deleted.status).toBe(204);
 
-    const health = await ingest.request.get('/healthz');
+    const health = await ingest.request.get('/readyz');
     expect(health.status).toBe(503);
     expect(health.body.checks.redis).toMatch(/^down/);
     expect(await countPendingOutboxEvents(database.db.kysely)).toBe(7);
@@ -88,6 +88,6 @@ describe.each(DIALECTS)('events survive a Redis outage (%s)', (dialect) => {
     // Exactly once each: the relay's retries while Redis was away added nothing twice.
     const eventIds = received.map((e) => e.eventId);
     expect(new Set(eventIds).size).toBe(eventIds.length);
-    expect((await ingest.request.get('/healthz')).status).toBe(200);
+    expect((await ingest.request.get('/readyz')).status).toBe(200);
   });
 });

@@ -54,10 +54,19 @@ describe('npm start on an empty machine', () => {
   });
 
   test('when started, then all three services report healthy, with the private Redis and SQLite under DATA_DIR', async () => {
-    for (const port of [ports.ingest, ports.feed, ports.worker]) {
+    const readyChecks = { database: 'ok', redis: 'ok', queues: 'ok' };
+    for (const [port, checks] of [
+      [ports.ingest, readyChecks],
+      [ports.feed, readyChecks],
+      // The worker is ready only once its job schedulers exist.
+      [ports.worker, { ...readyChecks, schedulers: 'ok' }],
+    ] as const) {
       const health = await supertest(`http://127.0.0.1:${port}`).get('/healthz');
       expect(health.status).toBe(200);
-      expect(health.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+      expect(health.body).toEqual({ status: 'ok' });
+      const ready = await supertest(`http://127.0.0.1:${port}`).get('/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toEqual({ status: 'ok', checks });
       const metrics = await supertest(`http://127.0.0.1:${port}`).get('/metrics');
       expect(metrics.text).toContain('process_resident_memory_bytes');
     }
