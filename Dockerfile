@@ -2,6 +2,7 @@
 #   docker build -t careerfeed .
 #   docker run --rm -p 3001:3001 careerfeed                                   # ingest (default)
 #   docker run --rm -p 3002:3002 careerfeed node services/feed/dist/main.js   # feed
+#   docker run --rm careerfeed node services/cli/dist/main.js --help          # the CLI
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
@@ -67,6 +68,8 @@ COPY --from=build /app/services/worker/package.json services/worker/
 COPY --from=build /app/services/worker/dist         services/worker/dist
 COPY --from=build /app/services/cli/package.json    services/cli/
 COPY --from=build /app/services/cli/dist            services/cli/dist
+# The sample corpus the docs import: `docker compose run --rm cli import fixtures/sample-blog.json`.
+COPY --from=build /app/fixtures                     fixtures
 
 # SQLite file, mail outbox and the like when no external service is configured.
 RUN mkdir -p /data && chown node:node /data

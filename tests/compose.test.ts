@@ -506,3 +506,217 @@ describe('.dockerignore', () => {
     expect(patterns).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', '.git']));
   });
 });
+
+// =============================================================================================
+// The CLI inside the image: `docker compose run --rm cli …` and the commands the docs show.
+
+/** The destination of a COPY/ADD as written (a trailing `/` or `.` means "into this folder"). */
+function copyDestination(instruction: Instruction): string {
+  const trimmed = instruction.args.trim();
+  const words = trimmed.startsWith('[')
+    ? (JSON.parse(trimmed) as string[])
+    : trimmed.split(/\s+/).filter((word) => !word.startsWith('--'));
+  return words[words.length - 1] ?? '';
+}
+
+/** Whether a build-stage path is a folder: one in the repository, or a name without an extension (dist). */
+function looksLikeFolder(relative: string): boolean {
+  const inRepo = path.join(repoRoot, relative);
+  if (fs.existsSync(inRepo)) return fs.statSync(inRepo).isDirectory();
+  return !/\.[a-z]+$/i.test(path.posix.basename(relative));
+}
+
+interface RuntimeCopy {
+  /** Where it lands in the image, absolute. */
+  destination: string;
+  /** Where it comes from in the build stage, relative to its /app (e.g. `services/cli/dist`). */
+  source: string;
+}
+
+/** What the runtime stage copies out of the build stage, with WORKDIR applied to destinations. */
+function runtimeCopies(): { workdir: string; copies: RuntimeCopy[] } {
+  let workdir = '/';
+  const copies: RuntimeCopy[] = [];
+  for (const instruction of runtimeStage().instructions) {
+    if (instruction.keyword === 'WORKDIR') workdir = path.posix.resolve(workdir, instruction.args.trim());
+    if (instruction.keyword !== 'COPY' || copyFromFlag(instruction) === undefined) continue;
+    const written = copyDestination(instruction);
+    const destination = path.posix.resolve(workdir, written);
+    const intoFolder = /(^|\/)\.?$/.test(written) || written.endsWith('/');
+    for (const source of copySources(instruction)) {
+      const relative = source.replace(/^\/app\//, '').replace(/\/+$/, '');
+      // A file copied into a folder keeps its name; a folder's contents become the destination.
+      const landed =
+        intoFolder && !looksLikeFolder(relative)
+          ? path.posix.join(destination, path.posix.basename(relative))
+          : destination;
+      copies.push({ destination: landed, source: relative });
+    }
+  }
+  return { workdir, copies };
+}
+
+/** The build-stage file or folder (relative to /app) that ends up at `imagePath`, if any COPY brings it. */
+function imageSourceOf(imagePath: string): string | undefined {
+  const { copies } = runtimeCopies();
+  for (const copy of [...copies].reverse()) {
+    if (imagePath === copy.destination) return copy.source;
+    if (imagePath.startsWith(`${copy.destination}/`))
+      return `${copy.source}${imagePath.slice(copy.destination.length)}`;
+  }
+  return undefined;
+}
+
+interface WorkspaceManifest {
+  name: string;
+  dependencies?: Record<string, string>;
+}
+
+/** Every root workspace's package.json, by package name. */
+function workspacesByName(): Map<string, { dir: string; manifest: WorkspaceManifest }> {
+  return new Map(
+    workspaces.map((dir) => {
+      const manifest = JSON.parse(readRepoFile(`${dir}/package.json`)) as WorkspaceManifest;
+      return [manifest.name, { dir, manifest }];
+    }),
+  );
+}
+
+/** The workspace folders `start` needs at runtime: itself plus its @careerfeed/* dependencies, transitively. */
+function runtimeWorkspaceClosure(start: string): string[] {
+  const byName = workspacesByName();
+  const startName = [...byName.values()].find((ws) => ws.dir === start)?.manifest.name;
+  if (startName === undefined) throw new Error(`${start} is not a workspace of the root package.json`);
+  const seen = new Set<string>();
+  const queue = [startName];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (seen.has(name)) continue;
+    const ws = byName.get(name);
+    if (ws === undefined) throw new Error(`${name} is a dependency but no workspace of the root package.json`);
+    seen.add(name);
+    queue.push(...Object.keys(ws.manifest.dependencies ?? {}).filter((dep) => dep.startsWith('@careerfeed/')));
+  }
+  return [...seen].map((name) => byName.get(name)!.dir).sort();
+}
+
+/** `@careerfeed/*` packages a workspace's non-test sources import (static, dynamic or require). */
+function importedWorkspacePackages(dir: string): string[] {
+  const found = new Set<string>();
+  const walk = (folder: string): void => {
+    for (const entry of fs.readdirSync(path.join(repoRoot, folder), { withFileTypes: true })) {
+      const relative = `${folder}/${entry.name}`;
+      if (entry.isDirectory()) walk(relative);
+      else if (/\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) {
+        for (const match of readRepoFile(relative).matchAll(
+          /(?:from|import\(|require\()\s*'(@careerfeed\/[a-z-]+)'/g,
+        )) {
+          found.add(match[1] ?? '');
+        }
+      }
+    }
+  };
+  walk(`${dir}/src`);
+  return [...found].sort();
+}
+
+const CLI_WORKSPACE = 'services/cli';
+
+describe('Dockerfile: everything the CLI loads at runtime is in the image', () => {
+  const closure = runtimeWorkspaceClosure(CLI_WORKSPACE);
+
+  test('the CLI depends (transitively) on the config and database packages', () => {
+    expect(closure).toEqual(expect.arrayContaining([CLI_WORKSPACE, 'packages/config', 'packages/db']));
+  });
+
+  test.each(closure)('%s declares every @careerfeed/* package its sources import', (dir) => {
+    const manifest = JSON.parse(readRepoFile(`${dir}/package.json`)) as WorkspaceManifest;
+    const own = (manifest as { name: string }).name;
+    const declared = Object.keys(manifest.dependencies ?? {});
+    const undeclared = importedWorkspacePackages(dir).filter((name) => name !== own && !declared.includes(name));
+    expect(undeclared).toEqual([]);
+  });
+
+  test.each(closure)('%s: its package.json and dist/ are copied into the runtime stage from the build stage', (dir) => {
+    const { workdir } = runtimeCopies();
+    expect(workdir).toBe('/app');
+    expect({ dir, packageJson: imageSourceOf(`/app/${dir}/package.json`) }).toEqual({
+      dir,
+      packageJson: `${dir}/package.json`,
+    });
+    expect({ dir, dist: imageSourceOf(`/app/${dir}/dist`) }).toEqual({ dir, dist: `${dir}/dist` });
+  });
+
+  test('the runtime stage has node_modules, where the @careerfeed/* links and third-party packages live', () => {
+    expect(imageSourceOf('/app/node_modules')).toBe('node_modules');
+  });
+});
+
+describe('docker-compose.yml: the cli service', () => {
+  test('runs the compiled CLI from the image, is kept out of `docker compose up` and prints usage by default', () => {
+    const cli = service('cli');
+    expect(cli.build).toBe('.');
+    expect(Array.isArray(cli.profiles) && cli.profiles.length > 0).toBe(true);
+    expect(argvOf(cli.entrypoint)).toEqual(['node', 'services/cli/dist/main.js']);
+    expect(argvOf(cli.command)).toEqual(['--help']);
+    expect(dependenciesOf(cli).migrate).toBe('service_completed_successfully');
+  });
+
+  test('the file its entrypoint runs is produced by the Dockerfile: copied dist/, compiled from a source file', () => {
+    const argv = [...argvOf(service('cli').entrypoint), ...argvOf(service('cli').command)];
+    expect(argv[0]).toBe('node');
+    const script = argv[1] ?? '';
+    const { workdir } = runtimeCopies();
+    const inBuild = imageSourceOf(path.posix.resolve(workdir, script));
+    expect(inBuild).toBe('services/cli/dist/main.js');
+    // dist/<x>.js is tsc's output of src/<x>.ts (rootDir src, outDir dist).
+    const source = (inBuild ?? '').replace('/dist/', '/src/').replace(/\.js$/, '.ts');
+    expect(repoFile(source)).toEqual({ file: source, exists: true });
+  });
+
+  test('it gets the same settings as the long-running services', () => {
+    expect(environmentOf(service('cli'))).toEqual(environmentOf(service('migrate')));
+  });
+});
+
+describe('the sample corpus the docs import inside the container', () => {
+  /** Paths of `docker compose run … cli import PATH` in the compose file and the docs. */
+  function documentedImportPaths(): { file: string; path: string }[] {
+    const files = ['docker-compose.yml', 'README.md', 'docs/operations.md'].filter((file) => repoFile(file).exists);
+    return files.flatMap((file) =>
+      [...readRepoFile(file).matchAll(/docker compose run (?:--rm )?cli import (\S+)/g)].map((match) => ({
+        file,
+        path: match[1] ?? '',
+      })),
+    );
+  }
+
+  test('docker-compose.yml and docs/operations.md show an import inside the container', () => {
+    const files = documentedImportPaths().map((entry) => entry.file);
+    expect(files).toEqual(expect.arrayContaining(['docker-compose.yml', 'docs/operations.md']));
+  });
+
+  test('every such path is copied into the image from the build context', () => {
+    const { workdir } = runtimeCopies();
+    const missing = documentedImportPaths().filter(
+      (entry) => imageSourceOf(path.posix.resolve(workdir, entry.path)) !== entry.path,
+    );
+    expect(missing).toEqual([]);
+  });
+
+  test('every such path exists in the repository and .dockerignore keeps it in the build context', () => {
+    const ignored = readRepoFile('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    for (const entry of documentedImportPaths()) {
+      expect({ ...repoFile(entry.path), documentedIn: entry.file }).toEqual({
+        file: entry.path,
+        exists: true,
+        documentedIn: entry.file,
+      });
+      const topFolder = entry.path.split('/')[0];
+      expect(ignored.filter((pattern) => pattern === topFolder || pattern === entry.path)).toEqual([]);
+    }
+  });
+});

@@ -4,8 +4,8 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 
 /**
- * The whole environment surface of careerfeed (shared/CONTRACT.md), parsed once at start.
- * `process.env` is read here and nowhere else.
+ * The whole environment surface of careerfeed, parsed once at start. `process.env` is read here and
+ * nowhere else. docs/configuration.md and .env.example describe every variable of the schema below.
  */
 
 const port = z.coerce
@@ -120,6 +120,23 @@ const environmentSchema = z.object({
   TRUST_PROXY: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Every variable the configuration reads, in the schema's order (.env.example is checked against it). */
+export const ENVIRONMENT_VARIABLES = Object.freeze(Object.keys(environmentSchema.shape)) as readonly string[];
+
+/**
+ * Each variable's default as it would be written in an environment file (lists comma-separated),
+ * or undefined where there is none or it is derived from another variable (DATABASE_URL).
+ */
+export function environmentDefaults(): Record<string, string | undefined> {
+  const defaults = environmentSchema.parse({});
+  return Object.fromEntries(
+    ENVIRONMENT_VARIABLES.map((name) => {
+      const value: unknown = defaults[name as keyof typeof defaults];
+      return [name, value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value)];
+    }),
+  );
+}
 
 export interface Config {
   readonly dataDir: string;

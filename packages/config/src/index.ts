@@ -1,2 +1,2 @@
-export { loadConfig, parseConfig, ConfigError } from './config';
+export { loadConfig, parseConfig, ConfigError, ENVIRONMENT_VARIABLES, environmentDefaults } from './config';
 export type { Config } from './config';

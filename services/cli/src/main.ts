@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Config, loadConfig } from '@careerfeed/config';
-import { type Db, createDb, migrateToLatest } from '@careerfeed/db';
-import { SCOPES, type Scope, apiKeysRepository, createApiKey } from '@careerfeed/http';
-import { type DigestRunFrequency, previewDigest, runDigests } from './commands/digest';
-import { exportAll, importFile } from './commands/import-export';
+import type { Config } from '@careerfeed/config';
+import type { Db } from '@careerfeed/db';
+import type { Scope } from '@careerfeed/http';
+import type { DigestRunFrequency } from './commands/digest';
+
+// Only type imports above: each command loads what it needs (`await import`), so `--help` answers
+// without loading the database drivers, express or the worker (about 0.8 s of module loading).
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -25,6 +27,7 @@ const USAGE = `Usage: npm run cli -- <command>
 class UsageError extends Error {}
 
 async function withDb<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
+  const { createDb } = await import('@careerfeed/db');
   const db = createDb(config.databaseUrl, { poolSize: 2 });
   try {
     return await work(db);
@@ -37,6 +40,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
   const [command, subcommand, ...rest] = argv;
   switch (command) {
     case 'migrate': {
+      const { migrateToLatest } = await import('@careerfeed/db');
       const result = await withDb(config, migrateToLatest);
       const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
       out(
@@ -47,6 +51,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       return;
     }
     case 'keys': {
+      const { SCOPES, apiKeysRepository, createApiKey } = await import('@careerfeed/http');
       if (subcommand === 'create') {
         const { values } = parseArgs({
           args: rest,
@@ -88,6 +93,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
     case 'import': {
       if (!subcommand) throw new UsageError('import needs a FILE');
       if (!fs.existsSync(subcommand)) throw new UsageError(`no such file: ${subcommand}`);
+      const { importFile } = await import('./commands/import-export.js');
       const summary = await withDb(config, (db) => importFile({ db, publicBaseUrl: config.publicBaseUrl }, subcommand));
       out(
         `imported ${summary.authors} author(s); posts: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed.length} failed`,
@@ -101,6 +107,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
         args: [subcommand, ...rest].filter((a): a is string => a !== undefined),
         options: { out: { type: 'string' } },
       });
+      const { exportAll } = await import('./commands/import-export.js');
       const data = await withDb(config, (db) => exportAll({ db, publicBaseUrl: config.publicBaseUrl }));
       const json = `${JSON.stringify(data, null, 2)}\n`;
       if (values.out) {
@@ -110,6 +117,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       return;
     }
     case 'digest': {
+      const { previewDigest, runDigests } = await import('./commands/digest.js');
       if (subcommand === 'run') {
         const { values } = parseArgs({ args: rest, options: { frequency: { type: 'string' } } });
         const frequency = values.frequency;
@@ -136,19 +144,22 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       }
       throw new UsageError(`unknown digest command "${subcommand ?? ''}"`);
     }
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(USAGE);
-      return;
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
 }
 
+const HELP = new Set([undefined, 'help', '--help', '-h']);
+
 async function main(): Promise<void> {
+  // Usage needs neither the configuration nor any module beyond node's own.
+  if (HELP.has(process.argv[2])) {
+    process.stdout.write(USAGE);
+    return;
+  }
   let config: Config;
   try {
+    const { loadConfig } = await import('@careerfeed/config');
     config = loadConfig();
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
