@@ -26,6 +26,10 @@ COPY packages/core/package.json   packages/core/
 COPY packages/db/package.json     packages/db/
 COPY packages/jobs/package.json   packages/jobs/
 COPY packages/http/package.json   packages/http/
+COPY packages/posts/package.json  packages/posts/
+COPY packages/digests/package.json packages/digests/
+COPY packages/sharing/package.json packages/sharing/
+COPY packages/feeds/package.json  packages/feeds/
 COPY services/ingest/package.json services/ingest/
 COPY services/feed/package.json   services/feed/
 COPY services/worker/package.json services/worker/
@@ -60,6 +64,14 @@ COPY --from=build /app/packages/jobs/package.json   packages/jobs/
 COPY --from=build /app/packages/jobs/dist           packages/jobs/dist
 COPY --from=build /app/packages/http/package.json   packages/http/
 COPY --from=build /app/packages/http/dist           packages/http/dist
+COPY --from=build /app/packages/posts/package.json  packages/posts/
+COPY --from=build /app/packages/posts/dist          packages/posts/dist
+COPY --from=build /app/packages/digests/package.json packages/digests/
+COPY --from=build /app/packages/digests/dist        packages/digests/dist
+COPY --from=build /app/packages/sharing/package.json packages/sharing/
+COPY --from=build /app/packages/sharing/dist        packages/sharing/dist
+COPY --from=build /app/packages/feeds/package.json  packages/feeds/
+COPY --from=build /app/packages/feeds/dist          packages/feeds/dist
 COPY --from=build /app/services/ingest/package.json services/ingest/
 COPY --from=build /app/services/ingest/dist         services/ingest/dist
 COPY --from=build /app/services/feed/package.json   services/feed/
