@@ -4,7 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 
 /**
- * The whole environment surface of careerfeed (shared/CONTRACT.md), parsed once at start.
+ * The whole environment surface of careerfeed (docs/contract.md), parsed once at start.
  * `process.env` is read here and nowhere else.
  */
 
