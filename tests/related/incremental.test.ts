@@ -42,12 +42,12 @@ describe('related lists kept current incrementally, against a full recompute', (
 
   // Agreement with the recompute is one measure of drift; the precision@3 of the drifted lists
   // is the one readers see, so both are asserted. Figures below are on fixtures/sample-blog.json;
-  // those in parentheses "previous sample" were on ../shared/fixtures/posts.json, where the title
-  // cap (MAX_TITLE_TERM_CONTRIBUTION) lowered the agreement (0.882 → 0.854 and 0.757 → 0.722:
-  // capped scores are closer together, so small weight changes reorder more of them) while the
-  // drifted lists' precision rose or held (0.715 → 0.736 and 0.646 → 0.646).
+  // those marked "previous sample" were on the corpus once kept outside the repository, where
+  // the title cap (MAX_TITLE_TERM_CONTRIBUTION) lowered the agreement (0.882 → 0.854 and 0.757 →
+  // 0.722: capped scores are closer together, so small weight changes reorder more of them) while
+  // the drifted lists' precision rose or held (0.715 → 0.736 and 0.646 → 0.646).
 
-  it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 85% of the links match and precision holds', () => {
+  it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 79% of the links match and precision holds', () => {
     // Measured 0.799, precision@3 0.674 (the recompute: 0.611; on this sample the drifted lists
     // have more same-topic links than the recompute). Previous sample: 0.854 and 0.736 (recompute
     // 0.764). Besides IDF, a post's feedback expansion is fixed when it is weighted: the 38
