@@ -1,5 +1,5 @@
 /**
- * docker-compose.yml and the Dockerfile against the public interface (shared/CONTRACT.md).
+ * docker-compose.yml and the Dockerfile against the public interface (docs/contract.md).
  *
  * No Docker engine runs where the tests run, so these read the files rather than start
  * containers: they catch a wrong port, a variable the services don't know, a dependency on a
@@ -11,8 +11,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 
 const repoRoot = path.join(__dirname, '..');
-// The contract lives beside the repository (../shared), not inside it.
-const contractPath = path.join(__dirname, '../../shared/CONTRACT.md');
+const contractFile = 'docs/contract.md';
 
 type Dict = Record<string, unknown>;
 
@@ -136,37 +135,18 @@ const APP_SERVICES = [
 // ---------------------------------------------------------------------------------------------
 // The contract's configuration variables
 
-// Used only where ../shared is not checked out beside the repository; keep in step with the
-// "Configuration" table of shared/CONTRACT.md.
-const CONTRACT_VARIABLES_COPY = [
-  'DATA_DIR',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'SMTP_URL',
-  'MAIL_FROM',
-  'PUBLIC_BASE_URL',
-  'HOST',
-  'INGEST_PORT',
-  'FEED_PORT',
-  'WORKER_PORT',
-  'ALLOW_PRIVATE_NETWORKS',
-  'WEBSUB_HUB_URL',
-];
 // Understood by packages/config (REDIS_PREFIX, LOG_LEVEL) or by Node itself (NODE_ENV).
 const EXTRA_VARIABLES = ['REDIS_PREFIX', 'LOG_LEVEL', 'NODE_ENV'];
 
 /** The names in the first column of the contract's "## Configuration" table. */
 function readContractVariables(): { names: string[]; source: string } {
-  if (!fs.existsSync(contractPath)) {
-    return { names: CONTRACT_VARIABLES_COPY, source: 'the copy in this test, as shared/CONTRACT.md is absent' };
-  }
-  const markdown = fs.readFileSync(contractPath, 'utf8');
+  const markdown = readRepoFile(contractFile);
   const section = markdown.split(/^## /m).find((part) => part.startsWith('Configuration')) ?? '';
   const names = section
     .split('\n')
     .filter((line) => line.trimStart().startsWith('|'))
     .flatMap((row) => [...(row.split('|')[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((match) => match[1] ?? ''));
-  return { names, source: 'shared/CONTRACT.md' };
+  return { names, source: contractFile };
 }
 
 const contractVariables = readContractVariables();

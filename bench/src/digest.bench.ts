@@ -77,7 +77,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     db: db as Dialect,
     ceilingMails: int('BENCH_CEILING_MAILS', Math.min(subscribers, 3000), 10, 1_000_000),
     pgAdminUrl: env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-    fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, '..', 'shared', 'fixtures', 'posts.json')),
+    fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, 'fixtures', 'sample-blog.json')),
     timeoutMin: int('BENCH_TIMEOUT_MIN', 30, 1, 24 * 60),
   };
   if (problems.length > 0) throw new SetupError(`Invalid bench settings:\n  - ${problems.join('\n  - ')}`);

@@ -95,7 +95,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     coldRuns: int('BENCH_COLD_RUNS', 300, 10, 100_000),
     coldBudgetMs: int('BENCH_COLD_BUDGET_S', 4, 1, 600) * 1000,
     pgAdminUrl: env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-    fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, '..', 'shared', 'fixtures', 'posts.json')),
+    fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, 'fixtures', 'sample-blog.json')),
     cpuProfDir: env.BENCH_CPU_PROF_DIR ? path.resolve(env.BENCH_CPU_PROF_DIR) : undefined,
     timeoutMin: int('BENCH_TIMEOUT_MIN', 30, 1, 24 * 60),
     growthRounds: int('BENCH_GROWTH_ROUNDS', 30, 2, 1000),

@@ -56,7 +56,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     warmup: int('BENCH_WARMUP', 200, 0, 100_000),
     dbs: [...new Set(dbs)] as Dialect[],
     pgAdminUrl: env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-    fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, '..', 'shared', 'fixtures', 'posts.json')),
+    fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, 'fixtures', 'sample-blog.json')),
     cpuProfDir: env.BENCH_CPU_PROF_DIR ? path.resolve(env.BENCH_CPU_PROF_DIR) : undefined,
   };
   if (problems.length > 0) throw new SettingsError(problems);

@@ -62,7 +62,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     concurrency: int('BENCH_CONCURRENCY', 20, 1, 200),
     db: db as Dialect,
     pgAdminUrl: env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-    fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, '..', 'shared', 'fixtures', 'posts.json')),
+    fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, 'fixtures', 'sample-blog.json')),
   };
   if (problems.length > 0) throw new SetupError(`Invalid bench settings:\n  - ${problems.join('\n  - ')}`);
   return settings;

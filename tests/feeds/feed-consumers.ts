@@ -19,7 +19,7 @@ import jsonFeedSchema from 'jsonfeed-schema/schema-v1.1.json';
 
 /** Debian's python3, which has feedparser; `python3` on PATH may be another interpreter. */
 const PYTHON = '/usr/bin/python3';
-export const ATOM_SCHEMA = path.join(__dirname, '../../../shared/schemas/atom.rnc');
+export const ATOM_SCHEMA = path.join(__dirname, '../../fixtures/atom.rnc');
 
 function run(
   command: string,

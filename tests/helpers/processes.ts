@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.join(__dirname, '..', '..');
-export const FIXTURE = path.join(ROOT, '..', 'shared', 'fixtures', 'posts.json');
+export const FIXTURE = path.join(ROOT, 'fixtures', 'sample-blog.json');
 
 export interface RunResult {
   code: number | null;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { FIXTURE } from './processes';
 
-/** The labelled sample corpus (`shared/fixtures/posts.json`), as the worker tests import it. */
+/** The labelled sample corpus (`fixtures/sample-blog.json`), as the worker tests import it. */
 export interface SampleBlog {
   authors: { slug: string; name: string }[];
   posts: {

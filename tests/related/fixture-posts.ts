@@ -4,7 +4,7 @@ import { htmlToPlainText } from '../../packages/core/src/plain-text';
 import { type RelatedDocument, type RelatedEntry } from '../../packages/core/src/related';
 
 /** The labelled sample: 48 career-blog posts, 6 in each of 8 topics. */
-export const FIXTURE_PATH = path.join(__dirname, '../../../shared/fixtures/posts.json');
+export const FIXTURE_PATH = path.join(__dirname, '../../fixtures/sample-blog.json');
 
 interface FixturePost {
   slug: string;

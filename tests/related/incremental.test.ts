@@ -41,15 +41,17 @@ describe('related lists kept current incrementally, against a full recompute', (
   });
 
   // Agreement with the recompute is one measure of drift; the precision@3 of the drifted lists
-  // is the one readers see. The title cap (MAX_TITLE_TERM_CONTRIBUTION) lowered the agreement
-  // (0.882 → 0.854 and 0.757 → 0.722: capped scores are closer together, so small weight
-  // changes reorder more of them) while the drifted lists' precision rose or held (0.715 →
-  // 0.736 and 0.646 → 0.646), so both are asserted.
+  // is the one readers see, so both are asserted. Figures below are on fixtures/sample-blog.json;
+  // those marked "previous sample" were on the corpus once kept outside the repository, where
+  // the title cap (MAX_TITLE_TERM_CONTRIBUTION) lowered the agreement (0.882 → 0.854 and 0.757 →
+  // 0.722: capped scores are closer together, so small weight changes reorder more of them) while
+  // the drifted lists' precision rose or held (0.715 → 0.736 and 0.646 → 0.646).
 
-  it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 85% of the links match and precision holds', () => {
-    // Measured 0.854, precision@3 0.736 (the recompute: 0.764). Besides IDF, a post's feedback
-    // expansion is fixed when it is weighted: the 38 earlier posts do not take the 10 new ones
-    // as feedback until the next recompute.
+  it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 79% of the links match and precision holds', () => {
+    // Measured 0.799, precision@3 0.674 (the recompute: 0.611; on this sample the drifted lists
+    // have more same-topic links than the recompute). Previous sample: 0.854 and 0.736 (recompute
+    // 0.764). Besides IDF, a post's feedback expansion is fixed when it is weighted: the 38
+    // earlier posts do not take the 10 new ones as feedback until the next recompute.
     const lists = publishOneByOne({ rebuildWhileBelow: 40 });
     const result = overlap(lists, reference);
     console.log(
@@ -58,15 +60,15 @@ describe('related lists kept current incrementally, against a full recompute', (
         precision_at_3: round3(precision(lists, topicOf)),
       }),
     );
-    expect(result).toBeGreaterThanOrEqual(0.85);
-    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.73);
+    expect(result).toBeGreaterThanOrEqual(0.79);
+    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.665);
   });
 
   it('when automatic recomputes are off and all 48 posts come one by one from an empty index, then most links still match', () => {
     // The worst case for drift: the first posts were weighted when the corpus had one to a few
     // posts, so every word looked equally rare and they had few or no feedback posts. Measured
-    // 0.722, precision@3 0.646 (before the title cap 0.757 and 0.646; before feedback expansion
-    // 0.83).
+    // 0.653, precision@3 0.632. Previous sample: 0.722 and 0.646 (before the title cap 0.757 and
+    // 0.646; before feedback expansion 0.83).
     const lists = publishOneByOne({ rebuildWhileBelow: 0 });
     const result = overlap(lists, reference);
     console.log(
@@ -75,7 +77,7 @@ describe('related lists kept current incrementally, against a full recompute', (
         precision_at_3: round3(precision(lists, topicOf)),
       }),
     );
-    expect(result).toBeGreaterThanOrEqual(0.7);
-    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.64);
+    expect(result).toBeGreaterThanOrEqual(0.64);
+    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.62);
   });
 });

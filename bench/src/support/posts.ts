@@ -25,7 +25,7 @@ export interface Fixture {
   posts: FixturePost[];
 }
 
-/** shared/fixtures/posts.json: `{site, authors, posts}`; only what the bench needs is checked. */
+/** fixtures/sample-blog.json: `{site, authors, posts}`; only what the bench needs is checked. */
 export function loadFixture(file: string): Fixture {
   if (!fs.existsSync(file))
     throw new SetupError(`fixture not found: ${file} (set BENCH_FIXTURE to the posts.json to use)`);
@@ -39,8 +39,8 @@ export function loadFixture(file: string): Fixture {
 }
 
 /**
- * Post `index` of the run: the body of one fixture post followed by one or two others (2.3–3.9 KB
- * of HTML; the fixture's own bodies are ~1.2 KB, shorter than a typical career-center article),
+ * Post `index` of the run: the body of one fixture post followed by one or two others (3.2–5.8 KB
+ * of HTML with fixtures/sample-blog.json, whose own bodies are 1.6–2.2 KB),
  * with that post's author (a slug, created beforehand), tags, category and date. The index in the
  * title makes every generated slug distinct; it goes first because slugs are cut at 80 characters.
  */

@@ -4,8 +4,8 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 
 /**
- * The whole environment surface of careerfeed, parsed once at start. `process.env` is read here and
- * nowhere else. docs/configuration.md and .env.example describe every variable of the schema below.
+ * The whole environment surface of careerfeed (docs/contract.md), parsed once at start. `process.env`
+ * is read here and nowhere else. docs/configuration.md and .env.example describe every variable.
  */
 
 const port = z.coerce

@@ -10,10 +10,13 @@ import { NETWORKS, type Network, type ShareInput, type ShareLimits } from './sha
  * (commit "share golden fixture"), for every fixture post in several shapes plus hostile inputs, at
  * default and at tight limits. Any change of output — one byte — fails here. To regenerate after
  * an intended output change: UPDATE_SHARE_GOLDEN=1 npx jest share-payloads.golden (reads
- * ../shared/fixtures/posts.json; the inputs are stored with the outputs, so checking needs no more).
+ * fixtures/sample-blog.json; the inputs are stored with the outputs, so checking needs no more).
+ * When the sample corpus moved into the repository the file was regenerated with unchanged
+ * builders (they still matched the old file byte for byte); its 40 hostile cases came out
+ * identical, only the fixture-post cases have new inputs.
  */
 const GOLDEN = path.join(__dirname, '__fixtures__', 'share-payloads.golden.json');
-const POSTS = path.resolve(__dirname, '../../../../../shared/fixtures/posts.json');
+const POSTS = path.resolve(__dirname, '../../../../fixtures/sample-blog.json');
 
 interface GoldenCase {
   name: string;

@@ -14,7 +14,7 @@ import {
 } from '@careerfeed/posts';
 
 /**
- * The exchange format is shared/fixtures/posts.json: `{site, authors, posts}`. Posts may carry
+ * The exchange format is that of fixtures/sample-blog.json: `{site, authors, posts}`. Posts may carry
  * fields we do not store (the fixture's `topic` label); they are ignored, not rejected, so files
  * made by other tools import.
  */
