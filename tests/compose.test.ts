@@ -280,6 +280,14 @@ describe('docker-compose.yml: services', () => {
     expect(ports).toContainEqual({ published: 1025, target: 1025 });
   });
 
+  test('redis keeps its jobs across restarts and never evicts them (append-only file, noeviction, a volume)', () => {
+    const redis = service('redis');
+    const command = argvOf(redis.command);
+    expect(command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    expect(command).toEqual(expect.arrayContaining(['--maxmemory-policy', 'noeviction']));
+    expect(redis.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/data$/)]));
+  });
+
   test('redis is checked healthy with `redis-cli ping`', () => {
     const redis = service('redis');
     expect(redis.image).toMatch(/^redis:/);

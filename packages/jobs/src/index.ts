@@ -10,3 +10,4 @@ export * from './redis';
 export * from './feed-invalidation';
 export * from './feed-urls';
 export * from './outbox-nudge';
+export * from './redis-settings';

@@ -6,8 +6,24 @@ import type { Db } from '@careerfeed/db';
 import type { Scope } from '@careerfeed/http';
 import type { DigestRunFrequency } from './commands/digest';
 
-// Only type imports above: each command loads what it needs (`await import`), so `--help` answers
+import type * as ConfigModule from '@careerfeed/config';
+import type * as DbModule from '@careerfeed/db';
+import type * as HttpModule from '@careerfeed/http';
+import type * as DigestModule from './commands/digest';
+import type * as ImportExportModule from './commands/import-export';
+
+// Only type imports above: each command loads what it needs (`load`), so `--help` answers
 // without loading the database drivers, express or the worker (about 0.8 s of module loading).
+
+/**
+ * A module loaded when a command first needs it. `require`, not `import()`: the build is CommonJS,
+ * and TypeScript's type check resolves `import()` as an ES module import, which does not map a
+ * workspace package to its sources the way the rest of the tree is checked.
+ */
+function load<T>(id: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(id) as T;
+}
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -27,7 +43,7 @@ const USAGE = `Usage: npm run cli -- <command>
 class UsageError extends Error {}
 
 async function withDb<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
-  const { createDb } = await import('@careerfeed/db');
+  const { createDb } = load<typeof DbModule>('@careerfeed/db');
   const db = createDb(config.databaseUrl, { poolSize: 2 });
   try {
     return await work(db);
@@ -40,7 +56,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
   const [command, subcommand, ...rest] = argv;
   switch (command) {
     case 'migrate': {
-      const { migrateToLatest } = await import('@careerfeed/db');
+      const { migrateToLatest } = load<typeof DbModule>('@careerfeed/db');
       const result = await withDb(config, migrateToLatest);
       const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
       out(
@@ -51,7 +67,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       return;
     }
     case 'keys': {
-      const { SCOPES, apiKeysRepository, createApiKey } = await import('@careerfeed/http');
+      const { SCOPES, apiKeysRepository, createApiKey } = load<typeof HttpModule>('@careerfeed/http');
       if (subcommand === 'create') {
         const { values } = parseArgs({
           args: rest,
@@ -93,7 +109,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
     case 'import': {
       if (!subcommand) throw new UsageError('import needs a FILE');
       if (!fs.existsSync(subcommand)) throw new UsageError(`no such file: ${subcommand}`);
-      const { importFile } = await import('./commands/import-export.js');
+      const { importFile } = load<typeof ImportExportModule>('./commands/import-export');
       const summary = await withDb(config, (db) => importFile({ db, publicBaseUrl: config.publicBaseUrl }, subcommand));
       out(
         `imported ${summary.authors} author(s); posts: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed.length} failed`,
@@ -107,7 +123,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
         args: [subcommand, ...rest].filter((a): a is string => a !== undefined),
         options: { out: { type: 'string' } },
       });
-      const { exportAll } = await import('./commands/import-export.js');
+      const { exportAll } = load<typeof ImportExportModule>('./commands/import-export');
       const data = await withDb(config, (db) => exportAll({ db, publicBaseUrl: config.publicBaseUrl }));
       const json = `${JSON.stringify(data, null, 2)}\n`;
       if (values.out) {
@@ -117,7 +133,7 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       return;
     }
     case 'digest': {
-      const { previewDigest, runDigests } = await import('./commands/digest.js');
+      const { previewDigest, runDigests } = load<typeof DigestModule>('./commands/digest');
       if (subcommand === 'run') {
         const { values } = parseArgs({ args: rest, options: { frequency: { type: 'string' } } });
         const frequency = values.frequency;
@@ -159,7 +175,7 @@ async function main(): Promise<void> {
   }
   let config: Config;
   try {
-    const { loadConfig } = await import('@careerfeed/config');
+    const { loadConfig } = load<typeof ConfigModule>('@careerfeed/config');
     config = loadConfig();
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

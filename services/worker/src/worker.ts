@@ -27,6 +27,7 @@ import {
   openSubscriptionMailsQueue,
   openWebhookDeliveriesQueue,
   outboxNudgeChannel,
+  redisSettingsProblems,
 } from '@careerfeed/jobs';
 import {
   becomesVisible,
@@ -315,6 +316,9 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     queues,
     schedulers,
     async start() {
+      for (const problem of await redisSettingsProblems(redis)) {
+        logger.warn({ problem }, 'Redis is not configured as BullMQ needs; see docs/operations.md');
+      }
       const pendingDeliveries = await restoreWebhookDeliveryJobs(db, webhookDeliveriesQueue);
       if (pendingDeliveries > 0) logger.info({ deliveries: pendingDeliveries }, 'webhook deliveries: jobs in place');
       const restored = await restoreGoLiveJobs(db.kysely, goesLiveQueue, now());
