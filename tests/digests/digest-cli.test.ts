@@ -6,7 +6,7 @@ import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/data
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { runCli } from '../helpers/processes';
 import { insertSubscriber, publishPost, uniquePrefix } from './support';
-import { testRedisErrors } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 describe.each(DIALECTS)('digest CLI (%s)', (dialect) => {
   let database: TestDatabase;

@@ -5,7 +5,8 @@ import { createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { ROOT, baseEnv, exited } from '../helpers/processes';
-import { freePort, testRedisErrors } from '../helpers/redis-server';
+import { freePort } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 import { waitFor } from '../helpers/wait';
 import { type SmtpSink, insertSubscriber, publishPost, startSmtpSink, uniquePrefix } from './support';
 

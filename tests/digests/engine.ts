@@ -9,7 +9,7 @@ import { createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { uniquePrefix } from './support';
-import { testRedisErrors } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 export const MAIL_FROM = 'Career Center <no-reply@careers.test.example>';
 

@@ -8,7 +8,7 @@ import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { MAIL_FROM, type Engine, startEngine } from './engine';
 import { type SmtpSink, insertSubscriber, publishPost, startSmtpSink, uniquePrefix } from './support';
-import { testRedisErrors } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 describe.each(DIALECTS)('instant digests and subscription mails (%s)', (dialect) => {
   let database: TestDatabase;

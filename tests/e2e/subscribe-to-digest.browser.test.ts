@@ -19,7 +19,8 @@ import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
 import { ROOT, baseEnv, exited, runCli } from '../helpers/processes';
-import { freePort, testRedisErrors } from '../helpers/redis-server';
+import { freePort } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 import { waitFor } from '../helpers/wait';
 
 const MAIL_FROM = 'Career Center <no-reply@careers.test.example>';

@@ -10,7 +10,7 @@ import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
-import { testRedisErrors } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 function itemIds(json: { items: { id: string }[] }): string[] {
   return json.items.map((item) => item.id);

@@ -8,7 +8,7 @@ import type { Db } from '@careerfeed/db';
 import { type ConfirmationMailQueue, createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
 import { createFeedApp, subscribeToFeedInvalidations } from '@careerfeed/feed';
 import { PUBLIC_BASE_URL } from './ingest';
-import { testRedisErrors } from './redis-server';
+import { testRedisErrors } from './redis-errors';
 
 export interface FeedInstance {
   request: supertest.Agent;

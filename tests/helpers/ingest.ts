@@ -14,7 +14,7 @@ import {
 import { createIngestApp } from '@careerfeed/ingest';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from './wait';
-import { testRedisErrors } from './redis-server';
+import { testRedisErrors } from './redis-errors';
 
 export const PUBLIC_BASE_URL = 'https://careers.test.example';
 

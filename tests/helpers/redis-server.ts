@@ -3,8 +3,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
-import { RedisErrors } from '@careerfeed/jobs';
 
 export interface RedisServer {
   url: string;
@@ -79,10 +77,3 @@ export async function startRedisServer(): Promise<RedisServer> {
   return { url: `redis://127.0.0.1:${port}`, port, stop, restart: start };
 }
 
-/**
- * The error sink for a test's Redis connections: a test process has no readiness endpoint to feed,
- * so errors are only logged (at warn, shown when LOG_LEVEL asks for them).
- */
-export function testRedisErrors(): RedisErrors {
-  return new RedisErrors(pino({ level: process.env.LOG_LEVEL ?? 'silent' }));
-}

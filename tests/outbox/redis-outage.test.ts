@@ -8,7 +8,8 @@ import { createPostEventsWorker } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
-import { type RedisServer, startRedisServer, testRedisErrors } from '../helpers/redis-server';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 import { waitFor } from '../helpers/wait';
 
 describe.each(DIALECTS)('events survive a Redis outage (%s)', (dialect) => {

@@ -12,7 +12,7 @@ import { createFeedApp } from '@careerfeed/feed';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { HOSTILE_TITLE, seedBlog } from './blog-fixture';
-import { testRedisErrors } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 const SCREENSHOT = path.join(__dirname, '..', 'artifacts', 'post-375.png');
 // A 1×1 transparent PNG, served for every image on another origin: the test has no network.

@@ -13,7 +13,7 @@ import {
   startPartnerServer,
   startSourcesEngine,
 } from './support';
-import { testRedisErrors } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 describe.each(DIALECTS)('one poll of a source at a time (%s)', (dialect) => {
   let engine: SourcesEngine;

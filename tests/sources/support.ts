@@ -11,7 +11,7 @@ import { createSourcePollsWorker, sourcePollMetrics } from '@careerfeed/worker';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
-import { testRedisErrors } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 export type PartnerHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

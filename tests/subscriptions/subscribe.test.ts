@@ -6,7 +6,8 @@ import supertest from 'supertest';
 import { createFeedApp } from '@careerfeed/feed';
 import { startFeedInstance } from '../helpers/feed';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
-import { freePort, testRedisErrors } from '../helpers/redis-server';
+import { freePort } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 import { htmlProblems, parsePage } from '../pages/page-inspection';
 import { HTML, type SubscriptionsHarness, randomEmail, randomIp, startSubscriptionsHarness } from './support';
 

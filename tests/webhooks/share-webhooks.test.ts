@@ -11,7 +11,7 @@ import { buildPost } from '../helpers/factories';
 import { type IngestHarness, PUBLIC_BASE_URL, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { type WebhookReceiver, startWebhookReceiver } from '../helpers/webhook-receiver';
-import { testRedisErrors } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 // Milliseconds instead of the Standard Webhooks hours: 1 attempt + 4 retries, then dead.
 const RETRY_SCHEDULE = [50, 50, 50, 50];

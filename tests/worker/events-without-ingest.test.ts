@@ -8,7 +8,8 @@ import { createRedisConnection, openWebhookDeliveriesQueue } from '@careerfeed/j
 import { createWebhook } from '@careerfeed/sharing';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { ROOT, baseEnv, exited } from '../helpers/processes';
-import { type RedisServer, freePort, startRedisServer, testRedisErrors, waitForPort } from '../helpers/redis-server';
+import { type RedisServer, freePort, startRedisServer, waitForPort } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 import { type WebhookReceiver, startWebhookReceiver } from '../helpers/webhook-receiver';
 import { waitFor } from '../helpers/wait';
 import { type PartnerServer, rssFeed, serveFeed, startPartnerServer } from '../sources/support';

@@ -1,5 +1,6 @@
 import { createRedisConnection, redisSettingsProblems } from '@careerfeed/jobs';
-import { type RedisServer, startRedisServer, testRedisErrors } from '../helpers/redis-server';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 /** The worker warns at start when Redis is set up in a way that loses BullMQ jobs. */
 describe('Redis settings BullMQ needs', () => {

@@ -9,7 +9,7 @@ import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
-import { testRedisErrors } from '../helpers/redis-server';
+import { testRedisErrors } from '../helpers/redis-errors';
 
 /** How far ahead the tests schedule: enough for the event to reach the worker first, short enough to wait for. */
 const AHEAD_MS = 2500;
