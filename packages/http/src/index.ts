@@ -7,3 +7,6 @@ export * from './api-keys/authenticate';
 export * as apiKeysRepository from './api-keys/api-keys.repository';
 export * from './outbound/outbound-request';
 export { type AddressPolicy, publicAddressesOnly } from './outbound/address-policy';
+export * from './openapi/openapi-document';
+export * from './openapi/api-reference.page';
+export * from './openapi/api-docs.routes';

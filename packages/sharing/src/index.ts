@@ -4,4 +4,5 @@ export * from './shares/share-moment';
 export * from './shares/share-publisher';
 export * from './shares/webhook-delivery.worker';
 export * from './webhooks/webhooks.schema';
+export * from './webhooks/webhooks.resource';
 export * from './webhooks/webhooks.service';

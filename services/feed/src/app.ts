@@ -14,11 +14,13 @@ import {
   createSubscribeRateLimits,
 } from './subscriptions/subscribe-rate-limits';
 import { subscriptionsRouter } from './subscriptions/subscriptions.routes';
+import { buildFeedOpenApiDocument } from './openapi';
 import { cachedTokenKey } from './subscriptions/subscriptions.service';
 import {
   createMetricsRegistry,
   httpMetrics,
   httpRequestDuration,
+  mountApiDocs,
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
@@ -65,6 +67,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   const registry = createMetricsRegistry('feed');
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
+  mountApiDocs(app, buildFeedOpenApiDocument());
   app.use(
     feedsRouter(
       { db: deps.db, publicBaseUrl: deps.publicBaseUrl, websubHubUrl: deps.websubHubUrl, now: deps.now },

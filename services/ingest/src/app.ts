@@ -10,6 +10,7 @@ import {
   createAuthenticator,
   createMetricsRegistry,
   httpMetrics,
+  mountApiDocs,
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
@@ -73,11 +74,8 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
 
-  // The API description is public: it holds no data, and clients generate code from it.
-  const openApiDocument = JSON.stringify(buildOpenApiDocument());
-  app.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(openApiDocument);
-  });
+  // The API description and its reference page are public: they hold no data.
+  mountApiDocs(app, buildOpenApiDocument());
 
   const postsDeps = {
     db: deps.db,

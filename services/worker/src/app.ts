@@ -12,12 +12,14 @@ import {
   authenticateWith,
   createAuthenticator,
   httpMetrics,
+  mountApiDocs,
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
   type HealthCheck,
   standardReadinessChecks,
 } from '@careerfeed/http';
+import { buildWorkerOpenApiDocument } from './openapi';
 
 export interface WorkerAppDeps {
   /** Errors of this process's Redis connections and queues; recent ones fail /readyz. */
@@ -38,6 +40,7 @@ export function createWorkerApp(deps: WorkerAppDeps): express.Express {
   app.disable('x-powered-by');
   app.use(httpMetrics(deps.registry));
   mountOperationalRoutes(app, deps.registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
+  mountApiDocs(app, buildWorkerOpenApiDocument());
 
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');

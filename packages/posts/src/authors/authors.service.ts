@@ -1,5 +1,6 @@
 import { AppError, cleanLine, cleanText } from '@careerfeed/core';
 import { type AuthorRow, type Database, type Kysely, uuidv7 } from '@careerfeed/db';
+import type { AuthorResource } from '../posts/posts.resource';
 import * as authors from './authors.repository';
 
 export interface AuthorInput {
@@ -9,12 +10,7 @@ export interface AuthorInput {
   links?: Record<string, string> | undefined;
 }
 
-export interface AuthorResource {
-  slug: string;
-  name: string;
-  bio: string;
-  links: Record<string, string>;
-}
+export type { AuthorResource } from '../posts/posts.resource';
 
 export function authorRowToResource(row: AuthorRow): AuthorResource {
   return { slug: row.slug, name: row.name, bio: row.bio, links: JSON.parse(row.links) as Record<string, string> };

@@ -24,10 +24,11 @@ import {
 } from '@careerfeed/db';
 import { type PostEvent, type PostEventType, type PostSnapshot } from '@careerfeed/jobs';
 import * as authorsRepo from '../authors/authors.repository';
-import { type AuthorResource, authorRowToResource, upsertAuthor } from '../authors/authors.service';
+import { authorRowToResource, upsertAuthor } from '../authors/authors.service';
 import { insertOutboxEvent } from '../outbox/outbox.repository';
 import type { CreatePostInput, ListPostsQuery, UpdatePostInput } from './posts.schema';
 import * as postsRepo from './posts.repository';
+import type { PostPage, PostResource } from './posts.resource';
 import { postUrl } from './post-url';
 
 export interface PostsDeps {
@@ -38,27 +39,7 @@ export interface PostsDeps {
   onEventsWritten?: () => void;
 }
 
-export interface PostResource {
-  id: string;
-  slug: string;
-  url: string;
-  title: string;
-  html: string;
-  excerpt: string;
-  word_count: number;
-  author: AuthorResource;
-  tags: string[];
-  category: string | null;
-  status: 'draft' | 'published';
-  published_at: string | null;
-  created_at: string;
-  updated_at: string;
-  canonical_url: string | null;
-  image: string | null;
-  source: string;
-  external_id: string | null;
-  related: { id: string; url: string; title: string }[];
-}
+export type { PostResource } from './posts.resource';
 
 export interface SaveResult {
   post: PostResource;
@@ -118,7 +99,7 @@ export async function getSharePayloads(deps: PostsDeps, id: string): Promise<Rec
 export async function listPosts(
   deps: PostsDeps,
   query: ListPostsQuery,
-): Promise<{ items: PostResource[]; next_cursor: string | null }> {
+): Promise<PostPage> {
   const db = deps.db.kysely;
   const beforeId = query.cursor ? decodeCursor(query.cursor) : undefined;
   let authorId: string | undefined;

@@ -5,6 +5,7 @@ import { createPostSchema } from '../posts/posts.schema';
 import { type PostsDeps, createPost } from '../posts/posts.service';
 import { findPostByExternalId } from '../posts/posts.repository';
 import * as repo from './sources.repository';
+import type { PollSummary, SourceResource } from './sources.resource';
 import { type CreateSourceInput, DEFAULT_INTERVAL_MINUTES, type UpdateSourceInput } from './sources.schema';
 
 export interface SourcesDeps extends PostsDeps {
@@ -13,42 +14,7 @@ export interface SourcesDeps extends PostsDeps {
   requestPoll?: (sourceId: string) => Promise<void>;
 }
 
-export interface SourceResource {
-  id: string;
-  url: string;
-  interval_minutes: number;
-  author: string | null;
-  category: string | null;
-  title: string | null;
-  created_at: string;
-  updated_at: string;
-  health: {
-    last_poll_at: string | null;
-    last_success_at: string | null;
-    last_error: { at: string; code: string; message: string } | null;
-    consecutive_failures: number;
-    next_poll_at: string;
-    items_count: number;
-    last_poll: PollSummary | null;
-  };
-}
-
-/** What one successful poll did. */
-export interface PollSummary {
-  /** 200, or 304 when the feed had not changed (nothing was read or written). */
-  status: number;
-  format: string | null;
-  items: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  /** Items with neither guid nor link, or that no post could be made of. */
-  skipped: number;
-  /** Items repeating a guid already seen in the same feed. */
-  duplicates: number;
-  /** Items whose post an editor set to draft: left alone (the editor's decision sticks). */
-  withheld: number;
-}
+export type { PollSummary, SourceResource } from './sources.resource';
 
 export async function createSource(deps: SourcesDeps, input: CreateSourceInput): Promise<SourceResource> {
   const url = await checkedUrl(deps, input.url);

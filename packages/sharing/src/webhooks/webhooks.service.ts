@@ -4,13 +4,13 @@ import {
   type Db,
   type WebhookAttemptRow,
   type WebhookDeliveryRow,
-  type WebhookDeliveryStatus,
   type WebhookDestinationRow,
   uuidv7,
 } from '@careerfeed/db';
 import { OutboundRequestError, assertPublicHttpUrl } from '@careerfeed/http';
 import { WEBHOOK_DELIVERY_JOB, webhookDeliveryJobOptions } from '@careerfeed/jobs';
 import * as repo from './webhooks.repository';
+import type { DeliveryResource, WebhookResource } from './webhooks.resource';
 import type { CreateWebhookInput, ListDeliveriesQuery, UpdateWebhookInput } from './webhooks.schema';
 
 export interface WebhooksDeps {
@@ -21,28 +21,7 @@ export interface WebhooksDeps {
   now?: () => Date;
 }
 
-export interface WebhookResource {
-  id: string;
-  url: string;
-  networks: Network[];
-  enabled: boolean;
-  /** 'gone' (the receiver answered 410) or 'operator'; null while enabled. */
-  disabled_reason: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface DeliveryResource {
-  id: string;
-  post_id: string;
-  network: string;
-  status: WebhookDeliveryStatus;
-  attempts: { attempted_at: string; status_code: number | null; duration_ms: number; error: string | null }[];
-  last_error: string | null;
-  created_at: string;
-  updated_at: string;
-  delivered_at: string | null;
-}
+export type { DeliveryResource, WebhookResource } from './webhooks.resource';
 
 const now = (deps: WebhooksDeps): Date => deps.now?.() ?? new Date();
 
@@ -200,7 +179,8 @@ function toResource(row: WebhookDestinationRow): WebhookResource {
     url: row.url,
     networks: JSON.parse(row.networks) as Network[],
     enabled: row.enabled === 1,
-    disabled_reason: row.disabled_reason,
+    // The column holds only these (set by the delivery worker on a 410, or by PATCH).
+    disabled_reason: row.disabled_reason as WebhookResource['disabled_reason'],
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -210,7 +190,7 @@ function toDeliveryResource(row: WebhookDeliveryRow, attempts: WebhookAttemptRow
   return {
     id: row.id,
     post_id: row.post_id,
-    network: row.network,
+    network: row.network as Network,
     status: row.status,
     attempts: attempts.map((a) => ({
       attempted_at: a.attempted_at,

@@ -69,7 +69,7 @@ const email = z
   .max(EMAIL_MAX_LENGTH, `must be at most ${EMAIL_MAX_LENGTH} characters`)
   .refine(isPlausibleEmail, 'is not a valid email address');
 
-const subscribeSchema = z.strictObject({
+export const subscribeSchema = z.strictObject({
   email,
   frequency: frequency.optional(),
   topics: topics.optional(),
@@ -78,7 +78,7 @@ const subscribeSchema = z.strictObject({
   weekday: weekday.optional(),
 });
 
-const preferencesSchema = z.strictObject({
+export const preferencesSchema = z.strictObject({
   // The form carries the manage token in a hidden field; the service reads it, not this schema.
   token: z.string().max(1000).optional(),
   frequency: frequency.optional(),

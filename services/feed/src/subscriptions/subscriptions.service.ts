@@ -1,3 +1,4 @@
+import type { PreferencesResource } from '../openapi';
 import { randomBytes } from 'node:crypto';
 import {
   AppError,
@@ -279,17 +280,8 @@ function notFound(): AppError {
 
 export interface PreferencesResult {
   view: PreferencesPageView;
-  /** The JSON answer. */
-  body: {
-    status: SubscriberRow['status'];
-    frequency: SubscriberPreferences['frequency'];
-    topics: string[];
-    timezone: string;
-    hour: number;
-    weekday: number;
-    paused: boolean;
-    next_digest_at: string | null;
-  };
+  /** The JSON answer (its schema is in ../openapi.ts). */
+  body: PreferencesResource;
 }
 
 async function preferencesResult(
