@@ -70,6 +70,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
       running.kill('SIGTERM');
+      // A server busy writing its append-only file may take its time: a test run never waits on it.
+      setTimeout(() => running.kill('SIGKILL'), 5_000).unref();
     });
   }
 

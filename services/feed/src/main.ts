@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const app = createFeedApp({
     db,
     redis,
+    redisErrors,
     redisPrefix: config.redisPrefix,
     subscriptionMails,
     trustProxy: config.trustProxy,
