@@ -98,6 +98,8 @@ export interface OutboxEventsTable {
   payload: string;
   created_at: string;
   dispatched_at: string | null;
+  /** When the worker finished with the event (handled it, or gave up); until then a relay dispatches it again. */
+  handled_at: string | null;
   /** A relay claims a batch until this instant; another relay may take it over afterwards. */
   lease_until: string | null;
   lease_owner: string | null;

@@ -33,6 +33,7 @@ import {
   becomesVisible,
   countPendingOutboxEvents,
   createOutboxRelay,
+  markOutboxEventHandled,
   oldestPendingOutboxEventAt,
 } from '@careerfeed/posts';
 import { createSharePublisher, createWebhookDeliveryWorker, restoreWebhookDeliveryJobs } from '@careerfeed/sharing';
@@ -80,6 +81,8 @@ export interface WorkerDeps {
   schedulerCheckIntervalMs?: number;
   /** The outbox relay's polling interval (default 1 s); nudges make it look sooner. */
   outboxPollIntervalMs?: number;
+  /** How long an event may stay dispatched but unhandled before the relay dispatches it again (default 5 min). */
+  outboxRedispatchAfterMs?: number;
 }
 
 export interface CareerfeedWorker {
@@ -122,6 +125,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     logger,
     now,
     ...(deps.outboxPollIntervalMs ? { pollIntervalMs: deps.outboxPollIntervalMs } : {}),
+    ...(deps.outboxRedispatchAfterMs ? { redispatchAfterMs: deps.outboxRedispatchAfterMs } : {}),
   });
   outboxMetrics(registry, db, now);
 
@@ -196,6 +200,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     logger,
     registry,
     handlers: [...publishEffects, createGoLiveScheduler(goesLiveQueue, now)],
+    onSettled: (eventId) => markOutboxEventHandled(db.kysely, eventId, now().toISOString()),
   });
   const goesLiveWorker = createPostGoesLiveWorker({
     connection: redis,

@@ -12,6 +12,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   batchSize?: number;
   leaseMs?: number;
+  /** How long after dispatching an event the relay dispatches it again if the worker has not finished with it. */
+  redispatchAfterMs?: number;
   now?: () => Date;
 }
 
@@ -41,6 +43,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 200;
   const leaseMs = options.leaseMs ?? 30_000;
+  // Long enough for a busy queue to reach an event (adding it again is a no-op while its job
+  // exists anyway); short enough that a Redis that lost its jobs delays events by minutes.
+  const redispatchAfterMs = options.redispatchAfterMs ?? 5 * 60_000;
   const now = options.now ?? (() => new Date());
 
   let timer: NodeJS.Timeout | undefined;
@@ -56,6 +61,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       now: at.toISOString(),
       leaseUntil: new Date(at.getTime() + leaseMs).toISOString(),
       limit: batchSize,
+      redispatchBefore: new Date(at.getTime() - redispatchAfterMs).toISOString(),
     });
     if (batch.length === 0) return 0;
     const ids = batch.map((row) => row.id);

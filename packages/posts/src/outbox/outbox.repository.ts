@@ -8,12 +8,14 @@ export async function insertOutboxEvent(
 ): Promise<void> {
   await db
     .insertInto('outbox_events')
-    .values({ ...event, dispatched_at: null, lease_until: null, lease_owner: null, last_error: null })
+    .values({ ...event, dispatched_at: null, handled_at: null, lease_until: null, lease_owner: null, last_error: null })
     .execute();
 }
 
 /**
- * Claims up to `limit` undispatched events for `owner` until `leaseUntil`, oldest first.
+ * Claims up to `limit` events for `owner` until `leaseUntil`, oldest first: events never
+ * dispatched, and events dispatched before `redispatchBefore` that the worker has not finished
+ * with (their job may have vanished with Redis; adding it again is a no-op while it exists).
  * A relay that dies mid-batch loses its lease and another relay (or itself, restarted) takes the
  * events over, so nothing is lost; the job id makes the second enqueue of an event a no-op.
  * On PostgreSQL, SKIP LOCKED lets several ingest instances claim disjoint batches at once;
@@ -22,13 +24,14 @@ export async function insertOutboxEvent(
 export async function claimOutboxEvents(
   db: Executor,
   dialect: Dialect,
-  options: { owner: string; now: string; leaseUntil: string; limit: number },
+  options: { owner: string; now: string; leaseUntil: string; limit: number; redispatchBefore: string },
 ): Promise<OutboxEventRow[]> {
   return db.transaction().execute(async (trx) => {
     let candidates = trx
       .selectFrom('outbox_events')
       .select('id')
-      .where('dispatched_at', 'is', null)
+      .where('handled_at', 'is', null)
+      .where((eb) => eb.or([eb('dispatched_at', 'is', null), eb('dispatched_at', '<', options.redispatchBefore)]))
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', options.now)]))
       .orderBy('id')
       .limit(options.limit);
@@ -89,12 +92,25 @@ export async function deleteDispatchedOutboxEvents(db: Executor, before: string)
   return Number(result.numDeletedRows);
 }
 
-/** When the oldest event nobody has handled yet was written (null when there is none): the relay's lag. */
+/** When the oldest event the worker has not finished with was written (null when none): the outbox's lag. */
 export async function oldestPendingOutboxEventAt(db: Executor): Promise<string | null> {
   const row = await db
     .selectFrom('outbox_events')
     .select((eb) => eb.fn.min('created_at').as('oldest'))
-    .where('dispatched_at', 'is', null)
+    .where('handled_at', 'is', null)
     .executeTakeFirst();
   return (row?.oldest as string | null | undefined) ?? null;
+}
+
+/**
+ * The worker is done with these events: handled, or given up (a payload that can never succeed, or
+ * every attempt failed; the failed job stays in BullMQ for inspection). Relays leave them alone.
+ */
+export async function markOutboxEventHandled(db: Executor, eventId: string, now: string): Promise<void> {
+  await db
+    .updateTable('outbox_events')
+    .set({ handled_at: now })
+    .where('id', '=', eventId)
+    .where('handled_at', 'is', null)
+    .execute();
 }

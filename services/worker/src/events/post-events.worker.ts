@@ -13,6 +13,11 @@ export interface PostEventsWorkerDeps {
   registry: Registry;
   /** What to do with each event; digests, share payloads and WebSub pings plug in here. */
   handlers: PostEventHandler[];
+  /**
+   * Called once the worker is done with an event: every handler succeeded, or it gave up (invalid
+   * payload, attempts exhausted). The outbox records it, so the relay stops dispatching it again.
+   */
+  onSettled?: (eventId: string) => Promise<void>;
   concurrency?: number;
 }
 
@@ -34,6 +39,7 @@ export function createPostEventsWorker(deps: PostEventsWorkerDeps): Worker {
       const parsed = postEventSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`invalid post event: ${parsed.error.message}`);
       for (const handle of deps.handlers) await handle(parsed.data);
+      await deps.onSettled?.(parsed.data.eventId);
       processed.inc({ type: parsed.data.type });
       deps.logger.info(
         { eventId: parsed.data.eventId, type: parsed.data.type, postId: parsed.data.postId },
@@ -43,6 +49,15 @@ export function createPostEventsWorker(deps: PostEventsWorkerDeps): Worker {
     { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency ?? 4 },
   );
   worker.on('error', (error) => deps.logger.warn({ err: error }, 'post-events worker error'));
-  worker.on('failed', (job, error) => deps.logger.warn({ jobId: job?.id, err: error }, 'post event failed'));
+  worker.on('failed', (job, error) => {
+    deps.logger.warn({ jobId: job?.id, err: error }, 'post event failed');
+    const gaveUp = error instanceof UnrecoverableError || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
+    const eventId = (job?.data as { eventId?: unknown } | undefined)?.eventId;
+    if (gaveUp && typeof eventId === 'string' && deps.onSettled) {
+      deps.onSettled(eventId).catch((settleError: unknown) =>
+        deps.logger.warn({ eventId, err: settleError }, 'could not record a given-up post event as handled'),
+      );
+    }
+  });
   return worker;
 }

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { parseConfig } from '@careerfeed/config';
+import { readSubscriptionTokenKey } from '@careerfeed/db';
+import { createOutboxMailer } from '@careerfeed/digests';
+import { createRedisConnection } from '@careerfeed/jobs';
+import { type CareerfeedWorker, createWorker } from '@careerfeed/worker';
+import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
+import { buildPost } from '../helpers/factories';
+import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
+import { testRedisErrors } from '../helpers/redis-errors';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * The outbox records when the worker is done with an event, not only when the relay put it on the
+ * queue. Redis restarted empty (no persistence) after the relay dispatched three events and before
+ * any worker took them: the jobs are gone, and the relay of a worker dispatches the events again.
+ */
+describe.each(DIALECTS)('events whose jobs vanished with Redis (%s)', (dialect) => {
+  let database: TestDatabase;
+  let redisServer: RedisServer;
+  let ingest: IngestHarness;
+  let worker: CareerfeedWorker | undefined;
+  const closers: (() => unknown)[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    redisServer = await startRedisServer();
+    ingest = createIngestHarness(database.db, redisServer.url);
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    for (const close of closers.reverse()) await close();
+    await ingest.close();
+    await redisServer.stop();
+    await database.drop();
+  });
+
+  async function outboxRows() {
+    return database.db.kysely.selectFrom('outbox_events').select(['id', 'dispatched_at', 'handled_at']).execute();
+  }
+
+  test('when Redis loses the dispatched jobs, then a worker dispatches the events again and handles each', async () => {
+    const auth = await ingest.bearer();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await ingest.request.post('/v1/posts').set('Authorization', auth).send(buildPost());
+      expect(res.status).toBe(201);
+      ids.push(res.body.id as string);
+    }
+    expect(await ingest.relay.drain()).toBe(3);
+    expect((await ingest.queue.getJobCounts('waiting')).waiting).toBe(3);
+    expect((await outboxRows()).every((row) => row.dispatched_at !== null && row.handled_at === null)).toBe(true);
+
+    // Redis restarts without persistence: every job is gone.
+    const admin = createRedisConnection(redisServer.url, 'worker', testRedisErrors());
+    closers.push(() => admin.disconnect());
+    await admin.flushall();
+    expect((await ingest.queue.getJobCounts('waiting')).waiting).toBe(0);
+
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-redispatch-'));
+    closers.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const settings = parseConfig(
+      {
+        DATABASE_URL: database.url,
+        REDIS_URL: redisServer.url,
+        REDIS_PREFIX: ingest.redisPrefix,
+        PUBLIC_BASE_URL,
+        DATA_DIR: dataDir,
+      },
+      dataDir,
+    );
+    const redisErrors = testRedisErrors();
+    const redis = createRedisConnection(redisServer.url, 'worker', redisErrors);
+    const subscriber = createRedisConnection(redisServer.url, 'worker', redisErrors);
+    closers.push(() => redis.disconnect(), () => subscriber.disconnect());
+    worker = createWorker({
+      settings,
+      db: database.db,
+      redis,
+      subscriber,
+      redisErrors,
+      mailer: createOutboxMailer(path.join(dataDir, 'outbox')),
+      logger: pino({ level: 'silent' }),
+      tokenKey: await readSubscriptionTokenKey(database.db.kysely),
+      outboxPollIntervalMs: 100,
+      outboxRedispatchAfterMs: 300,
+    });
+    await worker.start();
+
+    await waitFor(async () => (await outboxRows()).every((row) => row.handled_at !== null), 20_000);
+    // Handled means the handlers ran: the posts' related lists were computed by the worker.
+    const related = await database.db.kysely
+      .selectFrom('related_posts')
+      .select('post_id')
+      .where('post_id', 'in', ids)
+      .execute();
+    expect(new Set(related.map((row) => row.post_id))).toEqual(new Set(ids));
+  });
+});
