@@ -1,3 +1,5 @@
+export { createWorker } from './worker';
+export type { CareerfeedWorker, WorkerDeps, WorkerSettings } from './worker';
 export { createWorkerApp } from './app';
 export { createPostEventsWorker } from './events/post-events.worker';
 export type { PostEventHandler } from './events/post-events.worker';

@@ -80,6 +80,11 @@ export interface WorkerDeps {
   schedulerCheckIntervalMs?: number;
   /** The outbox relay's polling interval (default 1 s); nudges make it look sooner. */
   outboxPollIntervalMs?: number;
+  /**
+   * Delays before each webhook retry (default: the Standard Webhooks schedule, 5 s to 10 h). A knob
+   * for tests (milliseconds) and for operators who must shorten it; not an environment setting.
+   */
+  webhookRetrySchedule?: readonly number[];
 }
 
 export interface CareerfeedWorker {
@@ -152,6 +157,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     registry,
     allowPrivateNetworks: settings.allowPrivateNetworks,
     timeoutMs: settings.webhookTimeoutMs,
+    ...(deps.webhookRetrySchedule ? { retrySchedule: deps.webhookRetrySchedule } : {}),
   });
 
   // The index lives in a thread of its own (see related-posts.maintainer.ts); its full
