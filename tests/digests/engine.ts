@@ -26,7 +26,11 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-/** The digest engine as main.ts wires it, in-process, with an injected clock and its own Redis prefix. */
+/**
+ * The digests package alone (scheduler, sender, digests worker), in-process, with an injected clock,
+ * explicit ticks and its own Redis prefix. Hand-wired on purpose: these tests drive time, which the
+ * running worker (tests/helpers/worker.ts) does not let them; how the worker wires it is tested there.
+ */
 export async function startEngine(
   db: Db,
   options: { smtpUrl?: string; now: () => Date; instantDelaySeconds?: number },

@@ -1,14 +1,21 @@
-import { createSmtpMailer, createSubscriptionMailsWorker, requestInstantRun } from '@careerfeed/digests';
+import { createSmtpMailer, createSubscriptionMailsWorker } from '@careerfeed/digests';
 import { Queue, QueueEvents, type Worker } from 'bullmq';
 import { pino } from 'pino';
 import { readSubscriptionTokenKey } from '@careerfeed/db';
-import { SUBSCRIPTION_MAILS_QUEUE, confirmationMailJobId, createRedisConnection } from '@careerfeed/jobs';
+import {
+  DIGESTS_QUEUE,
+  DIGEST_TICK_JOB,
+  SUBSCRIPTION_MAILS_QUEUE,
+  confirmationMailJobId,
+  createRedisConnection,
+} from '@careerfeed/jobs';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
-import { MAIL_FROM, type Engine, startEngine } from './engine';
+import { MAIL_FROM } from './engine';
 import { type SmtpSink, insertSubscriber, publishPost, startSmtpSink, uniquePrefix } from './support';
 import { testRedisErrors } from '../helpers/redis-errors';
+import { startWorker } from '../helpers/worker';
 
 describe.each(DIALECTS)('instant digests and subscription mails (%s)', (dialect) => {
   let database: TestDatabase;
@@ -24,33 +31,43 @@ describe.each(DIALECTS)('instant digests and subscription mails (%s)', (dialect)
   });
 
   test('when 10 posts are published in a batch, then each instant subscriber gets one mail with all 10', async () => {
-    const engine: Engine = await startEngine(database.db, { smtpUrl: sink.url, now: () => new Date() });
+    const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+    const instant = [
+      await insertSubscriber(database.db, { frequency: 'instant', confirmed_at: hourAgo }),
+      await insertSubscriber(database.db, { frequency: 'instant', confirmed_at: hourAgo }),
+    ];
+    await insertSubscriber(database.db, { frequency: 'daily', confirmed_at: hourAgo });
+    // The worker as it runs (createWorker): each post's event asks for an instant run, and the
+    // requests within INSTANT_DIGEST_DELAY_SECONDS of the first make one run.
+    const running = await startWorker(database, {
+      redisPrefix: uniquePrefix(),
+      smtpUrl: sink.url,
+      env: { INSTANT_DIGEST_DELAY_SECONDS: '3', MAIL_FROM },
+    });
     try {
-      const hourAgo = new Date(Date.now() - 3600_000).toISOString();
-      const instant = [
-        await insertSubscriber(database.db, { frequency: 'instant', confirmed_at: hourAgo }),
-        await insertSubscriber(database.db, { frequency: 'instant', confirmed_at: hourAgo }),
-      ];
-      await insertSubscriber(database.db, { frequency: 'daily', confirmed_at: hourAgo });
-      engine.startWorker();
+      const digests = running.queue(DIGESTS_QUEUE);
       const titles: string[] = [];
       for (let i = 0; i < 10; i += 1) {
+        // Written with its outbox event, as the ingest API does; the worker's relay moves it on.
         const post = await publishPost(
           { db: database.db, publicBaseUrl: PUBLIC_BASE_URL },
           new Date(Date.now() - 1000).toISOString(),
         );
         titles.push(post.title);
-        // What the post.published handler in main.ts does for each event.
-        await requestInstantRun(engine.queue, new Date(), 1);
       }
       await waitFor(
         async () =>
           (await database.db.kysely.selectFrom('digest_deliveries').select('id').where('status', '=', 'sent').execute())
             .length === 2,
-        15_000,
+        20_000,
         'instant digests not sent',
       );
-      await engine.idle();
+      // Nothing more to come: no digest job left but the tick scheduler's next one.
+      await waitFor(async () => {
+        const counts = await digests.getJobCounts('wait', 'active', 'prioritized');
+        const delayed = await digests.getDelayed();
+        return Object.values(counts).every((n) => n === 0) && delayed.every((job) => job.name === DIGEST_TICK_JOB);
+      }, 15_000);
       const mails = await sink.parsed();
       expect(mails).toHaveLength(2);
       for (const mail of mails) for (const title of titles) expect(String(mail.text)).toContain(title);
@@ -58,10 +75,11 @@ describe.each(DIALECTS)('instant digests and subscription mails (%s)', (dialect)
       expect(rows.map((r) => r.subscriber_id).sort()).toEqual([...instant].sort());
       expect(rows[0]!.period_key).toMatch(/^instant:\d{8}T\d{6}Z$/);
     } finally {
-      await engine.close();
+      await running.close();
     }
   });
 
+  // The subscription-mails job alone (stale and current nonces), fed by hand: no post events involved.
   test('when a confirmation job comes for a pending subscriber, then one confirmation mail is sent; a stale nonce sends nothing', async () => {
     const prefix = uniquePrefix();
     const connection = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());

@@ -62,7 +62,8 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
 
     instanceA = await startFeedInstance(database.db, ingest.redisPrefix);
     instanceB = await startFeedInstance(database.db, ingest.redisPrefix);
-    // The worker's part in the invalidation path: events in, feed invalidations out.
+    // The worker's part in the invalidation path only (events in, feed invalidations out), hand-wired on
+    // purpose: this file tests the feed service; the whole worker's effects are tested in tests/worker.
     workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
     worker = createPostEventsWorker({
       connection: workerRedis,

@@ -9,6 +9,7 @@ import {
   POST_EVENTS_QUEUE,
   WEBHOOK_DELIVERIES_QUEUE,
   createRedisConnection,
+  nudgeOutboxRelays,
   openSourcePollsQueue,
 } from '@careerfeed/jobs';
 import { createIngestApp } from '@careerfeed/ingest';
@@ -35,7 +36,8 @@ export interface IngestHarness {
 
 /**
  * The ingest app wired to a real database and a real Redis, under a Redis key prefix of its own.
- * The relay is created but not started: tests call `relay.drain()` to move events deterministically.
+ * The relay is created but not started: tests call `relay.drain()` to move events deterministically;
+ * tests that run a worker (`startWorker`) leave it to the worker's relay, which the app nudges.
  */
 export function createIngestHarness(
   db: Db,
@@ -59,6 +61,8 @@ export function createIngestHarness(
     allowPrivateNetworks: options.allowPrivateNetworks ?? true,
     sourcePolls,
     webhookDeliveries: deliveriesQueue,
+    // As in production: a worker's relay (tests/helpers/worker.ts) hears of new events at once.
+    onEventsWritten: () => nudgeOutboxRelays(redis, redisPrefix),
   });
   return {
     request: supertest.agent(app),

@@ -26,6 +26,8 @@ describe.each(DIALECTS)('events survive a Redis outage (%s)', (dialect) => {
     database = await createTestDatabase(dialect);
     ingest = createIngestHarness(database.db, redisServer.url);
     ingest.relay.start();
+    // Only the post-events consumer, recording what arrives, hand-wired on purpose: this tests the
+    // outbox-to-queue path through an outage, not the worker's effects.
     workerConnection = createRedisConnection(redisServer.url, 'worker', testRedisErrors());
     worker = createPostEventsWorker({
       connection: workerConnection,

@@ -73,7 +73,8 @@ export function rssFeed(items: string, title = 'Alumni Relations News'): string 
 /**
  * The system around partner feeds: a migrated database, ingest (sources API, private networks
  * allowed so loopback partners can be added) and a worker consuming the source-polls queue, all on
- * one Redis prefix of their own.
+ * one Redis prefix of their own. The source-polls worker alone, hand-wired on purpose: its fetch
+ * deadline is shortened for slow partners, and these tests are about polling, not the worker's wiring.
  */
 export interface SourcesEngine {
   database: TestDatabase;

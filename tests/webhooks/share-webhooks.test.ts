@@ -1,22 +1,16 @@
-import { createSharePublisher, createWebhookDeliveryWorker, restoreWebhookDeliveryJobs } from '@careerfeed/sharing';
-import type { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import type { Queue } from 'bullmq';
 import { NETWORKS, shareMessageId, shareWebhookBody } from '@careerfeed/core';
-import { type PostEvent, createRedisConnection, openPostGoesLiveQueue, openWebhookDeliveriesQueue } from '@careerfeed/jobs';
-import { createGoLiveScheduler, createPostEventsWorker, createPostGoesLiveWorker } from '@careerfeed/worker';
+import { type PostEvent, WEBHOOK_DELIVERIES_QUEUE } from '@careerfeed/jobs';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
-import { type IngestHarness, PUBLIC_BASE_URL, allEventsHandled, createIngestHarness } from '../helpers/ingest';
+import { type IngestHarness, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { type WebhookReceiver, startWebhookReceiver } from '../helpers/webhook-receiver';
-import { testRedisErrors } from '../helpers/redis-errors';
+import { type RunningWorker, startWorker } from '../helpers/worker';
 
 // Milliseconds instead of the Standard Webhooks hours: 1 attempt + 4 retries, then dead.
 const RETRY_SCHEDULE = [50, 50, 50, 50];
 const ATTEMPT_TIMEOUT_MS = 400;
-const DAY = 24 * 3_600_000;
 
 interface Delivery {
   id: string;
@@ -32,10 +26,17 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
   let auth: string;
   let admin: string;
   let receiver: WebhookReceiver;
-  let workerRedis: Redis;
+  let worker: RunningWorker;
   let deliveriesQueue: Queue;
-  let goesLiveQueue: Queue;
-  let workers: Worker[];
+
+  /** The worker as it runs (createWorker), with the retry schedule and attempt timeout above. */
+  function startTheWorker(): Promise<RunningWorker> {
+    return startWorker(database, {
+      redisPrefix: ingest.redisPrefix,
+      settings: { webhookTimeoutMs: ATTEMPT_TIMEOUT_MS },
+      webhookRetrySchedule: RETRY_SCHEDULE,
+    });
+  }
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
@@ -43,42 +44,8 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
     ingest = createIngestHarness(database.db);
     auth = await ingest.bearer();
     admin = await ingest.bearer('admin');
-    // The worker as main.ts wires it for shares: the share publisher on post events and go-live
-    // jobs, the go-live scheduler, and the delivery worker with a schedule in milliseconds.
-    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
-    const prefix = ingest.redisPrefix;
-    const logger = pino({ level: 'silent' });
-    deliveriesQueue = openWebhookDeliveriesQueue(workerRedis, prefix);
-    goesLiveQueue = openPostGoesLiveQueue(workerRedis, prefix);
-    const shares = createSharePublisher({
-      db: database.db,
-      queue: deliveriesQueue,
-      publicBaseUrl: PUBLIC_BASE_URL,
-      networks: NETWORKS,
-      limits: { mastodon: { maxChars: 500, urlLength: 23 } },
-      maxAgeMs: DAY,
-      now: () => new Date(),
-    });
-    workers = [
-      createPostEventsWorker({
-        connection: workerRedis,
-        prefix,
-        logger,
-        registry: new Registry(),
-        handlers: [shares, createGoLiveScheduler(goesLiveQueue)],
-      }),
-      createPostGoesLiveWorker({ connection: workerRedis, prefix, db: database.db, logger, handlers: [shares] }),
-      createWebhookDeliveryWorker({
-        connection: workerRedis,
-        prefix,
-        db: database.db,
-        logger,
-        allowPrivateNetworks: true,
-        timeoutMs: ATTEMPT_TIMEOUT_MS,
-        retrySchedule: RETRY_SCHEDULE,
-      }),
-    ];
-    ingest.relay.start();
+    worker = await startTheWorker();
+    deliveriesQueue = worker.queue(WEBHOOK_DELIVERIES_QUEUE);
   });
 
   afterEach(async () => {
@@ -95,12 +62,7 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
   });
 
   afterAll(async () => {
-    for (const worker of workers) await worker.close();
-    for (const queue of [deliveriesQueue, goesLiveQueue]) {
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
-    }
-    workerRedis.disconnect();
+    await worker.close();
     await ingest.close();
     await database.drop();
     await receiver.close();
@@ -477,13 +439,18 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
       })
       .execute();
 
-    const restored = await restoreWebhookDeliveryJobs(database.db, deliveriesQueue);
-
-    expect(restored).toBeGreaterThanOrEqual(1);
-    await waitFor(() => receiver.deliveredTo('/restored').length === 1, 20_000);
+    // Another worker of the deployment starts: its start() restores the job from the row.
+    const restarted = await startTheWorker();
+    try {
+      await waitFor(() => receiver.deliveredTo('/restored').length === 1, 20_000);
+    } finally {
+      await restarted.close({ keepQueues: true });
+    }
     const [delivery] = await settled(destination.id);
     expect(delivery!.status).toBe('delivered');
-    await restoreWebhookDeliveryJobs(database.db, deliveriesQueue);
+    // And another: the row is delivered now, so nothing is queued for it again.
+    const again = await startTheWorker();
+    await again.close({ keepQueues: true });
     await waitFor(async () => {
       const counts = await deliveriesQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       return Object.values(counts).every((n) => n === 0);

@@ -1,15 +1,12 @@
-import type { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { type PostEvent, createRedisConnection, postGoesLiveJobId, openPostGoesLiveQueue } from '@careerfeed/jobs';
-import { type PostEventHandler, type RelatedPostsMaintainer, announceFeedChanges, createGoLiveScheduler, createPostEventsWorker, createPostGoesLiveWorker, createRelatedPostsMaintainer, restoreGoLiveJobs } from '@careerfeed/worker';
+import type { Job, Queue } from 'bullmq';
+import { POST_GOES_LIVE_QUEUE, postGoesLiveJobId } from '@careerfeed/jobs';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
-import { testRedisErrors } from '../helpers/redis-errors';
+import { type WebhookReceiver, startWebhookReceiver } from '../helpers/webhook-receiver';
+import { type RunningWorker, startWorker } from '../helpers/worker';
 
 /** How far ahead the tests schedule: enough for the event to reach the worker first, short enough to wait for. */
 const AHEAD_MS = 2500;
@@ -26,11 +23,9 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
   let ingest: IngestHarness;
   let auth: string;
   let feed: FeedInstance;
-  let workerRedis: Redis;
+  let worker: RunningWorker;
   let goesLiveQueue: Queue;
-  let workers: Worker[];
-  let related: RelatedPostsMaintainer;
-  const wentLive: PostEvent[] = [];
+  let receiver: WebhookReceiver;
   let salary: { id: string };
 
   async function create(overrides: Record<string, unknown>): Promise<{ id: string }> {
@@ -60,6 +55,24 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     return job ? await job.getState() : 'absent';
   }
 
+  /** The go-live jobs of a post that made it live (ran the publish effects), whatever their time. */
+  async function liveJobs(postId: string): Promise<Job[]> {
+    const completed = await goesLiveQueue.getCompleted(0, -1);
+    return completed.filter((job) => job.data.postId === postId && job.returnvalue === 'live');
+  }
+
+  /** The share messages delivered for a post: sent only when an event makes a fresh post visible. */
+  function sharesOf(postId: string): { type: string; receivedAt: number }[] {
+    return receiver
+      .deliveredTo('/shares')
+      .map((r) => ({
+        body: JSON.parse(r.body) as { type: string; data: { post_id: string } },
+        receivedAt: r.receivedAt,
+      }))
+      .filter(({ body }) => body.data.post_id === postId)
+      .map(({ body, receivedAt }) => ({ type: body.type, receivedAt }));
+  }
+
   async function relatedLists(): Promise<Map<string, string[]>> {
     const rows = await database.db.kysely.selectFrom('related_posts').selectAll().orderBy('rank').execute();
     const lists = new Map<string, string[]>();
@@ -75,50 +88,27 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     for (let i = 0; i < 4; i++) await create({ published_at: `2025-02-0${i + 1}T09:00:00Z` });
     salary = await create({ ...SALARY, published_at: '2025-02-05T09:00:00Z' });
     feed = await startFeedInstance(database.db, ingest.redisPrefix);
-
-    // The worker as main.ts wires it, minus digests: the same publish handlers for post events and
-    // for go-live jobs, plus the scheduler on post events.
-    workerRedis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
-    related = createRelatedPostsMaintainer({ databaseUrl: database.url, k: 3 });
-    await related.init();
-    const prefix = ingest.redisPrefix;
-    const publishEffects: PostEventHandler[] = [
-      async (event) => {
-        const changed = await related.sync();
-        await announceFeedChanges({ db: database.db, redis: workerRedis, prefix }, event, changed);
-      },
-    ];
-    goesLiveQueue = openPostGoesLiveQueue(workerRedis, prefix);
-    const logger = pino({ level: 'silent' });
-    workers = [
-      createPostEventsWorker({
-        connection: workerRedis,
-        prefix,
-        logger,
-        registry: new Registry(),
-        handlers: [...publishEffects, createGoLiveScheduler(goesLiveQueue)],
-      }),
-      createPostGoesLiveWorker({
-        connection: workerRedis,
-        prefix,
-        db: database.db,
-        logger,
-        handlers: [...publishEffects, async (event) => void wentLive.push(event)],
-      }),
-    ];
-    ingest.relay.start();
+    // The worker as it runs (createWorker): its relay moves the events, its go-live jobs run the
+    // same publish effects as post events.
+    worker = await startWorker(database, { redisPrefix: ingest.redisPrefix });
+    goesLiveQueue = worker.queue(POST_GOES_LIVE_QUEUE);
     await allEventsHandled(database.db, ingest);
+    // A share destination, added after the old posts: what a go-live's post.published event sets off.
+    receiver = await startWebhookReceiver();
+    const hook = await ingest.request
+      .post('/v1/webhooks')
+      .set('Authorization', await ingest.bearer('admin'))
+      .send({ url: `${receiver.origin}/shares`, networks: ['x'] });
+    expect(hook.status).toBe(201);
+    receiver.route('/shares', (hook.body as { secret: string }).secret);
   });
 
   afterAll(async () => {
-    for (const worker of workers) await worker.close();
-    await related.close();
-    await goesLiveQueue.obliterate({ force: true }).catch(() => undefined);
-    await goesLiveQueue.close();
-    workerRedis.disconnect();
+    await worker.close();
     await feed.close();
     await ingest.close();
     await database.drop();
+    await receiver.close();
   });
 
   test('when a post is scheduled seconds ahead, then it is hidden until then and in the cached feeds and related lists right after, well within the cache TTL', async () => {
@@ -143,10 +133,16 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     // The cached feeds would be served for 60 s; the go-live job's invalidation brings it in now.
     await waitFor(() => visibleIn('/tags/sched-live/feed.json', post.id), 10_000, 'scheduled post never showed');
     expect(await visibleIn('/feed.json', post.id)).toBe(true);
-    expect(await jobState(jobId)).toBe('completed');
+    // The job announced the change before its last effects (instant digests, shares): it completes
+    // right after the feeds show the post.
+    await waitFor(async () => (await jobState(jobId)) === 'completed');
     expect((await goesLiveQueue.getJob(jobId))!.returnvalue).toBe('live');
-    expect(wentLive.filter((e) => e.postId === post.id)).toHaveLength(1);
-    expect(wentLive.find((e) => e.postId === post.id)).toMatchObject({ type: 'post.published', before: null });
+    expect(await liveJobs(post.id)).toHaveLength(1);
+    // The go-live job handed its effects a post.published event of a post becoming visible: the
+    // share publisher delivered it, once, not before its time.
+    await waitFor(() => sharesOf(post.id).length > 0, 10_000, 'the scheduled post was never shared');
+    expect(sharesOf(post.id)).toEqual([{ type: 'share.payload.created', receivedAt: expect.any(Number) }]);
+    expect(sharesOf(post.id)[0]!.receivedAt).toBeGreaterThanOrEqual(at);
 
     // Its near-copy is its most related post, and the other way round.
     const lists = await relatedLists();
@@ -169,9 +165,11 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     await waitFor(() => visibleIn('/tags/sched-moved/feed.json', control.id), 10_000, 'control never showed');
     expect(Date.now()).toBeLessThan(later);
     expect(await visibleIn('/tags/sched-moved/feed.json', moved.id)).toBe(false);
-    expect(wentLive.map((e) => e.postId)).not.toContain(moved.id);
+    expect(await liveJobs(moved.id)).toEqual([]);
+    expect(sharesOf(moved.id)).toEqual([]);
 
     await waitFor(() => visibleIn('/tags/sched-moved/feed.json', moved.id), 10_000, 'rescheduled post never showed');
+    await waitFor(async () => (await jobState(postGoesLiveJobId(moved.id, later))) === 'completed');
     expect((await goesLiveQueue.getJob(postGoesLiveJobId(moved.id, later)))!.returnvalue).toBe('live');
   });
 
@@ -195,7 +193,8 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     await waitFor(async () => (await jobState(jobId)) === 'completed');
     expect((await goesLiveQueue.getJob(jobId))!.returnvalue).toBe('moot');
     expect(await visibleIn('/tags/sched-cancel/feed.json', cancelled.id)).toBe(false);
-    expect(wentLive.map((e) => e.postId)).not.toContain(cancelled.id);
+    expect(await liveJobs(cancelled.id)).toEqual([]);
+    expect(sharesOf(cancelled.id)).toEqual([]);
     const lists = await relatedLists();
     expect(lists.has(cancelled.id)).toBe(false);
     expect([...lists.values()].flat()).not.toContain(cancelled.id);
@@ -210,14 +209,17 @@ describe.each(DIALECTS)('scheduled publishing (%s)', (dialect) => {
     await goesLiveQueue.remove(jobId);
     expect(await jobState(jobId)).toBe('absent');
 
-    const restored = await restoreGoLiveJobs(database.db.kysely, goesLiveQueue, new Date());
-    expect(restored).toBeGreaterThanOrEqual(1);
+    // Another worker of the deployment starts (as after a Redis restart): its start() restores the
+    // job (absent before, delayed after).
+    const restarted = await startWorker(database, { redisPrefix: ingest.redisPrefix });
+    await restarted.close({ keepQueues: true });
     expect(await jobState(jobId)).toBe('delayed');
     const job = await goesLiveQueue.getJob(jobId);
     expect(job!.data).toEqual({ postId: later.id, publishedAtUtc: new Date(at).toISOString() });
 
     // A second start adds nothing: the job id already exists.
-    await restoreGoLiveJobs(database.db.kysely, goesLiveQueue, new Date());
+    const again = await startWorker(database, { redisPrefix: ingest.redisPrefix });
+    await again.close({ keepQueues: true });
     const delayed = await goesLiveQueue.getDelayed();
     expect(delayed.filter((j) => j.data.postId === later.id)).toHaveLength(1);
     expect(delayed.some((j) => j.data.postId === past.id)).toBe(false);

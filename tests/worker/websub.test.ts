@@ -1,23 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { createRedisConnection, feedScopesOfPost } from '@careerfeed/jobs';
-import {
-  type WebSubPublisher,
-  announceFeedChanges,
-  createPostEventsWorker,
-  createRelatedPostsMaintainer,
-  createWebSubPublisher,
-} from '@careerfeed/worker';
+import { WEBSUB_PING_QUEUE, createRedisConnection, feedScopesOfPost } from '@careerfeed/jobs';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, PUBLIC_BASE_URL, allEventsHandled, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { testRedisErrors } from '../helpers/redis-errors';
+import { type RunningWorker, startWorker } from '../helpers/worker';
 
 interface HubRequest {
   method: string;
@@ -56,42 +46,6 @@ async function startHub(): Promise<{ url: string; requests: HubRequest[]; failNe
 
 const pingedUrl = (r: HubRequest) => new URLSearchParams(r.body).getAll('hub.url');
 
-/** The worker as main.ts wires it for post events (related lists, invalidations, WebSub), minus digests. */
-async function startWorker(
-  database: TestDatabase,
-  prefix: string,
-  hubUrl: string | undefined,
-): Promise<{ websub: WebSubPublisher; close(): Promise<void> }> {
-  const redis: Redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
-  const related = createRelatedPostsMaintainer({ databaseUrl: database.url, k: 3 });
-  await related.init();
-  const logger = pino({ level: 'silent' });
-  const websub = createWebSubPublisher({ hubUrl, publicBaseUrl: PUBLIC_BASE_URL, connection: redis, prefix, logger });
-  const worker: Worker = createPostEventsWorker({
-    connection: redis,
-    prefix,
-    logger,
-    registry: new Registry(),
-    handlers: [
-      async (event) => {
-        const changed = await related.sync();
-        const scopes = await announceFeedChanges({ db: database.db, redis, prefix }, event, changed);
-        await websub.notify(event.eventId, scopes);
-      },
-    ],
-  });
-  return {
-    websub,
-    close: async () => {
-      await worker.close();
-      await related.close();
-      await websub.queue?.obliterate({ force: true }).catch(() => undefined);
-      await websub.close();
-      redis.disconnect();
-    },
-  };
-}
-
 const FORMATS = ['feed.xml', 'feed.atom', 'feed.json'];
 function expectedUrls(post: { tags: string[]; category: string; author: string }): string[] {
   const paths = feedScopesOfPost(post).map((scope) => {
@@ -107,7 +61,7 @@ describe('WebSub publish pings (sqlite)', () => {
   let ingest: IngestHarness;
   let auth: string;
   let hub: Awaited<ReturnType<typeof startHub>>;
-  let worker: Awaited<ReturnType<typeof startWorker>>;
+  let worker: RunningWorker;
   let feed: FeedInstance;
 
   async function publish(overrides: Record<string, unknown>): Promise<void> {
@@ -120,9 +74,9 @@ describe('WebSub publish pings (sqlite)', () => {
     database = await createTestDatabase('sqlite');
     ingest = createIngestHarness(database.db);
     auth = await ingest.bearer();
-    worker = await startWorker(database, ingest.redisPrefix, hub.url);
+    // The worker as it runs (createWorker), with WEBSUB_HUB_URL set.
+    worker = await startWorker(database, { redisPrefix: ingest.redisPrefix, websubHubUrl: hub.url });
     feed = await startFeedInstance(database.db, ingest.redisPrefix, { websubHubUrl: hub.url });
-    ingest.relay.start();
   });
 
   afterAll(async () => {
@@ -185,7 +139,7 @@ describe('WebSub publish pings (sqlite)', () => {
     expect(refused).toHaveLength(1);
     const refusedUrl = pingedUrl(refused[0]!)[0]!;
     expect(mine.filter((r) => r.status === 204 && pingedUrl(r)[0] === refusedUrl)).toHaveLength(1);
-    await waitFor(async () => (await worker.websub.queue!.getJobCounts('completed')).completed === 2);
+    await waitFor(async () => (await worker.queue(WEBSUB_PING_QUEUE).getJobCounts('completed')).completed === 2);
   });
 });
 
@@ -195,13 +149,12 @@ describe('WebSub without a hub (sqlite)', () => {
     const database = await createTestDatabase('sqlite');
     const ingest = createIngestHarness(database.db);
     const auth = await ingest.bearer();
-    const worker = await startWorker(database, ingest.redisPrefix, undefined);
+    const worker = await startWorker(database, { redisPrefix: ingest.redisPrefix });
     try {
-      ingest.relay.start();
       const response = await ingest.request.post('/v1/posts').set('Authorization', auth).send(buildPost());
       expect(response.status).toBe(201);
       await allEventsHandled(database.db, ingest);
-      expect(worker.websub.queue).toBeUndefined();
+      expect(worker.worker.queues.map((queue) => queue.name)).not.toContain(WEBSUB_PING_QUEUE);
       const redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'worker', testRedisErrors());
       expect(await redis.keys(`${ingest.redisPrefix}:websub-pings:*`)).toEqual([]);
       redis.disconnect();

@@ -1,3 +1,6 @@
+// What tests import to run the worker, or one of its parts, in process.
+export { createWorker } from './worker';
+export type { CareerfeedWorker, WorkerDeps, WorkerSettings } from './worker';
 export { createWorkerApp } from './app';
 export { createPostEventsWorker } from './events/post-events.worker';
 export type { PostEventHandler } from './events/post-events.worker';
@@ -6,18 +9,7 @@ export type { RebuildOutcome, RelatedPostsMaintainer } from './related/related-p
 export { findVisibleDocuments } from './related/related.repository';
 export { relatedRebuildMetrics } from './related/related-rebuild.metrics';
 export { announceFeedChanges } from './feeds/feed-invalidation.publisher';
-export * from '@careerfeed/digests';
-export * from '@careerfeed/digests';
-export * from '@careerfeed/digests';
-export * from '@careerfeed/digests';
-export * from '@careerfeed/digests';
-export { findSubscriberByEmail } from '@careerfeed/digests';
-export * from '@careerfeed/digests';
 export * from './scheduling/post-goes-live';
 export * from './websub/websub-ping';
 export * from './sources/poll-source.job';
 export * from './sources/source-polls.worker';
-export * from '@careerfeed/sharing';
-export * from '@careerfeed/sharing';
-export { createWorker } from './worker';
-export type { CareerfeedWorker, WorkerDeps, WorkerSettings } from './worker';

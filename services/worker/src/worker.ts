@@ -83,6 +83,11 @@ export interface WorkerDeps {
   outboxPollIntervalMs?: number;
   /** How long an event may stay dispatched but unhandled before the relay dispatches it again (default 5 min). */
   outboxRedispatchAfterMs?: number;
+  /**
+   * Delays before each webhook retry (default: the Standard Webhooks schedule, 5 s to 10 h). A knob
+   * for tests (milliseconds) and for operators who must shorten it; not an environment setting.
+   */
+  webhookRetrySchedule?: readonly number[];
 }
 
 export interface CareerfeedWorker {
@@ -156,6 +161,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     registry,
     allowPrivateNetworks: settings.allowPrivateNetworks,
     timeoutMs: settings.webhookTimeoutMs,
+    ...(deps.webhookRetrySchedule ? { retrySchedule: deps.webhookRetrySchedule } : {}),
   });
 
   // The index lives in a thread of its own (see related-posts.maintainer.ts); its full
