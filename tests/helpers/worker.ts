@@ -27,6 +27,9 @@ export interface StartWorkerOptions {
   webhookRetrySchedule?: WorkerDeps['webhookRetrySchedule'];
   schedulerCheckIntervalMs?: WorkerDeps['schedulerCheckIntervalMs'];
   outboxPollIntervalMs?: WorkerDeps['outboxPollIntervalMs'];
+  outboxRedispatchAfterMs?: WorkerDeps['outboxRedispatchAfterMs'];
+  /** REDIS_URL: the suite's Redis unless the test runs a private redis-server. */
+  redisUrl?: string;
 }
 
 export interface RunningWorker {
@@ -50,7 +53,7 @@ export async function startWorker(database: TestDatabase, options: StartWorkerOp
   const config = loadConfig(
     {
       DATABASE_URL: database.url,
-      REDIS_URL: process.env.TEST_REDIS_URL!,
+      REDIS_URL: options.redisUrl ?? process.env.TEST_REDIS_URL!,
       REDIS_PREFIX: options.redisPrefix,
       PUBLIC_BASE_URL,
       ALLOW_PRIVATE_NETWORKS: 'true',
@@ -78,6 +81,7 @@ export async function startWorker(database: TestDatabase, options: StartWorkerOp
     tokenKey: await readSubscriptionTokenKey(database.db.kysely),
     webhookRetrySchedule: options.webhookRetrySchedule,
     schedulerCheckIntervalMs: options.schedulerCheckIntervalMs,
+    outboxRedispatchAfterMs: options.outboxRedispatchAfterMs,
     outboxPollIntervalMs: options.outboxPollIntervalMs,
   });
   await worker.start();

@@ -1,18 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pino } from 'pino';
-import { parseConfig } from '@careerfeed/config';
-import { readSubscriptionTokenKey } from '@careerfeed/db';
-import { createOutboxMailer } from '@careerfeed/digests';
 import { createRedisConnection } from '@careerfeed/jobs';
-import { type CareerfeedWorker, createWorker } from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
-import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
+import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
 import { testRedisErrors } from '../helpers/redis-errors';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
+import { type RunningWorker, startWorker } from '../helpers/worker';
 
 /**
  * The outbox records when the worker is done with an event, not only when the relay put it on the
@@ -23,7 +16,7 @@ describe.each(DIALECTS)('events whose jobs vanished with Redis (%s)', (dialect) 
   let database: TestDatabase;
   let redisServer: RedisServer;
   let ingest: IngestHarness;
-  let worker: CareerfeedWorker | undefined;
+  let running: RunningWorker | undefined;
   const closers: (() => unknown)[] = [];
 
   beforeAll(async () => {
@@ -33,7 +26,7 @@ describe.each(DIALECTS)('events whose jobs vanished with Redis (%s)', (dialect) 
   });
 
   afterAll(async () => {
-    await worker?.close();
+    await running?.close();
     for (const close of closers.reverse()) await close();
     await ingest.close();
     await redisServer.stop();
@@ -62,35 +55,12 @@ describe.each(DIALECTS)('events whose jobs vanished with Redis (%s)', (dialect) 
     await admin.flushall();
     expect((await ingest.queue.getJobCounts('waiting')).waiting).toBe(0);
 
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-redispatch-'));
-    closers.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-    const settings = parseConfig(
-      {
-        DATABASE_URL: database.url,
-        REDIS_URL: redisServer.url,
-        REDIS_PREFIX: ingest.redisPrefix,
-        PUBLIC_BASE_URL,
-        DATA_DIR: dataDir,
-      },
-      dataDir,
-    );
-    const redisErrors = testRedisErrors();
-    const redis = createRedisConnection(redisServer.url, 'worker', redisErrors);
-    const subscriber = createRedisConnection(redisServer.url, 'worker', redisErrors);
-    closers.push(() => redis.disconnect(), () => subscriber.disconnect());
-    worker = createWorker({
-      settings,
-      db: database.db,
-      redis,
-      subscriber,
-      redisErrors,
-      mailer: createOutboxMailer(path.join(dataDir, 'outbox')),
-      logger: pino({ level: 'silent' }),
-      tokenKey: await readSubscriptionTokenKey(database.db.kysely),
+    running = await startWorker(database, {
+      redisPrefix: ingest.redisPrefix,
+      redisUrl: redisServer.url,
       outboxPollIntervalMs: 100,
       outboxRedispatchAfterMs: 300,
     });
-    await worker.start();
 
     await waitFor(async () => (await outboxRows()).every((row) => row.handled_at !== null), 20_000);
     // Handled means the handlers ran: the posts' related lists were computed by the worker.
