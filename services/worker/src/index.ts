@@ -19,3 +19,6 @@ export * from './sources/poll-source.job';
 export * from './sources/source-polls.worker';
 export * from '@careerfeed/sharing';
 export * from '@careerfeed/sharing';
+export { createWorker } from './worker';
+export type { CareerfeedWorker, WorkerDeps, WorkerSettings } from './worker';
+export { workerMetrics } from './metrics/worker.metrics';
