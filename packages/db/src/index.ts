@@ -6,3 +6,4 @@ export { migrations } from './migrations';
 export { sql } from 'kysely';
 export type { Kysely, Transaction } from 'kysely';
 export * from './subscription-token-key';
+export * from './backup';

@@ -7,3 +7,4 @@ export * from './digests/digests.worker';
 export * from './digests/send-digest.job';
 export { findSubscriberByEmail } from './digests/digests.repository';
 export * from './subscriptions/subscription-mails.worker';
+export * from './mail/mail-metrics';

@@ -1,5 +1,5 @@
 import type { Express, RequestHandler } from 'express';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { methodNotAllowed } from './problems';
 
 export interface HealthCheck {
@@ -87,6 +87,47 @@ export function mountOperationalRoutes(app: Express, registry: Registry, checks:
     res.send(await registry.metrics());
   });
   app.all(['/healthz', '/readyz', '/metrics'], methodNotAllowed(['GET', 'HEAD']));
+  readinessMetrics(registry, checks);
+}
+
+/**
+ * `readiness_check_up{check}` and `service_ready`: the /readyz checks, run again at each scrape
+ * (same time limit), so an alert can tell a process that answers but is not ready, which the
+ * scrape's own `up` does not show.
+ */
+function readinessMetrics(registry: Registry, checks: HealthCheck[]): void {
+  if (registry.getSingleMetric('service_ready')) return;
+  let latest: Promise<boolean[]> | undefined;
+  // Both gauges are collected in one scrape: they share one run of the checks.
+  const run = (): Promise<boolean[]> => {
+    latest ??= Promise.all(
+      checks.map(({ check }) =>
+        withTimeout(check(), 2000).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    ).finally(() => setImmediate(() => (latest = undefined)));
+    return latest;
+  };
+  new Gauge({
+    name: 'readiness_check_up',
+    help: 'Each readiness check of /readyz: 1 passing, 0 failing',
+    labelNames: ['check'] as const,
+    registers: [registry],
+    async collect() {
+      const results = await run();
+      checks.forEach(({ name }, i) => this.set({ check: name }, results[i] ? 1 : 0));
+    },
+  });
+  new Gauge({
+    name: 'service_ready',
+    help: '1 when every readiness check passes (/readyz answers 200), else 0',
+    registers: [registry],
+    async collect() {
+      this.set((await run()).every(Boolean) ? 1 : 0);
+    },
+  });
 }
 
 /**

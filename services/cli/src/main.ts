@@ -38,6 +38,10 @@ const USAGE = `Usage: npm run cli -- <command>
                                             subscriber's digest of the current period, ignoring the hour
   digest preview --email ADDR [--out DIR]   render that subscriber's next digest to HTML and text files
                                             (default DIR: <DATA_DIR>/previews); sends nothing
+  backup FILE                               SQLite: copy the database to FILE, safe while the services
+                                            run; PostgreSQL: prints the pg_dump command to use (exit 2)
+  restore FILE [--force]                    SQLite: replace the database with the backup FILE (stop the
+                                            services first); the old one is kept beside it
 `;
 
 class UsageError extends Error {}
@@ -160,9 +164,62 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       }
       throw new UsageError(`unknown digest command "${subcommand ?? ''}"`);
     }
+    case 'backup': {
+      if (!subcommand || rest.length > 0) throw new UsageError('backup needs exactly one FILE');
+      const { backupSqlite, dialectOf, pgDumpCommand } = load<typeof DbModule>('@careerfeed/db');
+      if (dialectOf(config.databaseUrl) === 'postgres') {
+        process.stderr.write(
+          'DATABASE_URL is a PostgreSQL database: back it up with pg_dump (it reads the password from\n' +
+            'PGPASSWORD or ~/.pgpass), while the services run:\n\n' +
+            `  ${pgDumpCommand(config.databaseUrl, subcommand)}\n\n` +
+            'and restore it with pg_restore (see docs/operations.md, "Backups").\n',
+        );
+        process.exitCode = 2;
+        return;
+      }
+      const started = Date.now();
+      const result = await backupSqlite(config.databaseUrl, subcommand, {
+        onProgress: ({ pagesDone, totalPages }) =>
+          out(`  ${pagesDone}/${totalPages} pages (${Math.floor((100 * pagesDone) / Math.max(1, totalPages))}%)`),
+      });
+      out(
+        `backed up ${result.pages} pages (${formatBytes(result.bytes)}) to ${result.file} in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+          (result.restarts > 0 ? `; the services wrote meanwhile, copy started over ${result.restarts} time(s)` : ''),
+      );
+      return;
+    }
+    case 'restore': {
+      const { values, positionals } = parseArgs({
+        args: [subcommand, ...rest].filter((a): a is string => a !== undefined),
+        options: { force: { type: 'boolean' } },
+        allowPositionals: true,
+      });
+      if (positionals.length !== 1) throw new UsageError('restore needs exactly one FILE');
+      const { dialectOf, restoreSqlite } = load<typeof DbModule>('@careerfeed/db');
+      if (dialectOf(config.databaseUrl) === 'postgres') {
+        process.stderr.write(
+          'DATABASE_URL is a PostgreSQL database: restore a pg_dump backup with pg_restore (see docs/operations.md, "Backups").\n',
+        );
+        process.exitCode = 2;
+        return;
+      }
+      const result = await restoreSqlite(positionals[0]!, config.databaseUrl, { force: values.force ?? false });
+      out(`restored ${positionals[0]} into ${result.database} (${result.applied.length} migration(s))`);
+      out(result.keptAs ? `the previous database is kept as ${result.keptAs}` : 'there was no database before');
+      if (result.pending.length > 0) {
+        out(`the backup predates ${result.pending.length} migration(s): run \`npm run cli -- migrate\` before starting the services`);
+      }
+      out('start the services again');
+      return;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 const HELP = new Set([undefined, 'help', '--help', '-h']);

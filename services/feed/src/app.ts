@@ -2,6 +2,7 @@ import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
 import type { Db } from '@careerfeed/db';
 import type { ConfirmationMailQueue, RedisErrors } from '@careerfeed/jobs';
 import type { FeedCache } from '@careerfeed/feeds';
@@ -68,10 +69,22 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
   mountApiDocs(app, buildFeedOpenApiDocument());
+  // Every feed request is counted once: a hit answered before express, or express's own lookup.
+  const cacheLookups = new Counter({
+    name: 'feed_cache_requests_total',
+    help: 'Feed requests by cache result: hit (served from the rendered cache), miss (rendered)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const cacheHit = cacheLookups.labels('hit');
+  const cacheMiss = cacheLookups.labels('miss');
+  cacheHit.inc(0);
+  cacheMiss.inc(0);
   app.use(
     feedsRouter(
       { db: deps.db, publicBaseUrl: deps.publicBaseUrl, websubHubUrl: deps.websubHubUrl, now: deps.now },
       deps.cache,
+      { hit: cacheHit, miss: cacheMiss },
     ),
   );
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
@@ -89,8 +102,10 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   app.use(problemHandler(deps.logger));
 
   const duration = httpRequestDuration(registry);
-  const onCachedFeedServed: OnCachedFeedServed = (method, route, status, seconds) =>
+  const onCachedFeedServed: OnCachedFeedServed = (method, route, status, seconds) => {
+    cacheHit.inc();
     duration.observe({ method, route, status: String(status) }, seconds);
+  };
   return (req, res) => {
     if (!serveCachedFeed(req, res, deps.cache, onCachedFeedServed)) app(req, res);
   };

@@ -13,3 +13,4 @@ export * from './scheduling/post-goes-live';
 export * from './websub/websub-ping';
 export * from './sources/poll-source.job';
 export * from './sources/source-polls.worker';
+export { workerMetrics } from './metrics/worker.metrics';

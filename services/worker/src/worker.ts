@@ -11,7 +11,10 @@ import {
   createDigestSender,
   createDigestsWorker,
   createSubscriptionMailsWorker,
+  countingMailer,
   digestMetrics,
+  isSkippedDigest,
+  mailMetrics,
   ensureDigestTickScheduler,
   requestInstantRun,
 } from '@careerfeed/digests';
@@ -45,6 +48,7 @@ import { relatedRebuildMetrics } from './related/related-rebuild.metrics';
 import { createGoLiveScheduler, createPostGoesLiveWorker, restoreGoLiveJobs } from './scheduling/post-goes-live';
 import { createSourcePollsWorker, ensureSourcePollTickScheduler, sourcePollMetrics } from './sources/source-polls.worker';
 import { createWebSubPublisher } from './websub/websub-ping';
+import { workerMetrics } from './metrics/worker.metrics';
 
 /** The settings the worker uses, as `loadConfig` gives them. */
 export type WorkerSettings = Pick<
@@ -226,6 +230,9 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     now,
     logger,
   };
+  // mails_total{kind,outcome}: what the SMTP server made of each send, and the mails not needed.
+  const mails = mailMetrics(registry);
+  const countDigest = digestMetrics(registry);
   const digestsWorker = createDigestsWorker({
     connection: redis,
     prefix,
@@ -233,13 +240,18 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     scheduler: { db, queue: digestsQueue, now, logger },
     sender: createDigestSender({
       ...mailSettings,
+      mailer: countingMailer(deps.mailer, mails.digest),
       content: createDigestContent({ db, publicBaseUrl: settings.publicBaseUrl }),
-      onOutcome: digestMetrics(registry),
+      onOutcome: (outcome) => {
+        countDigest(outcome);
+        if (isSkippedDigest(outcome)) mails.digest.skipped();
+      },
     }),
     mailRatePerSecond: settings.mailRatePerSecond,
   });
   const subscriptionMailsWorker = createSubscriptionMailsWorker({
     ...mailSettings,
+    mailer: countingMailer(deps.mailer, mails.confirmation),
     connection: redis,
     prefix,
     mailRatePerSecond: settings.mailRatePerSecond,
@@ -291,6 +303,18 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       return [DIGEST_TICK_SCHEDULER_ID, SOURCE_POLL_TICK_SCHEDULER_ID].filter((_, i) => !found[i]);
     },
   };
+
+  subscriptionMailsWorker.on('completed', (_job, result) => {
+    if (result === 'moot') mails.confirmation.skipped();
+  });
+  workerMetrics({
+    registry,
+    db,
+    queues,
+    processors,
+    schedulers: { ids: [DIGEST_TICK_SCHEDULER_ID, SOURCE_POLL_TICK_SCHEDULER_ID], missing: schedulers.missing },
+    now,
+  });
 
   const app = createWorkerApp({
     db,

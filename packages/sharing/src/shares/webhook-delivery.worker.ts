@@ -74,6 +74,22 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
         registers: [deps.registry],
       })
     : undefined;
+  // Messages by how they ended (an attempt's outcomes are above): pre-bound, each series from 0.
+  const deliveries = deps.registry
+    ? new Counter({
+        name: 'webhook_deliveries_total',
+        help: 'Webhook messages by final outcome: delivered (2xx), failed (retries exhausted: the dead letter), gone (410, destination disabled), cancelled',
+        labelNames: ['outcome'],
+        registers: [deps.registry],
+      })
+    : undefined;
+  const ended = Object.fromEntries(
+    (['delivered', 'failed', 'gone', 'cancelled'] as const).map((outcome) => {
+      const child = deliveries?.labels(outcome);
+      child?.inc(0);
+      return [outcome, () => child?.inc()];
+    }),
+  ) as Record<'delivered' | 'failed' | 'gone' | 'cancelled', () => void>;
 
   async function deliver(job: Job): Promise<string> {
     const parsed = webhookDeliveryJobSchema.safeParse(job.data);
@@ -85,6 +101,7 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     if (delivery.destination_enabled !== 1 || !delivery.post_visible) {
       const why = delivery.destination_enabled !== 1 ? 'the destination is disabled' : 'the post is no longer visible';
       await finishDelivery(deps.db.kysely, delivery.id, 'cancelled', started.toISOString(), why);
+      ended.cancelled();
       return 'cancelled';
     }
 
@@ -141,17 +158,20 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     outcomes?.inc({ outcome: verdict });
     if (verdict === 'delivered') {
       await recordAttempt(deps.db.kysely, attempt, 'delivered');
+      ended.delivered();
       return 'delivered';
     }
     if (verdict === 'gone') {
       await recordAttempt(deps.db.kysely, attempt);
       await disableGoneDestination(deps.db.kysely, delivery.destination_id, finishedUtc);
       deps.logger.warn({ destinationId: delivery.destination_id }, 'webhook destination answered 410 Gone: disabled');
+      ended.gone();
       return 'gone';
     }
     const failedAttempts = job.attemptsMade + 1;
     if (permanent || webhookRetryDelayMs(failedAttempts, schedule) === undefined) {
       await recordAttempt(deps.db.kysely, attempt, 'failed');
+      ended.failed();
       throw new UnrecoverableError(`webhook delivery ${delivery.id} failed for good: ${error}`);
     }
     await recordAttempt(deps.db.kysely, attempt);

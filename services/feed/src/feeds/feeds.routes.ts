@@ -51,14 +51,22 @@ const answerPreflight: RequestHandler = (_req, res) => {
  * The feed routes: every request that the cache in front of express could not answer (a miss, a
  * path or query it does not recognize) ends here, is validated, rendered on a miss and cached.
  */
-export function feedsRouter(deps: FeedsDeps, cache: FeedCache): Router {
+/** Counts each cache lookup of the feed routes (pre-bound counter children: no allocation per request). */
+export interface FeedCacheLookups {
+  hit: { inc(): void };
+  miss: { inc(): void };
+}
+
+export function feedsRouter(deps: FeedsDeps, cache: FeedCache, lookups?: FeedCacheLookups): Router {
   const router = Router();
 
   async function serve(req: Request, res: Response, scope: FeedScope, format: FeedFormat): Promise<void> {
     const { limit, page } = parseFeedQuery(req.query);
     const key = feedCacheKey(format, scope, limit, page);
     let feed = cache.get(key);
-    if (!feed) {
+    if (feed) lookups?.hit.inc();
+    else {
+      lookups?.miss.inc();
       const rendered = await renderFeed(deps, { scope, format, limit, page });
       if (!rendered) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: 'No such feed or page' });
       feed = cache.set(key, rendered);
