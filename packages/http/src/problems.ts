@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { AppError, toProblem } from '@careerfeed/core';
+import { redactQuery } from '@careerfeed/config';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -75,7 +76,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(res, known, req.originalUrl.slice(0, 200));
       return;
     }
-    logger.error({ err: error, method: req.method, url: req.originalUrl.slice(0, 200) }, 'unhandled error');
+    logger.error(
+      { err: error, method: req.method, url: redactQuery(req.originalUrl.slice(0, 200)) },
+      'unhandled error',
+    );
     sendProblem(
       res,
       new AppError({ code: 'INTERNAL', status: 500, detail: 'Something went wrong on our side; it has been logged' }),

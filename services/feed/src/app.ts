@@ -22,6 +22,7 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  requestLogger,
   type HealthCheck,
   standardReadinessChecks,
 } from '@careerfeed/http';
@@ -63,6 +64,10 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   // anything to its left came from the client and could be forged to dodge the rate limits.
   app.set('trust proxy', deps.trustProxy ? 1 : false);
   const registry = createMetricsRegistry('feed');
+  // Access logs of what express answers (cached feeds are answered before it, unlogged), redacted:
+  // subscription links carry their token in the query string.
+  const accessLog = requestLogger(deps.logger);
+  if (accessLog) app.use(accessLog);
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
   app.use(

@@ -15,6 +15,7 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  requestLogger,
   type HealthCheck,
   standardReadinessChecks,
 } from '@careerfeed/http';
@@ -36,6 +37,9 @@ export interface WorkerAppDeps {
 export function createWorkerApp(deps: WorkerAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // The dashboard is reached with an admin key: access logs are redacted like every service's.
+  const accessLog = requestLogger(deps.logger);
+  if (accessLog) app.use(accessLog);
   app.use(httpMetrics(deps.registry));
   mountOperationalRoutes(app, deps.registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
 
