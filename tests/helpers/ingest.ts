@@ -20,6 +20,8 @@ export const PUBLIC_BASE_URL = 'https://careers.test.example';
 
 export interface IngestHarness {
   request: supertest.Agent;
+  /** The express app itself, to serve on a real socket. */
+  app: ReturnType<typeof createIngestApp>;
   db: Db;
   queue: Queue;
   /** The webhook delivery queue the app replays onto (under the same prefix). */
@@ -62,6 +64,7 @@ export function createIngestHarness(
   });
   return {
     request: supertest.agent(app),
+    app,
     db,
     queue,
     deliveriesQueue,

@@ -13,7 +13,7 @@ import {
   type RateLimitRule,
   createSubscribeRateLimits,
 } from './subscriptions/subscribe-rate-limits';
-import { subscriptionsRouter } from './subscriptions/subscriptions.routes';
+import { SUBSCRIPTION_BODY_LIMIT_BYTES, subscriptionsRouter } from './subscriptions/subscriptions.routes';
 import { cachedTokenKey } from './subscriptions/subscriptions.service';
 import {
   createMetricsRegistry,
@@ -22,6 +22,7 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  rejectOversizedBodies,
   requestLogger,
   type HealthCheck,
   standardReadinessChecks,
@@ -68,6 +69,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   // subscription links carry their token in the query string.
   const accessLog = requestLogger(deps.logger);
   if (accessLog) app.use(accessLog);
+  app.use(rejectOversizedBodies(SUBSCRIPTION_BODY_LIMIT_BYTES));
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
   app.use(

@@ -15,6 +15,8 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  JSON_BODY_LIMIT_BYTES,
+  rejectOversizedBodies,
   requestLogger,
   type HealthCheck,
   standardReadinessChecks,
@@ -47,7 +49,8 @@ export function createWorkerApp(deps: WorkerAppDeps): express.Express {
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: deps.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
   const requireAdmin = authenticateWith(createAuthenticator(deps.db))('admin');
-  app.use('/admin/queues', requireAdmin, board.getRouter());
+  // After authentication, as on ingest: an unauthenticated client learns nothing but 401.
+  app.use('/admin/queues', requireAdmin, rejectOversizedBodies(JSON_BODY_LIMIT_BYTES), board.getRouter());
 
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
