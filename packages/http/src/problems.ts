@@ -1,11 +1,27 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { AppError, toProblem } from '@careerfeed/core';
+import { isDatabaseUnavailable } from '@careerfeed/db';
 import { redactQuery } from '@careerfeed/config';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 interface Logger {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** How long a client should wait after a 503 for a lost database connection (the pool reconnects at once). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** A lost database connection (or a busy SQLite file) as a 503 the client may retry; undefined for other errors. */
+export function fromDatabaseOutage(error: unknown): AppError | undefined {
+  if (!isDatabaseUnavailable(error)) return undefined;
+  return new AppError({
+    code: 'DATABASE_UNAVAILABLE',
+    status: 503,
+    detail: 'The database is unavailable for a moment; nothing was saved, please retry',
+    retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+  });
 }
 
 /**
@@ -108,6 +124,7 @@ export function rejectOversizedBodies(limitBytes: number): RequestHandler {
 
 export function sendProblem(res: Parameters<RequestHandler>[1], error: AppError, instance?: string): void {
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="careerfeed"');
+  if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   res
     .status(error.status)
     .type(PROBLEM_CONTENT_TYPE)
@@ -129,6 +146,17 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
           : undefined;
     if (known) {
       sendProblem(res, known, req.originalUrl.slice(0, 200));
+      return;
+    }
+    const outage = fromDatabaseOutage(error);
+    if (outage) {
+      // Expected during a failover or restart: a warning without a stack, not an error.
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      logger.warn(
+        { code, reason: String(message), method: req.method, url: redactQuery(req.originalUrl.slice(0, 200)) },
+        'database unavailable',
+      );
+      sendProblem(res, outage, req.originalUrl.slice(0, 200));
       return;
     }
     logger.error(
