@@ -2,7 +2,7 @@ import { FeedCache } from '@careerfeed/feeds';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
 import { type ConfirmationMailQueue, createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
@@ -39,6 +39,8 @@ export async function startFeedInstance(
     /** Defaults to a queue on the same Redis under `redisPrefix`. */
     subscriptionMails?: ConfirmationMailQueue;
     subscribeLimits?: Parameters<typeof createFeedApp>[0]['subscribeLimits'];
+    /** Defaults to a silent one. */
+    logger?: Logger;
   } = {},
 ): Promise<FeedInstance> {
   const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL!;
@@ -46,7 +48,7 @@ export async function startFeedInstance(
   const subscriber: Redis = createRedisConnection(redisUrl, 'worker', testRedisErrors());
   const cache = new FeedCache(60_000);
   const subscriptionMails = options.subscriptionMails ?? createConfirmationMailQueue(redis, redisPrefix);
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   await subscribeToFeedInvalidations(subscriber, redisPrefix, cache, logger);
   const app = createFeedApp({
     db,

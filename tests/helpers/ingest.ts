@@ -2,7 +2,7 @@ import { type Scope, createApiKey } from '@careerfeed/http';
 import { type OutboxRelay, createOutboxRelay } from '@careerfeed/posts';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
 import {
@@ -21,6 +21,8 @@ export const PUBLIC_BASE_URL = 'https://careers.test.example';
 
 export interface IngestHarness {
   request: supertest.Agent;
+  /** The express app itself, to serve on a real socket. */
+  app: ReturnType<typeof createIngestApp>;
   db: Db;
   queue: Queue;
   /** The webhook delivery queue the app replays onto (under the same prefix). */
@@ -42,7 +44,7 @@ export interface IngestHarness {
 export function createIngestHarness(
   db: Db,
   redisUrl = process.env.TEST_REDIS_URL!,
-  options: { allowPrivateNetworks?: boolean; redisPrefix?: string } = {},
+  options: { allowPrivateNetworks?: boolean; redisPrefix?: string; logger?: Logger } = {},
 ): IngestHarness {
   const redisPrefix = options.redisPrefix ?? `test-${randomBytes(6).toString('hex')}`;
   const redis: Redis = createRedisConnection(redisUrl, 'producer', testRedisErrors());
@@ -55,7 +57,7 @@ export function createIngestHarness(
   const app = createIngestApp({
     db,
     redis,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     publicBaseUrl: PUBLIC_BASE_URL,
     // Loopback partner feeds and receivers in tests need private networks; tests of the guard pass false.
     allowPrivateNetworks: options.allowPrivateNetworks ?? true,
@@ -66,6 +68,7 @@ export function createIngestHarness(
   });
   return {
     request: supertest.agent(app),
+    app,
     db,
     queue,
     deliveriesQueue,

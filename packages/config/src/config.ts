@@ -1,3 +1,4 @@
+import { redactSecrets } from './redact';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -189,7 +190,8 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
-        return `${name}: ${issue.message} (got ${JSON.stringify(nonEmpty[name] ?? null)})`;
+        // Quoted so the operator sees the value, but never a password inside it.
+        return `${name}: ${issue.message} (got ${redactSecrets(JSON.stringify(nonEmpty[name] ?? null))})`;
       }),
     );
   }

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'TOKEN_EXPIRED'
   | 'TOKEN_USED'
   | 'SERVICE_UNAVAILABLE'
+  | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL';
 
 const TITLES: Record<ErrorCode, string> = {
@@ -47,6 +48,7 @@ const TITLES: Record<ErrorCode, string> = {
   TOKEN_EXPIRED: 'The link has expired',
   TOKEN_USED: 'The link has already been used',
   SERVICE_UNAVAILABLE: 'Temporarily unavailable',
+  DATABASE_UNAVAILABLE: 'The database is temporarily unavailable',
   INTERNAL: 'Internal server error',
 };
 
@@ -54,13 +56,22 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: FieldError[] | undefined;
+  /** Sent as `Retry-After` (seconds) with the problem: for 503s and 429s. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(options: { code: ErrorCode; status: number; detail?: string; errors?: FieldError[] }) {
+  constructor(options: {
+    code: ErrorCode;
+    status: number;
+    detail?: string;
+    errors?: FieldError[];
+    retryAfterSeconds?: number;
+  }) {
     super(options.detail ?? TITLES[options.code]);
     this.name = 'AppError';
     this.code = options.code;
     this.status = options.status;
     this.errors = options.errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get title(): string {

@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { stripIllegalXmlChars } from './text';
+import { cleanLine, stripIllegalXmlChars } from './text';
 
 /**
  * Plain-text renditions of post bodies for email digests (text/plain part),
@@ -344,4 +344,36 @@ export function countWords(text: string): number {
     }
   }
   return count;
+}
+
+/**
+ * A title, name or topic as stored and shown everywhere: plain text. Markup is parsed (not
+ * pattern-matched) and dropped with the content of non-prose elements such as <script>; character
+ * references are decoded exactly once (`&amp;amp;` → `&amp;`, `&lt;b&gt;` → the characters `<b>`,
+ * which are text from then on and escaped by every renderer); then `cleanLine` (XML-safe, NFC,
+ * whitespace collapsed, trimmed). Not idempotent on purpose: the result is text, never HTML again,
+ * so apply it once, where the value enters the system.
+ */
+export function plainTitle(value: string): string {
+  let out = '';
+  let skipDepth = 0;
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (skipDepth > 0 || SKIPPED.has(name)) skipDepth++;
+        // A break or block separates words ("Tips<br>Tricks"); inline markup does not ("<b>Re</b>sume").
+        else if (name === 'br' || PARAGRAPH_BLOCKS.has(name) || LINE_BLOCKS.has(name)) out += ' ';
+      },
+      ontext(data) {
+        if (skipDepth === 0) out += data;
+      },
+      onclosetag(name) {
+        if (skipDepth > 0) skipDepth--;
+        else if (PARAGRAPH_BLOCKS.has(name) || LINE_BLOCKS.has(name)) out += ' ';
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(value);
+  return cleanLine(out);
 }

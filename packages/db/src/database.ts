@@ -38,6 +38,12 @@ export interface CreateDbOptions {
    * processes such as the CLI leave this off and let SQLite checkpoint as usual.
    */
   backgroundCheckpoints?: boolean;
+  /**
+   * PostgreSQL only: told of every connection that fails outside a query (the server restarted,
+   * an admin terminated the backend), idle or checked out. Such errors never end the process: the
+   * pool drops the client and connects a new one on the next query. Services log them here.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db {
@@ -69,9 +75,17 @@ export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db
     };
   }
   const pool = new Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
-  // An idle client losing its connection (server restart) must not crash the process; the pool
-  // replaces it on the next query.
-  pool.on('error', () => undefined);
+  const onConnectionError = options.onConnectionError ?? (() => undefined);
+  // An idle client losing its connection is reported by the pool ('error'), which then removes
+  // it. A checked-out client has no pool listener (pg-pool removes it at checkout), so its
+  // 'error' event — a backend terminated between two queries of a transaction — would be an
+  // uncaught exception: every client gets a listener of its own for its whole life. The query
+  // in flight fails on its own (and maps to a 503, see isDatabaseUnavailable); the pool discards
+  // the broken client when it is released.
+  pool.on('error', (error) => onConnectionError(error));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => onConnectionError(error));
+  });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,

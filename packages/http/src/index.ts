@@ -1,6 +1,7 @@
 export * from './problems';
 export * from './observability';
 export * from './runtime';
+export * from './logging';
 export * from './api-keys/api-keys';
 export * from './api-keys/api-keys.service';
 export * from './api-keys/authenticate';

@@ -1,19 +1,51 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { AppError, toProblem } from '@careerfeed/core';
+import { isDatabaseUnavailable } from '@careerfeed/db';
+import { redactQuery } from '@careerfeed/config';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 interface Logger {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
-/** body-parser reports its failures with a `type`; each becomes a precise 4xx. */
+/** How long a client should wait after a 503 for a lost database connection (the pool reconnects at once). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** A lost database connection (or a busy SQLite file) as a 503 the client may retry; undefined for other errors. */
+export function fromDatabaseOutage(error: unknown): AppError | undefined {
+  if (!isDatabaseUnavailable(error)) return undefined;
+  return new AppError({
+    code: 'DATABASE_UNAVAILABLE',
+    status: 503,
+    detail: 'The database is unavailable for a moment; nothing was saved, please retry',
+    retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+  });
+}
+
+/**
+ * Client errors raised by express itself and by body-parser, as precise 4xx: body-parser's have a
+ * `type`; a path whose percent-encoding does not decode is the router's URIError (status 400); a
+ * body that does not inflate (`Content-Encoding: gzip` over other bytes) is a bare 400. None of
+ * them is our failure, so none is logged as an error.
+ */
 export function fromBodyParser(error: {
   type?: unknown;
   status?: unknown;
+  statusCode?: unknown;
+  expose?: unknown;
   limit?: unknown;
   charset?: unknown;
+  message?: unknown;
 }): AppError | undefined {
+  if (error instanceof URIError || (error.status === 400 && /^Failed to decode param/.test(String(error.message)))) {
+    return new AppError({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      detail: 'The URL is malformed: a percent-encoded sequence does not decode to UTF-8',
+    });
+  }
   switch (error.type) {
     case 'entity.parse.failed':
       return new AppError({
@@ -46,12 +78,53 @@ export function fromBodyParser(error: {
     case 'stream.encoding.set':
       return new AppError({ code: 'VALIDATION_FAILED', status: 400, detail: 'The request body could not be read' });
     default:
-      return undefined;
+      break;
   }
+  // Any other client error http-errors marks as safe to expose (inflating a corrupt body, mostly).
+  const status = typeof error.status === 'number' ? error.status : error.statusCode;
+  if (error.expose === true && typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 415)
+      return new AppError({ code: 'UNSUPPORTED_MEDIA_TYPE', status, detail: 'Unsupported Content-Encoding' });
+    if (status === 413)
+      return new AppError({ code: 'PAYLOAD_TOO_LARGE', status, detail: 'The request body is too large' });
+    return new AppError({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      detail: 'The request body could not be read (does it match its Content-Encoding?)',
+    });
+  }
+  return undefined;
+}
+
+/**
+ * Answers 413 from the request head alone when it declares a body over `limitBytes`: the body
+ * is never read (and the connection is closed rather than drained). Part of `jsonBody` (after
+ * authentication: an unauthenticated client gets its 401 first); the feed app mounts it first,
+ * the worker after its admin check. Bodies without a
+ * Content-Length (chunked) are still capped by the body parsers while they read.
+ */
+export function rejectOversizedBodies(limitBytes: number): RequestHandler {
+  return (req, res, next) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > limitBytes) {
+      res.setHeader('Connection', 'close');
+      sendProblem(
+        res,
+        new AppError({
+          code: 'PAYLOAD_TOO_LARGE',
+          status: 413,
+          detail: `The request body exceeds the limit of ${limitBytes} bytes`,
+        }),
+      );
+      return;
+    }
+    next();
+  };
 }
 
 export function sendProblem(res: Parameters<RequestHandler>[1], error: AppError, instance?: string): void {
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="careerfeed"');
+  if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   res
     .status(error.status)
     .type(PROBLEM_CONTENT_TYPE)
@@ -75,7 +148,21 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(res, known, req.originalUrl.slice(0, 200));
       return;
     }
-    logger.error({ err: error, method: req.method, url: req.originalUrl.slice(0, 200) }, 'unhandled error');
+    const outage = fromDatabaseOutage(error);
+    if (outage) {
+      // Expected during a failover or restart: a warning without a stack, not an error.
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      logger.warn(
+        { code, reason: String(message), method: req.method, url: redactQuery(req.originalUrl.slice(0, 200)) },
+        'database unavailable',
+      );
+      sendProblem(res, outage, req.originalUrl.slice(0, 200));
+      return;
+    }
+    logger.error(
+      { err: error, method: req.method, url: redactQuery(req.originalUrl.slice(0, 200)) },
+      'unhandled error',
+    );
     sendProblem(
       res,
       new AppError({ code: 'INTERNAL', status: 500, detail: 'Something went wrong on our side; it has been logged' }),
@@ -107,6 +194,7 @@ export function methodNotAllowed(allowed: string[]): RequestHandler {
 
 /** A post with a long article fits in 1 MB; anything larger is almost certainly a mistake or an attack. */
 export const JSON_BODY_LIMIT = '1mb';
+export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** No body at all passes (the schema will say what is missing); a body of another type is a 415. */
 const requireJsonContentType: RequestHandler = (req, _res, next) => {
@@ -129,6 +217,7 @@ const requireJsonContentType: RequestHandler = (req, _res, next) => {
  * a large body: checks the content type, then parses the JSON.
  */
 export const jsonBody: RequestHandler[] = [
+  rejectOversizedBodies(JSON_BODY_LIMIT_BYTES),
   requireJsonContentType,
   express.json({ limit: JSON_BODY_LIMIT, strict: true }),
 ];

@@ -1,9 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { pino, type Logger } from 'pino';
-
-export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level });
-}
+import type { Logger } from 'pino';
+import { redactSecrets } from '@careerfeed/config';
 
 /** Serves `handler` (an express app, or a node request listener with one behind it). */
 export function listen(handler: RequestListener, host: string, port: number): Promise<Server> {
@@ -61,7 +58,8 @@ export function handleShutdownSignals(logger: Logger, shutdown: () => Promise<vo
 
 /** Prints a start-up failure as one readable line (a stack trace helps nobody with a bad port) and exits. */
 export function exitOnStartupError(service: string, error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
+  // A bad DATABASE_URL or REDIS_URL is quoted in the message: never with its password.
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
   process.stderr.write(`${service}: cannot start: ${message}\n`);
   process.exit(1);
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { type Config, loadConfig } from '@careerfeed/config';
+import { type Config, loadConfig, redactUrl } from '@careerfeed/config';
 import { createDb, migrateToLatest } from '@careerfeed/db';
 
 /**
@@ -53,13 +53,15 @@ async function startPrivateRedis(config: Config): Promise<ChildProcess> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
     fail(
-      `No Redis answers at ${config.redisUrl}, and it is not on this machine, so none can be started for it. Check REDIS_URL.`,
+      `No Redis answers at ${redactUrl(config.redisUrl)}, and it is not on this machine, so none can be started for it. Check REDIS_URL.`,
     );
   }
   const dir = path.join(config.dataDir, 'redis');
   fs.mkdirSync(dir, { recursive: true });
   const port = url.port || '6379';
-  say(`no Redis answers at ${config.redisUrl}: starting a private redis-server on port ${port} (data in ${dir})`);
+  say(
+    `no Redis answers at ${redactUrl(config.redisUrl)}: starting a private redis-server on port ${port} (data in ${dir})`,
+  );
   const child = spawn(
     'redis-server',
     [
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
   try {
     const result = await migrateToLatest(db);
     say(
-      `database ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}: ${result.results?.length ? `${result.results.length} migration(s) applied` : 'schema up to date'}`,
+      `database ${redactUrl(config.databaseUrl)}: ${result.results?.length ? `${result.results.length} migration(s) applied` : 'schema up to date'}`,
     );
   } catch (error) {
     fail(`cannot migrate the database: ${error instanceof Error ? error.message : String(error)}`);
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
   if (!(await redisAnswers(config.redisUrl))) {
     if (!onPath('redis-server')) {
       fail(
-        `No Redis answers at ${config.redisUrl} and redis-server is not installed.\n` +
+        `No Redis answers at ${redactUrl(config.redisUrl)} and redis-server is not installed.\n` +
           '  Install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) and run npm start again,\n' +
           '  or point REDIS_URL at a running Redis (e.g. docker run -p 6379:6379 redis:7).',
       );

@@ -14,7 +14,7 @@ import {
   type RateLimitRule,
   createSubscribeRateLimits,
 } from './subscriptions/subscribe-rate-limits';
-import { subscriptionsRouter } from './subscriptions/subscriptions.routes';
+import { SUBSCRIPTION_BODY_LIMIT_BYTES, subscriptionsRouter } from './subscriptions/subscriptions.routes';
 import { buildFeedOpenApiDocument } from './openapi';
 import { cachedTokenKey } from './subscriptions/subscriptions.service';
 import {
@@ -25,6 +25,8 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  rejectOversizedBodies,
+  requestLogger,
   type HealthCheck,
   standardReadinessChecks,
 } from '@careerfeed/http';
@@ -66,6 +68,11 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   // anything to its left came from the client and could be forged to dodge the rate limits.
   app.set('trust proxy', deps.trustProxy ? 1 : false);
   const registry = createMetricsRegistry('feed');
+  // Access logs of what express answers (cached feeds are answered before it, unlogged), redacted:
+  // subscription links carry their token in the query string.
+  const accessLog = requestLogger(deps.logger);
+  if (accessLog) app.use(accessLog);
+  app.use(rejectOversizedBodies(SUBSCRIPTION_BODY_LIMIT_BYTES));
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
   mountApiDocs(app, buildFeedOpenApiDocument());

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('feed', config.logLevel);
   const redisErrors = new RedisErrors(logger);
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, {
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects'),
+  });
   await assertMigrated(db);
   const redis = createRedisConnection(config.redisUrl, 'producer', redisErrors);
   // A subscribing connection can do nothing else, so it is a connection of its own; it waits for

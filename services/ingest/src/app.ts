@@ -2,7 +2,6 @@ import type { Queue } from 'bullmq';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { Gauge } from 'prom-client';
 import type { Db } from '@careerfeed/db';
 import {
@@ -14,6 +13,7 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  requestLogger,
   type HealthCheck,
   standardReadinessChecks,
 } from '@careerfeed/http';
@@ -61,16 +61,9 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
     },
   });
 
-  // Access logs only when they would be written: pino-http costs a few percent of a request even
-  // when its lines are filtered out by the level.
-  if (deps.logger.isLevelEnabled('info')) {
-    app.use(
-      pinoHttp({
-        logger: deps.logger,
-        autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-      }),
-    );
-  }
+  // Access logs (redacted: no Authorization header, no tokens) only when they would be written.
+  const accessLog = requestLogger(deps.logger);
+  if (accessLog) app.use(accessLog);
   app.use(httpMetrics(registry));
   mountOperationalRoutes(app, registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
 

@@ -13,7 +13,10 @@ import { createIngestApp } from './app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('ingest', config.logLevel);
-  const db = createDb(config.databaseUrl, { backgroundCheckpoints: true });
+  const db = createDb(config.databaseUrl, {
+    backgroundCheckpoints: true,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects'),
+  });
   await assertMigrated(db);
 
   // Posts must be accepted while Redis is down, so nothing on the request path waits for it: the

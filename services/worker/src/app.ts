@@ -16,6 +16,9 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  JSON_BODY_LIMIT_BYTES,
+  rejectOversizedBodies,
+  requestLogger,
   type HealthCheck,
   standardReadinessChecks,
 } from '@careerfeed/http';
@@ -38,6 +41,9 @@ export interface WorkerAppDeps {
 export function createWorkerApp(deps: WorkerAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // The dashboard is reached with an admin key: access logs are redacted like every service's.
+  const accessLog = requestLogger(deps.logger);
+  if (accessLog) app.use(accessLog);
   app.use(httpMetrics(deps.registry));
   mountOperationalRoutes(app, deps.registry, [...standardReadinessChecks(deps), ...(deps.extraReadinessChecks ?? [])]);
   mountApiDocs(app, buildWorkerOpenApiDocument());
@@ -46,7 +52,8 @@ export function createWorkerApp(deps: WorkerAppDeps): express.Express {
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: deps.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
   const requireAdmin = authenticateWith(createAuthenticator(deps.db))('admin');
-  app.use('/admin/queues', requireAdmin, board.getRouter());
+  // After authentication, as on ingest: an unauthenticated client learns nothing but 401.
+  app.use('/admin/queues', requireAdmin, rejectOversizedBodies(JSON_BODY_LIMIT_BYTES), board.getRouter());
 
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));

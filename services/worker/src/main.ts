@@ -8,7 +8,10 @@ import { createWorker } from './worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.logLevel);
-  const db = createDb(config.databaseUrl, { backgroundCheckpoints: true });
+  const db = createDb(config.databaseUrl, {
+    backgroundCheckpoints: true,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects'),
+  });
   await assertMigrated(db);
 
   const redisErrors = new RedisErrors(logger);

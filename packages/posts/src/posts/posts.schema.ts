@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { cleanLine, isCleanIdentifierText, isValidSlug } from '@careerfeed/core';
+import { isCleanIdentifierText, isValidSlug, plainTitle } from '@careerfeed/core';
 
 /**
  * Request bodies of the posts API. Unknown fields are rejected rather than ignored: a typo such as
  * `publish_at` would otherwise publish a post now that was meant for next week.
  * Free text (title, html, bio) may contain control characters; they are stripped when stored.
+ * Titles, names and tags are plain text once parsed (`plainTitle`: markup stripped, entities decoded
+ * once): the transform runs here, where input enters, and nowhere after, since decoding twice would
+ * turn the text `<b>` (sent as `&lt;b&gt;`) into markup.
  * Identifiers (slugs, tags, external ids) may not: silently changing an identifier would make the
  * next upsert miss, so they are refused with a 400 naming the field.
  */
@@ -45,12 +48,13 @@ export const authorLinksSchema = z
   .refine((links) => Object.keys(links).length <= 20, 'at most 20 links');
 
 export const authorBodySchema = z.strictObject({
-  // A name is cleaned when stored; one made only of control characters or spaces would be empty.
+  // Plain text; one made only of markup, control characters or spaces would be empty.
   name: z
     .string()
     .min(1, { message: 'must not be empty', abort: true })
     .max(200, 'must be at most 200 characters')
-    .refine((value) => cleanLine(value) !== '', 'must contain visible characters'),
+    .refine((value) => plainTitle(value) !== '', 'must contain visible text (markup is removed)')
+    .transform(plainTitle),
   bio: z.string().max(5000, 'must be at most 5000 characters').optional(),
   links: authorLinksSchema.optional(),
 });
@@ -58,13 +62,20 @@ export const authorBodySchema = z.strictObject({
 const inlineAuthor = authorBodySchema.extend({ slug });
 
 const postFields = {
-  title: z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+  title: z
+    .string()
+    .min(1, { message: 'must not be empty', abort: true })
+    .max(500, 'must be at most 500 characters')
+    .refine((value) => plainTitle(value) !== '', 'must contain visible text (markup is removed)')
+    .transform(plainTitle),
   html: z.string().max(900_000, 'must be at most 900000 characters'),
   author: z.union([slug, inlineAuthor], {
     message: "must be an author's slug or an object {slug, name, bio?, links?}",
   }),
-  tags: z.array(identifier(64), { message: 'must be a list of strings' }).max(30, 'at most 30 tags'),
-  category: identifier(64).nullable(),
+  tags: z
+    .array(identifier(64).transform(plainTitle), { message: 'must be a list of strings' })
+    .max(30, 'at most 30 tags'),
+  category: identifier(64).transform(plainTitle).nullable(),
   published_at: rfc3339.nullable(),
   status: z.enum(['draft', 'published'], { message: 'must be "draft" or "published"' }),
   slug,

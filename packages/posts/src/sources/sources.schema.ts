@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cleanLine, isCleanIdentifierText } from '@careerfeed/core';
+import { isCleanIdentifierText, plainTitle } from '@careerfeed/core';
 
 /** Bodies of the sources API (admin). Unknown fields are refused, like everywhere in this API. */
 const url = z
@@ -18,7 +18,8 @@ const intervalMinutes = z
 const author = z
   .string()
   .max(200, 'must be at most 200 characters')
-  .refine((value) => cleanLine(value) !== '', 'must contain visible characters');
+  // Stored as sent: it becomes a post's author name through the posts schema, which makes it plain text.
+  .refine((value) => plainTitle(value) !== '', 'must contain visible text (markup is removed)');
 
 const category = z
   .string()

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { AppError } from '@careerfeed/core';
+import { AppError, plainTitle } from '@careerfeed/core';
 import type { Db } from '@careerfeed/db';
 import {
   type PostsDeps,
@@ -26,10 +26,16 @@ const importFileSchema = z.object({
 
 const importedAuthorSchema = z.object({
   slug: z.string().min(1),
-  name: z.string().min(1),
+  // Names (like titles) are read as the API reads them: markup stripped, entities decoded once.
+  name: z.string().min(1).transform(plainTitle),
   bio: z.string().optional(),
   links: z.record(z.string(), z.string()).optional(),
 });
+
+/** Plain text as the importer reads it back unchanged: `&`, `<` and `>` escaped, nothing else. */
+function asImportedText(text: string): string {
+  return text.replace(/[&<>]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : '&gt;'));
+}
 
 const POST_FIELDS = Object.keys(createPostSchema.shape);
 
@@ -89,10 +95,17 @@ export async function exportAll(deps: PostsDeps): Promise<unknown> {
   posts.reverse();
   return {
     site,
-    authors: authors.map((a) => ({ slug: a.slug, name: a.name, bio: a.bio, links: JSON.parse(a.links) as unknown })),
+    // Titles and names are stored as plain text and imported as the API reads them (entities
+    // decoded once), so they are written escaped: a title with the text "<b>" survives the round trip.
+    authors: authors.map((a) => ({
+      slug: a.slug,
+      name: asImportedText(a.name),
+      bio: a.bio,
+      links: JSON.parse(a.links) as unknown,
+    })),
     posts: posts.map((p) => ({
       slug: p.slug,
-      title: p.title,
+      title: asImportedText(p.title),
       author: p.author.slug,
       tags: p.tags,
       category: p.category,

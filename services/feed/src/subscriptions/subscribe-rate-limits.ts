@@ -39,11 +39,12 @@ function limiter(redis: Redis, prefix: string, name: string, rule: RateLimitRule
 }
 
 export class RateLimitedError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(override readonly retryAfterSeconds: number) {
     super({
       code: 'RATE_LIMITED',
       status: 429,
       detail: `Too many subscription requests; try again in ${retryAfterSeconds} seconds`,
+      retryAfterSeconds,
     });
   }
 }

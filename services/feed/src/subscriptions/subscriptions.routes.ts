@@ -31,6 +31,8 @@ import {
 
 /** Far above any honest form (200 topics of 200 characters fit); larger bodies are a 413. */
 const BODY_LIMIT = '64kb';
+/** The same, for the check of a declared Content-Length before anything is read (app.ts). */
+export const SUBSCRIPTION_BODY_LIMIT_BYTES = 64 * 1024;
 
 const SUBSCRIBED_MESSAGE =
   'Check your inbox: if this address can receive email, a message is on its way. Open the link in it to confirm.';
