@@ -23,7 +23,12 @@ export const MAYA = {
 
 export const SAM = { slug: 'sam-lee', name: 'Sam Lee', bio: 'Employer relations.', links: {} };
 
-export const HOSTILE_TITLE = `<script>alert(1)</script>"'&`;
+export const HOSTILE_TITLE = `<script>alert(1)</script>"'& <b>title</b>`;
+/** What careerfeed stores and shows of it: titles are plain text (markup and script bodies dropped). */
+export const HOSTILE_TITLE_AS_STORED = `"'& title`;
+/** The hostile author's name and tags as stored: plain text like titles (bios stay HTML-escaped text). */
+export const HOSTILE_AUTHOR_NAME_AS_STORED = `Mallory "M" O'Brien`;
+export const HOSTILE_TAGS_AS_STORED = [`say "hi"`, `it's bold`, 'Longtagname'.repeat(5)];
 
 /** Everything an attacker with an API key (or a compromised partner feed) could put in a post. */
 export const HOSTILE = {
@@ -53,7 +58,7 @@ export const HOSTILE = {
     },
   },
   tags: [`say "hi"`, `it's <b>bold</b>`, 'Longtagname'.repeat(5)],
-  category: '"><script>',
+  category: '"><b>Hostile</b> & <i>co</i>',
   image: 'https://images.test.example/a.png?"><script>window.__pwned=1</script>',
   published_at: '2025-01-27T18:00:00-03:00',
 };
