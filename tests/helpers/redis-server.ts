@@ -101,4 +101,3 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, dir, stop, restart: start };
 }
-
