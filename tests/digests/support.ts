@@ -25,6 +25,10 @@ export interface SmtpSinkOptions {
   rejectRecipient?: (address: string) => number | undefined;
   /** Hold every DATA this long before answering 250 (so a kill lands mid-batch). */
   dataDelayMs?: number;
+  /** Listen on this port (a sink started again where the last one was); a free one by default. */
+  port?: number;
+  /** Keep accepted messages here (shared with the sink this one replaces). */
+  received?: ReceivedMail[];
 }
 
 function smtpError(code: number): Error & { responseCode: number } {
@@ -37,7 +41,7 @@ function smtpError(code: number): Error & { responseCode: number } {
  * committed the message to its queue would.
  */
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
-  const received: ReceivedMail[] = [];
+  const received: ReceivedMail[] = options.received ?? [];
   let dataCount = 0;
   const server = new SMTPServer({
     authOptional: true,
@@ -64,7 +68,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
   });
   server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
   return {
     url: `smtp://127.0.0.1:${port}`,

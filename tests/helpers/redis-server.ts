@@ -7,8 +7,10 @@ import path from 'node:path';
 export interface RedisServer {
   url: string;
   port: number;
-  /** Stops the server (SIGTERM) and waits for it to exit. */
-  stop(): Promise<void>;
+  /** Where the server keeps its files (the append-only file with `appendOnly`). */
+  dir: string;
+  /** Stops the server (SIGTERM, or SIGKILL for a crash) and waits for it to exit. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts it again on the same port (for "Redis comes back" tests). */
   restart(): Promise<void>;
 }
@@ -44,8 +46,19 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
   }
 }
 
-/** A private, non-persistent redis-server on a free port (needs `redis-server` on the PATH; .ci/run installs it). */
-export async function startRedisServer(): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /**
+   * Persist every write to an append-only file (appendfsync always), so a restart, even after a
+   * SIGKILL, comes back with the data. Without it the server keeps nothing and restarts empty.
+   */
+  appendOnly?: boolean;
+}
+
+/**
+ * A private redis-server on a free port (needs `redis-server` on the PATH; .ci/run installs it):
+ * non-persistent by default, or with an append-only file (`appendOnly`).
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-redis-'));
   let child: ChildProcess | undefined;
@@ -53,7 +66,17 @@ export async function startRedisServer(): Promise<RedisServer> {
   async function start(): Promise<void> {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--dir',
+        dir,
+        ...(options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      ],
       {
         stdio: 'ignore',
       },
@@ -64,18 +87,17 @@ export async function startRedisServer(): Promise<RedisServer> {
     await waitForPort(port);
   }
 
-  async function stop(): Promise<void> {
+  async function stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
-      running.kill('SIGTERM');
+      running.kill(signal);
       // A server busy writing its append-only file may take its time: a test run never waits on it.
       setTimeout(() => running.kill('SIGKILL'), 5_000).unref();
     });
   }
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, restart: start };
+  return { url: `redis://127.0.0.1:${port}`, port, dir, stop, restart: start };
 }
-

@@ -26,6 +26,10 @@ export interface WebhookReceiver {
   route(path: string, secret: string, behaviour?: Behaviour): void;
   /** The requests of one path that were answered 2xx. */
   deliveredTo(path: string): ReceivedWebhook[];
+  /** Stops listening (connections refused, as a receiver that is down), keeping what it received. */
+  down(): Promise<void>;
+  /** Listens again on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,16 +84,21 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const stop = async (): Promise<void> => {
+    if (!server.listening) return;
+    for (const res of hanging) res.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    origin: `http://127.0.0.1:${port}`,
     received,
     route: (path, secret, behaviour = () => ({ status: 204 })) => void routes.set(path, { secret, behaviour }),
     deliveredTo: (path) =>
       received.filter((r) => r.path === path && typeof r.status === 'number' && r.status >= 200 && r.status < 300),
-    close: async () => {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    down: stop,
+    up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    close: stop,
   };
 }
