@@ -135,6 +135,11 @@ export interface SubscribersTable {
   unsubscribed_at: string | null;
   suspended_at: string | null;
   hard_bounces: number;
+  /**
+   * Carried by preferences/unsubscribe tokens; bumped on unsubscribing and on a new subscription
+   * after one, which revokes every earlier link.
+   */
+  link_version: Generated<number>;
   /** Posts published before this instant are covered by an earlier digest. */
   digest_cursor: string | null;
   /** When the next daily/weekly digest is due (UTC); null when none is. */
