@@ -1,2 +1,3 @@
 export { loadConfig, parseConfig, ConfigError, ENVIRONMENT_VARIABLES, environmentDefaults } from './config';
 export type { Config } from './config';
+export { resolveWebhookSecretsKey, WEBHOOK_SECRETS_KEY_FILE } from './webhook-secrets-key';
