@@ -280,6 +280,18 @@ describe('docker-compose.yml: services', () => {
     expect(ports).toContainEqual({ published: 1025, target: 1025 });
   });
 
+  test('ingest and the worker share one DATA_DIR volume, where the default webhook secrets key lives', () => {
+    const mountsOf = (name: string) => {
+      const svc = service(name);
+      return Array.isArray(svc.volumes) ? svc.volumes.map(String) : [];
+    };
+    const dataMount = mountsOf('ingest').find((m) => m.endsWith(':/data'));
+    expect(dataMount).toBeDefined();
+    expect(mountsOf('worker')).toContain(dataMount);
+    const named = isDict(compose) && isDict(compose.volumes) ? Object.keys(compose.volumes) : [];
+    expect(named).toContain(dataMount!.split(':')[0]);
+  });
+
   test('redis keeps its jobs across restarts and never evicts them (append-only file, noeviction, a volume)', () => {
     const redis = service('redis');
     const command = argvOf(redis.command);

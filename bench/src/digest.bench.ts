@@ -214,7 +214,7 @@ async function renderDigests(store: Store, count: number): Promise<MailMessage[]
       const topics = JSON.parse(s.topics) as string[];
       const window = { start: s.digest_cursor!, end: now.toISOString() };
       const posts = selectDigestPosts(await content.postsIn(window, now), topics, window);
-      const links = manageLinks(PUBLIC_BASE_URL, key, s.id);
+      const links = manageLinks(PUBLIC_BASE_URL, key, { id: s.id, linkVersion: s.link_version }, now);
       const mail = renderer.render({ email: s.email, frequency: s.frequency, topics, ...links }, posts);
       messages.push({
         from: MAIL_FROM,

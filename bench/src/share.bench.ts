@@ -7,6 +7,7 @@
  * run, so the result is a ratio. JSON lines on stdout; progress on stderr. See bench/README.md.
  */
 import { createSharePublisher, createWebhookDeliveryWorker } from '@careerfeed/sharing';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,7 @@ import {
   buildSharePayloads,
   htmlToPlainText,
   makeExcerpt,
+  sealWebhookSecret,
   webhookHeaders,
 } from '@careerfeed/core';
 import { type Dialect, createDb, uuidv7 } from '@careerfeed/db';
@@ -163,19 +165,27 @@ async function measureDeliveries(
   const queue = openWebhookDeliveriesQueue(redis, prefix);
   cleanup.add('close queue', () => queue.close());
   const secret = 'whsec_' + Buffer.from('careerfeed bench secret, 32 bytes').toString('base64');
+  // Stored encrypted, as the API stores it: each attempt pays for opening it.
+  const secretsKey = randomBytes(32);
   const at = new Date().toISOString();
-  await db.kysely
-    .insertInto('webhook_destinations')
-    .values({
-      id: uuidv7(),
+  const destinationRow = () => {
+    const id = uuidv7();
+    return {
+      id,
       url: receiver.url,
       networks: JSON.stringify(DELIVERED_NETWORKS),
-      secret,
+      secret: sealWebhookSecret(secretsKey, id, secret),
+      previous_secret: null,
+      previous_secret_expires_at: null,
       enabled: 1,
       disabled_reason: null,
       created_at: at,
       updated_at: at,
-    })
+    };
+  };
+  await db.kysely
+    .insertInto('webhook_destinations')
+    .values(destinationRow())
     .execute();
   const posts = await db.kysely
     .selectFrom('posts')
@@ -198,6 +208,7 @@ async function measureDeliveries(
     db,
     logger: pino({ level: 'silent' }),
     allowPrivateNetworks: true,
+    secretsKey,
     timeoutMs: 15_000,
     concurrency: settings.concurrency,
   });
@@ -264,16 +275,7 @@ async function measureDeliveries(
   await db.kysely.updateTable('webhook_destinations').set({ enabled: 0 }).execute();
   await db.kysely
     .insertInto('webhook_destinations')
-    .values({
-      id: uuidv7(),
-      url: receiver.url,
-      networks: JSON.stringify(DELIVERED_NETWORKS),
-      secret,
-      enabled: 1,
-      disabled_reason: null,
-      created_at: at,
-      updated_at: at,
-    })
+    .values(destinationRow())
     .execute();
   for (const event of events) await publisher(event);
   receiver.arrivals.clear();
@@ -284,6 +286,7 @@ async function measureDeliveries(
     db,
     logger: pino({ level: 'silent' }),
     allowPrivateNetworks: true,
+    secretsKey,
     timeoutMs: 15_000,
     concurrency: settings.concurrency,
   });

@@ -10,6 +10,7 @@ import { createWebhook } from '@careerfeed/sharing';
 import { Client } from 'pg';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
+import { TEST_WEBHOOK_SECRETS_KEY } from '../helpers/ingest';
 import { ROOT, baseEnv, exited } from '../helpers/processes';
 import { type RedisServer, freePort, startRedisServer, waitForPort } from '../helpers/redis-server';
 import { testRedisErrors } from '../helpers/redis-errors';
@@ -173,7 +174,7 @@ export class Deployment {
     const producer = createRedisConnection(this.redis.url, 'producer', testRedisErrors(), { enableOfflineQueue: true });
     const deliveriesQueue = openWebhookDeliveriesQueue(producer, 'careerfeed');
     const hook = await createWebhook(
-      { db: this.database.db, deliveriesQueue, allowPrivateNetworks: true },
+      { db: this.database.db, deliveriesQueue, allowPrivateNetworks: true, secretsKey: TEST_WEBHOOK_SECRETS_KEY },
       { url: `${this.receiver.origin}${HOOK_PATH}`, networks: ['mastodon'] },
     );
     this.receiver.route(HOOK_PATH, hook.secret);
@@ -190,6 +191,8 @@ export class Deployment {
       PUBLIC_BASE_URL,
       ALLOW_PRIVATE_NETWORKS: 'true',
       DATA_DIR: this.dataDir,
+      // Every process of the deployment seals and opens webhook secrets with the same key.
+      WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY.toString('base64'),
       HOST: '127.0.0.1',
       // Posts are announced at once, not two minutes later, so instant digests never join the counts.
       INSTANT_DIGEST_DELAY_SECONDS: '0',

@@ -19,6 +19,12 @@ import { testRedisErrors } from './redis-errors';
 
 export const PUBLIC_BASE_URL = 'https://careers.test.example';
 
+/**
+ * The WEBHOOK_SECRETS_KEY of the test deployment: the ingest harness stores secrets under it and
+ * `startWorker` sets it (as an operator would), so the two can open each other's secrets.
+ */
+export const TEST_WEBHOOK_SECRETS_KEY = Buffer.from('careerfeed test webhook secrets key, 32 bytes!!'.slice(0, 32));
+
 export interface IngestHarness {
   request: supertest.Agent;
   /** The express app itself, to serve on a real socket. */
@@ -44,7 +50,7 @@ export interface IngestHarness {
 export function createIngestHarness(
   db: Db,
   redisUrl = process.env.TEST_REDIS_URL!,
-  options: { allowPrivateNetworks?: boolean; redisPrefix?: string; logger?: Logger } = {},
+  options: { allowPrivateNetworks?: boolean; redisPrefix?: string; logger?: Logger; webhookSecretsKey?: Buffer } = {},
 ): IngestHarness {
   const redisPrefix = options.redisPrefix ?? `test-${randomBytes(6).toString('hex')}`;
   const redis: Redis = createRedisConnection(redisUrl, 'producer', testRedisErrors());
@@ -63,6 +69,7 @@ export function createIngestHarness(
     allowPrivateNetworks: options.allowPrivateNetworks ?? true,
     sourcePolls,
     webhookDeliveries: deliveriesQueue,
+    webhookSecretsKey: options.webhookSecretsKey ?? TEST_WEBHOOK_SECRETS_KEY,
     // As in production: a worker's relay (tests/helpers/worker.ts) hears of new events at once.
     onEventsWritten: () => nudgeOutboxRelays(redis, redisPrefix),
   });

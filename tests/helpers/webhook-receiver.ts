@@ -12,6 +12,8 @@ export interface ReceivedWebhook {
   body: string;
   /** Whether the official Standard Webhooks verifier accepted it with the path's secret. */
   verified: boolean;
+  /** The three Standard Webhooks headers as received, to verify with other secrets. */
+  headers: Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>;
   status: number | 'hung';
 }
 
@@ -50,14 +52,15 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const body = Buffer.concat(chunks).toString('utf8');
       const msgId = String(req.headers['webhook-id'] ?? '');
       const route = routes.get(path);
+      const headers = {
+        'webhook-id': msgId,
+        'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
+        'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
+      };
       let verified = false;
       if (route) {
         try {
-          new Webhook(route.secret).verify(body, {
-            'webhook-id': msgId,
-            'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
-            'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
-          });
+          new Webhook(route.secret).verify(body, headers);
           verified = true;
         } catch {
           verified = false;
@@ -74,6 +77,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         receivedAt: Date.now(),
         body,
         verified,
+        headers,
         status: answer === 'hang' ? 'hung' : answer.status,
       });
       if (answer === 'hang') {

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Queue } from 'bullmq';
-import { pino } from 'pino';
-import { loadConfig } from '@careerfeed/config';
+import { type Logger, pino } from 'pino';
+import { loadConfig, resolveWebhookSecretsKey } from '@careerfeed/config';
 import { readSubscriptionTokenKey } from '@careerfeed/db';
 import { createMailer } from '@careerfeed/digests';
 import { createRedisConnection, openQueue } from '@careerfeed/jobs';
 import { type CareerfeedWorker, type WorkerDeps, type WorkerSettings, createWorker } from '@careerfeed/worker';
 import type { TestDatabase } from './databases';
-import { PUBLIC_BASE_URL } from './ingest';
+import { PUBLIC_BASE_URL, TEST_WEBHOOK_SECRETS_KEY } from './ingest';
 import { testRedisErrors } from './redis-errors';
 
 export interface StartWorkerOptions {
@@ -30,6 +30,8 @@ export interface StartWorkerOptions {
   outboxRedispatchAfterMs?: WorkerDeps['outboxRedispatchAfterMs'];
   /** REDIS_URL: the suite's Redis unless the test runs a private redis-server. */
   redisUrl?: string;
+  /** The worker's logger (default: silent unless LOG_LEVEL is set), e.g. to read what it logged. */
+  logger?: Logger;
 }
 
 export interface RunningWorker {
@@ -59,6 +61,8 @@ export async function startWorker(database: TestDatabase, options: StartWorkerOp
       ALLOW_PRIVATE_NETWORKS: 'true',
       DATA_DIR: dataDir,
       RELATED_POSTS_COUNT: '3',
+      // The ingest harness's key, so the worker opens the secrets it stored (options.env may differ).
+      WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY.toString('base64'),
       ...(options.websubHubUrl ? { WEBSUB_HUB_URL: options.websubHubUrl } : {}),
       ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}),
       ...options.env,
@@ -77,8 +81,9 @@ export async function startWorker(database: TestDatabase, options: StartWorkerOp
     subscriber,
     redisErrors,
     mailer,
-    logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
     tokenKey: await readSubscriptionTokenKey(database.db.kysely),
+    webhookSecretsKey: resolveWebhookSecretsKey(config),
     webhookRetrySchedule: options.webhookRetrySchedule,
     schedulerCheckIntervalMs: options.schedulerCheckIntervalMs,
     outboxRedispatchAfterMs: options.outboxRedispatchAfterMs,

@@ -40,7 +40,7 @@ describe('the OpenAPI document', () => {
   it('lists operations that exist, each guarded as documented, and no method it does not list', async () => {
     const called = await expectOperationsAsListed(doc, ctx().ingest.request, SAMPLE_PARAMETERS);
     // Every route of services/ingest/src/**/*.routes.ts, health, metrics and the docs.
-    expect(called).toBe(28);
+    expect(called).toBe(29);
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']),
     );
@@ -105,6 +105,12 @@ describe('the OpenAPI document', () => {
     expect(webhook.status).toBe(201);
     check('CreatedWebhook', webhook.body);
     check('WebhookList', (await ingest.request.get('/v1/webhooks').set('Authorization', admin)).body);
+    const rotated = await ingest.request
+      .post(`/v1/webhooks/${webhook.body.id}/rotate-secret`)
+      .set('Authorization', admin)
+      .send({ overlap_seconds: 60 });
+    expect(rotated.status).toBe(200);
+    check('RotatedWebhook', rotated.body);
     const deliveries = await ingest.request
       .get(`/v1/webhooks/${webhook.body.id}/deliveries`)
       .set('Authorization', admin);

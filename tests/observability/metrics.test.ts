@@ -22,7 +22,7 @@ import { type CareerfeedWorker, createWorker, workerMetrics } from '@careerfeed/
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
-import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
+import { type IngestHarness, PUBLIC_BASE_URL, TEST_WEBHOOK_SECRETS_KEY, createIngestHarness } from '../helpers/ingest';
 import { type Sample, metricFamilies, metricNamesIn, parseMetrics, valueOf } from '../helpers/metrics';
 import { testRedisErrors } from '../helpers/redis-errors';
 import { waitFor } from '../helpers/wait';
@@ -88,6 +88,7 @@ describe('metrics of the running services', () => {
       mailer,
       logger: pino({ level: 'silent' }),
       tokenKey: await readSubscriptionTokenKey(database.db.kysely),
+      webhookSecretsKey: TEST_WEBHOOK_SECRETS_KEY,
       outboxPollIntervalMs: 50,
     });
     await worker.start();

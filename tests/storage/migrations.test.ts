@@ -1,4 +1,13 @@
-import { assertMigrated, isUniqueViolation, migrateToLatest, pendingMigrations, uuidv7 } from '@careerfeed/db';
+import { Migrator } from 'kysely';
+import {
+  assertMigrated,
+  isUniqueViolation,
+  migrateToLatest,
+  migrations,
+  pendingMigrations,
+  readLegacyManageLinksDeadline,
+  uuidv7,
+} from '@careerfeed/db';
 import { DIALECTS, createTestDatabase } from '../helpers/databases';
 
 describe.each(DIALECTS)('storage on %s', (dialect) => {
@@ -11,6 +20,50 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       expect(again.results).toEqual([]);
       expect(await pendingMigrations(database.db)).toEqual([]);
       await expect(assertMigrated(database.db)).resolves.toBeUndefined();
+    } finally {
+      await database.drop();
+    }
+  });
+
+  test('when subscribers exist before link versions, then active ones keep version 0 (their links work until the recorded deadline) and unsubscribed ones start at 1 (their old links are revoked)', async () => {
+    const database = await createTestDatabase(dialect, { migrate: false });
+    try {
+      const migrator = new Migrator({ db: database.db.kysely, provider: { getMigrations: async () => migrations } });
+      const before = await migrator.migrateTo('2026-12-06-0006-outbox-handled');
+      expect(before.error).toBeUndefined();
+      const now = new Date().toISOString();
+      const subscriber = (email: string, status: 'active' | 'unsubscribed') => ({
+        id: uuidv7(),
+        email,
+        email_key: email,
+        status,
+        frequency: 'weekly' as const,
+        topics: '[]',
+        time_zone: 'UTC',
+        delivery_hour: 8,
+        delivery_weekday: 1,
+        paused: 0,
+        hard_bounces: 0,
+        created_at: now,
+        updated_at: now,
+      });
+      const active = subscriber('active@uni.example.edu', 'active');
+      const gone = subscriber('gone@uni.example.edu', 'unsubscribed');
+      // The table as it was: no link_version column yet.
+      await database.db.kysely.insertInto('subscribers').values([active, gone]).execute();
+      await migrateToLatest(database.db);
+      const rows = await database.db.kysely
+        .selectFrom('subscribers')
+        .select(['email', 'link_version'])
+        .orderBy('email')
+        .execute();
+      expect(rows).toEqual([
+        { email: 'active@uni.example.edu', link_version: 0 },
+        { email: 'gone@uni.example.edu', link_version: 1 },
+      ]);
+      const deadline = (await readLegacyManageLinksDeadline(database.db.kysely)).getTime();
+      expect(deadline - Date.now()).toBeGreaterThan(89 * 86_400_000);
+      expect(deadline - Date.now()).toBeLessThanOrEqual(90 * 86_400_000);
     } finally {
       await database.drop();
     }

@@ -1,4 +1,4 @@
-import { confirmationUrl, createSubscriberToken, manageLinks } from '@careerfeed/core';
+import { confirmationUrl, createSubscriberToken, manageLinks, verifySubscriberToken } from '@careerfeed/core';
 import { DIALECTS } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { htmlProblems, parsePage } from '../pages/page-inspection';
@@ -11,9 +11,15 @@ const pathOf = (url: string): string => {
 
 describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect) => {
   let h: SubscriptionsHarness;
+  /** How far the feed service's clock runs ahead of the real one (tests of expiry move it). */
+  let clockAheadMs = 0;
 
   beforeAll(async () => {
-    h = await startSubscriptionsHarness(dialect);
+    h = await startSubscriptionsHarness(dialect, { now: () => new Date(Date.now() + clockAheadMs) });
+  });
+
+  afterEach(() => {
+    clockAheadMs = 0;
   });
 
   afterAll(async () => {
@@ -44,9 +50,26 @@ describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect)
     return { email, id: row.id, confirm: pathOf(url) };
   }
 
-  async function manage(id: string) {
-    const links = manageLinks(PUBLIC_BASE_URL, await h.tokenKey(), id);
+  /** The links a mail sent at `sentAt` carries, as the worker builds them (from the row's current link_version). */
+  async function manage(id: string, sentAt = new Date()) {
+    const row = (await h.database.db.kysely
+      .selectFrom('subscribers')
+      .select('link_version')
+      .where('id', '=', id)
+      .executeTakeFirst())!;
+    const links = manageLinks(PUBLIC_BASE_URL, await h.tokenKey(), { id, linkVersion: row.link_version }, sentAt);
     return { preferences: pathOf(links.preferencesUrl), unsubscribe: pathOf(links.unsubscribeUrl) };
+  }
+
+  /** What a manage link's token says: subscriber, link version, expiry. */
+  async function manageTokenOf(url: string) {
+    const check = verifySubscriberToken(
+      await h.tokenKey(),
+      new URL(url, PUBLIC_BASE_URL).searchParams.get('token'),
+      'manage',
+    );
+    if (!check.ok) throw new Error(`not a valid manage link: ${check.reason}`);
+    return check.token;
   }
 
   describe('GET /subscribe/confirm', () => {
@@ -57,7 +80,8 @@ describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect)
       expect(await htmlProblems(response.text)).toEqual([]);
       const page = parsePage(response.text);
       expect(page.first('h1')!.text).toBe('You are subscribed');
-      expect(page.all('a').map((a) => a.attribs.href)).toContain(`${PUBLIC_BASE_URL}${(await manage(id)).preferences}`);
+      const preferencesLink = page.all('a').find((a) => a.attribs.href?.startsWith(`${PUBLIC_BASE_URL}/preferences?`));
+      expect(await manageTokenOf(preferencesLink!.attribs.href!)).toMatchObject({ subscriberId: id, version: 0 });
       expect(response.headers['cache-control']).toBe('no-store');
       expect(response.headers['referrer-policy']).toBe('no-referrer');
       const row = (await h.subscriber(email))!;
@@ -76,12 +100,15 @@ describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect)
       const { email, id, confirm } = await subscribe({ frequency: 'instant' });
       const response = await h.feed.request.get(confirm).set('Accept', 'application/json');
       expect(response.status).toBe(200);
-      const links = manageLinks(PUBLIC_BASE_URL, await h.tokenKey(), id);
       expect(response.body).toEqual({
         status: 'active',
-        preferences_url: links.preferencesUrl,
-        unsubscribe_url: links.unsubscribeUrl,
+        preferences_url: expect.stringMatching(/^https:\/\/careers\.test\.example\/preferences\?token=/),
+        unsubscribe_url: expect.stringMatching(/^https:\/\/careers\.test\.example\/unsubscribe\?token=/),
       });
+      const token = await manageTokenOf(response.body.preferences_url);
+      expect(token).toMatchObject({ subscriberId: id, version: 0 });
+      // The link works for 90 days from now.
+      expect(Math.abs(token.expiresAt! - (Date.now() / 1000 + 90 * 86_400))).toBeLessThan(60);
       expect(await h.subscriber(email)).toMatchObject({ status: 'active', next_digest_at: null });
     });
 
@@ -315,15 +342,18 @@ describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect)
       expect(await h.subscriber(email)).toEqual(before);
     });
 
-    test('when an unsubscribed address posts preferences, then 409 and it stays unsubscribed', async () => {
+    test('when preferences are posted with a link from before unsubscribing, then 410 LINK_REVOKED and it stays unsubscribed', async () => {
       const { email, links } = await active();
       await h.feed.request.post(links.unsubscribe);
+      const before = await h.subscriber(email);
       const response = await h.feed.request
         .post(links.preferences)
         .set('Accept', 'application/json')
         .send({ frequency: 'daily' });
-      expect(response.status).toBe(409);
-      expect(await h.subscriber(email)).toMatchObject({ status: 'unsubscribed', next_digest_at: null });
+      expect(response.status).toBe(410);
+      expect(response.body.code).toBe('LINK_REVOKED');
+      expect(await h.subscriber(email)).toEqual(before);
+      expect(before).toMatchObject({ status: 'unsubscribed', next_digest_at: null });
     });
   });
 
@@ -384,4 +414,119 @@ describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect)
       expect((await h.subscriber(email))!.status).toBe('pending');
     });
   });
+
+  describe('link lifetime and revocation', () => {
+    async function active(email?: string) {
+      const s = await subscribe(email ? { email } : {});
+      expect((await h.feed.request.get(s.confirm)).status).toBe(200);
+      return { ...s, links: await manage(s.id) };
+    }
+
+    /** Subscribes an address again (after it unsubscribed) and confirms with the link the worker would send. */
+    async function subscribeAgain(email: string): Promise<void> {
+      const response = await h.feed.request.post('/subscribe').set('X-Forwarded-For', randomIp()).send({ email });
+      expect(response.status).toBe(202);
+      const row = (await h.subscriber(email))!;
+      expect(row.status).toBe('pending');
+      const url = confirmationUrl(
+        PUBLIC_BASE_URL,
+        await h.tokenKey(),
+        { id: row.id, nonce: row.confirmation_nonce! },
+        new Date(),
+      );
+      expect((await h.feed.request.get(pathOf(url))).status).toBe(200);
+    }
+
+    async function expectGonePage(path: string, heading: string): Promise<void> {
+      const page = await h.feed.request.get(path).set('Accept', HTML);
+      expect(page.status).toBe(410);
+      expect(await htmlProblems(page.text)).toEqual([]);
+      const parsed = parsePage(page.text);
+      expect(parsed.first('h1')!.text).toBe(heading);
+      expect(parsed.all('a').some((a) => a.attribs.href === `${PUBLIC_BASE_URL}/subscribe`)).toBe(true);
+      expect(page.headers['cache-control']).toBe('no-store');
+    }
+
+    test('when an address unsubscribes and subscribes again, then no link from before manages the new subscription, and the new links do', async () => {
+      const first = await active();
+      expect((await h.feed.request.post(first.links.unsubscribe)).status).toBe(200);
+      // Unsubscribing alone revokes the links at once.
+      await expectGonePage(first.links.preferences, 'This link no longer works');
+      await subscribeAgain(first.email);
+      const renewed = (await h.subscriber(first.email))!;
+      expect(renewed).toMatchObject({ id: first.id, status: 'active' });
+
+      await expectGonePage(first.links.preferences, 'This link no longer works');
+      await expectGonePage(first.links.unsubscribe, 'This link no longer works');
+      const json = await h.feed.request.get(first.links.preferences).set('Accept', 'application/json');
+      expect(json.status).toBe(410);
+      expect(json.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(json.body.code).toBe('LINK_REVOKED');
+      const save = await h.feed.request
+        .post(first.links.preferences)
+        .set('Accept', 'application/json')
+        .send({ frequency: 'daily' });
+      expect(save.status).toBe(410);
+      expect(save.body.code).toBe('LINK_REVOKED');
+      // The one-click POST answers as for a subscriber that no longer exists, and ends nothing.
+      const oneClick = await h.feed.request
+        .post(first.links.unsubscribe)
+        .set('Accept', 'application/json')
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .send('List-Unsubscribe=One-Click');
+      expect(oneClick.status).toBe(200);
+      expect(oneClick.body).toEqual({ status: 'unsubscribed' });
+      expect(await h.subscriber(first.email)).toEqual(renewed);
+
+      const fresh = await manage(first.id);
+      expect((await h.feed.request.get(fresh.preferences).set('Accept', 'application/json')).status).toBe(200);
+      expect((await h.feed.request.post(fresh.unsubscribe)).status).toBe(200);
+      expect((await h.subscriber(first.email))!.status).toBe('unsubscribed');
+    });
+
+    test('when a link is older than 90 days, then 410 LINK_EXPIRED offering fresh links and nothing changes; an 89-day-old one still unsubscribes', async () => {
+      const { email, id } = await active();
+      const before = (await h.subscriber(email))!;
+      const old = await manage(id, new Date(Date.now() - 91 * 86_400_000));
+      await expectGonePage(old.preferences, 'This link has expired');
+      await expectGonePage(old.unsubscribe, 'This link has expired');
+      const json = await h.feed.request.get(old.preferences).set('Accept', 'application/json');
+      expect(json.status).toBe(410);
+      expect(json.body.code).toBe('LINK_EXPIRED');
+      const oneClick = await h.feed.request.post(old.unsubscribe).set('Accept', 'application/json');
+      expect(oneClick.status).toBe(410);
+      expect(oneClick.body.code).toBe('LINK_EXPIRED');
+      expect(await h.subscriber(email)).toEqual(before);
+
+      const lastQuarter = await manage(id, new Date(Date.now() - 89 * 86_400_000));
+      expect((await h.feed.request.post(lastQuarter.unsubscribe)).status).toBe(200);
+      expect((await h.subscriber(email))!.status).toBe('unsubscribed');
+    });
+
+    test('when a link from before links expired (no version, no expiry) is used, then it works until the recorded deadline and unsubscribing revokes it', async () => {
+      const { email, id } = await active();
+      const legacy = createSubscriberToken(await h.tokenKey(), { subscriberId: id, purpose: 'manage' });
+      const deadlineRow = await h.database.db.kysely
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', 'legacy-manage-links-until')
+        .executeTakeFirstOrThrow();
+      const deadline = new Date(JSON.parse(deadlineRow.value) as string).getTime();
+      // The migration recorded a deadline about 90 days after it ran (this test database's creation).
+      expect(deadline - Date.now()).toBeGreaterThan(89 * 86_400_000);
+      expect(deadline - Date.now()).toBeLessThanOrEqual(90 * 86_400_000);
+
+      expect((await h.feed.request.get(`/preferences?token=${legacy}`).set('Accept', 'application/json')).status).toBe(200);
+      clockAheadMs = deadline - Date.now() + 1000;
+      const late = await h.feed.request.get(`/preferences?token=${legacy}`).set('Accept', 'application/json');
+      expect(late.status).toBe(410);
+      expect(late.body.code).toBe('LINK_EXPIRED');
+      clockAheadMs = 0;
+
+      expect((await h.feed.request.post(`/unsubscribe?token=${legacy}`)).status).toBe(200);
+      expect((await h.subscriber(email))!.status).toBe('unsubscribed');
+      await expectGonePage(`/preferences?token=${legacy}`, 'This link no longer works');
+    });
+  });
 });
+

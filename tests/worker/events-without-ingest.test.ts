@@ -6,6 +6,7 @@ import { createPost, createSource, upsertAuthor } from '@careerfeed/posts';
 import { type Queue } from 'bullmq';
 import { createRedisConnection, openWebhookDeliveriesQueue } from '@careerfeed/jobs';
 import { createWebhook } from '@careerfeed/sharing';
+import { resolveWebhookSecretsKey } from '@careerfeed/config';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { ROOT, baseEnv, exited } from '../helpers/processes';
 import { type RedisServer, freePort, startRedisServer, waitForPort } from '../helpers/redis-server';
@@ -56,7 +57,13 @@ describe('a deployment with workers and a feed service but no ingest', () => {
     const redis = createRedisConnection(redisServer.url, 'producer', testRedisErrors(), { enableOfflineQueue: true });
     const deliveriesQueue: Queue = openWebhookDeliveriesQueue(redis, 'careerfeed');
     const hook = await createWebhook(
-      { db: database.db, deliveriesQueue, allowPrivateNetworks: true },
+      {
+        db: database.db,
+        deliveriesQueue,
+        allowPrivateNetworks: true,
+        // The deployment's default key: generated into its DATA_DIR, where the workers below find it.
+        secretsKey: resolveWebhookSecretsKey({ webhookSecretsKey: undefined, dataDir }),
+      },
       { url: `${receiver.origin}/hooks`, networks: ['mastodon'] },
     );
     receiver.route('/hooks', hook.secret);

@@ -117,10 +117,23 @@ const environmentSchema = z.object({
     .min(1, 'must be between 1 and 60')
     .max(60, 'must be between 1 and 60')
     .default(15),
+  // The AES-256-GCM key webhook destination secrets are encrypted with in the database: 32 random
+  // bytes in base64. Unset: a key generated into DATA_DIR/webhook-secrets.key on first use.
+  WEBHOOK_SECRETS_KEY: z
+    .string()
+    .refine(
+      (v) => /^[A-Za-z0-9+/_-]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32,
+      'must be 32 random bytes in base64 (44 characters, e.g. the output of `openssl rand -base64 32`)',
+    )
+    .transform((v) => Buffer.from(v, 'base64'))
+    .optional(),
   // Behind a reverse proxy, the client address (rate limits) comes from X-Forwarded-For.
   TRUST_PROXY: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Variables whose values are keys: a problem with one never quotes the value. */
+const SECRET_VARIABLES = new Set(['WEBHOOK_SECRETS_KEY']);
 
 /** Every variable the configuration reads, in the schema's order (.env.example is checked against it). */
 export const ENVIRONMENT_VARIABLES = Object.freeze(Object.keys(environmentSchema.shape)) as readonly string[];
@@ -172,6 +185,11 @@ export interface Config {
   };
   /** Per attempt, the whole exchange. */
   readonly webhookTimeoutMs: number;
+  /**
+   * WEBHOOK_SECRETS_KEY (32 bytes); undefined when unset, and then `resolveWebhookSecretsKey` uses
+   * (or creates) DATA_DIR/webhook-secrets.key.
+   */
+  readonly webhookSecretsKey: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -190,8 +208,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
-        // Quoted so the operator sees the value, but never a password inside it.
-        return `${name}: ${issue.message} (got ${redactSecrets(JSON.stringify(nonEmpty[name] ?? null))})`;
+        // Quoted so the operator sees the value, but never a password inside it; a key is not
+        // repeated at all, even a wrong one (it may be a real key of another deployment).
+        const got = SECRET_VARIABLES.has(name)
+          ? `${String(nonEmpty[name] ?? '').length} characters`
+          : redactSecrets(JSON.stringify(nonEmpty[name] ?? null));
+        return `${name}: ${issue.message} (got ${got})`;
       }),
     );
   }
@@ -236,6 +258,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       mastodon: Object.freeze({ maxChars: e.MASTODON_MAX_CHARS, urlLength: e.MASTODON_URL_LENGTH }),
     }),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    webhookSecretsKey: e.WEBHOOK_SECRETS_KEY,
   });
 }
 

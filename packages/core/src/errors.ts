@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'TOKEN_INVALID'
   | 'TOKEN_EXPIRED'
   | 'TOKEN_USED'
+  | 'LINK_EXPIRED'
+  | 'LINK_REVOKED'
   | 'SERVICE_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL';
@@ -47,6 +49,8 @@ const TITLES: Record<ErrorCode, string> = {
   TOKEN_INVALID: 'The link is not valid',
   TOKEN_EXPIRED: 'The link has expired',
   TOKEN_USED: 'The link has already been used',
+  LINK_EXPIRED: 'The link has expired',
+  LINK_REVOKED: 'The link no longer manages a subscription',
   SERVICE_UNAVAILABLE: 'Temporarily unavailable',
   DATABASE_UNAVAILABLE: 'The database is temporarily unavailable',
   INTERNAL: 'Internal server error',

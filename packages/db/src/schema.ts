@@ -135,6 +135,11 @@ export interface SubscribersTable {
   unsubscribed_at: string | null;
   suspended_at: string | null;
   hard_bounces: number;
+  /**
+   * Carried by preferences/unsubscribe tokens; bumped on unsubscribing and on a new subscription
+   * after one, which revokes every earlier link.
+   */
+  link_version: Generated<number>;
   /** Posts published before this instant are covered by an earlier digest. */
   digest_cursor: string | null;
   /** When the next daily/weekly digest is due (UTC); null when none is. */
@@ -204,8 +209,15 @@ export interface WebhookDestinationsTable {
   url: string;
   /** JSON array of networks. */
   networks: string;
-  /** `whsec_…`, in plaintext: signing needs the secret itself. */
+  /**
+   * The signing secret, encrypted (`enc:v1:…`, AES-256-GCM under WEBHOOK_SECRETS_KEY; see
+   * sealWebhookSecret). A `whsec_…` value predates encryption; ingest and the worker seal those at startup.
+   */
   secret: string;
+  /** During a rotation: the secret before it, encrypted like `secret`; deliveries are signed with both. */
+  previous_secret: string | null;
+  /** Until when `previous_secret` still signs; null when there is none. */
+  previous_secret_expires_at: string | null;
   /** 0 or 1 (SQLite has no boolean). */
   enabled: number;
   /** 'gone' (the receiver answered 410) or 'operator'; null while enabled. */

@@ -10,3 +10,16 @@ export async function readSubscriptionTokenKey(db: Kysely<Database>): Promise<Bu
     .executeTakeFirstOrThrow();
   return Buffer.from(JSON.parse(row.value) as string, 'base64url');
 }
+
+/**
+ * Until when manage links made before they expired (no expiry, no version) are honoured: recorded
+ * by migration 0008, 90 days after it ran.
+ */
+export async function readLegacyManageLinksDeadline(db: Kysely<Database>): Promise<Date> {
+  const row = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', 'legacy-manage-links-until')
+    .executeTakeFirstOrThrow();
+  return new Date(JSON.parse(row.value) as string);
+}

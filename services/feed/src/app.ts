@@ -16,7 +16,7 @@ import {
 } from './subscriptions/subscribe-rate-limits';
 import { SUBSCRIPTION_BODY_LIMIT_BYTES, subscriptionsRouter } from './subscriptions/subscriptions.routes';
 import { buildFeedOpenApiDocument } from './openapi';
-import { cachedTokenKey } from './subscriptions/subscriptions.service';
+import { cachedLegacyManageLinksDeadline, cachedTokenKey } from './subscriptions/subscriptions.service';
 import {
   createMetricsRegistry,
   httpMetrics,
@@ -103,6 +103,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
       mails: deps.subscriptionMails,
       limits: createSubscribeRateLimits(deps.redis, deps.redisPrefix, deps.subscribeLimits ?? DEFAULT_SUBSCRIBE_LIMITS),
       tokenKey: cachedTokenKey(deps.db),
+      legacyManageLinksDeadline: cachedLegacyManageLinksDeadline(deps.db),
     }),
   );
   app.use(notFoundHandler);

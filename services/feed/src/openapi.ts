@@ -255,6 +255,13 @@ function registerSubscriptions(registry: OpenAPIRegistry): void {
       'There is no subscription for this link any more',
     ),
   };
+  // Preferences and unsubscribe links expire (90 days after their mail) and are revoked when the
+  // subscription they belong to ends.
+  const manageLinkGone = pageOrProblem(
+    410,
+    'The link has expired (code LINK_EXPIRED) or its subscription has ended (code LINK_REVOKED)',
+    'This link belongs to a subscription that has ended; links in emails sent since then still work',
+  );
   const form = <S extends z.ZodType>(schema: S, example: z.input<S>, formExample: string) => ({
     required: true,
     content: {
@@ -379,6 +386,7 @@ function registerSubscriptions(registry: OpenAPIRegistry): void {
     responses: {
       200: preferencesAnswer('The preferences (a form for browsers, JSON otherwise)'),
       ...tokenProblems,
+      410: manageLinkGone,
       405: method405,
     },
   });
@@ -403,6 +411,7 @@ function registerSubscriptions(registry: OpenAPIRegistry): void {
       ...bodyProblems,
       404: tokenProblems[404],
       409: pageOrProblem(409, 'The subscriber has unsubscribed', 'This address has unsubscribed'),
+      410: manageLinkGone,
       405: method405,
     },
   });
@@ -424,6 +433,7 @@ function registerSubscriptions(registry: OpenAPIRegistry): void {
         },
       },
       ...tokenProblems,
+      410: manageLinkGone,
       405: method405,
     },
   });
@@ -450,13 +460,15 @@ function registerSubscriptions(registry: OpenAPIRegistry): void {
     },
     responses: {
       200: {
-        description: 'Unsubscribed (also when it already was)',
+        description:
+          'Unsubscribed (also when it already was, and, changing nothing, when the link belongs to a subscription that has ended)',
         content: {
           ...jsonContent(unsubscribeStateSchema, { status: 'unsubscribed' }),
           'text/html; charset=utf-8': { schema: z.string(), example: '<!doctype html><html lang="en">…</html>' },
         },
       },
       ...tokenProblems,
+      410: pageOrProblem(410, 'The link has expired (code LINK_EXPIRED)', 'This link has expired; the links in a newer email still work'),
       413: pageOrProblem(413, 'The body exceeds 64 kB', 'The request body exceeds the limit of 65536 bytes'),
       405: method405,
     },

@@ -43,6 +43,8 @@ export interface IngestAppDeps {
   sourcePolls?: Queue;
   /** The worker's webhook delivery queue (replays of dead deliveries are added to it). */
   webhookDeliveries: Queue;
+  /** WEBHOOK_SECRETS_KEY (resolveWebhookSecretsKey): destination secrets are stored encrypted under it. */
+  webhookSecretsKey: Buffer;
 }
 
 /** Builds the ingest HTTP app; it never listens, reads the environment or exits (main.ts does). */
@@ -87,7 +89,13 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
       ? (sourceId: string) => requestSourcePoll(sourcePolls, { sourceId, force: true })
       : undefined,
   };
-  const webhooksDeps = { db: deps.db, now: deps.now, deliveriesQueue: deps.webhookDeliveries, allowPrivateNetworks };
+  const webhooksDeps = {
+    db: deps.db,
+    now: deps.now,
+    deliveriesQueue: deps.webhookDeliveries,
+    allowPrivateNetworks,
+    secretsKey: deps.webhookSecretsKey,
+  };
   v1.use(
     postsRouter(postsDeps, authenticate),
     authorsRouter(postsDeps, authenticate),

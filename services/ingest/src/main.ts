@@ -1,4 +1,4 @@
-import { loadConfig } from '@careerfeed/config';
+import { loadConfig, resolveWebhookSecretsKey } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
 import {
@@ -8,6 +8,7 @@ import {
   openSourcePollsQueue,
   openWebhookDeliveriesQueue,
 } from '@careerfeed/jobs';
+import { sealPlaintextWebhookSecrets } from '@careerfeed/sharing';
 import { createIngestApp } from './app';
 
 async function main(): Promise<void> {
@@ -18,6 +19,9 @@ async function main(): Promise<void> {
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects'),
   });
   await assertMigrated(db);
+  const webhookSecretsKey = resolveWebhookSecretsKey(config);
+  const sealed = await sealPlaintextWebhookSecrets(db, webhookSecretsKey);
+  if (sealed > 0) logger.info({ secrets: sealed }, 'webhook secrets stored in plaintext: encrypted');
 
   // Posts must be accepted while Redis is down, so nothing on the request path waits for it: the
   // producer connection fails fast. Events leave through the outbox, relayed by the workers.
@@ -37,6 +41,7 @@ async function main(): Promise<void> {
     allowPrivateNetworks: config.allowPrivateNetworks,
     sourcePolls,
     webhookDeliveries,
+    webhookSecretsKey,
   });
   const server = await listen(app, config.host, config.ports.ingest);
   logger.info({ url: `http://${config.host}:${config.ports.ingest}` }, 'ingest listening');

@@ -37,6 +37,8 @@ import {
   deliveryPageSchema,
   deliveryResourceSchema,
   listDeliveriesQuerySchema,
+  rotateWebhookSecretSchema,
+  rotatedWebhookSchema,
   shareMessageSchemas,
   updateWebhookSchema,
   webhookListSchema,
@@ -59,6 +61,7 @@ const CreateSource = createSourceSchema.meta({ id: 'CreateSource' });
 const UpdateSource = updateSourceSchema.meta({ id: 'UpdateSource' });
 const CreateWebhook = createWebhookSchema.meta({ id: 'CreateWebhook' });
 const UpdateWebhook = updateWebhookSchema.meta({ id: 'UpdateWebhook' });
+const RotateWebhookSecret = rotateWebhookSecretSchema.meta({ id: 'RotateWebhookSecret' });
 
 // ---- examples (typed: an example that no longer fits its schema's type does not compile)
 
@@ -579,6 +582,38 @@ function registerPaths(registry: OpenAPIRegistry): void {
         }),
       },
       404: notFound,
+      ...bodyProblems,
+      ...problems,
+    },
+  });
+  route({
+    method: 'post',
+    path: '/v1/webhooks/{id}/rotate-secret',
+    operationId: 'rotateWebhookSecret',
+    tags: ['Webhooks'],
+    summary: 'A new signing secret, shown only in this answer; the old one keeps signing during an overlap',
+    description:
+      'For `overlap_seconds` (default 86400, 24 h; 0 to 604800) every delivery is signed with both secrets: ' +
+      '`webhook-signature` carries two space-separated `v1,…` entries, new secret first, so a receiver verifying ' +
+      'with either accepts it and can switch at its own pace. After the overlap only the new secret signs. ' +
+      'Rotating again during an overlap drops the oldest secret. The body may be left out.',
+    security: admin,
+    request: {
+      params: webhookParams,
+      body: { required: false, content: jsonContent(RotateWebhookSecret, { overlap_seconds: 86_400 }) },
+    },
+    responses: {
+      200: {
+        description: 'Rotated',
+        content: jsonContent(rotatedWebhookSchema, {
+          ...exampleWebhookResource,
+          updated_at: '2026-10-01T09:00:00.000Z',
+          secret: 'whsec_3q2+7wQ8vZk1m9Xn0aYt6RkLp4HcJdUe5fGh2iWs8ZA=',
+          previous_secret_expires_at: '2026-10-02T09:00:00.000Z',
+        }),
+      },
+      404: notFound,
+      409: problemResponse(409, 'Another rotation of the same destination happened at the same moment'),
       ...bodyProblems,
       ...problems,
     },

@@ -1,4 +1,4 @@
-import { loadConfig } from '@careerfeed/config';
+import { loadConfig, resolveWebhookSecretsKey } from '@careerfeed/config';
 import { assertMigrated, createDb, readSubscriptionTokenKey } from '@careerfeed/db';
 import { createMailer } from '@careerfeed/digests';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     mailer,
     logger,
     tokenKey: await readSubscriptionTokenKey(db.kysely),
+    webhookSecretsKey: resolveWebhookSecretsKey(config),
   });
   await worker.start();
   const server = await listen(worker.app, config.host, config.ports.worker);

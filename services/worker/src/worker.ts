@@ -39,7 +39,12 @@ import {
   markOutboxEventHandled,
   oldestPendingOutboxEventAt,
 } from '@careerfeed/posts';
-import { createSharePublisher, createWebhookDeliveryWorker, restoreWebhookDeliveryJobs } from '@careerfeed/sharing';
+import {
+  createSharePublisher,
+  createWebhookDeliveryWorker,
+  restoreWebhookDeliveryJobs,
+  sealPlaintextWebhookSecrets,
+} from '@careerfeed/sharing';
 import { createWorkerApp } from './app';
 import { type PostEventHandler, createPostEventsWorker } from './events/post-events.worker';
 import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
@@ -79,6 +84,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** Subscription token key (`readSubscriptionTokenKey`), for the links in mails. */
   tokenKey: Buffer;
+  /** WEBHOOK_SECRETS_KEY (`resolveWebhookSecretsKey`): opens the webhook destinations' secrets. */
+  webhookSecretsKey: Buffer;
   registry?: Registry;
   now?: () => Date;
   /** How often the job schedulers are put back if Redis lost them (default 30 s). */
@@ -164,6 +171,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     logger,
     registry,
     allowPrivateNetworks: settings.allowPrivateNetworks,
+    secretsKey: deps.webhookSecretsKey,
     timeoutMs: settings.webhookTimeoutMs,
     ...(deps.webhookRetrySchedule ? { retrySchedule: deps.webhookRetrySchedule } : {}),
   });
@@ -354,6 +362,9 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       for (const problem of await redisSettingsProblems(redis)) {
         logger.warn({ problem }, 'Redis is not configured as BullMQ needs; see docs/operations.md');
       }
+      // Destinations created before secrets were encrypted: sealed now (migrations have no key).
+      const sealed = await sealPlaintextWebhookSecrets(db, deps.webhookSecretsKey);
+      if (sealed > 0) logger.info({ secrets: sealed }, 'webhook secrets stored in plaintext: encrypted');
       const pendingDeliveries = await restoreWebhookDeliveryJobs(db, webhookDeliveriesQueue);
       if (pendingDeliveries > 0) logger.info({ deliveries: pendingDeliveries }, 'webhook deliveries: jobs in place');
       const restored = await restoreGoLiveJobs(db.kysely, goesLiveQueue, now());

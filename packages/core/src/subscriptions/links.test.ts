@@ -18,11 +18,21 @@ describe('subscriber links', () => {
     expect(verifySubscriberToken(key, tokenOf(url), 'confirm', new Date(now.getTime() + 48 * 3600_000)).ok).toBe(false);
   });
 
-  it('builds preferences and unsubscribe links with a manage token that does not expire', () => {
-    const links = manageLinks('https://careers.example.edu', key, 's1');
+  it('builds preferences and unsubscribe links with a manage token bound to the link version, working for 90 days', () => {
+    const now = new Date('2026-12-06T12:00:00Z');
+    const links = manageLinks('https://careers.example.edu', key, { id: 's1', linkVersion: 3 }, now);
     expect(new URL(links.preferencesUrl).pathname).toBe('/preferences');
     expect(new URL(links.unsubscribeUrl).pathname).toBe('/unsubscribe');
-    const check = verifySubscriberToken(key, tokenOf(links.unsubscribeUrl), 'manage', new Date('2099-01-01T00:00:00Z'));
-    expect(check.ok && check.token.subscriberId).toBe('s1');
+    expect(tokenOf(links.preferencesUrl)).toBe(tokenOf(links.unsubscribeUrl));
+    const day89 = new Date(now.getTime() + 89 * 86_400_000);
+    expect(verifySubscriberToken(key, tokenOf(links.unsubscribeUrl), 'manage', day89)).toEqual({
+      ok: true,
+      token: { subscriberId: 's1', purpose: 'manage', version: 3, expiresAt: now.getTime() / 1000 + 90 * 86_400 },
+    });
+    const day90 = new Date(now.getTime() + 90 * 86_400_000);
+    expect(verifySubscriberToken(key, tokenOf(links.unsubscribeUrl), 'manage', day90)).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
   });
 });

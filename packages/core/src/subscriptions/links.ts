@@ -1,4 +1,4 @@
-import { CONFIRMATION_TOKEN_TTL_SECONDS, createSubscriberToken } from './tokens';
+import { CONFIRMATION_TOKEN_TTL_SECONDS, MANAGE_TOKEN_TTL_SECONDS, createSubscriberToken } from './tokens';
 
 /**
  * The absolute links a subscriber receives. One definition, used by the feed service (pages) and
@@ -25,9 +25,23 @@ export interface ManageLinks {
   unsubscribeUrl: string;
 }
 
-/** Preferences and unsubscribe links; they do not expire, since every past mail carries them. */
-export function manageLinks(publicBaseUrl: string, key: Buffer, subscriberId: string): ManageLinks {
-  const token = createSubscriberToken(key, { subscriberId, purpose: 'manage' });
+/**
+ * Preferences and unsubscribe links, bound to one subscription (the subscriber's `link_version`:
+ * unsubscribing revokes them, a new subscription gets new ones) and working for
+ * MANAGE_TOKEN_TTL_SECONDS from `now` (the mail's sending time).
+ */
+export function manageLinks(
+  publicBaseUrl: string,
+  key: Buffer,
+  subscriber: { id: string; linkVersion: number },
+  now: Date,
+): ManageLinks {
+  const token = createSubscriberToken(key, {
+    subscriberId: subscriber.id,
+    purpose: 'manage',
+    version: subscriber.linkVersion,
+    expiresAt: Math.floor(now.getTime() / 1000) + MANAGE_TOKEN_TTL_SECONDS,
+  });
   return {
     preferencesUrl: `${publicBaseUrl}/preferences?token=${token}`,
     unsubscribeUrl: `${publicBaseUrl}/unsubscribe?token=${token}`,

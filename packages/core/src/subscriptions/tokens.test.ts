@@ -46,4 +46,17 @@ describe('subscriber tokens', () => {
   it.each([undefined, '', 'abc', 'a.b.c', 'ä.b', 'x'.repeat(600), 42])('calls %p malformed', (raw) => {
     expect(verifySubscriberToken(key, raw, 'manage')).toEqual({ ok: false, reason: 'malformed' });
   });
+
+  it('carries a manage token\'s link version, and refuses a version that is not a whole number', () => {
+    const raw = createSubscriberToken(key, { subscriberId: 's', purpose: 'manage', version: 2, expiresAt: 4_000_000_000 });
+    expect(verifySubscriberToken(key, raw, 'manage')).toEqual({
+      ok: true,
+      token: { subscriberId: 's', purpose: 'manage', version: 2, expiresAt: 4_000_000_000 },
+    });
+    for (const v of [-1, 1.5, '2']) {
+      const payload = Buffer.from(JSON.stringify({ s: 's', p: 'manage', v })).toString('base64url');
+      const signature = crypto.createHmac('sha256', key).update(payload).digest('base64url');
+      expect(verifySubscriberToken(key, `${payload}.${signature}`, 'manage')).toEqual({ ok: false, reason: 'malformed' });
+    }
+  });
 });

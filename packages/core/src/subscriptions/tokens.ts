@@ -15,8 +15,16 @@ export interface SubscriberToken {
   purpose: TokenPurpose;
   /** For `confirm`: the subscriber's confirmation nonce at the time the mail was sent. */
   nonce?: string | undefined;
-  /** Unix seconds; absent means the token does not expire (manage links in every mail). */
+  /**
+   * Unix seconds. Every token made today has one; a manage token without one was made before links
+   * expired (migration 0008) and is honoured until the deadline that migration recorded.
+   */
   expiresAt?: number | undefined;
+  /**
+   * For `manage`: the subscriber's `link_version` when the link was made. Unsubscribing (and a new
+   * subscription after one) bumps the column, which revokes every earlier link. Absent means 0.
+   */
+  version?: number | undefined;
 }
 
 export type TokenCheck =
@@ -26,11 +34,18 @@ export type TokenCheck =
 /** Confirmation links expire after 48 hours (issue 4). */
 export const CONFIRMATION_TOKEN_TTL_SECONDS = 48 * 3600;
 
+/**
+ * Preferences and unsubscribe links work for 90 days from the mail that carries them (decision of
+ * 2026-12-06 in docs/decisions.md): an old digest must still unsubscribe, a leaked one not forever.
+ */
+export const MANAGE_TOKEN_TTL_SECONDS = 90 * 86_400;
+
 interface WirePayload {
   s: string;
   p: TokenPurpose;
   n?: string;
   e?: number;
+  v?: number;
 }
 
 function sign(key: Buffer, payload: string): string {
@@ -41,6 +56,7 @@ export function createSubscriberToken(key: Buffer, token: SubscriberToken): stri
   const wire: WirePayload = { s: token.subscriberId, p: token.purpose };
   if (token.nonce !== undefined) wire.n = token.nonce;
   if (token.expiresAt !== undefined) wire.e = token.expiresAt;
+  if (token.version !== undefined) wire.v = token.version;
   const payload = Buffer.from(JSON.stringify(wire)).toString('base64url');
   return `${payload}.${sign(key, payload)}`;
 }
@@ -76,10 +92,12 @@ export function verifySubscriberToken(
   if (typeof wire?.s !== 'string' || (wire.p !== 'confirm' && wire.p !== 'manage')) {
     return { ok: false, reason: 'malformed' };
   }
+  if (wire.v !== undefined && !(Number.isSafeInteger(wire.v) && wire.v >= 0)) return { ok: false, reason: 'malformed' };
+  if (wire.e !== undefined && typeof wire.e !== 'number') return { ok: false, reason: 'malformed' };
   if (wire.p !== purpose) return { ok: false, reason: 'wrong-purpose' };
   if (typeof wire.e === 'number' && wire.e * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
   return {
     ok: true,
-    token: { subscriberId: wire.s, purpose: wire.p, nonce: wire.n, expiresAt: wire.e },
+    token: { subscriberId: wire.s, purpose: wire.p, nonce: wire.n, expiresAt: wire.e, version: wire.v },
   };
 }

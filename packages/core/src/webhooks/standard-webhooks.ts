@@ -30,17 +30,24 @@ export function signWebhook(secret: string, msgId: string, timestampSeconds: num
   return `v1,${mac.digest('base64')}`;
 }
 
-/** The three headers of one attempt; the signature covers this attempt's timestamp. */
+/**
+ * The three headers of one attempt; the signature covers this attempt's timestamp. With several
+ * secrets (during a rotation: the new one first, then the old one) `webhook-signature` carries one
+ * space-separated `v1,…` entry per secret, as the spec allows: a receiver verifying with either
+ * accepts the message.
+ */
 export function webhookHeaders(
-  secret: string,
+  secrets: string | readonly string[],
   msgId: string,
   timestampSeconds: number,
   body: string,
 ): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  if (list.length === 0) throw new Error('a webhook is signed with at least one secret');
   return {
     'webhook-id': msgId,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': signWebhook(secret, msgId, timestampSeconds, body),
+    'webhook-signature': list.map((secret) => signWebhook(secret, msgId, timestampSeconds, body)).join(' '),
   };
 }
 

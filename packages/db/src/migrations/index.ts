@@ -5,6 +5,8 @@ import * as subscriptions from './2026-11-25-0003-subscriptions';
 import * as shareWebhooks from './2026-11-26-0004-share-webhooks';
 import * as partnerSources from './2026-11-26-0005-partner-sources';
 import * as outboxHandled from './2026-12-06-0006-outbox-handled';
+import * as subscriptionLinkVersion from './2026-12-06-0008-subscription-link-version';
+import * as webhookSecretRotation from './2026-12-06-0009-webhook-secret-rotation';
 
 /**
  * Listed by hand rather than read from the folder, so the same list works from TypeScript
@@ -17,4 +19,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0004-share-webhooks': shareWebhooks,
   '2026-11-26-0005-partner-sources': partnerSources,
   '2026-12-06-0006-outbox-handled': outboxHandled,
+  '2026-12-06-0008-subscription-link-version': subscriptionLinkVersion,
+  '2026-12-06-0009-webhook-secret-rotation': webhookSecretRotation,
 };

@@ -141,7 +141,12 @@ export function createDigestSender(deps: DigestSenderDeps) {
       return report('skipped');
     }
 
-    const links = manageLinks(deps.publicBaseUrl, deps.tokenKey, subscriber.id);
+    const links = manageLinks(
+      deps.publicBaseUrl,
+      deps.tokenKey,
+      { id: subscriber.id, linkVersion: subscriber.link_version },
+      now,
+    );
     const renderer = await deps.content.renderer();
     const mail = renderer.render({ email: subscriber.email, frequency: subscriber.frequency, topics, ...links }, posts);
     const messageId = delivery.message_id ?? digestMessageId(subscriber.id, job.periodKey, domain);
@@ -209,7 +214,12 @@ export function createDigestSender(deps: DigestSenderDeps) {
     const topics = parseTopics(subscriber.topics);
     const posts = selectDigestPosts(await deps.content.postsIn({ start, end }, now), topics, { start, end });
     if (posts.length === 0) return null;
-    const links = manageLinks(deps.publicBaseUrl, deps.tokenKey, subscriber.id);
+    const links = manageLinks(
+      deps.publicBaseUrl,
+      deps.tokenKey,
+      { id: subscriber.id, linkVersion: subscriber.link_version },
+      now,
+    );
     const renderer = await deps.content.renderer();
     const mail = renderer.render({ email: subscriber.email, frequency: subscriber.frequency, topics, ...links }, posts);
     return { mail, posts };

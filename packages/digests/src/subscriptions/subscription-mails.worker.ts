@@ -64,7 +64,12 @@ export async function sendSubscriptionMail(
     });
   } else {
     if (subscriber.status !== 'active') return 'moot';
-    const links = manageLinks(deps.publicBaseUrl, deps.tokenKey, subscriber.id);
+    const links = manageLinks(
+      deps.publicBaseUrl,
+      deps.tokenKey,
+      { id: subscriber.id, linkVersion: subscriber.link_version },
+      deps.now(),
+    );
     mail = renderAlreadySubscribedMail(site, { email: subscriber.email, ...links });
     headers = unsubscribeHeaders(links.unsubscribeUrl);
   }

@@ -9,7 +9,10 @@ export interface DeliveryToSend {
   status: WebhookDeliveryStatus;
   body: string;
   url: string;
+  /** As stored: encrypted (openWebhookSecret), or plaintext from before encryption. */
   secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
   destination_id: string;
   destination_enabled: number;
   /** Whether readers can still see the post (an unpublished post's pending shares stop). */
@@ -31,6 +34,8 @@ export async function findDeliveryToSend(
       'd.body',
       'w.url',
       'w.secret',
+      'w.previous_secret',
+      'w.previous_secret_expires_at',
       'w.id as destination_id',
       'w.enabled as destination_enabled',
       'p.status as post_status',

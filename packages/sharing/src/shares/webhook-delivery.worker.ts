@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import {
   STANDARD_WEBHOOK_RETRY_SCHEDULE_MS,
+  WebhookSecretError,
   deliveryVerdictOf,
+  openWebhookSecret,
   parseRetryAfter,
   webhookHeaders,
   webhookRetryDelayMs,
@@ -37,6 +39,8 @@ export interface WebhookDeliveryWorkerDeps {
   logger: Logger;
   registry?: Registry;
   allowPrivateNetworks: boolean;
+  /** WEBHOOK_SECRETS_KEY: opens the destinations' stored secrets. */
+  secretsKey: Buffer;
   /** Per attempt, the whole exchange (a hanging receiver cannot hold a worker longer). */
   timeoutMs: number;
   /** Delays before each retry; the default is the Standard Webhooks schedule. Tests pass milliseconds. */
@@ -105,6 +109,31 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
       return 'cancelled';
     }
 
+    // The secrets that sign: the current one, and during a rotation's overlap the one it replaced.
+    // One that does not open (a wrong WEBHOOK_SECRETS_KEY, a damaged row) fails the delivery loudly:
+    // a dead letter saying why, replayable once the key is right; never a request with a bad signature.
+    let secrets: string[];
+    try {
+      secrets = [openWebhookSecret(deps.secretsKey, delivery.destination_id, delivery.secret)];
+      if (
+        delivery.previous_secret !== null &&
+        delivery.previous_secret_expires_at !== null &&
+        delivery.previous_secret_expires_at > started.toISOString()
+      ) {
+        secrets.push(openWebhookSecret(deps.secretsKey, delivery.destination_id, delivery.previous_secret));
+      }
+    } catch (caught) {
+      if (!(caught instanceof WebhookSecretError)) throw caught;
+      const why = `cannot sign: ${caught.message}`;
+      deps.logger.error(
+        { destinationId: delivery.destination_id, deliveryId: delivery.id, err: caught },
+        'webhook delivery failed: the destination secret cannot be decrypted; check WEBHOOK_SECRETS_KEY',
+      );
+      await finishDelivery(deps.db.kysely, delivery.id, 'failed', started.toISOString(), why);
+      outcomes?.inc({ outcome: 'unsignable' });
+      throw new UnrecoverableError(`webhook delivery ${delivery.id}: ${why}`);
+    }
+
     const timestamp = Math.floor(started.getTime() / 1000);
     let statusCode: number | null = null;
     let error: string | null = null;
@@ -117,7 +146,7 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...webhookHeaders(delivery.secret, delivery.id, timestamp, delivery.body),
+          ...webhookHeaders(secrets, delivery.id, timestamp, delivery.body),
         },
         body: delivery.body,
         allowPrivateNetworks: deps.allowPrivateNetworks,

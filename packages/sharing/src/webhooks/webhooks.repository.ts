@@ -30,6 +30,65 @@ export async function updateDestination(
   await db.updateTable('webhook_destinations').set(fields).where('id', '=', id).execute();
 }
 
+/**
+ * Replaces the secret, keeping the one it replaces as `previous_secret` until `previousExpiresAt`.
+ * Conditional on the secret still being `currentSealed`: of two rotations racing, one wins and the
+ * other changes nothing (false), so no secret handed out is lost.
+ */
+export async function rotateSecret(
+  db: Executor,
+  id: string,
+  change: {
+    currentSealed: string;
+    nextSealed: string;
+    /** Null for a rotation without overlap. */
+    previousSealed: string | null;
+    previousExpiresAt: string | null;
+    nowUtc: string;
+  },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_destinations')
+    .set({
+      secret: change.nextSealed,
+      previous_secret: change.previousSealed,
+      previous_secret_expires_at: change.previousExpiresAt,
+      updated_at: change.nowUtc,
+    })
+    .where('id', '=', id)
+    .where('secret', '=', change.currentSealed)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Destinations whose secret (or previous secret) is still stored as it was before encryption. */
+export function findPlaintextSecrets(
+  db: Executor,
+): Promise<Pick<WebhookDestinationRow, 'id' | 'secret' | 'previous_secret'>[]> {
+  return db
+    .selectFrom('webhook_destinations')
+    .select(['id', 'secret', 'previous_secret'])
+    // `_` matches any one character here; callers check the exact prefix (sealed values start `enc:`).
+    .where((eb) => eb.or([eb('secret', 'like', 'whsec_%'), eb('previous_secret', 'like', 'whsec_%')]))
+    .execute();
+}
+
+/** Writes the sealed form of a plaintext value, unless the row changed meanwhile. */
+export async function replacePlaintextSecret(
+  db: Executor,
+  id: string,
+  column: 'secret' | 'previous_secret',
+  plaintext: string,
+  sealed: string,
+): Promise<void> {
+  await db
+    .updateTable('webhook_destinations')
+    .set({ [column]: sealed })
+    .where('id', '=', id)
+    .where(column, '=', plaintext)
+    .execute();
+}
+
 /** Deletes the destination with its deliveries and their attempt log (cascade); true when it existed. */
 export async function deleteDestination(db: Executor, id: string): Promise<boolean> {
   const result = await db.deleteFrom('webhook_destinations').where('id', '=', id).executeTakeFirst();

@@ -36,6 +36,20 @@ export const createdWebhookSchema = webhookResourceSchema
   .meta({ id: 'CreatedWebhook', description: 'A new webhook destination, with its signing secret' });
 export type CreatedWebhookResource = z.infer<typeof createdWebhookSchema>;
 
+export const rotatedWebhookSchema = webhookResourceSchema
+  .extend({
+    secret: z
+      .string()
+      .regex(/^whsec_/)
+      .meta({ description: 'The new signing secret: only in this answer' }),
+    previous_secret_expires_at: timestamp.nullable().meta({
+      description:
+        'Until when deliveries are also signed with the replaced secret (a second v1 entry in webhook-signature); null without overlap',
+    }),
+  })
+  .meta({ id: 'RotatedWebhook', description: 'A webhook destination with its new signing secret' });
+export type RotatedWebhookResource = z.infer<typeof rotatedWebhookSchema>;
+
 export const webhookListSchema = z.strictObject({ items: z.array(webhookResourceSchema) }).meta({ id: 'WebhookList' });
 
 export const deliveryResourceSchema = z

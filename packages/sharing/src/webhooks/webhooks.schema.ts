@@ -28,6 +28,16 @@ export const updateWebhookSchema = z
   });
 export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;
 
+/** POST /v1/webhooks/{id}/rotate-secret: an empty body (or none) keeps the default 24 h overlap. */
+export const rotateWebhookSecretSchema = z.strictObject({
+  overlap_seconds: z
+    .int({ message: 'must be a whole number of seconds' })
+    .min(0, 'must be between 0 (no overlap) and 604800 (7 days)')
+    .max(604_800, 'must be between 0 (no overlap) and 604800 (7 days)')
+    .optional(),
+});
+export type RotateWebhookSecretInput = z.infer<typeof rotateWebhookSecretSchema>;
+
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
 
 export const listDeliveriesQuerySchema = z.strictObject({

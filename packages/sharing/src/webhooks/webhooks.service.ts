@@ -1,5 +1,13 @@
 import type { Queue } from 'bullmq';
-import { AppError, NETWORKS, type Network, generateWebhookSecret } from '@careerfeed/core';
+import {
+  AppError,
+  NETWORKS,
+  type Network,
+  generateWebhookSecret,
+  isSealedWebhookSecret,
+  openWebhookSecret,
+  sealWebhookSecret,
+} from '@careerfeed/core';
 import {
   type Db,
   type WebhookAttemptRow,
@@ -10,16 +18,26 @@ import {
 import { OutboundRequestError, assertPublicHttpUrl } from '@careerfeed/http';
 import { WEBHOOK_DELIVERY_JOB, webhookDeliveryJobOptions } from '@careerfeed/jobs';
 import * as repo from './webhooks.repository';
-import type { DeliveryResource, WebhookResource } from './webhooks.resource';
-import type { CreateWebhookInput, ListDeliveriesQuery, UpdateWebhookInput } from './webhooks.schema';
+import type { DeliveryResource, RotatedWebhookResource, WebhookResource } from './webhooks.resource';
+import type {
+  CreateWebhookInput,
+  ListDeliveriesQuery,
+  RotateWebhookSecretInput,
+  UpdateWebhookInput,
+} from './webhooks.schema';
 
 export interface WebhooksDeps {
   db: Db;
   /** The worker's delivery queue; replays are added here. */
   deliveriesQueue: Queue;
   allowPrivateNetworks: boolean;
+  /** WEBHOOK_SECRETS_KEY (resolveWebhookSecretsKey): secrets are stored encrypted under it. */
+  secretsKey: Buffer;
   now?: () => Date;
 }
+
+/** How long the secret before a rotation keeps signing, unless the request says otherwise. */
+export const DEFAULT_ROTATION_OVERLAP_SECONDS = 24 * 3600;
 
 export type { DeliveryResource, WebhookResource } from './webhooks.resource';
 
@@ -31,18 +49,85 @@ export async function createWebhook(
 ): Promise<WebhookResource & { secret: string }> {
   const url = await checkedUrl(deps, input.url);
   const at = now(deps).toISOString();
+  const id = uuidv7();
+  const secret = generateWebhookSecret();
   const row: WebhookDestinationRow = {
-    id: uuidv7(),
+    id,
     url,
     networks: JSON.stringify(input.networks ?? NETWORKS),
-    secret: generateWebhookSecret(),
+    // Only ever stored encrypted; the answer to this request is the one place it is shown.
+    secret: sealWebhookSecret(deps.secretsKey, id, secret),
+    previous_secret: null,
+    previous_secret_expires_at: null,
     enabled: 1,
     disabled_reason: null,
     created_at: at,
     updated_at: at,
   };
   await repo.insertDestination(deps.db.kysely, row);
-  return { ...toResource(row), secret: row.secret };
+  return { ...toResource(row), secret };
+}
+
+/**
+ * A new secret for a destination, shown once, in the answer. For `overlap_seconds` (default 24 h)
+ * deliveries are signed with both the new and the replaced secret (two `v1,` entries in
+ * `webhook-signature`), so a receiver can switch without dropping a message; then with the new one
+ * only. Rotating again during an overlap replaces the older secret: only the last two sign. The
+ * current secret must open with the configured key first, so a wrong WEBHOOK_SECRETS_KEY fails here
+ * (500, logged) instead of storing a new secret that deliveries could not pair with the old one.
+ */
+export async function rotateWebhookSecret(
+  deps: WebhooksDeps,
+  id: string,
+  input: RotateWebhookSecretInput,
+): Promise<RotatedWebhookResource> {
+  const row = await existingDestination(deps, id);
+  openWebhookSecret(deps.secretsKey, id, row.secret);
+  const overlapSeconds = input.overlap_seconds ?? DEFAULT_ROTATION_OVERLAP_SECONDS;
+  const at = now(deps);
+  const secret = generateWebhookSecret();
+  const previousExpiresAt = overlapSeconds > 0 ? new Date(at.getTime() + overlapSeconds * 1000).toISOString() : null;
+  const rotated = await repo.rotateSecret(deps.db.kysely, id, {
+    currentSealed: row.secret,
+    nextSealed: sealWebhookSecret(deps.secretsKey, id, secret),
+    previousSealed:
+      previousExpiresAt === null
+        ? null
+        : isSealedWebhookSecret(row.secret)
+          ? row.secret
+          : sealWebhookSecret(deps.secretsKey, id, row.secret),
+    previousExpiresAt,
+    nowUtc: at.toISOString(),
+  });
+  if (!rotated) {
+    const stillThere = await repo.findDestination(deps.db.kysely, id);
+    if (!stillThere) throw notFound(`No webhook has the id "${id}"`);
+    throw new AppError({
+      code: 'CONFLICT',
+      status: 409,
+      detail: 'The secret was rotated by another request at the same time; nothing was changed by this one',
+    });
+  }
+  const updated = await existingDestination(deps, id);
+  return { ...toResource(updated), secret, previous_secret_expires_at: previousExpiresAt };
+}
+
+/**
+ * Encrypts secrets still stored in plaintext (destinations created before encryption). Run by
+ * ingest and the worker when they start; idempotent, and safe with several instances starting at
+ * once (each write is conditional on the plaintext still being there). Returns how many were sealed.
+ */
+export async function sealPlaintextWebhookSecrets(db: Db, secretsKey: Buffer): Promise<number> {
+  let sealed = 0;
+  for (const row of await repo.findPlaintextSecrets(db.kysely)) {
+    for (const column of ['secret', 'previous_secret'] as const) {
+      const value = row[column];
+      if (value === null || !value.startsWith('whsec_')) continue;
+      await repo.replacePlaintextSecret(db.kysely, row.id, column, value, sealWebhookSecret(secretsKey, row.id, value));
+      sealed += 1;
+    }
+  }
+  return sealed;
 }
 
 export async function listWebhooks(deps: WebhooksDeps): Promise<WebhookResource[]> {

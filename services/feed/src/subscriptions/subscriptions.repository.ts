@@ -15,6 +15,7 @@ export type AttemptColumns = Pick<
   | 'paused'
   | 'confirmation_nonce'
   | 'confirmation_sent_at'
+  | 'link_version'
   | 'updated_at'
 >;
 
@@ -89,17 +90,21 @@ export async function updatePreferences(
   await db.updateTable('subscribers').set(columns).where('id', '=', id).execute();
 }
 
-/** Idempotent: an address already unsubscribed keeps its first unsubscribed_at. */
+/**
+ * Idempotent: an address already unsubscribed keeps its first unsubscribed_at. Bumps link_version,
+ * which revokes every preferences/unsubscribe link made so far.
+ */
 export async function unsubscribe(db: Executor, id: string, now: string): Promise<void> {
   await db
     .updateTable('subscribers')
-    .set({
+    .set((eb) => ({
+      link_version: eb('link_version', '+', 1),
       status: 'unsubscribed',
       unsubscribed_at: now,
       next_digest_at: null,
       confirmation_nonce: null,
       updated_at: now,
-    })
+    }))
     .where('id', '=', id)
     .where('status', '!=', 'unsubscribed')
     .execute();

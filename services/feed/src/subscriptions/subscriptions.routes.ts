@@ -122,6 +122,28 @@ function errorView(error: AppError, site: SiteView): Omit<SubscriptionMessageVie
         paragraphs: ['Confirmation links work for 48 hours. Subscribe again and we will send you a new one.'],
         links: [subscribeAgain],
       };
+    case 'LINK_EXPIRED':
+      return {
+        heading: 'This link has expired',
+        paragraphs: [
+          'Nothing was changed. Links to preferences and to unsubscribe work for 90 days after the email that carries them; ' +
+            'the newest email from us has links that work.',
+          'No recent email at hand? Enter your address on the subscribe page: if it is subscribed, we email it fresh links ' +
+            'to your preferences and to unsubscribe.',
+        ],
+        links: [{ title: 'Get fresh links by email, or subscribe again', url: `${site.homeUrl}subscribe` }],
+      };
+    case 'LINK_REVOKED':
+      return {
+        heading: 'This link no longer works',
+        paragraphs: [
+          'Nothing was changed. The subscription this link belonged to has ended: the address was unsubscribed. ' +
+            'If it has subscribed again since, the emails sent since then carry new links.',
+          'To subscribe again, or to get fresh links to your preferences if you are subscribed, enter your address on ' +
+            'the subscribe page.',
+        ],
+        links: [{ title: 'Subscribe again or get fresh links', url: `${site.homeUrl}subscribe` }],
+      };
     case 'TOKEN_INVALID':
       return {
         heading: 'This link is not valid',

@@ -14,7 +14,14 @@ import {
   resolveTopics,
   verifySubscriberToken,
 } from '@careerfeed/core';
-import { type Db, type SubscriberRow, isUniqueViolation, readSubscriptionTokenKey, uuidv7 } from '@careerfeed/db';
+import {
+  type Db,
+  type SubscriberRow,
+  isUniqueViolation,
+  readLegacyManageLinksDeadline,
+  readSubscriptionTokenKey,
+  uuidv7,
+} from '@careerfeed/db';
 import type { ConfirmationMailQueue } from '@careerfeed/jobs';
 import { buildSiteView } from '../pages/pages.service';
 import type { SubscribeRateLimits } from './subscribe-rate-limits';
@@ -29,18 +36,30 @@ export interface SubscriptionsDeps {
   limits: SubscribeRateLimits;
   /** The key of subscriber links (read once from the database). */
   tokenKey: () => Promise<Buffer>;
+  /** Until when manage links made before links expired are honoured (read once from the database). */
+  legacyManageLinksDeadline: () => Promise<Date>;
+}
+
+/** Reads a value on first use and keeps it (a failed read is tried again next time). */
+function cachedRead<T>(read: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= read().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
 }
 
 /** Reads the link key on first use and keeps it: it never changes while the database lives. */
 export function cachedTokenKey(db: Db): () => Promise<Buffer> {
-  let key: Promise<Buffer> | undefined;
-  return () => {
-    key ??= readSubscriptionTokenKey(db.kysely).catch((error: unknown) => {
-      key = undefined;
-      throw error;
-    });
-    return key;
-  };
+  return cachedRead(() => readSubscriptionTokenKey(db.kysely));
+}
+
+/** Reads the deadline of pre-expiry manage links on first use and keeps it (set once, by migration 0008). */
+export function cachedLegacyManageLinksDeadline(db: Db): () => Promise<Date> {
+  return cachedRead(() => readLegacyManageLinksDeadline(db.kysely));
 }
 
 function now(deps: SubscriptionsDeps): Date {
@@ -150,6 +169,9 @@ async function recordAttempt(deps: SubscriptionsDeps, email: string, chosen: Sub
       paused: 0,
       confirmation_nonce: nonce(),
       confirmation_sent_at: at,
+      // A new subscription after an unsubscribe is a new instance: links of the old one stay revoked
+      // (unsubscribing bumped the version already; this also covers rows unsubscribed otherwise).
+      link_version: existing?.status === 'unsubscribed' ? existing.link_version + 1 : (existing?.link_version ?? 0),
       updated_at: at,
     };
     if (existing) {
@@ -165,6 +187,7 @@ async function recordAttempt(deps: SubscriptionsDeps, email: string, chosen: Sub
         paused: existing.paused,
         confirmation_nonce: existing.confirmation_nonce,
         confirmation_sent_at: existing.confirmation_sent_at,
+        link_version: existing.link_version,
         updated_at: existing.updated_at,
       };
       return { kind: 'confirm', subscriberId: existing.id, nonce: columns.confirmation_nonce!, previous };
@@ -257,21 +280,60 @@ export async function confirm(deps: SubscriptionsDeps, rawToken: unknown): Promi
     updated_at: iso,
   });
   if (!activated) throw used;
-  return manageLinks(deps.publicBaseUrl, key, subscriberId);
+  return manageLinks(deps.publicBaseUrl, key, { id: subscriberId, linkVersion: row.link_version }, at);
 }
 
+/**
+ * The subscriber a preferences/unsubscribe link names. Forged or mangled: 400. Past its expiry
+ * (or, for a link from before links expired, past the legacy deadline): 410 LINK_EXPIRED.
+ * `revoked` when the subscriber's link_version has moved on (unsubscribed, or subscribed anew):
+ * the caller decides how to answer; `row` undefined when the subscriber no longer exists.
+ */
 async function subscriberOfManageToken(
   deps: SubscriptionsDeps,
   rawToken: unknown,
-): Promise<{ row: SubscriberRow | undefined; key: Buffer; token: string }> {
+): Promise<{ row: SubscriberRow | undefined; revoked: boolean; key: Buffer; token: string }> {
   const key = await deps.tokenKey();
-  const check = verifySubscriberToken(key, rawToken, 'manage', now(deps));
-  if (!check.ok) throw tokenError(check.reason === 'expired' ? 'malformed' : check.reason);
+  const at = now(deps);
+  const check = verifySubscriberToken(key, rawToken, 'manage', at);
+  if (!check.ok && check.reason === 'expired') throw linkExpired();
+  if (!check.ok) throw tokenError(check.reason);
+  if (check.token.expiresAt === undefined && (await deps.legacyManageLinksDeadline()).getTime() <= at.getTime()) {
+    throw linkExpired();
+  }
+  const row = await repo.findSubscriberById(deps.db.kysely, check.token.subscriberId);
   return {
-    row: await repo.findSubscriberById(deps.db.kysely, check.token.subscriberId),
+    row,
+    revoked: row !== undefined && row.link_version !== (check.token.version ?? 0),
     key,
     token: rawToken as string,
   };
+}
+
+function linkExpired(): AppError {
+  return new AppError({
+    code: 'LINK_EXPIRED',
+    status: 410,
+    detail: 'This link has expired; the links in a newer email still work',
+  });
+}
+
+function linkRevoked(): AppError {
+  return new AppError({
+    code: 'LINK_REVOKED',
+    status: 410,
+    detail: 'This link belongs to a subscription that has ended; links in emails sent since then still work',
+  });
+}
+
+/** The subscriber of a link that must still be valid and current (pages and preference changes). */
+async function currentSubscriberOfManageToken(
+  deps: SubscriptionsDeps,
+  rawToken: unknown,
+): Promise<{ row: SubscriberRow | undefined; key: Buffer; token: string }> {
+  const { revoked, ...rest } = await subscriberOfManageToken(deps, rawToken);
+  if (revoked) throw linkRevoked();
+  return rest;
 }
 
 function notFound(): AppError {
@@ -302,7 +364,8 @@ async function preferencesResult(
       topics: topics.options,
       timeZones: TIME_ZONES,
       values: preferences,
-      unsubscribeUrl: manageLinks(deps.publicBaseUrl, key, row.id).unsubscribeUrl,
+      unsubscribeUrl: manageLinks(deps.publicBaseUrl, key, { id: row.id, linkVersion: row.link_version }, now(deps))
+        .unsubscribeUrl,
       saved,
     },
     body: {
@@ -320,7 +383,7 @@ async function preferencesResult(
 
 /** GET /preferences. */
 export async function readPreferences(deps: SubscriptionsDeps, rawToken: unknown): Promise<PreferencesResult> {
-  const { row, key, token } = await subscriberOfManageToken(deps, rawToken);
+  const { row, key, token } = await currentSubscriberOfManageToken(deps, rawToken);
   if (!row) throw notFound();
   return preferencesResult(deps, row, key, token, false);
 }
@@ -335,7 +398,7 @@ export async function savePreferences(
   input: { queryToken: unknown; body: unknown },
 ): Promise<PreferencesResult> {
   const changes = parsePreferenceChanges(input.body);
-  const { row, key, token } = await subscriberOfManageToken(deps, input.queryToken ?? changes.token);
+  const { row, key, token } = await currentSubscriberOfManageToken(deps, input.queryToken ?? changes.token);
   if (!row) throw notFound();
   if (row.status !== 'active' && row.status !== 'pending') {
     throw new AppError({
@@ -370,13 +433,17 @@ export async function checkUnsubscribeLink(
   deps: SubscriptionsDeps,
   rawToken: unknown,
 ): Promise<{ alreadyUnsubscribed: boolean }> {
-  const { row } = await subscriberOfManageToken(deps, rawToken);
+  const { row } = await currentSubscriberOfManageToken(deps, rawToken);
   return { alreadyUnsubscribed: !row || row.status === 'unsubscribed' };
 }
 
-/** POST /unsubscribe (RFC 8058 one-click): at once, idempotent; a subscriber deleted since counts as done. */
+/**
+ * POST /unsubscribe (RFC 8058 one-click): at once, idempotent; a subscriber deleted since counts as
+ * done, and so does a revoked link (its subscription ended): the same answer, and nothing changes —
+ * an old link must not end a subscription made since.
+ */
 export async function unsubscribe(deps: SubscriptionsDeps, rawToken: unknown): Promise<void> {
-  const { row } = await subscriberOfManageToken(deps, rawToken);
-  if (!row) return;
+  const { row, revoked } = await subscriberOfManageToken(deps, rawToken);
+  if (!row || revoked) return;
   await repo.unsubscribe(deps.db.kysely, row.id, now(deps).toISOString());
 }

@@ -2,7 +2,12 @@ import { Router } from 'express';
 import { AppError } from '@careerfeed/core';
 import { type Authenticate, jsonBody, methodNotAllowed } from '@careerfeed/http';
 import { parseOrThrow } from '../http/validation';
-import { createWebhookSchema, listDeliveriesQuerySchema, updateWebhookSchema } from '@careerfeed/sharing';
+import {
+  createWebhookSchema,
+  listDeliveriesQuerySchema,
+  rotateWebhookSecretSchema,
+  updateWebhookSchema,
+} from '@careerfeed/sharing';
 import * as webhooks from '@careerfeed/sharing';
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -51,6 +56,17 @@ export function webhooksRouter(deps: webhooks.WebhooksDeps, authenticate: Authen
       res.status(204).end();
     })
     .all(methodNotAllowed(['GET', 'PATCH', 'DELETE']));
+
+  // A new secret, shown once; the old one keeps signing for the overlap (default 24 h).
+  router
+    .route('/webhooks/:id/rotate-secret')
+    .post(admin, ...jsonBody, async (req, res) => {
+      const id = webhookId(req.params.id);
+      const input = parseOrThrow(rotateWebhookSecretSchema, req.body ?? {});
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await webhooks.rotateWebhookSecret(deps, id, input));
+    })
+    .all(methodNotAllowed(['POST']));
 
   router
     .route('/webhooks/:id/deliveries')
