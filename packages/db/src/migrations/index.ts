@@ -5,6 +5,7 @@ import * as subscriptions from './2026-11-25-0003-subscriptions';
 import * as shareWebhooks from './2026-11-26-0004-share-webhooks';
 import * as partnerSources from './2026-11-26-0005-partner-sources';
 import * as outboxHandled from './2026-12-06-0006-outbox-handled';
+import * as webhookAttemptOutcome from './2026-12-06-0009-webhook-attempt-outcome';
 
 /**
  * Listed by hand rather than read from the folder, so the same list works from TypeScript
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0004-share-webhooks': shareWebhooks,
   '2026-11-26-0005-partner-sources': partnerSources,
   '2026-12-06-0006-outbox-handled': outboxHandled,
+  '2026-12-06-0009-webhook-attempt-outcome': webhookAttemptOutcome,
 };
