@@ -18,7 +18,14 @@ export interface ReceivedWebhook {
 }
 
 /** What a path answers to the n-th request (1-based) of one message. */
-export type Behaviour = (attempt: number) => { status: number; headers?: Record<string, string> } | 'hang';
+export type Behaviour = (attempt: number) =>
+  | {
+      status: number;
+      headers?: Record<string, string>;
+      /** Answer this much later (a slow receiver). */
+      delayMs?: number;
+    }
+  | 'hang';
 
 export interface WebhookReceiver {
   /** `http://127.0.0.1:<port>` */
@@ -84,7 +91,15 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         hanging.add(res);
         return;
       }
-      res.writeHead(answer.status, answer.headers ?? {}).end();
+      const reply = () => {
+        hanging.delete(res);
+        if (!res.destroyed) res.writeHead(answer.status, answer.headers ?? {}).end();
+      };
+      if (answer.delayMs) {
+        // Counted as received now: a slow receiver has the message before it answers.
+        hanging.add(res);
+        setTimeout(reply, answer.delayMs);
+      } else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -251,8 +251,14 @@ export interface WebhookAttemptsTable {
   attempted_at: string;
   /** Null when no response came. */
   status_code: number | null;
+  /** 0 until the attempt is finished. */
   duration_ms: number;
   error: string | null;
+  /**
+   * Null from when the attempt is logged (before its request leaves) until it is finished; null
+   * for good when its worker died mid-request (the receiver may or may not have the message).
+   */
+  outcome: 'delivered' | 'failed' | null;
 }
 
 export interface Database {

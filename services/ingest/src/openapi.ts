@@ -163,8 +163,21 @@ const exampleDelivery: DeliveryResource = {
   network: 'mastodon',
   status: 'failed',
   attempts: [
-    { attempted_at: '2026-10-01T09:00:05.000Z', status_code: 503, duration_ms: 120, error: 'HTTP 503' },
-    { attempted_at: '2026-10-01T09:00:10.000Z', status_code: null, duration_ms: 10000, error: 'timeout' },
+    {
+      attempted_at: '2026-10-01T09:00:05.000Z',
+      outcome: 'failed',
+      status_code: 503,
+      duration_ms: 120,
+      error: 'HTTP 503',
+    },
+    { attempted_at: '2026-10-01T09:00:07.000Z', outcome: 'unknown', status_code: null, duration_ms: null, error: null },
+    {
+      attempted_at: '2026-10-01T09:00:10.000Z',
+      outcome: 'failed',
+      status_code: null,
+      duration_ms: 10000,
+      error: 'timeout',
+    },
   ],
   last_error: 'timeout',
   created_at: '2026-10-01T09:00:05.000Z',

@@ -51,7 +51,11 @@ import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
 import { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
 import { relatedRebuildMetrics } from './related/related-rebuild.metrics';
 import { createGoLiveScheduler, createPostGoesLiveWorker, restoreGoLiveJobs } from './scheduling/post-goes-live';
-import { createSourcePollsWorker, ensureSourcePollTickScheduler, sourcePollMetrics } from './sources/source-polls.worker';
+import {
+  createSourcePollsWorker,
+  ensureSourcePollTickScheduler,
+  sourcePollMetrics,
+} from './sources/source-polls.worker';
 import { createWebSubPublisher } from './websub/websub-ping';
 import { workerMetrics } from './metrics/worker.metrics';
 
@@ -391,11 +395,17 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       redis.off('ready', keepSchedulers);
       deps.subscriber.off('message', onNudge);
       await relay.stop();
-      // First: a post event in progress may be waiting for a sync queued behind a full recompute
-      // (minutes at 100,000 posts). Ending the thread fails that sync, and BullMQ retries the event.
+      // Stop taking jobs at once, and let the jobs in progress finish (BullMQ hands unfinished ones
+      // to another worker otherwise): a digest or webhook begun is sent and recorded before the
+      // exit, and none begins after the signal.
+      const processorsClosed = Promise.all([...processors.map((processor) => processor.close()), websub.close()]);
+      // Awaited below; a failure meanwhile is not an unhandled rejection.
+      processorsClosed.catch(() => undefined);
+      // Meanwhile a post event in progress may be waiting for a sync queued behind a full
+      // recompute (minutes at 100,000 posts). Ending the thread fails that sync, and BullMQ
+      // retries the event.
       await relatedPosts.close();
-      // Lets the jobs in progress finish; BullMQ hands unfinished ones to another worker otherwise.
-      await Promise.all([...processors.map((processor) => processor.close()), websub.close()]);
+      await processorsClosed;
       await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
     },
   };

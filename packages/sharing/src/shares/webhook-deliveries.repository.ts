@@ -51,9 +51,10 @@ export async function findDeliveryToSend(
   };
 }
 
-export interface AttemptRecord {
+export interface AttemptOutcome {
+  /** The attempt's row, from `startAttempt`. */
+  attemptId: string;
   deliveryId: string;
-  attemptedAt: string;
   finishedAt: string;
   statusCode: number | null;
   durationMs: number;
@@ -61,25 +62,60 @@ export interface AttemptRecord {
 }
 
 /**
- * Logs one attempt and counts it on the delivery, and — when the attempt settles it (`settles`:
- * delivered, or dead) — moves it to that state, all in one transaction: one commit per attempt.
+ * Logs an attempt BEFORE its request leaves, and counts it on the delivery, in one commit: a
+ * worker killed mid-request leaves an attempt with no outcome (shown as "unknown"), never a
+ * request the log does not know of. Only while the delivery is pending: undefined when it is not
+ * (delivered, dead or cancelled meanwhile) or is gone, and then nothing is to be sent.
  */
-export async function recordAttempt(
+export async function startAttempt(
   db: Executor,
-  attempt: AttemptRecord,
+  attempt: { deliveryId: string; attemptedAt: string },
+): Promise<string | undefined> {
+  return db.transaction().execute(async (tx) => {
+    // The delivery row first, then the attempt that references it, and nothing after: the same
+    // order as `finishAttempt` (see there why the order matters on PostgreSQL).
+    const counted = await tx
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: attempt.attemptedAt }))
+      .where('id', '=', attempt.deliveryId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (counted.numUpdatedRows === 0n) return undefined;
+    const id = uuidv7();
+    await tx
+      .insertInto('webhook_attempts')
+      .values({
+        id,
+        delivery_id: attempt.deliveryId,
+        attempted_at: attempt.attemptedAt,
+        status_code: null,
+        duration_ms: 0,
+        error: null,
+        outcome: null,
+      })
+      .execute();
+    return id;
+  });
+}
+
+/**
+ * Completes an attempt `startAttempt` logged: its answer (or error) and duration, and — when the
+ * attempt settles the delivery (`settles`: delivered, or dead) — moves the delivery to that state,
+ * all in one transaction.
+ */
+export async function finishAttempt(
+  db: Executor,
+  attempt: AttemptOutcome,
   settles?: 'delivered' | 'failed',
 ): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    // One UPDATE of the delivery row, then the attempt that references it, and nothing after.
-    // On PostgreSQL, the attempt's foreign-key check share-locks the row; touching the row again
-    // after that (inserting first and then updating, or a second UPDATE to settle the delivery)
-    // has to queue for the row behind a concurrent DELETE of the destination (cascading to this
-    // row) that is itself waiting for this transaction: a deadlock. So counting the attempt and
-    // settling the delivery are one statement; the settling applies only while it is pending.
-    const counted = await tx
+    // The delivery row first, then its attempt. On PostgreSQL a concurrent DELETE of the
+    // destination cascades to the delivery and then to its attempts: locking the attempt first
+    // and the delivery second would take the two in the opposite order, a deadlock. Settling
+    // applies only while the delivery is pending.
+    const updated = await tx
       .updateTable('webhook_deliveries')
       .set((eb) => ({
-        attempts: eb('attempts', '+', 1),
         last_error: attempt.error,
         updated_at: attempt.finishedAt,
         ...(settles
@@ -105,18 +141,17 @@ export async function recordAttempt(
       }))
       .where('id', '=', attempt.deliveryId)
       .executeTakeFirst();
-    // Deleted meanwhile (with its destination): nothing left to log the attempt on.
-    if (counted.numUpdatedRows === 0n) return;
+    // Deleted meanwhile (with its destination): its attempts went with it.
+    if (updated.numUpdatedRows === 0n) return;
     await tx
-      .insertInto('webhook_attempts')
-      .values({
-        id: uuidv7(),
-        delivery_id: attempt.deliveryId,
-        attempted_at: attempt.attemptedAt,
+      .updateTable('webhook_attempts')
+      .set({
         status_code: attempt.statusCode,
         duration_ms: Math.round(attempt.durationMs),
         error: attempt.error,
+        outcome: settles === 'delivered' ? 'delivered' : 'failed',
       })
+      .where('id', '=', attempt.attemptId)
       .execute();
   });
 }

@@ -17,8 +17,9 @@ import { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERIES_QUEUE, webhookDeliveryJobSchem
 import {
   disableGoneDestination,
   findDeliveryToSend,
+  finishAttempt,
   finishDelivery,
-  recordAttempt,
+  startAttempt,
 } from './webhook-deliveries.repository';
 
 /** A failed attempt to retry; carries the receiver's Retry-After for the backoff strategy. */
@@ -52,9 +53,12 @@ export interface WebhookDeliveryWorkerDeps {
 }
 
 /**
- * Sends share webhooks: one job per message. Each attempt signs the stored body with the
- * destination's secret and this attempt's timestamp, POSTs it (no redirects followed, SSRF policy
- * checked at connect time) and logs the attempt. 2xx: delivered. 410: the destination is disabled
+ * Sends share webhooks: one job per message. Each attempt is logged (committed) before its request
+ * leaves, signs the stored body with the destination's secret and this attempt's timestamp, POSTs
+ * it (no redirects followed, SSRF policy checked at connect time) and completes its log entry with
+ * the answer. A worker killed mid-request leaves that entry without an outcome ("unknown"); BullMQ
+ * hands the job to another worker, whose attempt sends the same message (same `webhook-id`) again.
+ * So a crash sends twice only the messages whose requests were in flight, and logs every request. 2xx: delivered. 410: the destination is disabled
  * and its pending messages cancelled. Anything else (3xx, 4xx, 5xx, timeout, refused): retried on
  * the schedule, a Retry-After lengthening the wait; when the schedule is exhausted the delivery is
  * `failed` — the dead letter, replayable through the ingest API.
@@ -133,6 +137,12 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
       outcomes?.inc({ outcome: 'unsignable' });
       throw new UnrecoverableError(`webhook delivery ${delivery.id}: ${why}`);
     }
+    const attemptId = await startAttempt(deps.db.kysely, {
+      deliveryId: delivery.id,
+      attemptedAt: started.toISOString(),
+    });
+    // Settled or deleted between the read above and the claim: nothing to send.
+    if (attemptId === undefined) return 'not pending';
 
     const timestamp = Math.floor(started.getTime() / 1000);
     let statusCode: number | null = null;
@@ -169,14 +179,15 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
         // refused however often we try (replay after fixing DNS).
         permanent = caught.code === 'BLOCKED_ADDRESS' || caught.code === 'INVALID_URL';
       } else {
-        // Not the receiver's doing (our database, a bug): let BullMQ retry without logging an attempt.
+        // Not the receiver's doing (a bug): let BullMQ retry. The attempt keeps no outcome: whether
+        // the request left is not known.
         throw caught;
       }
     }
     const finishedUtc = now().toISOString();
     const attempt = {
+      attemptId,
       deliveryId: delivery.id,
-      attemptedAt: started.toISOString(),
       finishedAt: finishedUtc,
       statusCode,
       durationMs,
@@ -186,12 +197,12 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     const verdict = statusCode === null ? 'retry' : deliveryVerdictOf(statusCode);
     outcomes?.inc({ outcome: verdict });
     if (verdict === 'delivered') {
-      await recordAttempt(deps.db.kysely, attempt, 'delivered');
+      await finishAttempt(deps.db.kysely, attempt, 'delivered');
       ended.delivered();
       return 'delivered';
     }
     if (verdict === 'gone') {
-      await recordAttempt(deps.db.kysely, attempt);
+      await finishAttempt(deps.db.kysely, attempt);
       await disableGoneDestination(deps.db.kysely, delivery.destination_id, finishedUtc);
       deps.logger.warn({ destinationId: delivery.destination_id }, 'webhook destination answered 410 Gone: disabled');
       ended.gone();
@@ -199,11 +210,11 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     }
     const failedAttempts = job.attemptsMade + 1;
     if (permanent || webhookRetryDelayMs(failedAttempts, schedule) === undefined) {
-      await recordAttempt(deps.db.kysely, attempt, 'failed');
+      await finishAttempt(deps.db.kysely, attempt, 'failed');
       ended.failed();
       throw new UnrecoverableError(`webhook delivery ${delivery.id} failed for good: ${error}`);
     }
-    await recordAttempt(deps.db.kysely, attempt);
+    await finishAttempt(deps.db.kysely, attempt);
     throw new WebhookAttemptFailed(error ?? 'failed', retryAfterMs);
   }
 
@@ -211,6 +222,10 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency ?? 20,
+    // A killed worker's jobs go back to the queue within ~20 s rather than BullMQ's default ~60 s
+    // (the lock is renewed while a job runs, so a long attempt keeps it).
+    lockDuration: 15_000,
+    stalledInterval: 5_000,
     settings: {
       backoffStrategy: (attemptsMade, type, err) => {
         if (type !== WEBHOOK_BACKOFF_TYPE) return 0;

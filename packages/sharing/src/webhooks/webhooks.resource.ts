@@ -10,6 +10,9 @@ import { DELIVERY_STATUSES } from './webhooks.schema';
 
 const timestamp = z.iso.datetime({ offset: true });
 
+/** What became of one webhook attempt (see the Delivery schema). */
+export const ATTEMPT_OUTCOMES = ['delivered', 'failed', 'unknown'] as const;
+
 export const webhookResourceSchema = z
   .strictObject({
     id: z.uuid(),
@@ -61,8 +64,14 @@ export const deliveryResourceSchema = z
     attempts: z.array(
       z.strictObject({
         attempted_at: timestamp,
+        outcome: z.enum(ATTEMPT_OUTCOMES).meta({
+          description:
+            '"delivered": a 2xx came; "failed": another answer, or none (see error); "unknown": no outcome was ' +
+            'recorded: the attempt is under way, or the worker stopped during it, and the receiver may or may not ' +
+            'have the message (a later attempt sends it again with the same webhook-id)',
+        }),
         status_code: z.int().nullable().meta({ description: "The receiver's status; null when no answer came" }),
-        duration_ms: z.number().min(0),
+        duration_ms: z.number().min(0).nullable().meta({ description: 'null while the outcome is "unknown"' }),
         error: z.string().nullable(),
       }),
     ),

@@ -279,8 +279,10 @@ function toDeliveryResource(row: WebhookDeliveryRow, attempts: WebhookAttemptRow
     status: row.status,
     attempts: attempts.map((a) => ({
       attempted_at: a.attempted_at,
+      // Logged before its request, completed after: no outcome means under way, or its worker died.
+      outcome: a.outcome ?? 'unknown',
       status_code: a.status_code,
-      duration_ms: a.duration_ms,
+      duration_ms: a.outcome === null ? null : a.duration_ms,
       error: a.error,
     })),
     last_error: row.last_error,
