@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
-import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
+import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness, TEST_WEBHOOK_SECRETS_KEY } from '../helpers/ingest';
 import { ROOT, baseEnv, exited } from '../helpers/processes';
 import { freePort } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
@@ -72,6 +72,8 @@ describe.each(DIALECTS)('a worker process stopped mid webhook fan-out (%s)', (di
         PUBLIC_BASE_URL,
         ALLOW_PRIVATE_NETWORKS: 'true',
         DATA_DIR: dataDir,
+        // The key the ingest harness sealed the destinations' secrets with.
+        WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY.toString('base64'),
         WORKER_PORT: String(await freePort()),
       },
       stdio: 'ignore',
