@@ -471,19 +471,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Scenarios that fail until another branch lands run only with FAULTS_PENDING=1. */
-export const pending = process.env.FAULTS_PENDING === '1';
-
-/**
- * `describe` for a scenario that fails until `branch` lands: with FAULTS_PENDING=1 it runs and
- * asserts in full; otherwise it is listed as a todo naming the branch (CI stays green, the
- * scenario stays visible). Remove the gate when the branch is merged.
- */
-export function scenarioPendingOn(branch: string): (name: string, body: () => void) => void {
-  if (pending) return describe;
-  return (name) => test.todo(`${name} (pending on branch ${branch}; FAULTS_PENDING=1 runs it)`);
-}
-
 export interface OutcomeBounds {
   /** Mails or webhook requests that may be sent twice (the same Message-ID / webhook-id): the in-flight bound. */
   duplicates?: number;

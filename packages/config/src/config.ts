@@ -82,6 +82,14 @@ const environmentSchema = z.object({
     .min(0, 'must be 0 or more')
     .max(86_400, 'must be at most 86400')
     .default(120),
+  // How long a post event may stay dispatched to Redis but unhandled before the outbox relay
+  // dispatches it again (its job may have vanished with a Redis that restarted empty).
+  OUTBOX_REDISPATCH_AFTER_SECONDS: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(86_400, 'must be at most 86400')
+    .default(300),
   // Share payloads and webhooks. Networks are a comma-separated subset of the six we build for.
   SHARE_NETWORKS: z
     .string()
@@ -175,6 +183,7 @@ export interface Config {
   readonly dkim:
     { readonly domainName: string; readonly keySelector: string; readonly privateKeyFile: string } | undefined;
   readonly instantDigestDelaySeconds: number;
+  readonly outboxRedispatchAfterMs: number;
   readonly trustProxy: boolean;
   readonly share: {
     /** The networks payloads are built and delivered for. */
@@ -251,6 +260,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
           })
         : undefined,
     instantDigestDelaySeconds: e.INSTANT_DIGEST_DELAY_SECONDS,
+    outboxRedispatchAfterMs: e.OUTBOX_REDISPATCH_AFTER_SECONDS * 1000,
     trustProxy: e.TRUST_PROXY,
     share: Object.freeze({
       networks: Object.freeze(e.SHARE_NETWORKS),

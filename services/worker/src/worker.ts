@@ -72,6 +72,7 @@ export type WorkerSettings = Pick<
   | 'relatedPostsCount'
   | 'relatedRebuildIntervalMs'
   | 'instantDigestDelaySeconds'
+  | 'outboxRedispatchAfterMs'
   | 'mailRatePerSecond'
   | 'mailFrom'
 >;
@@ -96,7 +97,7 @@ export interface WorkerDeps {
   schedulerCheckIntervalMs?: number;
   /** The outbox relay's polling interval (default 1 s); nudges make it look sooner. */
   outboxPollIntervalMs?: number;
-  /** How long an event may stay dispatched but unhandled before the relay dispatches it again (default 5 min). */
+  /** Overrides OUTBOX_REDISPATCH_AFTER_SECONDS (tests: milliseconds). */
   outboxRedispatchAfterMs?: number;
   /**
    * Delays before each webhook retry (default: the Standard Webhooks schedule, 5 s to 10 h). A knob
@@ -145,7 +146,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     logger,
     now,
     ...(deps.outboxPollIntervalMs ? { pollIntervalMs: deps.outboxPollIntervalMs } : {}),
-    ...(deps.outboxRedispatchAfterMs ? { redispatchAfterMs: deps.outboxRedispatchAfterMs } : {}),
+    redispatchAfterMs: deps.outboxRedispatchAfterMs ?? settings.outboxRedispatchAfterMs,
   });
   outboxMetrics(registry, db, now);
 
@@ -351,6 +352,19 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
   const keepSchedulers = (): void => {
     schedulers.ensure().catch((error: unknown) => redisErrors.report('job schedulers', error));
   };
+  // The jobs the database can rebuild: a delivery job per pending webhook delivery, a go-live job
+  // per scheduled post. Idempotent (job ids), so every start and every Redis reconnect may run it.
+  const restoreJobs = async (): Promise<void> => {
+    const pendingDeliveries = await restoreWebhookDeliveryJobs(db, webhookDeliveriesQueue);
+    if (pendingDeliveries > 0) logger.info({ deliveries: pendingDeliveries }, 'webhook deliveries: jobs in place');
+    const restored = await restoreGoLiveJobs(db.kysely, goesLiveQueue, now());
+    if (restored > 0) logger.info({ posts: restored }, 'scheduled posts: go-live jobs in place');
+  };
+  // After a reconnect Redis may have come back empty: schedulers and rebuildable jobs go back.
+  const onRedisReady = (): void => {
+    keepSchedulers();
+    restoreJobs().catch((error: unknown) => redisErrors.report('job restore', error));
+  };
   let schedulerTimer: NodeJS.Timeout | undefined;
   const nudgeChannel = outboxNudgeChannel(prefix);
   const onNudge = (channel: string): void => {
@@ -369,12 +383,9 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       // Destinations created before secrets were encrypted: sealed now (migrations have no key).
       const sealed = await sealPlaintextWebhookSecrets(db, deps.webhookSecretsKey);
       if (sealed > 0) logger.info({ secrets: sealed }, 'webhook secrets stored in plaintext: encrypted');
-      const pendingDeliveries = await restoreWebhookDeliveryJobs(db, webhookDeliveriesQueue);
-      if (pendingDeliveries > 0) logger.info({ deliveries: pendingDeliveries }, 'webhook deliveries: jobs in place');
-      const restored = await restoreGoLiveJobs(db.kysely, goesLiveQueue, now());
-      if (restored > 0) logger.info({ posts: restored }, 'scheduled posts: go-live jobs in place');
+      await restoreJobs();
       await schedulers.ensure();
-      redis.on('ready', keepSchedulers);
+      redis.on('ready', onRedisReady);
       schedulerTimer = setInterval(keepSchedulers, deps.schedulerCheckIntervalMs ?? 30_000);
       schedulerTimer.unref();
 
@@ -392,7 +403,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     },
     async close() {
       clearInterval(schedulerTimer);
-      redis.off('ready', keepSchedulers);
+      redis.off('ready', onRedisReady);
       deps.subscriber.off('message', onNudge);
       await relay.stop();
       // Stop taking jobs at once, and let the jobs in progress finish (BullMQ hands unfinished ones
