@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { type DestinationStream, type Logger, type LoggerOptions, pino, stdSerializers } from 'pino';
@@ -114,9 +115,36 @@ export function requestLogger(logger: Logger): RequestHandler | undefined {
   if (!logger.isLevelEnabled('info')) return undefined;
   return pinoHttp<IncomingMessage, ServerResponse>({
     logger,
+    // The id `requestIds` gave the request, so access log lines and the worker's lines match.
+    genReqId: (req) => requestIdOf(req),
     serializers: { req: redactRequest, res: redactResponse },
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     // A client's mistake is not our error: 4xx at info, only 5xx at error.
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
   }) as unknown as RequestHandler;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const idOfRequest = new WeakMap<IncomingMessage, string>();
+
+/** The request's id: the client's `X-Request-Id` when it is a short token, else a new UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  let id = idOfRequest.get(req);
+  if (id === undefined) {
+    const given = req.headers['x-request-id'];
+    id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    idOfRequest.set(req, id);
+  }
+  return id;
+}
+
+/**
+ * Gives every request an id and answers it in `X-Request-Id`. Ingest records it in the events a
+ * request writes, so the worker's log lines about their effects carry it too.
+ */
+export function requestIds(): RequestHandler {
+  return (req, res, next) => {
+    res.setHeader('X-Request-Id', requestIdOf(req));
+    next();
+  };
 }

@@ -13,6 +13,7 @@ import {
   mountOperationalRoutes,
   notFoundHandler,
   problemHandler,
+  requestIds,
   requestLogger,
   type HealthCheck,
   standardReadinessChecks,
@@ -64,6 +65,7 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
   });
 
   // Access logs (redacted: no Authorization header, no tokens) only when they would be written.
+  app.use(requestIds());
   const accessLog = requestLogger(deps.logger);
   if (accessLog) app.use(accessLog);
   app.use(httpMetrics(registry));

@@ -41,6 +41,8 @@ export const postEventSchema = z.object({
   occurredAt: z.iso.datetime({ offset: true }),
   before: postSnapshotSchema.nullable(),
   after: postSnapshotSchema.nullable(),
+  /** The id of the HTTP request that made the change (X-Request-Id), so its effects can be traced in the worker's logs. */
+  requestId: z.string().max(64).optional(),
 });
 export type PostEvent = z.infer<typeof postEventSchema>;
 

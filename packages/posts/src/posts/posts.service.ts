@@ -33,6 +33,8 @@ import { postUrl } from './post-url';
 
 export interface PostsDeps {
   db: Db;
+  /** The HTTP request making the change, recorded in its events (ingest sets it per request). */
+  requestId?: string;
   publicBaseUrl: string;
   now?: () => Date;
   /** Called after a transaction that wrote outbox events has committed (the relay wakes up). */
@@ -154,7 +156,7 @@ export async function deletePost(deps: PostsDeps, id: string): Promise<void> {
     if (!existing) throw notFound(id);
     const before = await snapshotOf(db, existing);
     await postsRepo.deletePost(db, id);
-    await recordEvent(db, 'post.deleted', id, before, null, now(deps));
+    await recordEvent(db, 'post.deleted', id, before, null, now(deps), deps.requestId);
   });
 }
 
@@ -243,7 +245,7 @@ async function writePost(
     author.slug,
     tags.map((t) => t.slug),
   );
-  await recordEvent(db, eventTypeFor(before, after), row.id, before, after, at);
+  await recordEvent(db, eventTypeFor(before, after), row.id, before, after, at, deps.requestId);
   return { post: toResource(deps, row, author, after.tags), created: !existing, changed: true };
 }
 
@@ -265,9 +267,18 @@ async function recordEvent(
   before: PostSnapshot | null,
   after: PostSnapshot | null,
   at: { utc: string },
+  requestId: string | undefined,
 ): Promise<void> {
   const eventId = uuidv7();
-  const event: PostEvent = { eventId, type, postId, occurredAt: at.utc, before, after };
+  const event: PostEvent = {
+    eventId,
+    type,
+    postId,
+    occurredAt: at.utc,
+    before,
+    after,
+    ...(requestId ? { requestId } : {}),
+  };
   await insertOutboxEvent(db, {
     id: eventId,
     type,

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { AppError } from '@careerfeed/core';
-import { type Authenticate, jsonBody, methodNotAllowed } from '@careerfeed/http';
+import { type Authenticate, jsonBody, methodNotAllowed, requestIdOf } from '@careerfeed/http';
 import { parseOrThrow } from '../http/validation';
 import { assertNotPartnerSource } from '@careerfeed/posts';
 import { createPostSchema, listPostsQuerySchema, updatePostSchema } from '@careerfeed/posts';
@@ -24,7 +24,7 @@ export function postsRouter(deps: posts.PostsDeps, authenticate: Authenticate): 
     .post(writer, ...jsonBody, async (req, res) => {
       const input = parseOrThrow(createPostSchema, req.body);
       if (input.source !== undefined) await assertNotPartnerSource(deps.db, input.source);
-      const result = await posts.createPost(deps, input);
+      const result = await posts.createPost({ ...deps, requestId: requestIdOf(req) }, input);
       if (result.created) res.status(201).location(`/v1/posts/${result.post.id}`);
       res.json(result.post);
     })
@@ -45,10 +45,13 @@ export function postsRouter(deps: posts.PostsDeps, authenticate: Authenticate): 
     })
     .patch(writer, ...jsonBody, async (req, res) => {
       const id = postId(req.params.id);
-      res.json((await posts.updatePost(deps, id, parseOrThrow(updatePostSchema, req.body))).post);
+      res.json(
+        (await posts.updatePost({ ...deps, requestId: requestIdOf(req) }, id, parseOrThrow(updatePostSchema, req.body)))
+          .post,
+      );
     })
     .delete(writer, async (req, res) => {
-      await posts.deletePost(deps, postId(req.params.id));
+      await posts.deletePost({ ...deps, requestId: requestIdOf(req) }, postId(req.params.id));
       res.status(204).end();
     })
     .all(methodNotAllowed(['GET', 'PATCH', 'DELETE']));

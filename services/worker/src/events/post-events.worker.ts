@@ -42,7 +42,12 @@ export function createPostEventsWorker(deps: PostEventsWorkerDeps): Worker {
       await deps.onSettled?.(parsed.data.eventId);
       processed.inc({ type: parsed.data.type });
       deps.logger.info(
-        { eventId: parsed.data.eventId, type: parsed.data.type, postId: parsed.data.postId },
+        {
+          eventId: parsed.data.eventId,
+          type: parsed.data.type,
+          postId: parsed.data.postId,
+          ...(parsed.data.requestId ? { requestId: parsed.data.requestId } : {}),
+        },
         'post event handled',
       );
     },
