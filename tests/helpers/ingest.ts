@@ -21,6 +21,8 @@ export const PUBLIC_BASE_URL = 'https://careers.test.example';
 
 export interface IngestHarness {
   request: supertest.Agent;
+  /** The app itself, for a test that needs it on a real socket (the fuzz test). */
+  app: ReturnType<typeof createIngestApp>;
   db: Db;
   queue: Queue;
   /** The webhook delivery queue the app replays onto (under the same prefix). */
@@ -66,6 +68,7 @@ export function createIngestHarness(
   });
   return {
     request: supertest.agent(app),
+    app,
     db,
     queue,
     deliveriesQueue,
