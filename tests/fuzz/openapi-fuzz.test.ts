@@ -1,7 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApiKey } from '@careerfeed/http';
-import { type FuzzRun, type FuzzTarget, casesFor, describeRequest, fetchDocument, runCases, send } from '../../bench/src/support/fuzz/runner';
+import {
+  type FuzzRun,
+  type FuzzTarget,
+  casesFor,
+  describeRequest,
+  fetchDocument,
+  runCases,
+  send,
+} from '../../bench/src/support/fuzz/runner';
 import { KNOWN_ISSUES } from '../../bench/src/support/fuzz/known-issues';
 import { type SeededValues, seedThroughIngest } from '../../bench/src/support/fuzz/seed';
 import { snapshotDatabase } from '../../bench/src/support/fuzz/snapshot';
@@ -40,7 +48,8 @@ describe('fuzzing every operation of every OpenAPI document', () => {
   const servers: http.Server[] = [];
   const targets: FuzzTarget[] = [];
   const uncaught: string[] = [];
-  const watch = (error: unknown) => uncaught.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  const watch = (error: unknown) =>
+    uncaught.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
   let seeded: SeededValues;
 
   beforeAll(async () => {
@@ -113,21 +122,34 @@ describe('fuzzing every operation of every OpenAPI document', () => {
   test(`${CASES} cases from seed ${SEED}: no 5xx, no crash, no change on a 4xx, JSON that parses`, async () => {
     const docs = await Promise.all(targets.map((t) => fetchDocument(t.host, t.port)));
     const operationCounts = docs.map((doc) =>
-      Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).filter((k) => /^(get|post|put|patch|delete)$/.test(k)).length, 0),
+      Object.values(doc.paths).reduce(
+        (n, item) => n + Object.keys(item).filter((k) => /^(get|post|put|patch|delete)$/.test(k)).length,
+        0,
+      ),
     );
     const totalOps = operationCounts.reduce((a, b) => a + b, 0);
     const runs: FuzzRun[] = [];
     for (const [i, target] of targets.entries()) {
       const count = Math.round((CASES * operationCounts[i]!) / totalOps);
-      runs.push(await runCases(target, casesFor(docs[i]!, target, count, SEED + i)));
+      // FUZZ_TRACE=<operationId> prints every case of that operation with its answer.
+      const trace = process.env.FUZZ_TRACE;
+      runs.push(
+        await runCases(target, casesFor(docs[i]!, target, count, SEED + i), (result, index) => {
+          if (trace && result.request.operation === trace)
+            console.log(`#${index} ${result.status} ${describeRequest(result.request)}\n  → ${result.excerpt}`);
+        }),
+      );
     }
 
     if (process.env.FUZZ_VERBOSE) {
       for (const s of runs.flatMap((run) => run.stats)) console.log(JSON.stringify(s));
-      for (const k of runs.flatMap((run) => run.known)) console.log('known', k.known, k.status, describeRequest(k.request));
+      for (const k of runs.flatMap((run) => run.known))
+        console.log('known', k.known, k.status, describeRequest(k.request));
       for (const run of runs) console.log(run.cases, run.seconds);
     }
-    const findings = runs.flatMap((run) => run.findings).map((f) => `${f.problem} ${f.status} ${describeRequest(f.request)} → ${f.detail ?? ''}`);
+    const findings = runs
+      .flatMap((run) => run.findings)
+      .map((f) => `${f.problem} ${f.status} ${describeRequest(f.request)} → ${f.detail ?? ''}`);
     expect(findings).toEqual([]);
     expect(runs.reduce((n, run) => n + run.cases, 0)).toBeGreaterThanOrEqual(CASES - 2);
 
@@ -156,24 +178,31 @@ describe('fuzzing every operation of every OpenAPI document', () => {
   // representative request below still answers 5xx, so these are `test.failing`. When hardening
   // lands they pass, jest reports the `.failing` as failed: make them plain tests and delete the
   // entry from KNOWN_ISSUES, so the fuzzer asserts that kind of request too.
-  const representatives: Record<string, { service: 'ingest' | 'feed'; request: Omit<FuzzRequest, 'service' | 'operation'> }> = {
-    'malformed-percent-encoding-in-path': { service: 'feed', request: { method: 'GET', path: '/posts/%ff', headers: {} } },
+  // Each was found by the fuzzer (seed 20260601); ingest ones carry a valid key (`{admin}`).
+  const representatives: Record<
+    string,
+    { service: 'ingest' | 'feed'; request: Omit<FuzzRequest, 'service' | 'operation'> }
+  > = {
+    'malformed-percent-encoding-in-path': {
+      service: 'feed',
+      request: { method: 'GET', path: '/categories/%ff/feed.json', headers: {} },
+    },
     'undecodable-content-encoding': {
       service: 'ingest',
       request: {
-        method: 'POST',
-        path: '/v1/posts',
-        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-        body: '{"title":"not gzip"}',
+        method: 'PUT',
+        path: '/v1/authors/maya-okafor',
+        headers: { authorization: '{admin}', 'content-type': 'application/json', 'content-encoding': 'br' },
+        body: '{"name":"Maya Okafor"}',
       },
     },
     'huge-content-length': {
       service: 'ingest',
       request: {
         method: 'POST',
-        path: '/v1/posts',
-        headers: { 'content-type': 'application/json', 'content-length': '99999999999999' },
-        body: '{}',
+        path: '/v1/webhooks',
+        headers: { authorization: '{admin}', 'content-type': 'application/json', 'content-length': '99999999999999' },
+        body: '{"url":"https://hooks.example.edu/careerfeed","networks":["x"]}',
       },
     },
   };
@@ -183,10 +212,19 @@ describe('fuzzing every operation of every OpenAPI document', () => {
       expect(representatives[id]).toBeDefined();
     },
   );
-  test.failing.each(Object.entries(representatives))('once hardening lands, %s answers a 4xx', async (_id, { service, request }) => {
-    const target = targets.find((t) => t.service === service)!;
-    const res = await send(target, { service, operation: 'known', ...request });
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
-  });
+  test.failing.each(Object.entries(representatives))(
+    'once hardening lands, %s answers a 4xx',
+    async (_id, { service, request }) => {
+      const target = targets.find((t) => t.service === service)!;
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).map(([k, v]) => [
+          k,
+          v === '{admin}' ? target.context.validAuthorizations[0]! : v,
+        ]),
+      );
+      const res = await send(target, { service, operation: 'known', ...request, headers });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    },
+  );
 });

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import http from 'node:http';
-import { type FuzzContext, type FuzzDocument, type FuzzOperation, type FuzzRequest, listOperations, requestArbitrary } from './requests';
+import zlib from 'node:zlib';
+import {
+  type FuzzContext,
+  type FuzzDocument,
+  type FuzzOperation,
+  type FuzzRequest,
+  listOperations,
+  requestArbitrary,
+} from './requests';
 import { type Snapshot, diffSnapshots } from './snapshot';
 import { knownIssueOf } from './known-issues';
 
@@ -34,6 +42,8 @@ export interface CaseResult {
   status: number;
   contentType: string;
   ms: number;
+  /** The start of the (decoded) body. */
+  excerpt: string;
   /** Set for a finding: what was wrong. */
   problem?: 'status_5xx' | 'crash' | 'state_change_on_4xx' | 'unparseable_json' | 'no_response';
   detail?: string;
@@ -65,7 +75,10 @@ export interface FuzzRun {
 }
 
 export async function fetchDocument(host: string, port: number): Promise<FuzzDocument> {
-  const res = await send({ host, port }, { service: '', operation: '', method: 'GET', path: '/openapi.json', headers: {} });
+  const res = await send(
+    { host, port },
+    { service: '', operation: '', method: 'GET', path: '/openapi.json', headers: {} },
+  );
   if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);
   return JSON.parse(res.body) as FuzzDocument;
 }
@@ -99,11 +112,23 @@ export function send(target: { host: string; port: number }, request: FuzzReques
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
-            resolve({
-              status: res.statusCode ?? 0,
-              contentType: String(res.headers['content-type'] ?? ''),
-              body: Buffer.concat(chunks).toString('utf8'),
-            });
+            const raw = Buffer.concat(chunks);
+            const encoding = String(res.headers['content-encoding'] ?? 'identity').toLowerCase();
+            let body: string;
+            try {
+              const decoded =
+                encoding === 'gzip'
+                  ? zlib.gunzipSync(raw)
+                  : encoding === 'br'
+                    ? zlib.brotliDecompressSync(raw)
+                    : encoding === 'deflate'
+                      ? zlib.inflateSync(raw)
+                      : raw;
+              body = decoded.toString('utf8');
+            } catch (error) {
+              body = `(not ${encoding} as its Content-Encoding says: ${(error as Error).message})`;
+            }
+            resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body });
             if (claimsHuge) req.destroy();
           });
           res.on('error', reject);
@@ -113,7 +138,7 @@ export function send(target: { host: string; port: number }, request: FuzzReques
       reject(error);
       return;
     }
-    req.setTimeout(claimsHuge ? 1_000 : REQUEST_TIMEOUT_MS, () => req.destroy(new Error('no response in time')));
+    req.setTimeout(claimsHuge ? 500 : REQUEST_TIMEOUT_MS, () => req.destroy(new Error('no response in time')));
     req.on('error', reject);
     if (request.body !== undefined) req.write(request.body);
     if (claimsHuge) return; // never finish a body that claims 99 TB; the server must answer or time out
@@ -170,7 +195,13 @@ export async function runCases(
       let result: CaseResult;
       try {
         const res = await send(target, request, agent);
-        result = { request, status: res.status, contentType: res.contentType, ms: performance.now() - t0 };
+        result = {
+          request,
+          status: res.status,
+          contentType: res.contentType,
+          excerpt: res.body.slice(0, 300),
+          ms: performance.now() - t0,
+        };
         if (res.status >= 500) {
           result.problem = 'status_5xx';
           result.detail = res.body.slice(0, 500);
@@ -187,6 +218,7 @@ export async function runCases(
           request,
           status: 0,
           contentType: '',
+          excerpt: '',
           ms: performance.now() - t0,
           problem: 'no_response',
           detail: (error as Error).message,
@@ -251,5 +283,11 @@ export async function runCases(
   } finally {
     agent.destroy();
   }
-  return { stats: [...stats.values()], findings, known, cases: requests.length, seconds: (performance.now() - started) / 1000 };
+  return {
+    stats: [...stats.values()],
+    findings,
+    known,
+    cases: requests.length,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

@@ -66,7 +66,15 @@ function stringArbitrary(schema: JsonSchema): fc.Arbitrary<string> {
       // An ECMAScript-incompatible pattern: fall through to plain strings.
     }
   }
-  return fc.string({ minLength, maxLength, unit: fc.oneof(fc.constant('a'), fc.constantFrom('-', ' ', 'é', '<', '&', '"'), fc.string({ minLength: 1, maxLength: 1 })) });
+  return fc.string({
+    minLength,
+    maxLength,
+    unit: fc.oneof(
+      fc.constant('a'),
+      fc.constantFrom('-', ' ', 'é', '<', '&', '"'),
+      fc.string({ minLength: 1, maxLength: 1 }),
+    ),
+  });
 }
 
 function numberArbitrary(schema: JsonSchema, integer: boolean): fc.Arbitrary<number> {
@@ -90,7 +98,12 @@ function numberArbitrary(schema: JsonSchema, integer: boolean): fc.Arbitrary<num
   return fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 }
 
-function typedArbitrary(type: string, schema: JsonSchema, components: Components, depth: number): fc.Arbitrary<unknown> {
+function typedArbitrary(
+  type: string,
+  schema: JsonSchema,
+  components: Components,
+  depth: number,
+): fc.Arbitrary<unknown> {
   switch (type) {
     case 'null':
       return fc.constant(null);

@@ -39,7 +39,7 @@ export async function seedThroughIngest(
     title: 'Seeded: career fair checklist',
     html: '<p>Bring <em>three</em> questions.</p>',
     author: 'maya-okafor',
-    tags: ['career-fair', 'cv'],
+    tags: ['career-fair', 'cv', 'internships'], // internships: the topic of the subscribe examples
     category: 'events',
     status: 'published',
     published_at: '2025-01-01T09:00:00Z',

@@ -83,6 +83,8 @@ export function diffSnapshots(before: Snapshot, after: Snapshot): string[] {
     const a = before[table];
     const b = after[table];
     if (a?.hash === b?.hash && a?.rows === b?.rows) return [];
-    return [`${table}: ${a?.rows ?? 'absent'} → ${b?.rows ?? 'absent'} rows${a?.rows === b?.rows ? ' (rows changed)' : ''}`];
+    return [
+      `${table}: ${a?.rows ?? 'absent'} → ${b?.rows ?? 'absent'} rows${a?.rows === b?.rows ? ' (rows changed)' : ''}`,
+    ];
   });
 }
