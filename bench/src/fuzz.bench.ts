@@ -24,7 +24,9 @@ import {
   casesFor,
   describeRequest,
   fetchDocument,
+  operationCount,
   runCases,
+  splitCases,
 } from './support/fuzz/runner';
 import { seedThroughIngest } from './support/fuzz/seed';
 import { snapshotDatabase } from './support/fuzz/snapshot';
@@ -43,7 +45,7 @@ interface Settings {
   services: Service[];
   /** Only this operationId (a rerun of one operation's cases). */
   operation: string | undefined;
-  /** Only case number N of the run (0-based, as printed with a finding). */
+  /** Only the operation's case N (the `#N` printed with a finding); needs `operation`. */
   caseIndex: number | undefined;
 }
 
@@ -196,33 +198,27 @@ async function fuzzDatabase(
 
   // Cases per service in proportion to its number of operations: about the same per operation.
   const docs = await Promise.all(settings.services.map((s) => fetchDocument('127.0.0.1', targets[s].port)));
-  const opCounts = docs.map((doc) =>
-    Object.values(doc.paths).reduce(
-      (n, item) => n + Object.keys(item).filter((k) => /^(get|post|put|patch|delete)$/.test(k)).length,
-      0,
-    ),
-  );
-  const totalOps = opCounts.reduce((a, b) => a + b, 0);
+  const opCounts = docs.map(operationCount);
+  const counts = splitCases(settings.cases, opCounts);
   const runs: FuzzRun[] = [];
   for (const [i, service] of settings.services.entries()) {
-    const count = Math.max(1, Math.round((settings.cases * opCounts[i]!) / totalOps));
     let requests = casesFor(
       docs[i]!,
       targets[service],
-      count,
+      counts[i]!,
       settings.seed + SERVICES.indexOf(service),
       settings.operation,
     );
-    if (settings.caseIndex !== undefined) requests = requests.slice(settings.caseIndex, settings.caseIndex + 1);
+    if (settings.caseIndex !== undefined) requests = requests.filter((r) => r.round === settings.caseIndex);
+    if (requests.length === 0) continue;
     note(`${dialect} ${service}: ${requests.length} cases over ${opCounts[i]} operations`);
-    const offset = settings.caseIndex ?? 0;
-    const run = await runCases(targets[service], requests, (result: CaseResult, index: number) => {
+    const run = await runCases(targets[service], requests, (result: CaseResult) => {
       if (result.problem && !result.known)
         note(
-          `FOUND ${result.problem} (case ${index + offset}, ${result.status}): ${describeRequest(result.request)}\n    → ${result.detail ?? ''}`,
+          `FOUND ${result.problem} (${result.status}): ${describeRequest(result.request)}\n    → ${result.detail ?? ''}`,
         );
       else if (settings.caseIndex !== undefined)
-        note(`case ${index + offset}: ${result.status} ${describeRequest(result.request)}\n    → ${result.excerpt}`);
+        note(`${result.status} ${describeRequest(result.request)}\n    → ${result.excerpt}`);
     });
     runs.push(run);
     for (const s of run.stats) {

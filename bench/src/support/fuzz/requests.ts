@@ -70,6 +70,8 @@ export function listOperations(doc: FuzzDocument): FuzzOperation[] {
 export interface FuzzRequest {
   service: string;
   operation: string;
+  /** Its place among the operation's cases (0-based): with the seed, what reruns it. */
+  round?: number;
   method: string;
   path: string;
   headers: Record<string, string>;

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import {
-  type FuzzContext,
-  type FuzzDocument,
-  type FuzzOperation,
-  type FuzzRequest,
-  listOperations,
-  requestArbitrary,
-} from './requests';
+import { type FuzzContext, type FuzzDocument, type FuzzRequest, listOperations, requestArbitrary } from './requests';
 import { type Snapshot, diffSnapshots } from './snapshot';
 import { knownIssueOf } from './known-issues';
 
@@ -151,7 +144,23 @@ export function describeRequest(request: FuzzRequest): string {
   const shorten = (s: string) => (s.length > 300 ? `${s.slice(0, 200)}…(${s.length} chars)` : s);
   const headers = Object.entries(request.headers).map(([k, v]) => `-H '${k}: ${shorten(v)}'`);
   const body = request.body !== undefined ? ` --data-binary '${shorten(request.body)}'` : '';
-  return `${request.service}: curl -X ${request.method} '${shorten(request.path)}' ${headers.join(' ')}${body}`;
+  const where =
+    request.round === undefined ? request.service : `${request.service} ${request.operation}#${request.round}`;
+  return `${where}: curl -X ${request.method} '${shorten(request.path)}' ${headers.join(' ')}${body}`;
+}
+
+/** Splits `total` cases over services in proportion to their operation counts; the parts add up to `total`. */
+export function splitCases(total: number, operationCounts: number[]): number[] {
+  const all = operationCounts.reduce((a, b) => a + b, 0);
+  const parts = operationCounts.map((n) => Math.floor((total * n) / all));
+  let rest = total - parts.reduce((a, b) => a + b, 0);
+  for (let i = 0; rest > 0; i = (i + 1) % parts.length, rest--) parts[i]!++;
+  return parts;
+}
+
+/** How many operations a document lists. */
+export function operationCount(doc: FuzzDocument): number {
+  return listOperations(doc).length;
 }
 
 export function casesFor(
@@ -161,15 +170,20 @@ export function casesFor(
   seed: number,
   only?: string,
 ): FuzzRequest[] {
-  const operations = listOperations(doc).filter((op) => !only || op.id === only);
+  const all = listOperations(doc);
   const ctx: FuzzContext = { service: target.service, components: doc.components?.schemas ?? {}, ...target.context };
+  // Each operation has a seed of its own (from its place in the document), so its cases are the
+  // same whether or not the other operations run: `only` reruns exactly that operation's cases.
+  const columns = all
+    .map((op, i) => ({ op, seed: seed + i * 7919 }))
+    .filter(({ op }) => !only || op.id === only)
+    .map(({ op, seed: opSeed }, _i, chosen) =>
+      fc.sample(requestArbitrary(op, ctx), { seed: opSeed, numRuns: Math.ceil(count / Math.max(1, chosen.length)) }),
+    );
   // Round-robin over operations, so every one gets its share and writes interleave with reads.
-  const perOp = operations.map((op: FuzzOperation) => requestArbitrary(op, ctx));
-  const rounds = Math.ceil(count / Math.max(1, operations.length));
-  const columns = perOp.map((arb, i) => fc.sample(arb, { seed: seed + i * 7919, numRuns: rounds }));
   const out: FuzzRequest[] = [];
-  for (let r = 0; r < rounds && out.length < count; r++)
-    for (const column of columns) if (out.length < count) out.push(column[r]!);
+  for (let r = 0; out.length < count && columns.some((c) => r < c.length); r++)
+    for (const column of columns) if (out.length < count && r < column.length) out.push({ ...column[r]!, round: r });
   return out;
 }
 
