@@ -28,7 +28,7 @@ import {
   runCases,
   splitCases,
 } from './support/fuzz/runner';
-import { seedThroughIngest } from './support/fuzz/seed';
+import { seedSubscriberTokens, seedThroughIngest } from './support/fuzz/seed';
 import { snapshotDatabase } from './support/fuzz/snapshot';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -169,6 +169,7 @@ async function fuzzDatabase(
     ),
   };
   const seeded = await seedThroughIngest({ host: '127.0.0.1', port: started.ingest.port }, admin);
+  const tokens = await seedSubscriberTokens({ host: '127.0.0.1', port: started.feed.port }, db);
   const targets: Record<Service, FuzzTarget> = {
     ingest: {
       service: 'ingest',
@@ -184,7 +185,7 @@ async function fuzzDatabase(
       port: started.feed.port,
       alive: () => exitReason(started.feed.process),
       snapshot: () => snapshotDatabase(db),
-      context: { validAuthorizations: [], pathValues: seeded.feed },
+      context: { validAuthorizations: [], pathValues: seeded.feed, queryValues: { token: tokens } },
     },
     worker: {
       service: 'worker',

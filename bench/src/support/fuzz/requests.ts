@@ -86,6 +86,8 @@ export interface FuzzContext {
   validAuthorizations: string[];
   /** Known values per path-parameter name (ids and slugs of seeded resources), for valid-looking paths. */
   pathValues: Record<string, string[]>;
+  /** Known values per query-parameter name (e.g. signed subscriber tokens). */
+  queryValues?: Record<string, string[]>;
 }
 
 /** encodeURIComponent, with lone surrogates (which it refuses) replaced by U+FFFD. */
@@ -225,8 +227,18 @@ const QUERY_VALUES = [
 
 // ---------------------------------------------------------------- arbitraries
 
-function segmentFor(name: string, ctx: FuzzContext, parameter: Parameter | undefined): fc.Arbitrary<string> {
-  const known = ctx.pathValues[name] ?? [];
+/** The seeded values for parameter `name` of `template`: `posts:id` (the segment before it) first, then `id`. */
+function knownValues(template: string, name: string, ctx: FuzzContext): string[] {
+  const before = new RegExp(`([^/{}]+)/\\{${name}\\}`).exec(template)?.[1];
+  return (before !== undefined ? ctx.pathValues[`${before}:${name}`] : undefined) ?? ctx.pathValues[name] ?? [];
+}
+
+function segmentFor(
+  name: string,
+  ctx: FuzzContext,
+  parameter: Parameter | undefined,
+  known: string[],
+): fc.Arbitrary<string> {
   const fromSchema = parameter?.schema
     ? schemaArbitrary(parameter.schema, ctx.components).map((v) => encode(String(v)))
     : fc.constant('x');
@@ -244,7 +256,9 @@ function queryValueFor(parameter: Parameter, ctx: FuzzContext): fc.Arbitrary<str
   const fromSchema = parameter.schema
     ? schemaArbitrary(parameter.schema, ctx.components).map((v) => encode(String(v)))
     : fc.constant('1');
+  const known = ctx.queryValues?.[parameter.name] ?? [];
   return fc.oneof(
+    { weight: known.length > 0 ? 5 : 0, arbitrary: fc.constantFrom(...known, '').map((v) => encode(v)) },
     { weight: 5, arbitrary: fromSchema },
     { weight: 3, arbitrary: fc.constantFrom(...QUERY_VALUES) },
     { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_STRINGS).map((v) => encode(v)) },
@@ -305,6 +319,7 @@ function pathArbitrary(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<string
           name,
           ctx,
           op.parameters.find((p) => p.in === 'path' && p.name === name),
+          knownValues(op.template, name, ctx),
         ),
       ),
     )
@@ -439,6 +454,27 @@ const INVALID_JSON = [
   '{"a":' + '{"a":'.repeat(3000) + '1' + '}'.repeat(3001),
 ];
 
+/** `{"a":{"a":…"leaf"…}}`, `depth` deep, as text: too deep for JSON.stringify to build, not for a parser to read. */
+function deepJsonText(depth: number): string {
+  return `${'{"a":'.repeat(depth)}"leaf"${'}'.repeat(depth)}`;
+}
+
+/**
+ * Deeply nested JSON written as text (5,000 to 50,000 levels): the whole body, or under one of the
+ * example's own fields so that it gets past "unknown field" and into the code that reads the value.
+ */
+function deepBodyArbitrary(example: unknown): fc.Arbitrary<string> {
+  const keys = objectKeys(example);
+  return fc.tuple(fc.constantFrom(5_000, 50_000), fc.nat()).map(([depth, pick]) => {
+    if (keys.length === 0 || pick % 3 === 0) return deepJsonText(depth);
+    const key = keys[pick % keys.length]!;
+    const rest = { ...(example as Record<string, unknown>) };
+    delete rest[key];
+    const restText = JSON.stringify(rest).slice(1, -1);
+    return `{${JSON.stringify(key)}:${deepJsonText(depth)}${restText ? `,${restText}` : ''}}`;
+  });
+}
+
 function bodyArbitrary(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Body | undefined> {
   if (op.bodies.length === 0) {
     return fc.oneof(
@@ -470,6 +506,10 @@ function bodyArbitrary(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Body |
       { weight: 6, arbitrary: valid.map((v) => ({ text: encodeBody(v, media.type), type: media.type })) },
       { weight: 5, arbitrary: mutated.map((v) => ({ text: encodeBody(v, media.type), type: media.type })) },
       { weight: 1, arbitrary: fc.constantFrom(...INVALID_JSON).map((text) => ({ text, type: media.type })) },
+      {
+        weight: media.type === 'application/json' ? 1 : 0,
+        arbitrary: deepBodyArbitrary(media.example).map((text) => ({ text, type: media.type })),
+      },
       { weight: 1, arbitrary: fc.constant(undefined) },
     );
   });
@@ -515,8 +555,78 @@ function headersArbitrary(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Rec
     });
 }
 
-/** Requests for one operation: mostly its own method, now and then one the path does not list. */
+/** Hostile requests: mostly the operation's own method, now and then one the path does not list. */
+/**
+ * A request as a well-behaved client would send it: seeded path values, no query, a valid key,
+ * the document's example (or a schema value) with its own Content-Type. These reach the code
+ * behind authentication and validation, so that what the hostile cases do there is checked
+ * against a store that real writes have changed.
+ */
+function cleanRequestArbitrary(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
+  const names = [...op.template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const path = fc
+    .tuple(
+      ...names.map((name) => {
+        const known = knownValues(op.template, name, ctx);
+        return known.length > 0 ? fc.constantFrom(...known.map((v) => encode(v))) : fc.constant('x');
+      }),
+    )
+    .map((values) => {
+      let i = 0;
+      return op.template.replace(/\{(\w+)\}/g, () => values[i++]!);
+    });
+  const authorization =
+    ctx.validAuthorizations.length > 0 ? fc.constantFrom(...ctx.validAuthorizations) : fc.constant(undefined);
+  const body: fc.Arbitrary<Body | undefined> =
+    op.bodies.length === 0
+      ? fc.constant(undefined)
+      : fc.oneof(
+          ...op.bodies.map((media) =>
+            fc
+              .oneof(
+                {
+                  weight: media.example === undefined ? 0 : 3,
+                  arbitrary: fc.constant(media.example).map((e) => structuredClone(e)),
+                },
+                { weight: 1, arbitrary: media.schema ? schemaArbitrary(media.schema, ctx.components) : fc.jsonValue() },
+              )
+              .map((value) => ({ text: encodeBody(value, media.type), type: media.type })),
+          ),
+        );
+  // Query parameters the system knows values for (tokens): a client sends them.
+  const query = fc
+    .tuple(
+      ...op.parameters
+        .filter((p) => p.in === 'query' && (ctx.queryValues?.[p.name] ?? []).length > 0)
+        .map((p) => fc.constantFrom(...ctx.queryValues![p.name]!).map((v) => `${p.name}=${encode(v)}`)),
+    )
+    .map((pairs) => (pairs.length > 0 ? `?${pairs.join('&')}` : ''));
+  return fc.record({ path, query, authorization, body }).map(({ path, query, authorization, body }) => {
+    const request: FuzzRequest = {
+      service: ctx.service,
+      operation: op.id,
+      method: op.method,
+      path: `${path}${query}`,
+      headers: {},
+    };
+    if (authorization !== undefined) request.headers.authorization = authorization;
+    if (body !== undefined) {
+      request.body = body.text;
+      request.headers['content-type'] = body.type;
+    }
+    return request;
+  });
+}
+
+/** Requests for one operation: a quarter well-behaved, the rest hostile in one or more parts. */
 export function requestArbitrary(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
+  return fc.oneof(
+    { weight: 1, arbitrary: cleanRequestArbitrary(op, ctx) },
+    { weight: 3, arbitrary: hostileRequestArbitrary(op, ctx) },
+  );
+}
+
+function hostileRequestArbitrary(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const method =
     op.unlisted.length > 0
       ? fc.oneof(
