@@ -81,6 +81,31 @@ describe.each(DIALECTS)('hostile requests to the feed service on %s', (dialect) 
     expect(await subscribers()).toBe(before);
   });
 
+  // Both were 500s (the control-character scan recursed once per level and overflowed the stack):
+  // found by the fuzzer's deep JSON bodies, seed 1 of tests/fuzz/openapi-fuzz.test.ts.
+  test('fuzz: when the subscribe body is an object nested 5,000 deep, then 400 names email and a, and no one is subscribed', async () => {
+    const before = await subscribers();
+
+    const res = await feed.request
+      .post('/subscribe')
+      .set('Content-Type', 'application/json')
+      .send(`${'{"a":'.repeat(5000)}"leaf"${'}'.repeat(5000)}`);
+
+    const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect((problem.errors ?? []).map((e) => e.path)).toEqual(['email', 'a']);
+    expect(await subscribers()).toBe(before);
+  });
+
+  test('fuzz: when a preferences body is an object nested 5,000 deep, then 400 names a', async () => {
+    const res = await feed.request
+      .post('/preferences?token=1e309')
+      .set('Content-Type', 'application/json')
+      .send(`${'{"a":'.repeat(5000)}"leaf"${'}'.repeat(5000)}`);
+
+    const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(problem.errors).toEqual([{ path: 'a', message: 'is not a known field' }]);
+  });
+
   test('fuzz: when the preferences token is an object (token[a]=x), then 400 with the HTML error page', async () => {
     const res = await feed.request.get('/preferences?token[a]=x');
 
