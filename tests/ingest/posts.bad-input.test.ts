@@ -181,7 +181,59 @@ const BAD_CREATES: BadRequest[] = [
     send: (c) => post(c).set('Content-Type', 'application/json').send('null'),
   },
   { name: 'there is no body at all', status: 400, code: 'VALIDATION_FAILED', paths: [''], send: (c) => post(c) },
+  // The worst of what `npm run bench:fuzz` / tests/fuzz/openapi-fuzz.test.ts sent (all refused
+  // cleanly; kept so they stay refused, with exactly this answer).
+  {
+    name: 'fuzz: the title is nested 2,000 objects and arrays deep',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    paths: ['title'],
+    send: (c) => post(c).send(postWithNewAuthor({ title: nested(2000) })),
+  },
+  {
+    name: "fuzz: the body is 20,000 '[' (unclosed, nested past any parser's stack)",
+    status: 400,
+    code: 'MALFORMED_JSON',
+    send: (c) => post(c).set('Content-Type', 'application/json').send('['.repeat(20_000)),
+  },
+  {
+    name: 'fuzz: the body is an object nested 3,000 deep with none of the fields',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    paths: ['title', 'html', 'author', 'a'],
+    send: (c) =>
+      post(c)
+        .set('Content-Type', 'application/json')
+        .send(`{"a":${'{"a":'.repeat(3000)}1${'}'.repeat(3001)}`),
+  },
+  {
+    name: 'fuzz: a "__proto__" key tries to smuggle a field past validation',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    paths: ['__proto__'],
+    send: (c) =>
+      post(c)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(postWithNewAuthor()).replace(/^\{/, '{"__proto__":{"status":"published","slug":"x"},')),
+  },
+  {
+    name: 'fuzz: the title is a lone UTF-16 surrogate (\\ud800)',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    paths: ['title'],
+    send: (c) =>
+      post(c)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(postWithNewAuthor()).replace(/"title":"[^"]*"/, '"title":"\\ud800"')),
+  },
 ];
+
+/** `leaf` inside `depth` alternating objects and arrays: {a:[{a:[…]}]}. */
+function nested(depth: number): unknown {
+  let value: unknown = 'leaf';
+  for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { a: value } : [value];
+  return value;
+}
 
 describe.each(DIALECTS)('bad input to the ingest API on %s', (dialect) => {
   const ctx = useIngest(dialect);
@@ -266,6 +318,19 @@ describe.each(DIALECTS)('bad input to the ingest API on %s', (dialect) => {
       expectProblem(res, 404, 'NOT_FOUND');
     });
 
+    test('fuzz: when a 10 KB id is patched, then responds 404 NOT_FOUND and changes nothing', async () => {
+      const { ingest, auth } = ctx();
+      const before = await countRows(ctx());
+
+      const res = await ingest.request
+        .patch(`/v1/posts/${'a'.repeat(10 * 1024)}`)
+        .set('Authorization', auth)
+        .send({ title: 'Ghost' });
+
+      expectProblem(res, 404, 'NOT_FOUND');
+      expect(await countRows(ctx())).toEqual(before);
+    });
+
     test('when a missing post is patched, then responds 404 and changes nothing', async () => {
       const { ingest, auth } = ctx();
       const before = await countRows(ctx());
@@ -344,6 +409,19 @@ describe.each(DIALECTS)('bad input to the ingest API on %s', (dialect) => {
       expectProblem(res, 405, 'METHOD_NOT_ALLOWED');
       expect(res.headers.allow).toBe(allow);
       expect(await countRows(ctx())).toEqual(before);
+    });
+
+    test('fuzz: when limit is 99999999999999999999999, then responds 400 naming both of what is wrong with it', async () => {
+      const { ingest, auth } = ctx();
+
+      const res = await ingest.request.get('/v1/posts?limit=99999999999999999999999').set('Authorization', auth);
+
+      const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+      // Past Number.MAX_SAFE_INTEGER it is no longer a whole number, and it is over 100.
+      expect(problem.errors).toEqual([
+        { path: 'limit', message: 'must be a whole number' },
+        { path: 'limit', message: 'must be at most 100' },
+      ]);
     });
 
     test('when an unknown route is requested, then responds 404 as problem+json', async () => {

@@ -113,8 +113,16 @@ function invalid(errors: FieldError[]): AppError {
   });
 }
 
+/**
+ * How deep the control-character scan reads. No field of these bodies holds more than a list of
+ * strings, so anything deeper is refused by the schema whatever it contains; reading it all
+ * recursed once per level and overflowed the stack (a 500) on a JSON object nested ~2,000 deep.
+ */
+const SCANNED_DEPTH = 4;
+
 /** Strings with control characters anywhere in the body, by path: refused before anything else looks at them. */
 function controlCharacterErrors(value: unknown, path: string[] = []): FieldError[] {
+  if (path.length > SCANNED_DEPTH) return [];
   if (typeof value === 'string') {
     return hasControlCharacters(value)
       ? [{ path: path.join('/'), message: 'must not contain line breaks or other control characters' }]
