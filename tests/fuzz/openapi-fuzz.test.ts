@@ -188,11 +188,9 @@ describe('fuzzing every operation of every OpenAPI document', () => {
     expect(stats.length).toBe(totalOps);
   });
 
-  // The known 5xx the `hardening` branch fixes (see bench/src/support/fuzz/known-issues.ts): each
-  // representative request below still answers 5xx, so these are `test.failing`. When hardening
-  // lands they pass, jest reports the `.failing` as failed: make them plain tests and delete the
-  // entry from KNOWN_ISSUES, so the fuzzer asserts that kind of request too.
-  // Each was found by the fuzzer (seed 20260601); ingest ones carry a valid key (`{admin}`).
+  // The 5xx the fuzzer found before the hardening fixes landed (seed 20260601), one representative
+  // request of each kind; ingest ones carry a valid key (`{admin}`). The fuzzer asserts these kinds
+  // of request like any other now (KNOWN_ISSUES is empty); these pin the three exact requests.
   const representatives: Record<
     string,
     { service: 'ingest' | 'feed'; request: Omit<FuzzRequest, 'service' | 'operation'> }
@@ -220,14 +218,11 @@ describe('fuzzing every operation of every OpenAPI document', () => {
       },
     },
   };
-  test.each(KNOWN_ISSUES.map((issue) => [issue.id, issue] as const))(
-    'known issue %s is still listed in known-issues.ts with a representative request',
-    (id) => {
-      expect(representatives[id]).toBeDefined();
-    },
-  );
-  test.failing.each(Object.entries(representatives))(
-    'once hardening lands, %s answers a 4xx',
+  test('no 5xx is excused as known any more', () => {
+    expect(KNOWN_ISSUES).toEqual([]);
+  });
+  test.each(Object.entries(representatives))(
+    'the request that found %s answers a 4xx',
     async (_id, { service, request }) => {
       const target = targets.find((t) => t.service === service)!;
       const headers = Object.fromEntries(

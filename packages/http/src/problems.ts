@@ -138,6 +138,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
+    // Refused before its body was read (a 401/403/404 ahead of body parsing): close the connection
+    // rather than drain a body the client may still be sending, or never finish (a huge
+    // Content-Length); a client waiting to finish its upload then sees the answer at once.
+    if (!req.complete && Number(req.headers['content-length'] ?? 0) > 0) res.setHeader('Connection', 'close');
     const known =
       error instanceof AppError
         ? error

@@ -134,7 +134,12 @@ export function send(target: { host: string; port: number }, request: FuzzReques
     req.setTimeout(claimsHuge ? 500 : REQUEST_TIMEOUT_MS, () => req.destroy(new Error('no response in time')));
     req.on('error', reject);
     if (request.body !== undefined) req.write(request.body);
-    if (claimsHuge) return; // never finish a body that claims 99 TB; the server must answer or time out
+    if (claimsHuge) {
+      // Never finish a body that claims 99 TB; the server must answer or time out. Without a body
+      // chunk node would not send the headers at all until the end, so send them now.
+      req.flushHeaders();
+      return;
+    }
     req.end();
   });
 }

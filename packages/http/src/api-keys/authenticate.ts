@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { JSON_BODY_LIMIT_BYTES, rejectOversizedBodies } from '../problems';
 import type { Principal, createAuthenticator } from './api-keys.service';
 import type { Scope } from './api-keys';
 
@@ -10,10 +11,17 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Runs before body parsing, so an unauthenticated client cannot make us read a large body. */
+// Every authenticated route, with or without a body of its own: a declared body over the limit is
+// refused from the head (a route that reads no body would otherwise leave the client sending it).
+const refuseOversized = rejectOversizedBodies(JSON_BODY_LIMIT_BYTES);
+
+/**
+ * Runs before body parsing, so an unauthenticated client cannot make us read a large body; once
+ * the key is accepted, a declared body over the limit gets 413 at once, on every route.
+ */
 export function authenticateWith(authenticator: ReturnType<typeof createAuthenticator>): Authenticate {
-  return (scope) => async (req, _res, next) => {
+  return (scope) => async (req, res, next) => {
     req.principal = await authenticator(req.headers.authorization, scope);
-    next();
+    refuseOversized(req, res, next);
   };
 }
