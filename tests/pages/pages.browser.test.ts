@@ -104,7 +104,7 @@ describe('a post page in a browser (chromium, 375×800)', () => {
     // The cover and the body's images loaded through img-src; nothing else left the page.
     expect(images.length).toBeGreaterThan(0);
     expect(images.every((url) => /^https:\/\/(images|careers)\.test\.example\//.test(url))).toBe(true);
-    expect(await page.title()).toBe(`<script>alert(1)</script>"'& · Career Center Blog`);
+    expect(await page.title()).toBe(`${HOSTILE_TITLE_AS_STORED} · Career Center Blog`);
 
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
