@@ -38,6 +38,8 @@ describe.each(DIALECTS)('the transactional outbox on %s', (dialect) => {
         type: 'post.created',
         postId: post.id,
         occurredAt: expect.any(String),
+        // The API request that wrote it (X-Request-Id), so the worker's logs can name it.
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
         before: null,
         after: {
           id: post.id,
