@@ -39,6 +39,8 @@ export class Supervised {
   /** Exits nobody asked for (no signal sent by the test): crashes, a finding. */
   crashes: string[] = [];
   output = '';
+  /** Names of the deployment's secrets this process wrote to its stdout or stderr (must stay empty). */
+  readonly leaks = new Set<string>();
   private expectingExit = false;
   private supervising = true;
 
@@ -47,6 +49,8 @@ export class Supervised {
     readonly service: ServiceName,
     readonly port: number,
     private readonly env: Record<string, string>,
+    /** Secrets the deployment created, by name: every line this process writes is searched for them. */
+    private readonly secrets: Map<string, string>,
   ) {}
 
   get alive(): boolean {
@@ -62,7 +66,11 @@ export class Supervised {
     });
     this.child = child;
     const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-20_000);
+      const text = chunk.toString();
+      // The end of what came before too, so a secret split across two chunks is still seen.
+      const recent = this.output.slice(-200) + text;
+      for (const [name, secret] of this.secrets) if (recent.includes(secret)) this.leaks.add(name);
+      this.output = (this.output + text).slice(-20_000);
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
@@ -124,6 +132,8 @@ export interface Counts {
   processes_total: number;
   restarts: Record<string, number>;
   crashes: Record<string, string[]>;
+  /** Secrets found in any process's logs over the whole run (API key, webhook secret, secrets key). */
+  secrets_in_logs: string[];
   client_retries: number;
   client_statuses: Record<string, number>;
 }
@@ -180,6 +190,11 @@ export class Deployment {
     this.receiver.route(HOOK_PATH, hook.secret);
     await deliveriesQueue.close();
     producer.disconnect();
+    const secrets = new Map([
+      ['api_key', this.apiKey],
+      ['webhook_secret', hook.secret],
+      ['webhook_secrets_key', TEST_WEBHOOK_SECRETS_KEY.toString('base64')],
+    ]);
 
     const env = {
       ...baseEnv(),
@@ -196,6 +211,8 @@ export class Deployment {
       HOST: '127.0.0.1',
       // Posts are announced at once, not two minutes later, so instant digests never join the counts.
       INSTANT_DIGEST_DELAY_SECONDS: '0',
+      // Access logs too (info), so that the search for secrets in them means something.
+      LOG_LEVEL: 'info',
       ...this.options.env,
     };
     const plan: [string, ServiceName][] = [
@@ -206,7 +223,7 @@ export class Deployment {
       ['feed', 'feed'],
     ];
     for (const [name, service] of plan) {
-      this.processes.push(new Supervised(name, service, await freePort(), env));
+      this.processes.push(new Supervised(name, service, await freePort(), env, secrets));
     }
     await Promise.all(this.processes.map((p) => p.start()));
   }
@@ -430,6 +447,7 @@ export class Deployment {
       processes_total: this.processes.length,
       restarts: Object.fromEntries(this.processes.map((p) => [p.name, p.restarts])),
       crashes: Object.fromEntries(this.processes.filter((p) => p.crashes.length > 0).map((p) => [p.name, p.crashes])),
+      secrets_in_logs: [...new Set(this.processes.flatMap((p) => [...p.leaks]))].sort(),
       client_retries: this.clientRetries,
       client_statuses: this.clientStatuses,
     };
@@ -504,4 +522,6 @@ export async function expectOutcome(deployment: Deployment, counts: Counts, boun
   expect(counts.processes_alive).toBe(counts.processes_total);
   // A process that exited on its own is a crash the supervisor covered for: a finding.
   expect(counts.crashes).toEqual({});
+  // Logs never hold a secret, over a whole run of five processes at info level.
+  expect(counts.secrets_in_logs).toEqual([]);
 }
