@@ -52,6 +52,12 @@ export function handleShutdownSignals(logger: Logger, shutdown: () => Promise<vo
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Only a signal ends a service. A promise nobody awaited that fails (a connection error surfacing
+  // late, a library's background task) is logged as one structured line, not allowed to end the
+  // process (Node's default) nor printed as an unstructured stack on stderr.
+  process.on('unhandledRejection', (reason: unknown) => {
+    logger.error({ err: reason }, 'unhandled promise rejection (logged; the service keeps running)');
+  });
   // Started by `npm start` (with an IPC channel): if the launcher dies, stop too.
   if (process.send) process.on('disconnect', () => onSignal('SIGTERM'));
 }
