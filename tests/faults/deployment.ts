@@ -454,6 +454,22 @@ export class Deployment {
   }
 
   /** Prints the counts as one JSON line (docs/operations.md) and returns them. */
+  /** Waits until `count` digest deliveries are recorded as sent. */
+  async digestsSent(count: number, timeoutMs = 120_000): Promise<void> {
+    await waitFor(
+      async () =>
+        (
+          await this.database.db.kysely
+            .selectFrom('digest_deliveries')
+            .select('id')
+            .where('status', '=', 'sent')
+            .execute()
+        ).length === count,
+      timeoutMs,
+      `not every digest was recorded as sent\n${this.logs()}`,
+    );
+  }
+
   async report(): Promise<Counts> {
     const counts = await this.counts();
     process.stdout.write(`${JSON.stringify(counts)}\n`);

@@ -44,18 +44,7 @@ describe('fault: pg_terminate_backend of every database connection', () => {
 
     await deployment.eventsHandled(120_000);
     await deployment.webhooksDelivered(120_000);
-    await waitFor(
-      async () =>
-        (
-          await deployment.database.db.kysely
-            .selectFrom('digest_deliveries')
-            .select('id')
-            .where('status', '=', 'sent')
-            .execute()
-        ).length === SUBSCRIBERS,
-      180_000,
-      `not every digest was recorded as sent\n${deployment.logs()}`,
-    );
+    await deployment.digestsSent(SUBSCRIBERS, 180_000);
 
     const counts = await deployment.report();
     // In flight per termination: each worker's digest (10) or webhook (20) concurrency.

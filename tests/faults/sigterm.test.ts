@@ -1,4 +1,3 @@
-import { waitFor } from '../helpers/wait';
 import { Deployment, expectOutcome, sleep } from './deployment';
 
 /**
@@ -31,18 +30,7 @@ describe('fault: SIGTERM of each service under load', () => {
 
     await deployment.eventsHandled(120_000);
     await deployment.webhooksDelivered(120_000);
-    await waitFor(
-      async () =>
-        (
-          await deployment.database.db.kysely
-            .selectFrom('digest_deliveries')
-            .select('id')
-            .where('status', '=', 'sent')
-            .execute()
-        ).length === SUBSCRIBERS,
-      120_000,
-      `not every digest was recorded as sent\n${deployment.logs()}`,
-    );
+    await deployment.digestsSent(SUBSCRIBERS, 120_000);
 
     const counts = await deployment.report();
     // Drained: a clean exit, and no mail or webhook sent twice.

@@ -26,18 +26,7 @@ describe('fault: SMTP down for 20 s', () => {
     expect(deployment.smtp.received.length).toBe(atStop);
     await deployment.startSmtp();
 
-    await waitFor(
-      async () =>
-        (
-          await deployment.database.db.kysely
-            .selectFrom('digest_deliveries')
-            .select('id')
-            .where('status', '=', 'sent')
-            .execute()
-        ).length === SUBSCRIBERS,
-      150_000,
-      `not every digest was recorded as sent\n${deployment.logs()}`,
-    );
+    await deployment.digestsSent(SUBSCRIBERS, 150_000);
     await deployment.eventsHandled(30_000);
 
     const counts = await deployment.report();

@@ -34,18 +34,7 @@ describe('fault: worker SIGKILLed mid-digest and mid-webhook-fan-out', () => {
 
     await deployment.eventsHandled(120_000);
     await deployment.webhooksDelivered(120_000);
-    await waitFor(
-      async () =>
-        (
-          await deployment.database.db.kysely
-            .selectFrom('digest_deliveries')
-            .select('id')
-            .where('status', '=', 'sent')
-            .execute()
-        ).length === SUBSCRIBERS,
-      120_000,
-      `not every digest was recorded as sent\n${deployment.logs()}`,
-    );
+    await deployment.digestsSent(SUBSCRIBERS, 120_000);
 
     const counts = await deployment.report();
     expect([killedMidDigest.signal, killedMidFanOut.signal]).toEqual(['SIGKILL', 'SIGKILL']);
