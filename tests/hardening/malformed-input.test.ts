@@ -1,7 +1,6 @@
 import http, { type Server } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -13,25 +12,7 @@ import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
 import { testRedisErrors } from '../helpers/redis-errors';
-
-function captureLogs(): { stream: Writable; lines(): { level: number; msg?: string; err?: { stack?: string } }[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    stream,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line)),
-  };
-}
+import { captureLogs } from '../helpers/log-capture';
 
 function listenOn(handler: http.RequestListener): Promise<{ server: Server; port: number }> {
   const server = http.createServer(handler);

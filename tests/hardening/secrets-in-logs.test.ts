@@ -1,22 +1,10 @@
-import { Writable } from 'node:stream';
 import { parseConfig } from '@careerfeed/config';
 import { createLogger } from '@careerfeed/http';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
-
-/** Everything a service's logger writes, as text. */
-function captureLogs(): { stream: Writable; text(): string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
+import { captureLogs } from '../helpers/log-capture';
 
 /**
  * The services' loggers at info, fed requests that carry every kind of secret: the log lines of

@@ -1,30 +1,10 @@
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
+import { captureLogs } from '../helpers/log-capture';
 import { waitFor } from '../helpers/wait';
 import { type RunningWorker, startWorker } from '../helpers/worker';
-
-/** A logger writing JSON lines into an array, as a log shipper would receive them. */
-function capturingLogger(): { logger: pino.Logger; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    logger: pino({ level: 'info' }, stream),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
 
 /**
  * Request ids are carried into jobs: the id of the ingest request that changed a post is in its
@@ -34,12 +14,12 @@ describe('request ids from ingest to the worker', () => {
   let database: TestDatabase;
   let ingest: IngestHarness;
   let running: RunningWorker;
-  const worker = capturingLogger();
+  const workerLogs = captureLogs();
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     ingest = createIngestHarness(database.db);
-    running = await startWorker(database, { redisPrefix: ingest.redisPrefix, logger: worker.logger });
+    running = await startWorker(database, { redisPrefix: ingest.redisPrefix, logger: pino({ level: 'info' }, workerLogs.stream) });
   });
   afterAll(async () => {
     await running.close();
@@ -65,9 +45,9 @@ describe('request ids from ingest to the worker', () => {
     expect(JSON.parse(row.payload)).toMatchObject({ requestId: 'campus-cms-42' });
 
     await waitFor(() =>
-      worker.lines().some((line) => line.msg === 'post event handled' && line.postId === created.body.id),
+      workerLogs.lines().some((line) => line.msg === 'post event handled' && line.postId === created.body.id),
     );
-    const handled = worker.lines().find((line) => line.msg === 'post event handled' && line.postId === created.body.id);
+    const handled = workerLogs.lines().find((line) => line.msg === 'post event handled' && line.postId === created.body.id);
     expect(handled).toMatchObject({ requestId: 'campus-cms-42', type: 'post.published' });
   });
 
