@@ -998,7 +998,7 @@ async function main(): Promise<number> {
 
   let ok = true;
   try {
-    for (const file of [FEED_MAIN, STATIC_SERVER, path.join(FEED_DIST, 'feeds', 'feeds.service.js')])
+    for (const file of [FEED_MAIN, STATIC_SERVER])
       if (!fs.existsSync(file)) throw new SetupError(`${file} is missing; build first (npx tsc -b)`);
     const fixture = loadFixture(settings.fixture);
     const site = readSite(settings.fixture);
