@@ -7,12 +7,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ParsedMail } from 'mailparser';
-import { simpleParser } from 'mailparser';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { pino } from 'pino';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
-import { type ConfirmationMailQueue, createConfirmationMailQueue, createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
+import {
+  type ConfirmationMailQueue,
+  createConfirmationMailQueue,
+  createRedisConnection,
+  openDigestsQueue,
+} from '@careerfeed/jobs';
 import { createFeedApp } from '@careerfeed/feed';
 import { type SmtpSink, startSmtpSink } from '../digests/support';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';

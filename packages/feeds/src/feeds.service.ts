@@ -10,8 +10,15 @@ import {
 } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
 import { readSite, postUrl } from '@careerfeed/posts';
-import { DEFAULT_FEED_LIMIT, FEED_FILES, type FeedFormat, feedUrl as absoluteFeedUrl } from '@careerfeed/jobs';
-import { type FeedScope, scopeKey, scopePath } from '@careerfeed/jobs';
+import {
+  DEFAULT_FEED_LIMIT,
+  FEED_FILES,
+  type FeedFormat,
+  feedUrl as absoluteFeedUrl,
+  type FeedScope,
+  scopeKey,
+  scopePath,
+} from '@careerfeed/jobs';
 import * as repo from './feeds.repository';
 
 export { FEED_FILES, type FeedFormat };
@@ -119,7 +126,6 @@ export async function buildFeedDocument(deps: FeedsDeps, request: FeedRequest): 
 export function itemId(postId: string): string {
   return `urn:uuid:${postId}`;
 }
-
 
 async function scopeTitle(db: Db['kysely'], scope: FeedScope): Promise<string | undefined> {
   switch (scope.kind) {

@@ -1,6 +1,5 @@
-import type { PostEvent, PostSnapshot } from '@careerfeed/jobs';
+import { type PostEvent, type PostSnapshot, postGoesLiveJobId } from '@careerfeed/jobs';
 import { becomesVisible, isVisibleAt } from '../posts/visibility';
-import { postGoesLiveJobId } from '@careerfeed/jobs';
 import { scheduleActionOf, wentLiveEvent } from './go-live';
 
 const NOW = new Date('2026-07-01T12:00:00.000Z');

@@ -1,5 +1,4 @@
-import type { Database, Kysely, Transaction, WebhookDeliveryStatus } from '@careerfeed/db';
-import { uuidv7 } from '@careerfeed/db';
+import { type Database, type Kysely, type Transaction, type WebhookDeliveryStatus, uuidv7 } from '@careerfeed/db';
 import { isRowVisibleAt } from '@careerfeed/posts';
 
 type Executor = Kysely<Database> | Transaction<Database>;

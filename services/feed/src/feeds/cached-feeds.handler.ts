@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import type { FeedCache } from '@careerfeed/feeds';
+import { type FeedCache, DEFAULT_LIMIT, FEED_FILES, type FeedFormat } from '@careerfeed/feeds';
 import { feedCacheKey, feedRoute, parseFeedQuery, SCOPE_SEGMENTS, type ScopeSegment, sendFeed } from './feed-responses';
 import type { FeedScope } from '@careerfeed/jobs';
-import { DEFAULT_LIMIT, FEED_FILES, type FeedFormat } from '@careerfeed/feeds';
 
 const FORMAT_BY_FILE = new Map(Object.entries(FEED_FILES).map(([format, file]) => [file, format as FeedFormat]));
 

@@ -1,9 +1,17 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request } from 'express';
 import { AppError } from '@careerfeed/core';
-import { compress, type CachedFeed, type FeedAnswer, type FeedEncoding } from '@careerfeed/feeds';
+import {
+  compress,
+  type CachedFeed,
+  type FeedAnswer,
+  type FeedEncoding,
+  DEFAULT_LIMIT,
+  FEED_FILES,
+  type FeedFormat,
+  MAX_LIMIT,
+} from '@careerfeed/feeds';
 import type { FeedScope } from '@careerfeed/jobs';
-import { DEFAULT_LIMIT, FEED_FILES, type FeedFormat, MAX_LIMIT } from '@careerfeed/feeds';
 
 /**
  * How a feed request is read and a cached feed answered, written against node's own request and

@@ -1,7 +1,7 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { AppError, isValidSlug } from '@careerfeed/core';
 import { methodNotAllowed } from '@careerfeed/http';
-import type { FeedCache } from '@careerfeed/feeds';
+import { type FeedCache, FEED_FILES, type FeedFormat, type FeedsDeps, renderFeed } from '@careerfeed/feeds';
 import {
   CORS_EXPOSED_HEADERS,
   feedCacheKey,
@@ -13,7 +13,6 @@ import {
   sendFeed,
 } from './feed-responses';
 import type { FeedScope, ListScopeKind } from '@careerfeed/jobs';
-import { FEED_FILES, type FeedFormat, type FeedsDeps, renderFeed } from '@careerfeed/feeds';
 
 function slugParam(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.length > 200 || !isValidSlug(value)) {

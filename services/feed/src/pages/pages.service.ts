@@ -11,11 +11,14 @@ import type {
 } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
 import { readSite, postUrl } from '@careerfeed/posts';
-import { feedUrl } from '@careerfeed/jobs';
-import { type FeedScope, scopePath } from '@careerfeed/jobs';
-import { feedsRepository as feedsRepo } from '@careerfeed/feeds';
-import type { FeedPostRow } from '@careerfeed/feeds';
-import { FEED_FILES, type FeedFormat, JSON_FEED_EXTENSION_PATH } from '@careerfeed/feeds';
+import { type FeedScope, feedUrl, scopePath } from '@careerfeed/jobs';
+import {
+  FEED_FILES,
+  type FeedFormat,
+  type FeedPostRow,
+  JSON_FEED_EXTENSION_PATH,
+  feedsRepository as feedsRepo,
+} from '@careerfeed/feeds';
 import * as repo from './pages.repository';
 
 export interface PagesDeps {

@@ -1,10 +1,15 @@
 import { Router } from 'express';
 import { AppError, isValidSlug } from '@careerfeed/core';
 import { type Authenticate, jsonBody, methodNotAllowed } from '@careerfeed/http';
-import type { PostsDeps } from '@careerfeed/posts';
+import {
+  type PostsDeps,
+  authorBodySchema,
+  authorRowToResource,
+  getAuthorResource,
+  listAuthorResources,
+  upsertAuthor,
+} from '@careerfeed/posts';
 import { parseOrThrow } from '../http/validation';
-import { authorBodySchema } from '@careerfeed/posts';
-import { authorRowToResource, getAuthorResource, listAuthorResources, upsertAuthor } from '@careerfeed/posts';
 
 function authorSlug(value: string): string {
   if (!isValidSlug(value)) {

@@ -2,8 +2,7 @@ import { Router } from 'express';
 import { AppError } from '@careerfeed/core';
 import { type Authenticate, jsonBody, methodNotAllowed, requestIdOf } from '@careerfeed/http';
 import { parseOrThrow } from '../http/validation';
-import { assertNotPartnerSource } from '@careerfeed/posts';
-import { createPostSchema, listPostsQuerySchema, updatePostSchema } from '@careerfeed/posts';
+import { assertNotPartnerSource, createPostSchema, listPostsQuerySchema, updatePostSchema } from '@careerfeed/posts';
 import * as posts from '@careerfeed/posts';
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
