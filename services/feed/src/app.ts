@@ -9,6 +9,7 @@ import type { FeedCache } from '@careerfeed/feeds';
 import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
+import { embedsRouter } from './embeds/embeds.routes';
 import {
   DEFAULT_SUBSCRIBE_LIMITS,
   type RateLimitRule,
@@ -94,6 +95,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
       { hit: cacheHit, miss: cacheMiss },
     ),
   );
+  app.use(embedsRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(
     subscriptionsRouter({

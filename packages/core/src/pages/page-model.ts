@@ -77,6 +77,8 @@ export interface ListPageView {
   pagination: PaginationView;
   /** Only for author pages. */
   author?: AuthorView;
+  /** The one-line script + element that shows these posts on another site (plain text). */
+  embedSnippet?: string;
 }
 
 export interface PostView {
@@ -104,6 +106,8 @@ export interface PostPageView {
   site: SiteView;
   post: PostView;
   related: LinkView[];
+  /** `/oembed?url=…&format=json` for this post: announced for oEmbed discovery. */
+  oembedUrl?: string;
 }
 
 export interface ErrorPageView {

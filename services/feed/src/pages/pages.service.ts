@@ -9,6 +9,7 @@ import type {
   PostSummaryView,
   SiteView,
 } from '@careerfeed/core';
+import { embedSnippet } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
 import { readSite, postUrl } from '@careerfeed/posts';
 import { type FeedScope, feedUrl, scopePath } from '@careerfeed/jobs';
@@ -151,6 +152,7 @@ export async function buildListPage(deps: PagesDeps, scope: ListScope, page: num
     feeds: feedLinks(base, scope, `${site.title}: ${what}`),
     ...listing,
     ...(author ? { author } : {}),
+    embedSnippet: embedSnippet(base, scope.kind === 'author' ? { author: scope.slug } : { topic: scope.slug }),
   };
 }
 
@@ -193,6 +195,7 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
         : null,
     },
     related: (related.get(row.id) ?? []).map((r) => ({ title: r.title, url: postUrl(base, r.slug) })),
+    oembedUrl: `${base}/oembed?url=${encodeURIComponent(url)}&format=json`,
   };
 }
 
