@@ -10,6 +10,7 @@ import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.h
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
 import { embedsRouter } from './embeds/embeds.routes';
+import { themeRouter } from './site/theme.routes';
 import {
   DEFAULT_SUBSCRIBE_LIMITS,
   type RateLimitRule,
@@ -95,6 +96,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
       { hit: cacheHit, miss: cacheMiss },
     ),
   );
+  app.use(themeRouter({ db: deps.db }));
   app.use(embedsRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(

@@ -18,6 +18,12 @@ export interface SiteView {
   language: string;
   /** `${publicBaseUrl}/` */
   homeUrl: string;
+  /** `dir` of every page: "rtl" for right-to-left languages. Default ltr. */
+  dir?: 'ltr' | 'rtl';
+  /** The site's logo, shown in the header before its name. */
+  logoUrl?: string;
+  /** `/theme.css?v=…` (a path on this host): the site's colours. */
+  themeUrl?: string;
   /** The site-wide feeds, offered in every page's footer. */
   feeds: FeedLinkView[];
 }

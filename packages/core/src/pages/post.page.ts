@@ -57,7 +57,9 @@ function socialMeta(view: PostPageView): string[] {
 /** oEmbed discovery (oembed.com §4): consumers given the post's URL find the endpoint here. */
 function oembedDiscoveryLink(view: PostPageView): string[] {
   const href = httpUrl(view.oembedUrl);
-  return href ? [`<link rel="alternate" type="application/json+oembed" href="${attr(href)}" title="${attr(view.post.title)}">`] : [];
+  return href
+    ? [`<link rel="alternate" type="application/json+oembed" href="${attr(href)}" title="${attr(view.post.title)}">`]
+    : [];
 }
 
 /** A post: the article, its author, and the posts related to it. */

@@ -9,9 +9,9 @@ import type {
   PostSummaryView,
   SiteView,
 } from '@careerfeed/core';
-import { embedSnippet } from '@careerfeed/core';
+import { embedSnippet, themeUrl } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
-import { readSite, postUrl } from '@careerfeed/posts';
+import { readSite, postUrl, siteDirection } from '@careerfeed/posts';
 import { type FeedScope, feedUrl, scopePath } from '@careerfeed/jobs';
 import {
   FEED_FILES,
@@ -38,7 +38,6 @@ const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', jso
 function nowUtc(deps: PagesDeps): string {
   return (deps.now?.() ?? new Date()).toISOString();
 }
-
 
 /** The page of a scope: '/' for the site, '/tags/x/' (the base of its feeds) for the others. */
 function scopeUrl(base: string, scope: FeedScope): string {
@@ -75,6 +74,9 @@ export async function buildSiteView(deps: PagesDeps): Promise<SiteView> {
     title: site.title,
     description: site.description,
     language: site.language,
+    dir: siteDirection(site),
+    ...(site.logoUrl ? { logoUrl: site.logoUrl } : {}),
+    themeUrl: themeUrl(base, site),
     homeUrl: `${base}/`,
     feeds: feedLinks(base, { kind: 'site' }, site.title),
   };
