@@ -65,13 +65,14 @@ describe('the feed service OpenAPI document', () => {
         path === '/' ||
         path.startsWith('/about/') ||
         path.startsWith('/embed') ||
+        path === '/theme.css' ||
         path === '/oembed'
           ? 404
           : 405,
     );
-    // 12 feeds, 6 pages, 7 subscription operations, 6 embed operations, health, readiness, metrics,
-    // document, reference.
-    expect(called).toBe(36);
+    // 12 feeds, 6 pages, the theme, 7 subscription operations, 6 embed operations, health, readiness,
+    // metrics, document, reference.
+    expect(called).toBe(37);
     for (const path of ['/feed.xml', '/feed.atom', '/feed.json', '/tags/{tag}/feed.json', '/authors/{slug}/feed.atom'])
       expect(doc.paths[path]?.get).toBeDefined();
   });

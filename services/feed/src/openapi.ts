@@ -261,6 +261,25 @@ export const oembedSchema = z
   })
   .meta({ id: 'OEmbed' });
 
+function registerTheme(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/theme.css',
+    operationId: 'themeStylesheet',
+    tags: ['Pages'],
+    summary: "The site's brand and accent colours for the pages",
+    description: 'Pages link it as `/theme.css?v=…` (cached a year; the version changes with the colours).',
+    security: [],
+    responses: {
+      200: {
+        description: 'CSS',
+        content: textContent('text/css; charset=utf-8', ':root{--accent:#0b57d0;--brand:#1f3a5f}'),
+      },
+      304: { description: 'Not modified' },
+    },
+  });
+}
+
 function registerEmbeds(registry: OpenAPIRegistry): void {
   const slugParams = z.object({ slug: z.string().meta({ example: 'internships' }) });
   registry.registerPath({
@@ -656,6 +675,7 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
   registerFeeds(registry);
   registerPages(registry);
   registerEmbeds(registry);
+  registerTheme(registry);
   registerSubscriptions(registry);
   registerOperationalPaths(registry);
   registerApiDocsPaths(registry);
