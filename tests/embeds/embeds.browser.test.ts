@@ -1,8 +1,9 @@
+import fs from 'node:fs';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { FeedCache } from '@careerfeed/feeds';
 import { createConfirmationMailQueue, createRedisConnection } from '@careerfeed/jobs';
 import { createFeedApp } from '@careerfeed/feed';
@@ -11,6 +12,7 @@ import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { testRedisErrors } from '../helpers/redis-errors';
 import { seedBlog } from '../pages/blog-fixture';
+import { saveSite } from '@careerfeed/posts';
 
 // Markup in a stored title: ingest strips it, so it is written straight into the database, as a
 // row restored from an old backup or a compromised database could hold it. The element must
@@ -173,6 +175,52 @@ describe('<careerfeed-posts> on another origin (chromium)', () => {
       await page.waitForFunction(`${firstTitle} === 'Résumé basics'`);
       await page.evaluate("document.getElementById('topic').setAttribute('topic', 'interviews')");
       await page.waitForFunction(`${firstTitle} === 'Interview preparation'`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  /** axe-core's WCAG 2 A/AA rules on the page as it is now (shadow roots included); ids of what fails. */
+  async function axeViolations(page: Page): Promise<string[]> {
+    await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    return page.evaluate(
+      "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))",
+    );
+  }
+
+  test('when the element, an iframe page and a branded RTL page are checked with axe-core, then none breaks a WCAG 2 A/AA rule', async () => {
+    // bypassCSP: axe is injected into our pages, whose policy forbids every script.
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.route(
+      (url) => url.origin !== origin && url.origin !== campusOrigin,
+      (route) => route.fulfill({ status: 404, body: '' }),
+    );
+    try {
+      await page.goto(campusOrigin, { waitUntil: 'load' });
+      await page.waitForFunction("document.getElementById('topic')?.shadowRoot?.querySelector('a.title') != null");
+      expect(await axeViolations(page)).toEqual([]);
+
+      await page.goto(`${origin}/embed/topics/networking`, { waitUntil: 'load' });
+      expect(await axeViolations(page)).toEqual([]);
+
+      await saveSite(
+        database.db.kysely,
+        {
+          title: 'مركز التوظيف',
+          language: 'ar',
+          logoUrl: 'https://cdn.test.example/logo.png',
+          brandColor: '#123456',
+          accentColor: '#0a4d8c',
+        },
+        new Date().toISOString(),
+      );
+      await page.goto(`${origin}/posts/resume-basics`, { waitUntil: 'load' });
+      expect(await page.evaluate("getComputedStyle(document.querySelector('header.site')).backgroundColor")).toBe(
+        'rgb(18, 52, 86)',
+      );
+      expect(await page.evaluate('document.dir')).toBe('rtl');
+      expect(await axeViolations(page)).toEqual([]);
     } finally {
       await context.close();
     }
