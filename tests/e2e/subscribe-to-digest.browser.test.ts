@@ -405,7 +405,7 @@ describe('from the subscribe form to a digest and one-click unsubscribe (worker 
     const preferencesUrl = links.find((l) => l.label === 'Manage your preferences')?.href;
     expect(preferencesUrl).toMatch(new RegExp(`^${escapeRegExp(origin)}/preferences\\?token=`));
     expect(htmlUrls).toContain(wantedUrl);
-    expect(digest.text).toContain('Related posts:');
+    expect(digest.text).toContain('More like this:');
     const relatedUrls = [...htmlUrls].filter((u) => u.includes('/posts/') && u !== wantedUrl);
     expect(relatedUrls.length).toBeGreaterThan(0);
     for (const url of htmlUrls) {

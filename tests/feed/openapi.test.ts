@@ -27,6 +27,10 @@ const BARE_ANSWERS: Record<string, number> = {
   'get /unsubscribe': 400,
   'post /unsubscribe': 400,
   'get /posts/{slug}': 404,
+  'get /embed/topics/{slug}': 404,
+  'get /embed/authors/{slug}': 404,
+  'get /embed/posts/{slug}': 404,
+  'get /oembed': 400,
 };
 
 describe('the feed service OpenAPI document', () => {
@@ -57,12 +61,18 @@ describe('the feed service OpenAPI document', () => {
       // The page routes are GET only and say nothing of other methods: those fall through to the
       // app's 404 (the feed and subscription routes answer 405).
       (_method, path) =>
-        /^\/(posts|tags|categories|authors)\/\{\w+\}\/?$/.test(path) || path === '/' || path.startsWith('/about/')
+        /^\/(posts|tags|categories|authors)\/\{\w+\}\/?$/.test(path) ||
+        path === '/' ||
+        path.startsWith('/about/') ||
+        path.startsWith('/embed') ||
+        path === '/theme.css' ||
+        path === '/oembed'
           ? 404
           : 405,
     );
-    // 12 feeds, 6 pages, 7 subscription operations, health, readiness, metrics, document, reference.
-    expect(called).toBe(30);
+    // 12 feeds, 6 pages, the theme, 7 subscription operations, 6 embed operations, health, readiness,
+    // metrics, document, reference.
+    expect(called).toBe(37);
     for (const path of ['/feed.xml', '/feed.atom', '/feed.json', '/tags/{tag}/feed.json', '/authors/{slug}/feed.atom'])
       expect(doc.paths[path]?.get).toBeDefined();
   });

@@ -161,10 +161,11 @@ describe.each(DIALECTS)('public pages (%s)', (dialect) => {
       expect(post.meta('twitter:card')).toBe('summary_large_image');
       expect(post.meta('twitter:title')).toBe('Résumé basics');
       expect(post.meta('twitter:image')).toBe('https://images.test.example/resume.png');
-      // The site feeds stay discoverable from every post.
-      expect(post.links('alternate').map((l) => l.href)).toEqual(
-        ['feed.xml', 'feed.atom', 'feed.json'].map((f) => `${BASE}/${f}`),
-      );
+      // The site feeds stay discoverable from every post, and so does its oEmbed endpoint.
+      expect(post.links('alternate').map((l) => l.href)).toEqual([
+        ...['feed.xml', 'feed.atom', 'feed.json'].map((f) => `${BASE}/${f}`),
+        `${BASE}/oembed?url=${encodeURIComponent(`${BASE}/posts/resume-basics`)}&format=json`,
+      ]);
     });
 
     test('when a post is read, then its JSON-LD Article parses, with the date as written (offset kept)', async () => {
@@ -403,7 +404,8 @@ describe.each(DIALECTS)('public pages (%s)', (dialect) => {
         expect(element.attribs.style).toBeUndefined();
         for (const name of ['href', 'src', 'action', 'formaction']) {
           const value = element.attribs[name];
-          if (value !== undefined) expect(value).toMatch(/^(https?:\/\/|data:,$)/);
+          // The one path: our theme stylesheet (same origin, so the policy's 'self' covers it).
+          if (value !== undefined) expect(value).toMatch(/^(https?:\/\/|data:,$|\/theme\.css\?v=[\w-]+$)/);
         }
       }
       expect(

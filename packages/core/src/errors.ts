@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'LINK_REVOKED'
   | 'SERVICE_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
+  | 'NOT_IMPLEMENTED'
   | 'INTERNAL';
 
 const TITLES: Record<ErrorCode, string> = {
@@ -55,6 +56,7 @@ const TITLES: Record<ErrorCode, string> = {
   LINK_REVOKED: 'The link no longer manages a subscription',
   SERVICE_UNAVAILABLE: 'Temporarily unavailable',
   DATABASE_UNAVAILABLE: 'The database is temporarily unavailable',
+  NOT_IMPLEMENTED: 'Not implemented',
   INTERNAL: 'Internal server error',
 };
 

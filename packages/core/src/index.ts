@@ -13,3 +13,4 @@ export * from './share';
 export * from './sources';
 export * from './webhooks';
 export * from './retry-after';
+export * from './embeds';

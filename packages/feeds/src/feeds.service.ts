@@ -109,6 +109,8 @@ export async function buildFeedDocument(deps: FeedsDeps, request: FeedRequest): 
     title: scopeName ? `${site.title}: ${scopeName}` : site.title,
     description: site.description,
     language: site.language,
+    ...(site.iconUrl ? { iconUrl: site.iconUrl } : {}),
+    ...(site.logoUrl ? { logoUrl: site.logoUrl } : {}),
     extensionAboutUrl: `${base}${JSON_FEED_EXTENSION_PATH}`,
     items,
     links: {

@@ -224,6 +224,197 @@ function registerPages(registry: OpenAPIRegistry): void {
   });
 }
 
+const embedPostSchema = z
+  .object({
+    id: z.url(),
+    url: z.url(),
+    title: z.string().meta({ description: 'Plain text: render it as text, never as HTML' }),
+    summary: z.string().meta({ description: 'Plain-text excerpt' }),
+    date_published: z.iso.datetime({ offset: true }),
+    image: z.url().nullable(),
+    author: z.object({ name: z.string(), url: z.url() }),
+    topics: z.array(z.object({ name: z.string(), url: z.url() })).meta({ description: 'Category first, then tags' }),
+  })
+  .meta({ id: 'EmbedPost' });
+export const embedFeedSchema = z
+  .object({
+    title: z.string().meta({ description: 'Heading for the embed, e.g. the topic name' }),
+    home_page_url: z.url().meta({ description: 'The full list on this site' }),
+    site_name: z.string(),
+    language: z.string(),
+    items: z.array(embedPostSchema),
+  })
+  .meta({ id: 'EmbedFeed' });
+export const oembedSchema = z
+  .object({
+    version: z.literal('1.0'),
+    type: z.literal('rich'),
+    title: z.string(),
+    author_name: z.string(),
+    author_url: z.url(),
+    provider_name: z.string(),
+    provider_url: z.url(),
+    cache_age: z.int(),
+    width: z.int(),
+    height: z.int(),
+    html: z.string().meta({ description: 'An <iframe> of /embed/posts/{slug}' }),
+  })
+  .meta({ id: 'OEmbed' });
+
+function registerTheme(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/theme.css',
+    operationId: 'themeStylesheet',
+    tags: ['Pages'],
+    summary: "The site's brand and accent colours for the pages",
+    description: 'Pages link it as `/theme.css?v=…` (cached a year; the version changes with the colours).',
+    security: [],
+    responses: {
+      200: {
+        description: 'CSS',
+        content: textContent('text/css; charset=utf-8', ':root{--accent:#0b57d0;--brand:#1f3a5f}'),
+      },
+      304: { description: 'Not modified' },
+    },
+  });
+}
+
+function registerEmbeds(registry: OpenAPIRegistry): void {
+  const slugParams = z.object({ slug: z.string().meta({ example: 'internships' }) });
+  registry.registerPath({
+    method: 'get',
+    path: '/embed.js',
+    operationId: 'embedScript',
+    tags: ['Embeds'],
+    summary: 'The `<careerfeed-posts topic=… author=… limit=…>` custom element (docs/api.md)',
+    description:
+      'Dependency-free, under 10 KB gzipped. `Cache-Control: public, max-age=3600` and an ETag (If-None-Match gives 304).',
+    security: [],
+    responses: {
+      200: {
+        description: 'JavaScript',
+        content: textContent('text/javascript; charset=utf-8', '(function () { … })();'),
+      },
+      304: { description: 'Not modified' },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/embed/posts.json',
+    operationId: 'embedPosts',
+    tags: ['Embeds'],
+    summary: 'Latest visible posts of a topic (tag or category slug) and/or an author, for the element',
+    description: 'CORS `*` (errors included), so any page may fetch it.',
+    security: [],
+    request: {
+      query: z.object({
+        topic: z.string().optional().meta({ description: 'A tag or category slug', example: 'internships' }),
+        author: z.string().optional().meta({ description: "An author's slug", example: 'maya-okafor' }),
+        limit: z.int().min(1).max(20).optional().meta({ description: 'Default 5' }),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'The posts, newest first',
+        content: jsonContent(embedFeedSchema, {
+          title: 'Internships',
+          home_page_url: `${BASE}/tags/internships/`,
+          site_name: 'Career Center Blog',
+          language: 'en',
+          items: [
+            {
+              id: `${BASE}/posts/summer-internships`,
+              url: `${BASE}/posts/summer-internships`,
+              title: 'Summer internships: apply by March',
+              summary: 'Most programs close their applications in early spring.',
+              date_published: '2026-02-01T09:00:00-05:00',
+              image: null,
+              author: { name: 'Maya Okafor', url: `${BASE}/authors/maya-okafor/` },
+              topics: [{ name: 'Internships', url: `${BASE}/tags/internships/` }],
+            },
+          ],
+        }),
+      },
+      400: problemResponse(
+        400,
+        'limit is not a whole number from 1 to 20, or a parameter is repeated',
+        'limit must be a whole number from 1 to 20',
+      ),
+      404: problemResponse(404, 'No such topic or author', 'No such topic or author'),
+    },
+  });
+  for (const [segment, what] of [
+    ['topics', 'topic (tag or category)'],
+    ['authors', 'author'],
+    ['posts', 'post'],
+  ] as const) {
+    registry.registerPath({
+      method: 'get',
+      path: `/embed/${segment}/{slug}`,
+      operationId: `embed${segment[0]!.toUpperCase()}${segment.slice(1, -1)}Page`,
+      tags: ['Embeds'],
+      summary: `A no-JavaScript page of one ${what} for an <iframe> on another site`,
+      description: 'The only pages with `frame-ancestors *`; links open in the top window.',
+      security: [],
+      request: { params: slugParams },
+      responses: {
+        200: htmlPage('The embed page'),
+        404: htmlPage('No such ' + what),
+      },
+    });
+  }
+  registry.registerPath({
+    method: 'get',
+    path: '/oembed',
+    operationId: 'oembed',
+    tags: ['Embeds'],
+    summary: 'oEmbed 1.0 for post URLs (discovered from each post page)',
+    security: [],
+    request: {
+      query: z.object({
+        url: z.url().meta({ example: `${BASE}/posts/summer-internships` }),
+        format: z.enum(['json']).optional(),
+        maxwidth: z.int().min(1).optional(),
+        maxheight: z.int().min(1).optional(),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'A rich embed: an iframe of the post',
+        content: jsonContent(oembedSchema, {
+          version: '1.0',
+          type: 'rich',
+          title: 'Summer internships: apply by March',
+          author_name: 'Maya Okafor',
+          author_url: `${BASE}/authors/maya-okafor/`,
+          provider_name: 'Career Center Blog',
+          provider_url: `${BASE}/`,
+          cache_age: 3600,
+          width: 480,
+          height: 320,
+          html: `<iframe src="${BASE}/embed/posts/summer-internships" width="480" height="320" title="Summer internships: apply by March" loading="lazy" style="border:0;max-width:100%"></iframe>`,
+        }),
+      },
+      400: problemResponse(
+        400,
+        'url is missing, or maxwidth/maxheight is not a positive whole number',
+        'url is required',
+      ),
+      404: problemResponse(
+        404,
+        'The URL is not a published post of this site',
+        'That URL is not a published post of this site',
+      ),
+      501: problemResponse(
+        501,
+        'A format other than json was asked for',
+        'format "xml" is not supported; use format=json',
+      ),
+    },
+  });
+}
+
 const tokenQuery = z.object({
   token: z.string().meta({ description: 'The signed token from the email link', example: TOKEN }),
 });
@@ -468,7 +659,11 @@ function registerSubscriptions(registry: OpenAPIRegistry): void {
         },
       },
       ...tokenProblems,
-      410: pageOrProblem(410, 'The link has expired (code LINK_EXPIRED)', 'This link has expired; the links in a newer email still work'),
+      410: pageOrProblem(
+        410,
+        'The link has expired (code LINK_EXPIRED)',
+        'This link has expired; the links in a newer email still work',
+      ),
       413: pageOrProblem(413, 'The body exceeds 64 kB', 'The request body exceeds the limit of 65536 bytes'),
       405: method405,
     },
@@ -479,6 +674,8 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registerFeeds(registry);
   registerPages(registry);
+  registerEmbeds(registry);
+  registerTheme(registry);
   registerSubscriptions(registry);
   registerOperationalPaths(registry);
   registerApiDocsPaths(registry);

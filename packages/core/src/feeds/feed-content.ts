@@ -23,6 +23,7 @@ export function prepareFeed(doc: FeedDocument): FeedDocument {
     description: text(doc.description),
     language: text(doc.language),
     iconUrl: optionalHref(doc.iconUrl),
+    logoUrl: optionalHref(doc.logoUrl),
     extensionAboutUrl: href(doc.extensionAboutUrl),
     items: doc.items.map(prepareItem),
     links: {

@@ -24,7 +24,8 @@ export function renderRss(input: FeedDocument): string {
     generator: GENERATOR,
     feed_url: links.self,
     site_url: links.alternateHtml,
-    image_url: doc.iconUrl,
+    // RSS <image> is a logo (at most 144×400), so the logo goes first.
+    image_url: doc.logoUrl ?? doc.iconUrl,
     language: doc.language,
     hub: links.hub,
     // content, dc and atom are always declared by the package.

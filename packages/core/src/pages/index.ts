@@ -16,6 +16,7 @@ export {
   renderSubscriptionMessagePage,
 } from './subscription.pages';
 export { renderIndexPage } from './index.page';
+export { type SiteTheme, renderThemeCss, themeUrl } from './theme';
 export { renderListPage } from './list.page';
 export { renderPostPage } from './post.page';
 export { renderErrorPage, renderNotFoundPage } from './error.page';

@@ -91,7 +91,8 @@ export const TIME_ZONE_GUESS_SCRIPT_HASH = `'sha256-${createHash('sha256').updat
 export const PAGE_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   'img-src https: http: data:',
-  `style-src ${PAGE_STYLE_HASH}`,
+  // 'self': /theme.css, the site's colours (see theme.ts).
+  `style-src ${PAGE_STYLE_HASH} 'self'`,
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
@@ -143,6 +144,15 @@ export interface LayoutInput {
   guessTimeZone?: boolean;
 }
 
+/** The site's name (after its logo, when it has one), linking home. */
+function siteHeaderLink(site: SiteView): string {
+  const logo = httpUrl(site.logoUrl);
+  if (logo === null) return link(site.homeUrl, site.title);
+  const home = httpUrl(site.homeUrl);
+  const inner = `<img src="${attr(logo)}" alt="" height="32">${text(site.title)}`;
+  return home === null ? inner : `<a href="${attr(home)}">${inner}</a>`;
+}
+
 export function renderLayout(input: LayoutInput): string {
   const { site } = input;
   const canonical = httpUrl(input.canonicalUrl);
@@ -157,16 +167,17 @@ export function renderLayout(input: LayoutInput): string {
     // An empty icon: otherwise every browser asks for /favicon.ico and logs the 404.
     '<link rel="icon" href="data:,">',
     `<style>${PAGE_CSS}</style>`,
+    site.themeUrl && /^\/[^/\\]/.test(site.themeUrl) ? `<link rel="stylesheet" href="${attr(site.themeUrl)}">` : '',
   ].filter((line) => line !== '');
   const footerFeeds = site.feeds.map((feed) => link(feed.url, FEED_FORMAT_NAMES[feed.format])).join(' · ');
   return [
     '<!DOCTYPE html>',
-    `<html lang="${attr(site.language)}">`,
+    `<html lang="${attr(site.language)}" dir="${site.dir === 'rtl' ? 'rtl' : 'ltr'}">`,
     '<head>',
     ...head,
     '</head>',
     '<body>',
-    `<header class="site"><div class="wrap">${link(site.homeUrl, site.title)}</div></header>`,
+    `<header class="site"><div class="wrap">${siteHeaderLink(site)}</div></header>`,
     `<main class="wrap">`,
     input.main,
     '</main>',

@@ -30,6 +30,11 @@ export function renderListPage(view: ListPageView): string {
     '<p>Paste one of these addresses into a feed reader to get new posts from this page only:</p>',
     renderFeedAddresses(view.feeds),
     '</section>',
+    view.embedSnippet
+      ? '<section aria-labelledby="embed"><h2 id="embed">Show these posts on your site</h2>' +
+        '<p>Paste this into a page of your site (it can be styled with CSS custom properties):</p>' +
+        `<pre><code>${text(view.embedSnippet)}</code></pre></section>`
+      : '',
   ];
   return renderLayout({
     site,

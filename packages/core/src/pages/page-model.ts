@@ -18,6 +18,12 @@ export interface SiteView {
   language: string;
   /** `${publicBaseUrl}/` */
   homeUrl: string;
+  /** `dir` of every page: "rtl" for right-to-left languages. Default ltr. */
+  dir?: 'ltr' | 'rtl';
+  /** The site's logo, shown in the header before its name. */
+  logoUrl?: string;
+  /** `/theme.css?v=…` (a path on this host): the site's colours. */
+  themeUrl?: string;
   /** The site-wide feeds, offered in every page's footer. */
   feeds: FeedLinkView[];
 }
@@ -77,6 +83,8 @@ export interface ListPageView {
   pagination: PaginationView;
   /** Only for author pages. */
   author?: AuthorView;
+  /** The one-line script + element that shows these posts on another site (plain text). */
+  embedSnippet?: string;
 }
 
 export interface PostView {
@@ -104,6 +112,8 @@ export interface PostPageView {
   site: SiteView;
   post: PostView;
   related: LinkView[];
+  /** `/oembed?url=…&format=json` for this post: announced for oEmbed discovery. */
+  oembedUrl?: string;
 }
 
 export interface ErrorPageView {

@@ -54,6 +54,14 @@ function socialMeta(view: PostPageView): string[] {
   ].filter((line) => line !== '');
 }
 
+/** oEmbed discovery (oembed.com §4): consumers given the post's URL find the endpoint here. */
+function oembedDiscoveryLink(view: PostPageView): string[] {
+  const href = httpUrl(view.oembedUrl);
+  return href
+    ? [`<link rel="alternate" type="application/json+oembed" href="${attr(href)}" title="${attr(view.post.title)}">`]
+    : [];
+}
+
 /** A post: the article, its author, and the posts related to it. */
 export function renderPostPage(view: PostPageView): string {
   const { post, site } = view;
@@ -91,6 +99,7 @@ export function renderPostPage(view: PostPageView): string {
     head: [
       ...socialMeta(view),
       ...feedDiscoveryLinks(site.feeds),
+      ...oembedDiscoveryLink(view),
       `<script type="application/ld+json">${jsonForScript(articleJsonLd(view))}</script>`,
     ],
     main: main.filter((line) => line !== '').join('\n'),

@@ -5,6 +5,7 @@ import {
   cleanLine,
   cleanText,
   htmlToPlainText,
+  excerptFromPlainText,
   makeExcerpt,
   countWords,
   nowTimestamp,
@@ -242,7 +243,7 @@ async function writePost(
   // normalizing sanitized markup could merge a tag's ">" with a following U+0338 into "≯".
   const html = sanitizePostHtml(cleanText(input.html), input.canonical_url ?? `${deps.publicBaseUrl}/`);
   const text = htmlToPlainText(html);
-  const excerpt = input.excerpt ? makeExcerpt(cleanText(input.excerpt), 2000) : makeExcerpt(text);
+  const excerpt = input.excerpt ? makeExcerpt(cleanText(input.excerpt), 2000) : excerptFromPlainText(text);
   const status = input.status ?? 'published';
   const published = resolvePublishedAt(input.published_at, status, existing, at);
   const tags = normalizeTags(input.tags ?? []);
@@ -296,7 +297,8 @@ async function writePost(
 
 /** The excerpt was written by the client when it is not what we would derive from the text. */
 function hasOwnExcerpt(row: PostRow): boolean {
-  return row.excerpt !== makeExcerpt(row.text_content);
+  // makeExcerpt alone is how excerpts were derived before blocks were kept apart (2026-12-06).
+  return row.excerpt !== excerptFromPlainText(row.text_content) && row.excerpt !== makeExcerpt(row.text_content);
 }
 
 function eventTypeFor(before: PostSnapshot | null, after: PostSnapshot): PostEventType {

@@ -9,8 +9,9 @@ import type {
   PostSummaryView,
   SiteView,
 } from '@careerfeed/core';
+import { embedSnippet, themeUrl } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
-import { readSite, postUrl } from '@careerfeed/posts';
+import { readSite, postUrl, siteDirection } from '@careerfeed/posts';
 import { type FeedScope, feedUrl, scopePath } from '@careerfeed/jobs';
 import {
   FEED_FILES,
@@ -37,7 +38,6 @@ const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', jso
 function nowUtc(deps: PagesDeps): string {
   return (deps.now?.() ?? new Date()).toISOString();
 }
-
 
 /** The page of a scope: '/' for the site, '/tags/x/' (the base of its feeds) for the others. */
 function scopeUrl(base: string, scope: FeedScope): string {
@@ -74,6 +74,9 @@ export async function buildSiteView(deps: PagesDeps): Promise<SiteView> {
     title: site.title,
     description: site.description,
     language: site.language,
+    dir: siteDirection(site),
+    ...(site.logoUrl ? { logoUrl: site.logoUrl } : {}),
+    themeUrl: themeUrl(base, site),
     homeUrl: `${base}/`,
     feeds: feedLinks(base, { kind: 'site' }, site.title),
   };
@@ -151,6 +154,7 @@ export async function buildListPage(deps: PagesDeps, scope: ListScope, page: num
     feeds: feedLinks(base, scope, `${site.title}: ${what}`),
     ...listing,
     ...(author ? { author } : {}),
+    embedSnippet: embedSnippet(base, scope.kind === 'author' ? { author: scope.slug } : { topic: scope.slug }),
   };
 }
 
@@ -193,6 +197,7 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
         : null,
     },
     related: (related.get(row.id) ?? []).map((r) => ({ title: r.title, url: postUrl(base, r.slug) })),
+    oembedUrl: `${base}/oembed?url=${encodeURIComponent(url)}&format=json`,
   };
 }
 

@@ -23,6 +23,7 @@ import {
   uuidv7,
 } from '@careerfeed/db';
 import type { ConfirmationMailQueue } from '@careerfeed/jobs';
+import { readSite } from '@careerfeed/posts';
 import { buildSiteView } from '../pages/pages.service';
 import type { SubscribeRateLimits } from './subscribe-rate-limits';
 import { type PreferenceChanges, parsePreferenceChanges, parseSubscribeRequest } from './subscription-input';
@@ -87,9 +88,19 @@ async function topicOptions(deps: SubscriptionsDeps): Promise<{
   };
 }
 
+/** The preferences a new subscriber starts from: the defaults, with the hour and weekday staff chose. */
+async function newSubscriberDefaults(deps: SubscriptionsDeps): Promise<SubscriberPreferences> {
+  const site = await readSite(deps.db.kysely);
+  return { ...DEFAULT_PREFERENCES, deliveryHour: site.defaultDigestHour, deliveryWeekday: site.defaultDigestWeekday };
+}
+
 export async function buildSubscribePage(deps: SubscriptionsDeps): Promise<SubscribePageView> {
-  const [site, topics] = await Promise.all([buildSiteView(deps), topicOptions(deps)]);
-  return { site, topics: topics.options, timeZones: TIME_ZONES, values: { ...DEFAULT_PREFERENCES } };
+  const [site, topics, values] = await Promise.all([
+    buildSiteView(deps),
+    topicOptions(deps),
+    newSubscriberDefaults(deps),
+  ]);
+  return { site, topics: topics.options, timeZones: TIME_ZONES, values };
 }
 
 /** Applies requested changes to current preferences; unknown topics are a 400 naming each one. */
@@ -216,7 +227,7 @@ export async function subscribe(deps: SubscriptionsDeps, input: { ip: string; bo
   // A new attempt states its choices in full: what it leaves out takes the defaults, not whatever
   // an earlier, never-confirmed attempt said. Topics are checked before the address is counted,
   // so a typo does not cost one of its attempts.
-  const chosen = await applyChanges(deps, DEFAULT_PREFERENCES, request.changes);
+  const chosen = await applyChanges(deps, await newSubscriberDefaults(deps), request.changes);
   await deps.limits.consumeAddress(emailKeyOf(request.email));
   const attempt = await recordAttempt(deps, request.email, chosen);
   if (attempt.kind === 'suspended') return;
