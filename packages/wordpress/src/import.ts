@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import { AppError } from '@careerfeed/core';
+import { type PostsDeps, createPost, postUrl } from '@careerfeed/posts';
+import { type MappingContext, mapWxrItem } from './mapping';
+import { type Redirect, permalinkPath } from './redirects';
+import { type WxrAuthor, type WxrChannel, WxrError, readWxr } from './wxr-reader';
+
+export interface WordPressImportProgress {
+  /** `checking`: the whole file is read once (well-formed, a WXR, attachments) before anything is written. */
+  phase: 'checking' | 'importing';
+  bytesRead: number;
+  totalBytes: number;
+  /** Items (of every type) read so far in this phase. */
+  items: number;
+}
+
+export interface SkippedPost {
+  postId: string;
+  title: string;
+  reason: string;
+  detail?: string;
+}
+
+export interface WordPressImportSummary {
+  site: string;
+  version: string;
+  /** New posts. */
+  imported: number;
+  /** Posts imported before whose content changed since. */
+  updated: number;
+  /** Posts imported before and unchanged. */
+  unchanged: number;
+  /** Every item not imported, counted by reason (pages, revisions … and posts that failed). */
+  skipped: { reason: string; count: number }[];
+  /** The posts among them that failed (not pages, revisions or trash), one by one. */
+  failed: SkippedPost[];
+  authors: number;
+  /** Old permalink path → new address, for every imported post readers can see. */
+  redirects: Redirect[];
+}
+
+export interface ImportOptions {
+  onProgress?: (progress: WordPressImportProgress) => void;
+}
+
+/**
+ * Imports a WordPress export file through the posts service (so the API's validation, sanitizer,
+ * slug rules and outbox events apply to every post). Two passes over the file, each streaming:
+ * the first checks that the whole file is a well-formed WXR and collects what posts refer to
+ * (authors, attachment URLs for featured images, which usually come after the posts that use
+ * them); only then does the second write. A file refused by the first pass writes nothing.
+ * Idempotent: posts are keyed by the site and WordPress post id, and an unchanged post is not
+ * written again.
+ */
+export async function importWordPressExport(
+  deps: PostsDeps,
+  file: string,
+  options: ImportOptions = {},
+): Promise<WordPressImportSummary> {
+  let totalBytes: number;
+  try {
+    totalBytes = fs.statSync(file).size;
+  } catch (error) {
+    throw new WxrError('UNREADABLE', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  const report = (phase: WordPressImportProgress['phase'], bytesRead: number, items: number) =>
+    options.onProgress?.({ phase, bytesRead, totalBytes, items });
+
+  // Pass 1: check and index.
+  let channel: WxrChannel | undefined;
+  const attachments = new Map<string, string>();
+  let checked = 0;
+  let bytesChecked = 0;
+  for await (const event of readWxr(file, { skipBodies: true, onBytes: (n) => (bytesChecked = n) })) {
+    if (event.type === 'channel') {
+      channel = event.channel;
+      continue;
+    }
+    checked++;
+    const { item } = event;
+    if (item.postType === 'attachment' && item.attachmentUrl) attachments.set(item.postId, item.attachmentUrl);
+    if (checked % 200 === 0) report('checking', bytesChecked, checked);
+  }
+  report('checking', totalBytes, checked);
+  if (!channel) throw new WxrError('NOT_WXR', 'not a WordPress export (WXR): it has no <channel>');
+  const siteUrl = channel.baseSiteUrl || channel.baseBlogUrl || channel.link;
+  if (!isHttpUrl(siteUrl)) {
+    throw new WxrError(
+      'NOT_WXR',
+      'not a WordPress export (WXR): it names no site address (wp:base_site_url), which keeps re-imports from duplicating posts',
+    );
+  }
+
+  const context: MappingContext = {
+    siteUrl,
+    authors: new Map<string, WxrAuthor>(channel.authors.map((a) => [a.login, a])),
+    attachments,
+    fallbackAuthorName: channel.title || new URL(siteUrl).host,
+  };
+  const summary: WordPressImportSummary = {
+    site: siteUrl,
+    version: channel.version,
+    imported: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: [],
+    failed: [],
+    authors: 0,
+    redirects: [],
+  };
+  const skippedByReason = new Map<string, number>();
+  const authorsSeen = new Set<string>();
+  const skip = (reason: string) => skippedByReason.set(reason, (skippedByReason.get(reason) ?? 0) + 1);
+
+  // Pass 2: import.
+  let items = 0;
+  let bytesImported = 0;
+  for await (const event of readWxr(file, { onBytes: (n) => (bytesImported = n) })) {
+    if (event.type !== 'item') continue;
+    items++;
+    if (items % 50 === 0) report('importing', bytesImported, items);
+    const { item } = event;
+    const mapped = mapWxrItem(item, context);
+    if (mapped.kind === 'skipped') {
+      skip(mapped.reason);
+      if (mapped.problem) {
+        summary.failed.push({
+          postId: item.postId,
+          title: item.title.trim(),
+          reason: mapped.reason,
+          ...(mapped.detail ? { detail: mapped.detail } : {}),
+        });
+      }
+      continue;
+    }
+    try {
+      const result = await createPost(deps, mapped.input);
+      if (result.created) summary.imported++;
+      else if (result.changed) summary.updated++;
+      else summary.unchanged++;
+      authorsSeen.add(result.post.author.slug);
+      const from = mapped.visible && mapped.permalink ? permalinkPath(mapped.permalink) : null;
+      if (from) summary.redirects.push({ from, to: postUrl(deps.publicBaseUrl, result.post.slug) });
+    } catch (error) {
+      // The post's own fault (its slug is taken by another post, …): skipped; anything else is ours.
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      skip('refused by the posts API');
+      summary.failed.push({
+        postId: item.postId,
+        title: item.title.trim(),
+        reason: 'refused by the posts API',
+        detail: error.message,
+      });
+    }
+  }
+  report('importing', totalBytes, items);
+  summary.authors = authorsSeen.size;
+  summary.skipped = [...skippedByReason].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+  return summary;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
