@@ -3,11 +3,13 @@ import fs from 'node:fs';
 /**
  * Writes a synthetic WordPress export (WXR 1.2, in the layout WordPress 6.x writes) of `posts`
  * published posts, each with a featured image attachment, written as a stream so a file of
- * hundreds of megabytes never exists in memory. `bodyBytes` sets the size of each post body.
+ * hundreds of megabytes never exists in memory. `bodyBytes` sets the size of each post body;
+ * `revisionBytes`, when set, adds a revision of that size after each post (read, then skipped: a
+ * large file whose import is bound by reading, not by writing posts).
  */
 export async function writeSyntheticWxr(
   file: string,
-  options: { posts: number; bodyBytes?: number; site?: string },
+  options: { posts: number; bodyBytes?: number; site?: string; revisionBytes?: number },
 ): Promise<void> {
   const site = options.site ?? 'https://blog.example.edu';
   const out = fs.createWriteStream(file);
@@ -32,6 +34,7 @@ export async function writeSyntheticWxr(
   const paragraph =
     '<!-- wp:paragraph -->\n<p>Career advice for students and alumni: résumés, interviews, internships and networking, with examples from employers who recruit on campus.</p>\n<!-- /wp:paragraph -->\n\n';
   const body = paragraph.repeat(Math.max(1, Math.ceil((options.bodyBytes ?? 2000) / paragraph.length)));
+  const revisionBody = options.revisionBytes ? 'r'.repeat(options.revisionBytes) : '';
   for (let i = 1; i <= options.posts; i++) {
     const id = i * 2;
     const day = String((i % 28) + 1).padStart(2, '0');
@@ -67,6 +70,16 @@ export async function writeSyntheticWxr(
 		<wp:attachment_url><![CDATA[${site}/wp-content/uploads/2025/${month}/image-${i}.jpg]]></wp:attachment_url>
 	</item>
 `);
+    if (revisionBody) {
+      await write(`	<item>
+		<title><![CDATA[Synthetic post ${i}]]></title>
+		<content:encoded><![CDATA[${revisionBody}]]></content:encoded>
+		<wp:post_id>${options.posts * 2 + i + 10}</wp:post_id>
+		<wp:post_type><![CDATA[revision]]></wp:post_type>
+		<wp:status><![CDATA[inherit]]></wp:status>
+	</item>
+`);
+    }
   }
   await write('</channel>\n</rss>\n');
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));

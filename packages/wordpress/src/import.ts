@@ -69,6 +69,8 @@ export async function importWordPressExport(
   // Pass 1: check and index.
   let channel: WxrChannel | undefined;
   const attachments = new Map<string, string>();
+  // Ordinals of the items that are not posts: their bodies are not read in the second pass.
+  const notPosts = new Set<number>();
   let checked = 0;
   let bytesChecked = 0;
   for await (const event of readWxr(file, { skipBodies: true, onBytes: (n) => (bytesChecked = n) })) {
@@ -76,8 +78,9 @@ export async function importWordPressExport(
       channel = event.channel;
       continue;
     }
-    checked++;
     const { item } = event;
+    if (item.postType !== 'post') notPosts.add(checked);
+    checked++;
     if (item.postType === 'attachment' && item.attachmentUrl) attachments.set(item.postId, item.attachmentUrl);
     if (checked % 200 === 0) report('checking', bytesChecked, checked);
   }
@@ -115,7 +118,10 @@ export async function importWordPressExport(
   // Pass 2: import.
   let items = 0;
   let bytesImported = 0;
-  for await (const event of readWxr(file, { onBytes: (n) => (bytesImported = n) })) {
+  for await (const event of readWxr(file, {
+    onBytes: (n) => (bytesImported = n),
+    skipBodyOf: (ordinal) => notPosts.has(ordinal),
+  })) {
     if (event.type !== 'item') continue;
     items++;
     if (items % 50 === 0) report('importing', bytesImported, items);

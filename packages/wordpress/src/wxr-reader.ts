@@ -86,6 +86,11 @@ export type WxrEvent = { type: 'channel'; channel: WxrChannel } | { type: 'item'
 export interface ReadWxrOptions {
   /** Skip post bodies and excerpts (the check pass needs only ids, types and attachment URLs). */
   skipBodies?: boolean;
+  /**
+   * Skip the body of the item with this ordinal (0-based, in file order). The import's second pass
+   * skips the bodies of items the first found not to be posts (revisions are often most of a file).
+   */
+  skipBodyOf?: (ordinal: number) => boolean;
   /** Told the bytes read so far after each chunk. */
   onBytes?: (bytesRead: number) => void;
   highWaterMark?: number;
@@ -96,8 +101,7 @@ export interface ReadWxrOptions {
  * in file order. Throws WxrError on anything that is not a WXR 1.1/1.2 file.
  */
 export async function* readWxr(file: string, options: ReadWxrOptions = {}): AsyncGenerator<WxrEvent> {
-  const builder = new WxrBuilder(options.skipBodies ?? false);
-  const parser = builder.parser;
+  const builder = new WxrBuilder(options.skipBodies ?? false, options.skipBodyOf);
   let stream: fs.ReadStream;
   try {
     stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: options.highWaterMark ?? 256 * 1024 });
@@ -107,8 +111,7 @@ export async function* readWxr(file: string, options: ReadWxrOptions = {}): Asyn
   let bytesRead = 0;
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
-      parser.write(chunk);
-      builder.throwIfFailed();
+      builder.write(chunk);
       bytesRead = stream.bytesRead;
       options.onBytes?.(bytesRead);
       yield* builder.drain();
@@ -122,8 +125,7 @@ export async function* readWxr(file: string, options: ReadWxrOptions = {}): Asyn
     }
     throw error;
   }
-  parser.close();
-  builder.throwIfFailed();
+  builder.finish();
   yield* builder.drain();
   builder.assertComplete();
 }
@@ -150,17 +152,19 @@ class WxrBuilder {
   private collecting = false;
   private overflow = false;
 
-  constructor(private readonly skipBodies: boolean) {
+  private ordinal = -1;
+  private skipThisBody = false;
+
+  constructor(
+    private readonly skipBodies: boolean,
+    private readonly skipBodyOf: ((ordinal: number) => boolean) | undefined,
+  ) {
     const p = this.parser;
-    p.on('error', (error) => this.fail(new WxrError('NOT_XML', `not well-formed XML: ${error.message}`)));
-    p.on('doctype', () =>
-      this.fail(
-        new WxrError(
-          'DOCTYPE_REFUSED',
-          'the file declares a DOCTYPE; WordPress exports never do, and DOCTYPE entity declarations are how XML bombs and external-entity reads are built, so the file is refused',
-        ),
-      ),
-    );
+    // No 'error' handler: saxes then throws from write(), which `write` below turns into a WxrError.
+    // (Measured: merely registering an error handler made saxes about 15 times slower here.)
+    // Only a flag here; the error is made in write(). (Measured: building errors inside saxes
+    // handlers made saxes several times slower on every file, DOCTYPE or not.)
+    p.on('doctype', () => (this.doctypeSeen = true));
     p.on('xmldecl', (decl) => {
       if (decl.encoding && !/^utf-?8$/i.test(decl.encoding)) {
         this.fail(new WxrError('NOT_WXR', `the file is encoded as ${decl.encoding}; WordPress exports are UTF-8`));
@@ -172,7 +176,33 @@ class WxrBuilder {
     p.on('cdata', (text) => this.append(text));
   }
 
+  write(chunk: string): void {
+    try {
+      this.parser.write(chunk);
+    } catch (error) {
+      this.fail(new WxrError('NOT_XML', `not well-formed XML: ${(error as Error).message}`));
+    }
+    this.throwIfFailed();
+  }
+
+  private doctypeSeen = false;
+
+  finish(): void {
+    try {
+      this.parser.close();
+    } catch (error) {
+      this.fail(new WxrError('NOT_XML', `not well-formed XML: ${(error as Error).message}`));
+    }
+    this.throwIfFailed();
+  }
+
   throwIfFailed(): void {
+    if (this.doctypeSeen) {
+      throw new WxrError(
+        'DOCTYPE_REFUSED',
+        'the file declares a DOCTYPE; WordPress exports never do, and DOCTYPE entity declarations are how XML bombs and external-entity reads are built, so the file is refused',
+      );
+    }
     if (this.failure) throw this.failure;
   }
 
@@ -227,6 +257,8 @@ class WxrBuilder {
         this.flushChannel();
         this.where = 'item';
         this.item = emptyItem();
+        this.ordinal++;
+        this.skipThisBody = this.skipBodies || (this.skipBodyOf?.(this.ordinal) ?? false);
         return;
       }
       if (isWp && name === 'author') {
@@ -253,7 +285,7 @@ class WxrBuilder {
       }
       const isBody =
         (name === 'encoded' && (ns === CONTENT_NAMESPACE || EXCERPT_NAMESPACE.test(ns))) || (isWp && name === 'comment');
-      if (isBody && this.skipBodies) return;
+      if (isBody && this.skipThisBody) return;
       // Comments are not imported (yet); their text is not kept.
       if (isWp && name === 'comment') return;
       this.startText();
