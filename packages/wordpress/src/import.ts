@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { AppError } from '@careerfeed/core';
-import { type PostsDeps, createPost, postUrl } from '@careerfeed/posts';
+import { type PostsDeps, createPost, postUrl, upsertAuthor } from '@careerfeed/posts';
 import { type MappingContext, mapWxrItem } from './mapping';
 import { type Redirect, permalinkPath } from './redirects';
 import { type WxrAuthor, type WxrChannel, WxrError, readWxr } from './wxr-reader';
@@ -113,6 +113,7 @@ export async function importWordPressExport(
   };
   const skippedByReason = new Map<string, number>();
   const authorsSeen = new Set<string>();
+  const authorsWritten = new Set<string>();
   const skip = (reason: string) => skippedByReason.set(reason, (skippedByReason.get(reason) ?? 0) + 1);
 
   // Pass 2: import.
@@ -140,6 +141,15 @@ export async function importWordPressExport(
       continue;
     }
     try {
+      // Each author is written once per import, then named by slug (one lookup per post, not an upsert).
+      const { author } = mapped.input;
+      if (typeof author !== 'string') {
+        if (!authorsWritten.has(author.slug)) {
+          await upsertAuthor(deps.db.kysely, author, (deps.now?.() ?? new Date()).toISOString());
+          authorsWritten.add(author.slug);
+        }
+        mapped.input.author = author.slug;
+      }
       const result = await createPost(deps, mapped.input);
       if (result.created) summary.imported++;
       else if (result.changed) summary.updated++;

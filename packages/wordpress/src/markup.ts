@@ -46,7 +46,7 @@ const STANDALONE_SHORTCODES = new Set([
 const BLOCK_TAGS =
   'address|article|aside|blockquote|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|header|hr|iframe|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul|video|audio|object|embed|style|script|noscript';
 const STARTS_WITH_BLOCK = new RegExp(`^<\\/?(?:${BLOCK_TAGS})\\b`, 'i');
-const ENDS_WITH_BLOCK = new RegExp(`<\\/?(?:${BLOCK_TAGS})\\b[^>]*>$`, 'i');
+const BLOCK_TAG = new RegExp(`^<\\/?(?:${BLOCK_TAGS})\\b[^>]*>$`, 'i');
 
 export function cleanWordPressMarkup(raw: string): string {
   const withoutBlocks = raw.replace(BLOCK_COMMENT, '');
@@ -150,10 +150,17 @@ export function autoParagraphs(html: string): string {
     .map((chunk) => chunk.trim())
     .filter((chunk) => chunk !== '');
   const paragraphs = chunks.map((chunk) => {
-    if (/^\u0000\d+\u0000$/.test(chunk) || STARTS_WITH_BLOCK.test(chunk) || ENDS_WITH_BLOCK.test(chunk)) return chunk;
+    if (/^\u0000\d+\u0000$/.test(chunk) || STARTS_WITH_BLOCK.test(chunk) || endsWithBlockTag(chunk)) return chunk;
     return `<p>${chunk.replace(/\s*\n\s*/g, '<br>\n')}</p>`;
   });
   return paragraphs.join('\n').replace(/\u0000(\d+)\u0000/g, (_, index: string) => preserved[Number(index)]!);
+}
+
+/** Tested on the last tag only: a regex anchored at the end would be tried at every "<" of the chunk. */
+function endsWithBlockTag(chunk: string): boolean {
+  if (!chunk.endsWith('>')) return false;
+  const last = chunk.lastIndexOf('<');
+  return last >= 0 && BLOCK_TAG.test(chunk.slice(last));
 }
 
 function escapeAttr(value: string): string {
