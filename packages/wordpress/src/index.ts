@@ -6,3 +6,4 @@ export * from './markup';
 export * from './mapping';
 export * from './redirects';
 export * from './import';
+export * from './rest';
