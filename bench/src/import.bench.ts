@@ -62,7 +62,15 @@ function note(message: string): void {
 async function measureRepositoryInsert(store: Store, posts: number): Promise<number> {
   const db = createDb(store.url, { poolSize: 1 });
   try {
-    const author = { id: uuidv7(), slug: 'editor', name: 'The Editor', bio: '', links: '{}', created_at: '', updated_at: '' };
+    const author = {
+      id: uuidv7(),
+      slug: 'editor',
+      name: 'The Editor',
+      bio: '',
+      links: '{}',
+      created_at: '',
+      updated_at: '',
+    };
     const now = new Date().toISOString();
     author.created_at = now;
     author.updated_at = now;
@@ -102,13 +110,17 @@ async function measureRepositoryInsert(store: Store, posts: number): Promise<num
   }
 }
 
-async function measureImport(store: Store, file: string): Promise<{ postsPerS: number; seconds: number; imported: number }> {
+async function measureImport(
+  store: Store,
+  file: string,
+): Promise<{ postsPerS: number; seconds: number; imported: number }> {
   const db = createDb(store.url, { poolSize: 1 });
   try {
     const started = performance.now();
     const summary = await importWordPressExport({ db, publicBaseUrl: PUBLIC_BASE_URL }, file);
     const seconds = (performance.now() - started) / 1000;
-    if (summary.failed.length > 0) throw new SetupError(`import failed for ${summary.failed.length} post(s): ${summary.failed[0]!.reason}`);
+    if (summary.failed.length > 0)
+      throw new SetupError(`import failed for ${summary.failed.length} post(s): ${summary.failed[0]!.reason}`);
     return { postsPerS: summary.imported / seconds, seconds, imported: summary.imported };
   } finally {
     await db.close();
@@ -116,13 +128,27 @@ async function measureImport(store: Store, file: string): Promise<{ postsPerS: n
 }
 
 /** The real CLI reading a large export: wall time and the child's peak RSS. */
-function runCliImport(store: Store, file: string, dir: string): Promise<{ seconds: number; peakRssKib: number; stdout: string }> {
+function runCliImport(
+  store: Store,
+  file: string,
+  dir: string,
+): Promise<{ seconds: number; peakRssKib: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--require', PEAK_RSS, CLI_MAIN, 'import', 'wordpress', file, '--out-dir', dir], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: store.url, DATA_DIR: dir, PUBLIC_BASE_URL, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--require', PEAK_RSS, CLI_MAIN, 'import', 'wordpress', file, '--out-dir', dir],
+      {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          DATABASE_URL: store.url,
+          DATA_DIR: dir,
+          PUBLIC_BASE_URL,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -169,10 +195,16 @@ async function main(): Promise<number> {
     const bytes = fs.statSync(file).size;
 
     for (const dialect of settings.dbs) {
-      const baselineStore = await createStore(cleanup, dialect, 'import_baseline', { dir: tmpDir, pgAdminUrl: settings.pgAdminUrl });
+      const baselineStore = await createStore(cleanup, dialect, 'import_baseline', {
+        dir: tmpDir,
+        pgAdminUrl: settings.pgAdminUrl,
+      });
       note(`${dialect}: repository insert baseline`);
       const baseline = await measureRepositoryInsert(baselineStore, settings.posts);
-      const importStore = await createStore(cleanup, dialect, 'import_wxr', { dir: tmpDir, pgAdminUrl: settings.pgAdminUrl });
+      const importStore = await createStore(cleanup, dialect, 'import_wxr', {
+        dir: tmpDir,
+        pgAdminUrl: settings.pgAdminUrl,
+      });
       note(`${dialect}: WordPress import`);
       const run = await measureImport(importStore, file);
       emit({ case: 'repository-insert', db: dialect, posts: settings.posts, posts_per_s: round(baseline, 1) });
@@ -193,7 +225,10 @@ async function main(): Promise<number> {
       const posts = Math.max(1, Math.round((settings.streamMb * 1024 * 1024) / revisionBytes));
       await writeSyntheticWxr(big, { posts, bodyBytes: 2000, revisionBytes, site: 'https://big.example.edu' });
       const bigBytes = fs.statSync(big).size;
-      const store = await createStore(cleanup, 'sqlite', 'import_stream', { dir: tmpDir, pgAdminUrl: settings.pgAdminUrl });
+      const store = await createStore(cleanup, 'sqlite', 'import_stream', {
+        dir: tmpDir,
+        pgAdminUrl: settings.pgAdminUrl,
+      });
       note(`streaming: ${round(bigBytes / 1024 / 1024, 1)} MB export through the CLI`);
       const run = await runCliImport(store, big, tmpDir);
       emit({

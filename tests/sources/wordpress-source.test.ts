@@ -29,7 +29,9 @@ describe.each(DIALECTS)('a WordPress site as a partner source (%s)', (dialect) =
       restQueries.push(query);
       const headers = { 'content-type': 'application/json; charset=UTF-8' };
       if (query.has('modified_after')) {
-        res.writeHead(200, { ...headers, 'x-wp-total': '1', 'x-wp-totalpages': '1' }).end(fixture('posts-modified-after.json'));
+        res
+          .writeHead(200, { ...headers, 'x-wp-total': '1', 'x-wp-totalpages': '1' })
+          .end(fixture('posts-modified-after.json'));
         return;
       }
       const page = query.get('page') ?? '1';
@@ -37,14 +39,18 @@ describe.each(DIALECTS)('a WordPress site as a partner source (%s)', (dialect) =
         res.writeHead(400, headers).end('{"code":"rest_post_invalid_page_number"}');
         return;
       }
-      res.writeHead(200, { ...headers, 'x-wp-total': '3', 'x-wp-totalpages': '2' }).end(fixture(`posts-page-${page}.json`));
+      res
+        .writeHead(200, { ...headers, 'x-wp-total': '3', 'x-wp-totalpages': '2' })
+        .end(fixture(`posts-page-${page}.json`));
     });
     // A site whose REST API a security plugin turned off: /wp-json answers 401; its feed still works.
     restOff = await startPartnerServer();
     restOff.routes.set('/wp-json/wp/v2/posts', (_req, res) =>
       res
         .writeHead(401, { 'content-type': 'application/json' })
-        .end('{"code":"rest_login_required","message":"REST API restricted to authenticated users.","data":{"status":401}}'),
+        .end(
+          '{"code":"rest_login_required","message":"REST API restricted to authenticated users.","data":{"status":401}}',
+        ),
     );
     restOff.routes.set('/feed/', (_req, res) =>
       res.writeHead(200, { 'content-type': 'application/rss+xml; charset=UTF-8' }).end(fixture('feed.xml')),
@@ -92,7 +98,10 @@ describe.each(DIALECTS)('a WordPress site as a partner source (%s)', (dialect) =
       'src="https://alumni.example.edu/wp-content/uploads/2026/11/mentors.jpg"',
     );
     // Further categories become tags, after the post's own tags.
-    expect(byId.get(`${site.origin}/?p=502`)).toMatchObject({ category: 'events', tags: ['networking', 'alumni', 'mentoring'] });
+    expect(byId.get(`${site.origin}/?p=502`)).toMatchObject({
+      category: 'events',
+      tags: ['networking', 'alumni', 'mentoring'],
+    });
     // An author the site does not expose (embedded error) is credited as the site.
     expect(byId.get(`${site.origin}/?p=503`)).toMatchObject({
       title: '求職セミナー',

@@ -85,7 +85,9 @@ describe.each(DIALECTS)('a bad WordPress export on %s', (dialect) => {
   test('when the file declares entities (billion laughs), then it is refused before any expansion', async () => {
     const bomb =
       '<!DOCTYPE rss [\n<!ENTITY lol "lol">\n' +
-      Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('\n') +
+      Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join(
+        '\n',
+      ) +
       '\n]>\n';
     await expectRefused(wxr([item(10, { title: '&lol9;' })], { prolog: bomb }), 'DOCTYPE_REFUSED', /DOCTYPE/);
   });
@@ -94,7 +96,11 @@ describe.each(DIALECTS)('a bad WordPress export on %s', (dialect) => {
     const secret = path.join(dir, 'secret.txt');
     fs.writeFileSync(secret, 'TOP-SECRET');
     const xxe = `<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://${secret}">]>\n`;
-    await expectRefused(wxr([item(11, { body: '&xxe;' }).replace('<![CDATA[&xxe;]]>', '&xxe;')], { prolog: xxe }), 'DOCTYPE_REFUSED', /DOCTYPE/);
+    await expectRefused(
+      wxr([item(11, { body: '&xxe;' }).replace('<![CDATA[&xxe;]]>', '&xxe;')], { prolog: xxe }),
+      'DOCTYPE_REFUSED',
+      /DOCTYPE/,
+    );
     const stored = await listPosts(deps, { limit: 100 });
     expect(JSON.stringify(stored)).not.toContain('TOP-SECRET');
   });
@@ -131,7 +137,9 @@ describe.each(DIALECTS)('a bad WordPress export on %s', (dialect) => {
   test('when a post has a malformed date, then it is skipped with that reason and the others are imported', async () => {
     const summary = await importWordPressExport(
       deps,
-      file(wxr([item(30, { gmt: '2026-02-30 10:00:00' }), item(31, { gmt: 'yesterday', local: 'yesterday' }), item(32)])),
+      file(
+        wxr([item(30, { gmt: '2026-02-30 10:00:00' }), item(31, { gmt: 'yesterday', local: 'yesterday' }), item(32)]),
+      ),
     );
     expect(summary.imported).toBe(1);
     expect(summary.failed.map((f) => [f.postId, f.reason])).toEqual([

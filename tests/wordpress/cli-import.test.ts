@@ -95,7 +95,11 @@ describe('npm run cli -- import wordpress', () => {
       'https://careers.example.edu (WXR 1.2): 5 imported, 0 updated, 0 unchanged, 5 skipped; 3 author(s)',
     );
     expect(lines).toEqual(
-      expect.arrayContaining(['  skipped 1: in the trash', '  skipped 1: page (only posts are imported)', '  skipped 1: menu item']),
+      expect.arrayContaining([
+        '  skipped 1: in the trash',
+        '  skipped 1: page (only posts are imported)',
+        '  skipped 1: menu item',
+      ]),
     );
 
     const csv = fs.readFileSync(path.join(out, 'wordpress-redirects.csv'), 'utf8');
@@ -124,10 +128,18 @@ describe('npm run cli -- import wordpress', () => {
       stdio: 'ignore',
     });
     await waitForPort(port);
-    expect(await get(port, '/2026/08/03/resume-basics/')).toEqual({ status: 301, location: `${BASE}/posts/resume-basics` });
-    expect(await get(port, '/2026/08/03/resume-basics')).toEqual({ status: 301, location: `${BASE}/posts/resume-basics` });
+    expect(await get(port, '/2026/08/03/resume-basics/')).toEqual({
+      status: 301,
+      location: `${BASE}/posts/resume-basics`,
+    });
+    expect(await get(port, '/2026/08/03/resume-basics')).toEqual({
+      status: 301,
+      location: `${BASE}/posts/resume-basics`,
+    });
     // Browsers send upper-case percent-encoding; WordPress wrote lower case. nginx matches the decoded path.
-    expect(await get(port, '/2026/07/20/%E6%B1%82%E8%81%B7%E6%B4%BB%E5%8B%95%E3%81%AE%E5%A7%8B%E3%82%81%E6%96%B9/')).toEqual({
+    expect(
+      await get(port, '/2026/07/20/%E6%B1%82%E8%81%B7%E6%B4%BB%E5%8B%95%E3%81%AE%E5%A7%8B%E3%82%81%E6%96%B9/'),
+    ).toEqual({
       status: 301,
       location: `${BASE}/posts/%E6%B1%82%E8%81%B7%E6%B4%BB%E5%8B%95%E3%81%AE%E5%A7%8B%E3%82%81%E6%96%B9`,
     });
@@ -141,7 +153,9 @@ describe('npm run cli -- import wordpress', () => {
     const before = await database.db.kysely.selectFrom('posts').select('id').execute();
     const result = await runCli(['import', 'wordpress', bad, '--out-dir', path.join(dir, 'bad')], env);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: not a WordPress export \(WXR\): the <rss> element declares no WordPress export namespace/);
+    expect(result.stderr).toMatch(
+      /^error: not a WordPress export \(WXR\): the <rss> element declares no WordPress export namespace/,
+    );
     expect(await database.db.kysely.selectFrom('posts').select('id').execute()).toHaveLength(before.length);
     expect(fs.existsSync(path.join(dir, 'bad'))).toBe(false);
   });
@@ -149,7 +163,12 @@ describe('npm run cli -- import wordpress', () => {
   // ~120 MB here (the suite's time budget); bench:import reads a ~200 MB export the same way.
   test('when a large export is imported, then memory stays bounded and progress is shown on stderr', async () => {
     const big = path.join(dir, 'big.wxr');
-    await writeSyntheticWxr(big, { posts: 60, bodyBytes: 2000, revisionBytes: 2 * 1024 * 1024, site: 'https://big.example.edu' });
+    await writeSyntheticWxr(big, {
+      posts: 60,
+      bodyBytes: 2000,
+      revisionBytes: 2 * 1024 * 1024,
+      site: 'https://big.example.edu',
+    });
     const size = fs.statSync(big).size;
     expect(size).toBeGreaterThan(120 * 1024 * 1024);
 

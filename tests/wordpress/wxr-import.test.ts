@@ -43,7 +43,11 @@ describe.each(DIALECTS)('importing a WordPress export on %s', (dialect) => {
     });
     // Both passes report, and the last report of each has read the whole file.
     const size = fs.statSync(FIXTURE).size;
-    expect(progress.filter((p) => p.phase === 'checking').at(-1)).toMatchObject({ bytesRead: size, totalBytes: size, items: 10 });
+    expect(progress.filter((p) => p.phase === 'checking').at(-1)).toMatchObject({
+      bytesRead: size,
+      totalBytes: size,
+      items: 10,
+    });
     expect(progress.filter((p) => p.phase === 'importing').at(-1)).toMatchObject({ bytesRead: size, items: 10 });
 
     const posts = await postsByExternalId(deps);

@@ -171,7 +171,9 @@ export async function importWordPressExport(
   }
   report('importing', totalBytes, items);
   summary.authors = authorsSeen.size;
-  summary.skipped = [...skippedByReason].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+  summary.skipped = [...skippedByReason]
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count);
   return summary;
 }
 

@@ -78,7 +78,12 @@ export function mapWxrItem(item: WxrItem, context: MappingContext): MappedItem {
     };
   }
   if (date === null && status !== 'draft') {
-    return { kind: 'skipped', reason: 'malformed date', detail: 'a published post without wp:post_date', problem: true };
+    return {
+      kind: 'skipped',
+      reason: 'malformed date',
+      detail: 'a published post without wp:post_date',
+      problem: true,
+    };
   }
 
   const { category, tags } = termsOf(item);
@@ -103,7 +108,8 @@ export function mapWxrItem(item: WxrItem, context: MappingContext): MappedItem {
 
   // The API refuses a body over its limit (413); an import does not store what the API would not.
   // (Measured only when it could matter: JSON escaping makes a character at most 6 bytes.)
-  const couldExceed = (input.html.length + input.title.length + (excerpt.length || 0)) * 6 + 64 * 1024 > JSON_BODY_LIMIT_BYTES;
+  const couldExceed =
+    (input.html.length + input.title.length + (excerpt.length || 0)) * 6 + 64 * 1024 > JSON_BODY_LIMIT_BYTES;
   if (couldExceed && Buffer.byteLength(JSON.stringify(input)) > JSON_BODY_LIMIT_BYTES) return bodyTooLarge();
   const parsed = createPostSchema.safeParse(input);
   if (!parsed.success) {
@@ -124,7 +130,11 @@ export function mapWxrItem(item: WxrItem, context: MappingContext): MappedItem {
 }
 
 function bodyTooLarge(): MappedItem {
-  return { kind: 'skipped', reason: `larger than the API's body limit of ${JSON_BODY_LIMIT_BYTES} bytes`, problem: true };
+  return {
+    kind: 'skipped',
+    reason: `larger than the API's body limit of ${JSON_BODY_LIMIT_BYTES} bytes`,
+    problem: true,
+  };
 }
 
 /** publish and future are published (future ones are scheduled by their date); the rest are drafts. */

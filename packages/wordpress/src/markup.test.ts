@@ -16,8 +16,12 @@ describe('cleanWordPressMarkup', () => {
 describe('expandShortcodes', () => {
   test('when a caption wraps a linked image, then it becomes a figure with the link and a figcaption', () => {
     expect(
-      expandShortcodes('[caption id="attachment_5" align="alignleft" width="300"]<a href="/big.jpg"><img src="/s.jpg" alt="" /></a> The <em>team</em>[/caption]'),
-    ).toBe('<figure><a href="/big.jpg"><img src="/s.jpg" alt="" /></a><figcaption>The <em>team</em></figcaption></figure>');
+      expandShortcodes(
+        '[caption id="attachment_5" align="alignleft" width="300"]<a href="/big.jpg"><img src="/s.jpg" alt="" /></a> The <em>team</em>[/caption]',
+      ),
+    ).toBe(
+      '<figure><a href="/big.jpg"><img src="/s.jpg" alt="" /></a><figcaption>The <em>team</em></figcaption></figure>',
+    );
   });
 
   test('when a caption is the old attribute form, then the attribute is the figcaption', () => {
@@ -55,7 +59,9 @@ describe('autoParagraphs', () => {
   });
 
   test('when a chunk is already a block element or a <pre>, then it is not wrapped and the <pre> keeps its blank lines', () => {
-    expect(autoParagraphs('<h2>Title</h2>\n\nText\n\n<pre>a\n\nb</pre>')).toBe('<h2>Title</h2>\n<p>Text</p>\n<pre>a\n\nb</pre>');
+    expect(autoParagraphs('<h2>Title</h2>\n\nText\n\n<pre>a\n\nb</pre>')).toBe(
+      '<h2>Title</h2>\n<p>Text</p>\n<pre>a\n\nb</pre>',
+    );
   });
 
   test('when a body has no blank line (block-editor HTML), then it is returned as it is', () => {

@@ -143,17 +143,17 @@ export function autoParagraphs(html: string): string {
   const preserved: string[] = [];
   const masked = text.replace(PRE_BLOCK, (pre) => {
     preserved.push(pre);
-    return `\u0000${preserved.length - 1}\u0000`;
+    return `\uE000${preserved.length - 1}\uE000`;
   });
   const chunks = masked
     .split(/\n[ \t]*\n+/)
     .map((chunk) => chunk.trim())
     .filter((chunk) => chunk !== '');
   const paragraphs = chunks.map((chunk) => {
-    if (/^\u0000\d+\u0000$/.test(chunk) || STARTS_WITH_BLOCK.test(chunk) || endsWithBlockTag(chunk)) return chunk;
+    if (/^\uE000\d+\uE000$/.test(chunk) || STARTS_WITH_BLOCK.test(chunk) || endsWithBlockTag(chunk)) return chunk;
     return `<p>${chunk.replace(/\s*\n\s*/g, '<br>\n')}</p>`;
   });
-  return paragraphs.join('\n').replace(/\u0000(\d+)\u0000/g, (_, index: string) => preserved[Number(index)]!);
+  return paragraphs.join('\n').replace(/\uE000(\d+)\uE000/g, (_, index: string) => preserved[Number(index)]!);
 }
 
 /** Tested on the last tag only: a regex anchored at the end would be tried at every "<" of the chunk. */

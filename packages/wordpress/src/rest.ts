@@ -80,7 +80,10 @@ export function mapRestPost(raw: unknown, source: RestSourceDefaults, now: Date)
     .filter((t) => t.taxonomy === 'category')
     .map((t) => slugOf(t.slug) ?? '')
     .filter((slug) => slug !== '' && slug !== 'uncategorized');
-  const tags = terms.filter((t) => t.taxonomy === 'post_tag').map((t) => slugOf(t.slug) ?? '').filter(Boolean);
+  const tags = terms
+    .filter((t) => t.taxonomy === 'post_tag')
+    .map((t) => slugOf(t.slug) ?? '')
+    .filter(Boolean);
   const category = source.category ?? categories[0] ?? null;
   const published = gmt(post.date_gmt);
   const excerpt = post.excerpt ? htmlToPlainText(post.excerpt.rendered).slice(0, 2000).trim() : '';

@@ -224,7 +224,10 @@ class WxrBuilder {
   }
 
   private notWxr(why: string): WxrError {
-    return new WxrError('NOT_WXR', `not a WordPress export (WXR): ${why}. Export it again with Tools → Export in WordPress`);
+    return new WxrError(
+      'NOT_WXR',
+      `not a WordPress export (WXR): ${why}. Export it again with Tools → Export in WordPress`,
+    );
   }
 
   private open(tag: SaxesTagNS): void {
@@ -284,7 +287,8 @@ class WxrBuilder {
         this.term = { domain: attr(tag, 'domain'), nicename: attr(tag, 'nicename') };
       }
       const isBody =
-        (name === 'encoded' && (ns === CONTENT_NAMESPACE || EXCERPT_NAMESPACE.test(ns))) || (isWp && name === 'comment');
+        (name === 'encoded' && (ns === CONTENT_NAMESPACE || EXCERPT_NAMESPACE.test(ns))) ||
+        (isWp && name === 'comment');
       if (isBody && this.skipThisBody) return;
       // Comments are not imported (yet); their text is not kept.
       if (isWp && name === 'comment') return;

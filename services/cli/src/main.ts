@@ -125,9 +125,8 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
         const file = positionals[0];
         if (!file || positionals.length > 1) throw new UsageError('import wordpress needs exactly one FILE');
         if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
-        const { describeWordPressImport, importWordPressFile } = load<typeof ImportWordPressModule>(
-          './commands/import-wordpress',
-        );
+        const { describeWordPressImport, importWordPressFile } =
+          load<typeof ImportWordPressModule>('./commands/import-wordpress');
         const result = await withDb(config, (db) =>
           importWordPressFile({ db, publicBaseUrl: config.publicBaseUrl }, file, values['out-dir'] ?? '.', (line) =>
             process.stderr.write(`${line}\n`),

@@ -9,7 +9,12 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .alterTable('sources')
-    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('feed').check(sql`kind in ('feed', 'wordpress')`))
+    .addColumn('kind', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('feed')
+        .check(sql`kind in ('feed', 'wordpress')`),
+    )
     .execute();
   await db.schema.alterTable('sources').addColumn('sync_cursor', 'text').execute();
 }

@@ -40,7 +40,8 @@ export const sourceResourceSchema = z
     id: z.uuid(),
     url: z.url(),
     kind: z.enum(['feed', 'wordpress']).meta({
-      description: 'feed: an RSS/Atom/JSON feed; wordpress: a WordPress site synced through its REST API (its feed when the API is off)',
+      description:
+        'feed: an RSS/Atom/JSON feed; wordpress: a WordPress site synced through its REST API (its feed when the API is off)',
     }),
     interval_minutes: z.int().min(5).max(1440),
     author: z.string().nullable().meta({ description: 'Credited on items that name no author' }),

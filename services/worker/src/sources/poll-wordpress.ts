@@ -45,7 +45,10 @@ export async function pollWordPressSite(
       throw error;
     }
     if (page === 1 && [401, 403, 404].includes(response.status)) {
-      deps.logger?.info({ sourceId: source.id, status: response.status }, 'WordPress REST API unavailable; reading the feed');
+      deps.logger?.info(
+        { sourceId: source.id, status: response.status },
+        'WordPress REST API unavailable; reading the feed',
+      );
       return readFeed(siteFeedUrl(source.url));
     }
     if (response.status < 200 || response.status > 299) {
