@@ -104,7 +104,7 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/feed+json; charset=utf-8');
     expect(response.headers['access-control-allow-origin']).toBe('*');
-    expect(response.headers['cache-control']).toMatch(/max-age=\d+, stale-while-revalidate=\d+/);
+    expect(response.headers['cache-control']).toMatch(/max-age=\d+, s-maxage=1, stale-while-revalidate=\d+/);
     expect(response.headers.vary).toBe('Accept-Encoding');
     expect(response.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
     const feed = JSON.parse(response.text);
@@ -310,7 +310,7 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
           `ETag: ${etag}`,
           // An empty feed has no date to give.
           ...(lastModified === undefined ? [] : [`Last-Modified: ${lastModified}`]),
-          'Cache-Control: public, max-age=300, stale-while-revalidate=3600',
+          'Cache-Control: public, max-age=300, s-maxage=1, stale-while-revalidate=3600',
           'Vary: Accept-Encoding',
           'Access-Control-Allow-Origin: *',
           'Access-Control-Expose-Headers: ETag, Last-Modified, Link',

@@ -66,7 +66,7 @@ describe.each(DIALECTS)('public pages (%s)', (dialect) => {
     test('when it is read, then it is HTML with the security and caching headers', async () => {
       const { response } = await page('/');
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
-      expect(response.headers['cache-control']).toBe('public, max-age=60');
+      expect(response.headers['cache-control']).toBe('public, max-age=60, s-maxage=1');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
       const csp = response.headers['content-security-policy']!;

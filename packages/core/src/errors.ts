@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'UNKNOWN_AUTHOR'
   | 'SHARE_PAYLOADS_NOT_READY'
   | 'CONFLICT'
+  | 'DUPLICATE_IN_BATCH'
   | 'RATE_LIMITED'
   | 'TOKEN_INVALID'
   | 'TOKEN_EXPIRED'
@@ -45,6 +46,7 @@ const TITLES: Record<ErrorCode, string> = {
   UNKNOWN_AUTHOR: 'No author has that slug',
   SHARE_PAYLOADS_NOT_READY: 'The post has no share payloads yet',
   CONFLICT: 'The request conflicts with the current state',
+  DUPLICATE_IN_BATCH: 'The batch names the same post twice',
   RATE_LIMITED: 'Too many requests',
   TOKEN_INVALID: 'The link is not valid',
   TOKEN_EXPIRED: 'The link has expired',

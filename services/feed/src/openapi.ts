@@ -122,7 +122,7 @@ function registerFeeds(registry: OpenAPIRegistry): void {
       headers: z.object({
         ETag: z.string().meta({ description: 'Send back as If-None-Match for a 304' }),
         'Last-Modified': z.string().optional().meta({ description: 'Send back as If-Modified-Since for a 304' }),
-        'Cache-Control': z.string().meta({ example: 'public, max-age=300, stale-while-revalidate=3600' }),
+        'Cache-Control': z.string().meta({ example: 'public, max-age=300, s-maxage=1, stale-while-revalidate=3600' }),
         'Access-Control-Allow-Origin': z.literal('*'),
       }),
       content: textContent(FEED_MEDIA_TYPES[format], FEED_EXAMPLES[format]),

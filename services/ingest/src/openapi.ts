@@ -6,11 +6,15 @@ import {
   type RouteConfig,
   generateOpenApiDocument,
   jsonContent,
+  problemExample,
   problemResponse,
+  problemSchema,
   registerApiDocsPaths,
   registerOperationalPaths,
 } from '@careerfeed/http';
 import {
+  BATCH_MAX_BYTES,
+  BATCH_MAX_POSTS,
   type AuthorResource,
   type PostResource,
   type SharePayloadsResource,
@@ -56,6 +60,19 @@ import {
 // Request bodies, named as components (an id may be given once per process: here, for ingest).
 const CreatePost = createPostSchema.meta({ id: 'CreatePost' });
 const UpdatePost = updatePostSchema.meta({ id: 'UpdatePost' });
+const PostsBatch = z
+  .strictObject({ posts: z.array(createPostSchema).min(1).max(BATCH_MAX_POSTS) })
+  .meta({ id: 'PostsBatch' });
+const postsBatchResultSchema = z
+  .strictObject({
+    results: z.array(
+      z.union([
+        z.strictObject({ status: z.union([z.literal(201), z.literal(200)]), post: postResourceSchema }),
+        z.strictObject({ status: z.int().min(400).max(499), problem: problemSchema }),
+      ]),
+    ),
+  })
+  .meta({ id: 'PostsBatchResult' });
 const AuthorBody = authorBodySchema.meta({ id: 'AuthorBody' });
 const CreateSource = createSourceSchema.meta({ id: 'CreateSource' });
 const UpdateSource = updateSourceSchema.meta({ id: 'UpdateSource' });
@@ -287,6 +304,46 @@ function registerPaths(registry: OpenAPIRegistry): void {
       ...problems,
       409: problemResponse(409, 'The slug is taken by another post'),
       422: problemResponse(422, 'The author slug names no author'),
+    },
+  });
+  route({
+    method: 'post',
+    path: '/v1/posts:batch',
+    operationId: 'createPostsBatch',
+    tags: ['Posts'],
+    summary: `Create or replace up to ${BATCH_MAX_POSTS} posts in one transaction`,
+    description:
+      'Each item is what `POST /v1/posts` takes and is saved as that operation would save it. The answer is always ' +
+      '207 with one result per item, in order: `{status: 201|200, post}` when saved, `{status: 4xx, problem}` when ' +
+      'the item was refused; refused items change nothing and the others are stored. A later item repeating an ' +
+      `earlier item's external_id gets 422. More than ${BATCH_MAX_POSTS} posts, or a body over ` +
+      `${BATCH_MAX_BYTES / 1024 / 1024} MB, is refused whole with 413. Re-sending a batch with external ids is safe.`,
+    security: writer,
+    request: { body: jsonBody(PostsBatch, { posts: [exampleCreatePost] }) },
+    responses: {
+      207: {
+        description: 'One result per item, in the order sent',
+        content: jsonContent(postsBatchResultSchema, {
+          results: [
+            { status: 201, post: examplePost },
+            {
+              status: 422,
+              problem: problemExample(422, 'No author has the slug "nobody"', {
+                code: 'UNKNOWN_AUTHOR',
+                type: 'urn:careerfeed:problem:unknown-author',
+                title: 'No author has that slug',
+              }),
+            },
+          ],
+        }),
+      },
+      ...bodyProblems,
+      413: problemResponse(
+        413,
+        `The batch holds more than ${BATCH_MAX_POSTS} posts, or the body exceeds ${BATCH_MAX_BYTES / 1024 / 1024} MB`,
+        `The batch holds 501 posts; send at most ${BATCH_MAX_POSTS} per request`,
+      ),
+      ...problems,
     },
   });
   route({

@@ -19,7 +19,13 @@ import type { FeedScope } from '@careerfeed/jobs';
  * handler in front of express that answers cache hits (cached-feeds.handler.ts).
  */
 
-const CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
+/**
+ * Readers' caches keep a feed 5 minutes (and may show it stale for an hour while refetching);
+ * shared caches (the nginx in front, deploy/nginx/careerfeed.conf) keep it one second and then
+ * revalidate with the ETag, so a new post reaches everyone behind them within about a second.
+ */
+export const FEED_CACHE_CONTROL = 'public, max-age=300, s-maxage=1, stale-while-revalidate=3600';
+const CACHE_CONTROL = FEED_CACHE_CONTROL;
 
 /** Response headers a script on another origin may read from a feed answer (CORS). */
 export const CORS_EXPOSED_HEADERS = 'ETag, Last-Modified, Link';

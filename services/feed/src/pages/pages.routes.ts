@@ -33,8 +33,9 @@ import {
 function sendHtml(res: Response, status: number, html: string, csp = PAGE_CONTENT_SECURITY_POLICY): void {
   res.status(status);
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  // Short: a post edited or published shows up within a minute without any invalidation.
-  res.setHeader('Cache-Control', 'public, max-age=60');
+  // Short: a post edited or published shows up in browsers within a minute without any
+  // invalidation, and within a second through the shared cache in front (see FEED_CACHE_CONTROL).
+  res.setHeader('Cache-Control', 'public, max-age=60, s-maxage=1');
   res.setHeader('Content-Security-Policy', csp);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
