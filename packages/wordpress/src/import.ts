@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import { AppError } from '@careerfeed/core';
-import { type PostsDeps, createPost, postUrl, upsertAuthor } from '@careerfeed/posts';
-import { type MappingContext, mapWxrItem } from './mapping';
+import { type PostsDeps, createPostsBatch, postUrl, upsertAuthor } from '@careerfeed/posts';
+import { type MappedItem, type MappingContext, mapWxrItem } from './mapping';
 import { type Redirect, permalinkPath } from './redirects';
-import { type WxrAuthor, type WxrChannel, WxrError, readWxr } from './wxr-reader';
+import { type WxrAuthor, type WxrChannel, WxrError, type WxrItem, readWxr } from './wxr-reader';
 
 export interface WordPressImportProgress {
   /** `checking`: the whole file is read once (well-formed, a WXR, attachments) before anything is written. */
@@ -38,6 +37,9 @@ export interface WordPressImportSummary {
   /** Old permalink path → new address, for every imported post readers can see. */
   redirects: Redirect[];
 }
+
+/** Posts per transaction: large enough that commits stop mattering, small enough to keep memory flat. */
+const BATCH_SIZE = 100;
 
 export interface ImportOptions {
   onProgress?: (progress: WordPressImportProgress) => void;
@@ -116,7 +118,39 @@ export async function importWordPressExport(
   const authorsWritten = new Set<string>();
   const skip = (reason: string) => skippedByReason.set(reason, (skippedByReason.get(reason) ?? 0) + 1);
 
-  // Pass 2: import.
+  // Pass 2: import, BATCH_SIZE posts per transaction (each post still saved as createPost saves it;
+  // a post the service refuses is rolled back to its own savepoint and reported).
+  const pending: { item: WxrItem; mapped: Extract<MappedItem, { kind: 'post' }> }[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending.splice(0, pending.length);
+    const results = await createPostsBatch(
+      deps,
+      batch.map(({ mapped }) => mapped.input),
+    );
+    results.forEach((result, index) => {
+      const { item, mapped } = batch[index]!;
+      if (!result) return;
+      if (!result.ok) {
+        // The post's own fault (its slug is taken by another post, …): skipped and reported.
+        skip('refused by the posts API');
+        summary.failed.push({
+          postId: item.postId,
+          title: item.title.trim(),
+          reason: 'refused by the posts API',
+          detail: result.error.message,
+        });
+        return;
+      }
+      const saved = result.saved;
+      if (saved.created) summary.imported++;
+      else if (saved.changed) summary.updated++;
+      else summary.unchanged++;
+      authorsSeen.add(saved.post.author.slug);
+      const from = mapped.visible && mapped.permalink ? permalinkPath(mapped.permalink) : null;
+      if (from) summary.redirects.push({ from, to: postUrl(deps.publicBaseUrl, saved.post.slug) });
+    });
+  };
   let items = 0;
   let bytesImported = 0;
   for await (const event of readWxr(file, {
@@ -140,35 +174,19 @@ export async function importWordPressExport(
       }
       continue;
     }
-    try {
-      // Each author is written once per import, then named by slug (one lookup per post, not an upsert).
-      const { author } = mapped.input;
-      if (typeof author !== 'string') {
-        if (!authorsWritten.has(author.slug)) {
-          await upsertAuthor(deps.db.kysely, author, (deps.now?.() ?? new Date()).toISOString());
-          authorsWritten.add(author.slug);
-        }
-        mapped.input.author = author.slug;
+    // Each author is written once per import, then named by slug (one lookup per post, not an upsert).
+    const { author } = mapped.input;
+    if (typeof author !== 'string') {
+      if (!authorsWritten.has(author.slug)) {
+        await upsertAuthor(deps.db.kysely, author, (deps.now?.() ?? new Date()).toISOString());
+        authorsWritten.add(author.slug);
       }
-      const result = await createPost(deps, mapped.input);
-      if (result.created) summary.imported++;
-      else if (result.changed) summary.updated++;
-      else summary.unchanged++;
-      authorsSeen.add(result.post.author.slug);
-      const from = mapped.visible && mapped.permalink ? permalinkPath(mapped.permalink) : null;
-      if (from) summary.redirects.push({ from, to: postUrl(deps.publicBaseUrl, result.post.slug) });
-    } catch (error) {
-      // The post's own fault (its slug is taken by another post, …): skipped; anything else is ours.
-      if (!(error instanceof AppError) || error.status >= 500) throw error;
-      skip('refused by the posts API');
-      summary.failed.push({
-        postId: item.postId,
-        title: item.title.trim(),
-        reason: 'refused by the posts API',
-        detail: error.message,
-      });
+      mapped.input.author = author.slug;
     }
+    pending.push({ item, mapped });
+    if (pending.length >= BATCH_SIZE) await flush();
   }
+  await flush();
   report('importing', totalBytes, items);
   summary.authors = authorsSeen.size;
   summary.skipped = [...skippedByReason]
