@@ -38,8 +38,12 @@ export interface WordPressImportSummary {
   redirects: Redirect[];
 }
 
-/** Posts per transaction: large enough that commits stop mattering, small enough to keep memory flat. */
+/**
+ * Posts per transaction: enough that commits stop mattering; and at most this much body text held
+ * at once, so a batch of large posts does not undo the streaming.
+ */
 const BATCH_SIZE = 100;
+const BATCH_CHARS = 4 * 1024 * 1024;
 
 export interface ImportOptions {
   onProgress?: (progress: WordPressImportProgress) => void;
@@ -121,9 +125,11 @@ export async function importWordPressExport(
   // Pass 2: import, BATCH_SIZE posts per transaction (each post still saved as createPost saves it;
   // a post the service refuses is rolled back to its own savepoint and reported).
   const pending: { item: WxrItem; mapped: Extract<MappedItem, { kind: 'post' }> }[] = [];
+  let pendingChars = 0;
   const flush = async () => {
     if (pending.length === 0) return;
     const batch = pending.splice(0, pending.length);
+    pendingChars = 0;
     const results = await createPostsBatch(
       deps,
       batch.map(({ mapped }) => mapped.input),
@@ -184,7 +190,8 @@ export async function importWordPressExport(
       mapped.input.author = author.slug;
     }
     pending.push({ item, mapped });
-    if (pending.length >= BATCH_SIZE) await flush();
+    pendingChars += mapped.input.html.length;
+    if (pending.length >= BATCH_SIZE || pendingChars >= BATCH_CHARS) await flush();
   }
   await flush();
   report('importing', totalBytes, items);
