@@ -13,8 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Dialect, type PostRow, createDb, uuidv7 } from '@careerfeed/db';
-import { postsRepository } from '@careerfeed/posts';
-import { importWordPressExport } from '@careerfeed/wordpress';
+import { type CreatePostInput, createPostsBatch, postsRepository, upsertAuthor } from '@careerfeed/posts';
+import { type WxrAuthor, importWordPressExport, mapWxrItem, readWxr } from '@careerfeed/wordpress';
 import { Cleanup } from './support/cleanup';
 import { SetupError, describeError } from './support/errors';
 import { round } from './support/load';
@@ -121,6 +121,41 @@ async function measureRepositoryInsert(store: Store, posts: number): Promise<num
   }
 }
 
+/**
+ * The posts service alone: the inputs the import would hand it (parsed, cleaned and mapped
+ * beforehand, outside the timing), saved with createPostsBatch, 100 per transaction. The gap
+ * between this and the import is the import's own cost (reading XML twice, cleanup, mapping).
+ */
+async function measureServiceBatch(store: Store, file: string): Promise<number> {
+  const attachments = new Map<string, string>();
+  const authors = new Map<string, WxrAuthor>();
+  let siteUrl = '';
+  for await (const event of readWxr(file, { skipBodies: true })) {
+    if (event.type === 'channel') {
+      siteUrl = event.channel.baseSiteUrl;
+      for (const author of event.channel.authors) authors.set(author.login, author);
+    } else if (event.item.postType === 'attachment') attachments.set(event.item.postId, event.item.attachmentUrl);
+  }
+  const inputs: CreatePostInput[] = [];
+  for await (const event of readWxr(file)) {
+    if (event.type !== 'item') continue;
+    const mapped = mapWxrItem(event.item, { siteUrl, authors, attachments, fallbackAuthorName: 'Blog' });
+    if (mapped.kind === 'post') inputs.push(mapped.input);
+  }
+  const db = createDb(store.url, { poolSize: 1 });
+  try {
+    const deps = { db, publicBaseUrl: PUBLIC_BASE_URL };
+    const first = inputs[0]!.author;
+    if (typeof first !== 'string') await upsertAuthor(db.kysely, first, new Date().toISOString());
+    for (const input of inputs) if (typeof input.author !== 'string') input.author = input.author.slug;
+    const started = performance.now();
+    for (let at = 0; at < inputs.length; at += BATCH) await createPostsBatch(deps, inputs.slice(at, at + BATCH));
+    return inputs.length / ((performance.now() - started) / 1000);
+  } finally {
+    await db.close();
+  }
+}
+
 async function measureImport(
   store: Store,
   file: string,
@@ -212,6 +247,12 @@ async function main(): Promise<number> {
       });
       note(`${dialect}: repository insert baseline`);
       const baseline = await measureRepositoryInsert(baselineStore, settings.posts);
+      const serviceStore = await createStore(cleanup, dialect, 'import_service', {
+        dir: tmpDir,
+        pgAdminUrl: settings.pgAdminUrl,
+      });
+      note(`${dialect}: posts service batches (pre-mapped inputs)`);
+      const service = await measureServiceBatch(serviceStore, file);
       const importStore = await createStore(cleanup, dialect, 'import_wxr', {
         dir: tmpDir,
         pgAdminUrl: settings.pgAdminUrl,
@@ -220,6 +261,13 @@ async function main(): Promise<number> {
       const run = await measureImport(importStore, file);
       emit({ case: 'repository-insert', db: dialect, posts: settings.posts, posts_per_s: round(baseline, 1) });
       emit({
+        case: 'posts-service-batch',
+        db: dialect,
+        posts: settings.posts,
+        posts_per_s: round(service, 1),
+        ratio_to_repository_insert: round(service / baseline, 3),
+      });
+      emit({
         case: 'wordpress-import',
         db: dialect,
         posts: run.imported,
@@ -227,6 +275,7 @@ async function main(): Promise<number> {
         seconds: round(run.seconds, 2),
         posts_per_s: round(run.postsPerS, 1),
         ratio_to_repository_insert: round(run.postsPerS / baseline, 3),
+        ratio_to_posts_service_batch: round(run.postsPerS / service, 3),
       });
     }
 
