@@ -114,6 +114,14 @@ describe.each(DIALECTS)('a bad WordPress export on %s', (dialect) => {
     await expectRefused(wxr([item(13)], { version: '1.0' }), 'UNSUPPORTED_VERSION', /1\.0/);
   });
 
+  test('when the export is WXR 1.1 (WordPress 3.1 to 3.5), then it is read like 1.2', async () => {
+    const summary = await importWordPressExport(
+      deps,
+      file(wxr([item(40)], { wpNamespace: 'http://wordpress.org/export/1.1/', version: '1.1' })),
+    );
+    expect(summary).toMatchObject({ version: '1.1', imported: 1, failed: [] });
+  });
+
   test('when the file is an ordinary RSS feed, then it is refused as not a WordPress export', async () => {
     await expectRefused(
       '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title></item></channel></rss>',
