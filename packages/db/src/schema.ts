@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * Column conventions, chosen so one schema works on SQLite and PostgreSQL alike:
@@ -168,6 +168,8 @@ export interface DigestDeliveriesTable {
   sent_at: string | null;
 }
 
+export type SourceKind = 'feed' | 'wordpress';
+
 export interface SourcesTable {
   id: string;
   /** The partner feed's address, as given (checked against the SSRF policy when added). */
@@ -190,6 +192,10 @@ export interface SourcesTable {
   /** JSON of the last successful poll's counts. */
   last_poll_summary: string | null;
   next_poll_at: string;
+  /** `feed` (RSS, Atom, JSON Feed) or `wordpress` (REST API, feed as fallback). */
+  kind: ColumnType<SourceKind, SourceKind | undefined, SourceKind>;
+  /** WordPress sources: the latest `modified_gmt` stored (ISO 8601), sent as `modified_after`. */
+  sync_cursor: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }

@@ -135,6 +135,7 @@ const exampleCreatePost: z.input<typeof createPostSchema> = {
 const exampleSource: SourceResource = {
   id: SOURCE_ID,
   url: 'https://engineering.example.edu/news/feed.xml',
+  kind: 'feed',
   interval_minutes: 60,
   author: 'Engineering Faculty',
   category: 'partners',
