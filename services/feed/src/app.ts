@@ -9,6 +9,7 @@ import type { FeedCache } from '@careerfeed/feeds';
 import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
+import { siteDocumentsRouter } from './site-documents/site-documents.routes';
 import {
   DEFAULT_SUBSCRIBE_LIMITS,
   type RateLimitRule,
@@ -53,6 +54,8 @@ export interface FeedAppDeps {
   /** Rendered feeds; the caller wires its invalidation (see main.ts). */
   cache: FeedCache;
   now?: () => Date;
+  /** URLs per sitemap file before /sitemap.xml becomes an index; default 50,000 (sitemaps.org). */
+  sitemapMaxUrls?: number;
 }
 
 /**
@@ -95,6 +98,14 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
     ),
   );
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
+  app.use(
+    siteDocumentsRouter({
+      db: deps.db,
+      publicBaseUrl: deps.publicBaseUrl,
+      now: deps.now,
+      sitemapMaxUrls: deps.sitemapMaxUrls,
+    }),
+  );
   app.use(
     subscriptionsRouter({
       db: deps.db,

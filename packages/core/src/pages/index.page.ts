@@ -27,7 +27,7 @@ export function renderIndexPage(view: IndexPageView): string {
     '<p>Only interested in one topic or one author? Open the tag, category or author page: each has its own ' +
       'feeds, listed on that page.</p>',
     subscribe ? `<p>Prefer email? ${link(subscribe, 'Get the new posts in a daily or weekly email')}.</p>` : '',
-    subscribe ? renderCompactSubscribeForm(subscribe) : '',
+    subscribe ? renderCompactSubscribeForm({ subscribeUrl: subscribe, topics: [] }) : '',
     '</section>',
   ];
   return renderLayout({

@@ -1,3 +1,4 @@
+import { topicKey, topicLabel } from '@careerfeed/core';
 import type {
   AuthorView,
   FeedLinkView,
@@ -27,7 +28,7 @@ export interface PagesDeps {
   now?: () => Date;
 }
 
-export type ListScope = Exclude<FeedScope, { kind: 'site' }>;
+export type ListScope = Extract<FeedScope, { kind: 'tag' | 'category' | 'author' }>;
 
 /** Posts per list page: a phone screen or two; the feeds carry more. */
 export const PAGE_SIZE = 10;
@@ -39,12 +40,17 @@ function nowUtc(deps: PagesDeps): string {
 }
 
 
+/** A topic's page: the tag and the category of one slug together. */
+export function topicPageUrl(base: string, slug: string): string {
+  return `${base}/topics/${encodeURIComponent(slug)}/`;
+}
+
 /** The page of a scope: '/' for the site, '/tags/x/' (the base of its feeds) for the others. */
 function scopeUrl(base: string, scope: FeedScope): string {
   return `${base}${scopePath(scope)}/`;
 }
 
-function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[] {
+export function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[] {
   return (Object.keys(FEED_FILES) as FeedFormat[]).map((format) => ({
     format,
     title: `${title} (${FORMAT_NAMES[format]})`,
@@ -52,7 +58,7 @@ function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[
   }));
 }
 
-function pageUrl(url: string, page: number): string {
+export function pageUrl(url: string, page: number): string {
   return page > 1 ? `${url}?page=${page}` : url;
 }
 
@@ -93,7 +99,7 @@ function summary(base: string, row: FeedPostRow): PostSummaryView {
  * One page of a scope's visible posts, or null when that page does not exist: page 1 always
  * exists (possibly empty), a later page only when it holds posts.
  */
-async function pageOfPosts(
+export async function pageOfPosts(
   deps: PagesDeps,
   scope: FeedScope,
   page: number,
@@ -151,6 +157,7 @@ export async function buildListPage(deps: PagesDeps, scope: ListScope, page: num
     feeds: feedLinks(base, scope, `${site.title}: ${what}`),
     ...listing,
     ...(author ? { author } : {}),
+    ...(scope.kind === 'author' ? {} : { topicUrl: topicPageUrl(base, scope.slug) }),
   };
 }
 
@@ -167,6 +174,10 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
     feedsRepo.findRelatedLinks(db, [row.id], now),
   ]);
   const url = postUrl(base, row.slug);
+  const tags = terms.get(row.id) ?? [];
+  const categoryLabel = row.category
+    ? topicLabel(row.category, tags.find((t) => t.slug === row.category)?.name)
+    : '';
   return {
     site,
     post: {
@@ -184,15 +195,18 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
         bio: row.author_bio,
         links: parseLinks(row.author_links),
       },
-      tags: (terms.get(row.id) ?? []).map((t) => ({
-        title: t.name,
-        url: `${base}/tags/${encodeURIComponent(t.slug)}/`,
-      })),
-      category: row.category
-        ? { title: row.category, url: `${base}/categories/${encodeURIComponent(row.category)}/` }
-        : null,
+      // Tags and the category link to their topic: all posts of that word, however they were filed.
+      tags: tags.map((t) => ({ title: t.name, url: topicPageUrl(base, t.slug) })),
+      category: row.category ? { title: categoryLabel, url: topicPageUrl(base, row.category) } : null,
     },
     related: (related.get(row.id) ?? []).map((r) => ({ title: r.title, url: postUrl(base, r.slug) })),
+    // The email box offers the post's category (else its first tag) ticked.
+    subscribe: {
+      subscribeUrl: `${base}/subscribe`,
+      topics: row.category
+        ? [{ key: topicKey('topic', row.category), label: categoryLabel }]
+        : tags.slice(0, 1).map((t) => ({ key: topicKey('topic', t.slug), label: topicLabel(t.slug, t.name) })),
+    },
   };
 }
 
