@@ -51,7 +51,7 @@ function expectedUrls(post: { tags: string[]; category: string; author: string }
   const paths = feedScopesOfPost(post).map((scope) => {
     if (scope === 'site') return '';
     const [kind, slug] = scope.split(':') as [string, string];
-    return `/${{ tag: 'tags', category: 'categories', author: 'authors' }[kind]}/${encodeURIComponent(slug)}`;
+    return `/${{ tag: 'tags', category: 'categories', topic: 'topics', author: 'authors' }[kind]}/${encodeURIComponent(slug)}`;
   });
   return paths.flatMap((p) => FORMATS.map((f) => `${PUBLIC_BASE_URL}${p}/${f}`));
 }
