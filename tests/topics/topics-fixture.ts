@@ -36,8 +36,17 @@ export async function seedTopics(ingest: IngestHarness): Promise<Record<string, 
     author: sam,
     published_at: '2025-03-02T09:00:00Z',
   });
-  await create('intern-net', { category: 'internships', tags: ['Networking'], author: 'sam-lee', published_at: '2025-01-15T09:00:00Z' });
+  await create('intern-net', {
+    category: 'internships',
+    tags: ['Networking'],
+    author: 'sam-lee',
+    published_at: '2025-01-15T09:00:00Z',
+  });
   await create('fair-draft', { category: 'career-fairs', tags: ['career-fairs'], status: 'draft' });
-  await create('fair-scheduled', { category: 'career-fairs', tags: ['career-fairs'], published_at: '2999-01-01T00:00:00Z' });
+  await create('fair-scheduled', {
+    category: 'career-fairs',
+    tags: ['career-fairs'],
+    published_at: '2999-01-01T00:00:00Z',
+  });
   return ids;
 }

@@ -148,7 +148,10 @@ describe('topics and subscribing in a browser (chromium)', () => {
       names.map((name) => {
         const range = document.createRange();
         range.selectNodeContents(name);
-        return { text: name.textContent, lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size };
+        return {
+          text: name.textContent,
+          lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
+        };
       }),
     );
     expect(lines).toEqual([
@@ -264,7 +267,18 @@ describe('topics and subscribing in a browser (chromium)', () => {
       // Evaluated through the DevTools protocol, which the pages' CSP does not govern.
       await page.evaluate(AXE_SOURCE);
       const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run: (ctx: Document, options: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+        const axe = (
+          window as unknown as {
+            axe: {
+              run: (
+                ctx: Document,
+                options: object,
+              ) => Promise<{
+                violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
+              }>;
+            };
+          }
+        ).axe;
         const result = await axe.run(document, { resultTypes: ['violations'] });
         return result.violations.map((v) => ({
           id: v.id,
@@ -289,7 +303,11 @@ describe('topics and subscribing in a browser (chromium)', () => {
     await page.locator('h1', { hasText: 'Check your inbox' }).waitFor();
     await page.evaluate(AXE_SOURCE);
     const impacts = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string | null }[] }> } }).axe;
+      const axe = (
+        window as unknown as {
+          axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string | null }[] }> };
+        }
+      ).axe;
       return (await axe.run(document)).violations.map((v) => `${v.id}:${v.impact}`);
     });
     expect(impacts.filter((i) => i.endsWith(':serious') || i.endsWith(':critical'))).toEqual([]);

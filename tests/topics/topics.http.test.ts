@@ -181,7 +181,10 @@ describe.each(DIALECTS)('topics, sitemap, robots.txt and OPML (%s)', (dialect) =
     expect(all.some((loc) => loc.includes('fair-draft') || loc.includes('fair-scheduled'))).toBe(false);
     // Home and /topics/, 4 topics, 2 authors, 8 visible posts.
     expect(all).toHaveLength(2 + 4 + 2 + 8);
-    const lastmod = xpathString(file, `/${ns}[*[local-name()='loc']='${BASE}/posts/fair-both']/*[local-name()='lastmod']`);
+    const lastmod = xpathString(
+      file,
+      `/${ns}[*[local-name()='loc']='${BASE}/posts/fair-both']/*[local-name()='lastmod']`,
+    );
     expect(lastmod).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
@@ -194,7 +197,10 @@ describe.each(DIALECTS)('topics, sitemap, robots.txt and OPML (%s)', (dialect) =
       expect(parts).toBe(4); // 16 URLs, 5 per file
       const seen: string[] = [];
       for (let i = 1; i <= parts; i++) {
-        const loc = xpathString(file, `/*[local-name()='sitemapindex']/*[local-name()='sitemap'][${i}]/*[local-name()='loc']`);
+        const loc = xpathString(
+          file,
+          `/*[local-name()='sitemapindex']/*[local-name()='sitemap'][${i}]/*[local-name()='loc']`,
+        );
         expect(loc).toBe(`${BASE}/sitemap-${i}.xml`);
         const part = await small.request.get(`/sitemap-${i}.xml`);
         expect(part.status).toBe(200);
@@ -222,7 +228,7 @@ describe.each(DIALECTS)('topics, sitemap, robots.txt and OPML (%s)', (dialect) =
     expect(response.text).toContain('Disallow: /unsubscribe');
   });
 
-  test('when /feeds.opml is read, then libxml2 finds it well-formed and every outline\'s feed answers 200', async () => {
+  test("when /feeds.opml is read, then libxml2 finds it well-formed and every outline's feed answers 200", async () => {
     const response = await feed.request.get('/feeds.opml');
     expect(response.status).toBe(200);
     const file = wellFormed('feeds.opml', response.text);

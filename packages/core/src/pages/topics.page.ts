@@ -17,7 +17,8 @@ export function renderTopicsIndexPage(view: TopicsIndexPageView): string {
       `<h2 id="group-${i}">${text(group.label)}</h2>`,
       '<ul class="topic-index">',
       ...group.topics.map(
-        (topic) => `<li>${link(topic.url, topic.label)} <span class="count">${text(postCount(topic.posts))}</span></li>`,
+        (topic) =>
+          `<li>${link(topic.url, topic.label)} <span class="count">${text(postCount(topic.posts))}</span></li>`,
       ),
       '</ul>',
       '</section>',

@@ -39,7 +39,6 @@ function nowUtc(deps: PagesDeps): string {
   return (deps.now?.() ?? new Date()).toISOString();
 }
 
-
 /** A topic's page: the tag and the category of one slug together. */
 export function topicPageUrl(base: string, slug: string): string {
   return `${base}/topics/${encodeURIComponent(slug)}/`;
@@ -175,9 +174,7 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
   ]);
   const url = postUrl(base, row.slug);
   const tags = terms.get(row.id) ?? [];
-  const categoryLabel = row.category
-    ? topicLabel(row.category, tags.find((t) => t.slug === row.category)?.name)
-    : '';
+  const categoryLabel = row.category ? topicLabel(row.category, tags.find((t) => t.slug === row.category)?.name) : '';
   return {
     site,
     post: {

@@ -35,6 +35,7 @@ export function siteDocumentsRouter(deps: SiteDocumentsDeps): Router {
   router.get('/robots.txt', (_req, res) => send(res, 'text/plain; charset=utf-8', buildRobotsTxt(deps)));
   // text/x-opml is what feed readers register for OPML files.
   router.get('/feeds.opml', async (_req, res) => send(res, 'text/x-opml; charset=utf-8', await buildOpml(deps)));
-  for (const path of ['/sitemap.xml', '/robots.txt', '/feeds.opml']) router.all(path, methodNotAllowed(['GET', 'HEAD']));
+  for (const path of ['/sitemap.xml', '/robots.txt', '/feeds.opml'])
+    router.all(path, methodNotAllowed(['GET', 'HEAD']));
   return router;
 }

@@ -38,7 +38,10 @@ async function sitemapEntries(deps: PagesDeps): Promise<SitemapEntry[]> {
     loadTopicDirectory(deps),
   ]);
   return [
-    { loc: `${base}/`, lastmod: posts.reduce<string | undefined>((a, p) => (a && a > p.updated_at ? a : p.updated_at), undefined) },
+    {
+      loc: `${base}/`,
+      lastmod: posts.reduce<string | undefined>((a, p) => (a && a > p.updated_at ? a : p.updated_at), undefined),
+    },
     { loc: `${base}/topics/` },
     ...directory.groups.flatMap((g) => g.topics).map((t) => ({ loc: topicPageUrl(base, t.slug) })),
     ...authors.map((a) => ({ loc: `${base}/authors/${encodeURIComponent(a.slug)}/`, lastmod: a.last_updated })),
@@ -83,7 +86,10 @@ export async function buildOpml(deps: PagesDeps): Promise<string> {
     title: `${site.title}: every feed`,
     created: now,
     groups: [
-      { title: site.title, feeds: [{ title: site.title, xmlUrl: feedUrl(base, { kind: 'site' }, 'rss'), htmlUrl: `${base}/` }] },
+      {
+        title: site.title,
+        feeds: [{ title: site.title, xmlUrl: feedUrl(base, { kind: 'site' }, 'rss'), htmlUrl: `${base}/` }],
+      },
       {
         title: 'Topics',
         feeds: topics.map((t) => ({

@@ -196,7 +196,12 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
   const router = Router();
 
   router.get('/subscribe', async (req, res) => {
-    sendPage(res, 200, renderSubscribePage(await buildSubscribePage(deps, req.query)), FORM_PAGE_CONTENT_SECURITY_POLICY);
+    sendPage(
+      res,
+      200,
+      renderSubscribePage(await buildSubscribePage(deps, req.query)),
+      FORM_PAGE_CONTENT_SECURITY_POLICY,
+    );
   });
 
   router.post('/subscribe', ...formOrJson, async (req, res) => {

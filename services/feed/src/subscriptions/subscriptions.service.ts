@@ -84,7 +84,10 @@ async function topicCatalogue(deps: SubscriptionsDeps): Promise<{ tags: Set<stri
  * GET /subscribe. `?topic=<slug>` (repeatable; the "More choices" link of a topic page) ticks
  * those topics; anything unknown there is ignored, as the page only offers.
  */
-export async function buildSubscribePage(deps: SubscriptionsDeps, query: { topic?: unknown } = {}): Promise<SubscribePageView> {
+export async function buildSubscribePage(
+  deps: SubscriptionsDeps,
+  query: { topic?: unknown } = {},
+): Promise<SubscribePageView> {
   const [site, directory] = await Promise.all([buildSiteView(deps), loadTopicDirectory(deps)]);
   const requested = (Array.isArray(query.topic) ? query.topic : [query.topic]).filter(
     (t): t is string => typeof t === 'string' && directory.bySlug.has(t),

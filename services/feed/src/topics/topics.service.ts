@@ -38,7 +38,9 @@ function option(directory: TopicDirectory, slug: string, withCount: boolean): To
 
 /** Stored keys as the picker shows them: "tag:x", "category:x" and "topic:x" all tick topic x. */
 export function chosenTopicKeys(stored: readonly string[]): string[] {
-  return [...new Set(stored.map(topicSlugOfKey).filter((s): s is string => s !== null))].map((s) => topicKey('topic', s));
+  return [...new Set(stored.map(topicSlugOfKey).filter((s): s is string => s !== null))].map((s) =>
+    topicKey('topic', s),
+  );
 }
 
 /**
@@ -62,7 +64,10 @@ export function topicPicker(directory: TopicDirectory, chosen: readonly string[]
     if (other) other.topics.push(...extra);
     else groups.push({ label: 'More topics', topics: extra });
   }
-  return { popular: popular.map((t) => option(directory, t.slug, true)), groups: groups.filter((g) => g.topics.length > 0) };
+  return {
+    popular: popular.map((t) => option(directory, t.slug, true)),
+    groups: groups.filter((g) => g.topics.length > 0),
+  };
 }
 
 /** The email box of a post or topic page, with that topic ticked. */
