@@ -19,6 +19,9 @@ import { testRedisErrors } from '../helpers/redis-errors';
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 /** The budget of a post page: its HTML with the inline stylesheet (there is nothing else to load). */
 const POST_PAGE_BUDGET_BYTES = 60 * 1024;
+/** Runs axe-core (every rule, default tags) on the page and lists its violations. */
+const AXE_VIOLATIONS = `axe.run(document, { resultTypes: ['violations'] }).then((result) =>
+  result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) })))`;
 
 interface AxeViolation {
   id: string;
@@ -144,22 +147,18 @@ describe('topics and subscribing in a browser (chromium)', () => {
     const page = await phone();
     await page.goto(`${origin}/subscribe`);
     // Each frequency name ("Weekly", "Daily", "As they are published") lays out on one line.
-    const lines = await page.$$eval('.choices .name', (names) =>
-      names.map((name) => {
-        const range = document.createRange();
-        range.selectNodeContents(name);
-        return {
-          text: name.textContent,
-          lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
-        };
-      }),
-    );
+    // Browser-side code is a string: the tests are type-checked without the DOM library.
+    const lines = (await page.evaluate(`[...document.querySelectorAll('.choices .name')].map((name) => {
+      const range = document.createRange();
+      range.selectNodeContents(name);
+      return { text: name.textContent, lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size };
+    })`)) as { text: string; lines: number }[];
     expect(lines).toEqual([
       { text: 'Weekly', lines: 1 },
       { text: 'Daily', lines: 1 },
       { text: 'As they are published', lines: 1 },
     ]);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     // About 95 topics: grouped, and only the popular ones open at first.
     expect(await page.locator('input[name=topics]').count()).toBeGreaterThan(80);
     expect(await page.locator('input[name=topics]:visible').count()).toBeLessThanOrEqual(8);
@@ -170,9 +169,9 @@ describe('topics and subscribing in a browser (chromium)', () => {
     const problems = await watch(page);
     await page.goto(`${origin}/subscribe`);
     await page.locator('#topic-filter-input').pressSequentially('neg');
-    const visible = await page.$$eval('input[name=topics]', (boxes) =>
-      boxes.filter((b) => (b as HTMLElement).offsetParent !== null).map((b) => (b as HTMLInputElement).value),
-    );
+    const visible = (await page.evaluate(
+      "[...document.querySelectorAll('input[name=topics]')].filter((b) => b.offsetParent !== null).map((b) => b.value)",
+    )) as string[];
     expect(visible.sort()).toEqual(['topic:negotiation', 'topic:salary-negotiation']);
     expect(await page.locator('#topic-filter-status').textContent()).toBe('2 topics match.');
     await page.tap('label:has(input[value="topic:negotiation"])');
@@ -266,27 +265,7 @@ describe('topics and subscribing in a browser (chromium)', () => {
       await page.goto(`${origin}${path}`);
       // Evaluated through the DevTools protocol, which the pages' CSP does not govern.
       await page.evaluate(AXE_SOURCE);
-      const violations = await page.evaluate(async () => {
-        const axe = (
-          window as unknown as {
-            axe: {
-              run: (
-                ctx: Document,
-                options: object,
-              ) => Promise<{
-                violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
-              }>;
-            };
-          }
-        ).axe;
-        const result = await axe.run(document, { resultTypes: ['violations'] });
-        return result.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          help: v.help,
-          nodes: v.nodes.map((n) => JSON.stringify(n.target)),
-        }));
-      });
+      const violations = (await page.evaluate(AXE_VIOLATIONS)) as AxeViolation[];
       checked.push(name);
       const severe = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       if (severe.length > 0) found[name] = severe;
@@ -302,14 +281,7 @@ describe('topics and subscribing in a browser (chromium)', () => {
     await page.click('button[type=submit]');
     await page.locator('h1', { hasText: 'Check your inbox' }).waitFor();
     await page.evaluate(AXE_SOURCE);
-    const impacts = await page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string | null }[] }> };
-        }
-      ).axe;
-      return (await axe.run(document)).violations.map((v) => `${v.id}:${v.impact}`);
-    });
+    const impacts = ((await page.evaluate(AXE_VIOLATIONS)) as AxeViolation[]).map((v) => `${v.id}:${v.impact}`);
     expect(impacts.filter((i) => i.endsWith(':serious') || i.endsWith(':critical'))).toEqual([]);
   });
 });

@@ -6,6 +6,9 @@ import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { xmllint, xpathString } from '../feeds/feed-consumers';
 import { parsePage } from '../pages/page-inspection';
+import { manageLinks } from '@careerfeed/core';
+import { readSubscriptionTokenKey } from '@careerfeed/db';
+import { buildPost } from '../helpers/factories';
 import { seedTopics } from './topics-fixture';
 
 const BASE = PUBLIC_BASE_URL;
@@ -243,5 +246,71 @@ describe.each(DIALECTS)('topics, sitemap, robots.txt and OPML (%s)', (dialect) =
       const answer = await feed.request.get(url.slice(BASE.length));
       expect({ url, status: answer.status }).toEqual({ url, status: 200 });
     }
+  });
+  test('when a subscriber chose topics before they were unified, then the preferences page ticks those topics and saving stores "topic:<slug>"', async () => {
+    const subscribed = await feed.request
+      .post('/subscribe')
+      .set('Accept', 'application/json')
+      .send({ email: 'legacy@example.edu', topics: ['tag:career-fairs', 'category:internships'] });
+    expect(subscribed.status).toBe(202);
+    const row = await database.db.kysely
+      .selectFrom('subscribers')
+      .select(['id', 'link_version', 'topics'])
+      .where('email_key', '=', 'legacy@example.edu')
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.topics)).toEqual(['category:internships', 'tag:career-fairs']);
+    const key = await readSubscriptionTokenKey(database.db.kysely);
+    const { preferencesUrl } = manageLinks(BASE, key, { id: row.id, linkVersion: row.link_version }, new Date());
+    const { response, page } = await html(preferencesUrl.slice(BASE.length));
+    expect(response.status).toBe(200);
+    const ticked = page
+      .all('input')
+      .filter((i) => i.attribs.name === 'topics' && i.attribs.checked !== undefined)
+      .map((i) => i.attribs.value);
+    expect(ticked.sort()).toEqual(['topic:career-fairs', 'topic:internships']);
+
+    const token = new URL(preferencesUrl).searchParams.get('token')!;
+    const saved = await feed.request
+      .post('/preferences')
+      .set('Accept', HTML)
+      .type('form')
+      .send(
+        `token=${encodeURIComponent(token)}&frequency=weekly&topics=topic%3Acareer-fairs&topics=topic%3Ainternships`,
+      );
+    expect(saved.status).toBe(200);
+    const after = await database.db.kysely
+      .selectFrom('subscribers')
+      .select('topics')
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(after.topics)).toEqual(['topic:career-fairs', 'topic:internships']);
+  });
+
+  // Last: it adds posts, which the counts above do not expect.
+  test('when a topic holds more than a page of posts, then its pages link each other with rel=prev/next', async () => {
+    const auth = await ingest.bearer();
+    for (let i = 1; i <= 12; i++) {
+      const created = await ingest.request
+        .post('/v1/posts')
+        .set('Authorization', auth)
+        .send(
+          buildPost({
+            slug: `paged-${i}`,
+            tags: i % 2 === 0 ? ['paged'] : [],
+            category: i % 2 === 0 ? 'internships' : 'paged',
+            published_at: `2024-06-${String(i).padStart(2, '0')}T00:00:00Z`,
+          }),
+        );
+      expect(created.status).toBe(201);
+    }
+    const first = await html('/topics/paged/');
+    expect(listedSlugs(first.response.text)).toHaveLength(10);
+    expect(first.page.links('next')[0]!.href).toBe(`${BASE}/topics/paged/?page=2`);
+    expect(first.page.links('prev')).toEqual([]);
+    const second = await html('/topics/paged/?page=2');
+    expect(listedSlugs(second.response.text)).toEqual(['paged-2', 'paged-1']);
+    expect(second.page.links('prev')[0]!.href).toBe(`${BASE}/topics/paged/`);
+    expect(second.page.all('a').filter((a) => a.attribs.rel === 'next')).toEqual([]);
+    expect((await html('/topics/paged/?page=3')).response.status).toBe(404);
   });
 });
