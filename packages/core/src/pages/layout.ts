@@ -52,10 +52,13 @@ export const PAGE_CSS = [
   '.choices label{display:inline-flex;gap:.5rem;align-items:center;min-height:2.75rem;overflow-wrap:anywhere}',
   // A choice's name never breaks inside a word ("Weekly", not "Wee-kly"); only its hint wraps, between words.
   '.choices .name{flex:none;white-space:nowrap}',
-  '.choices .hint{margin:0;overflow-wrap:break-word;min-width:0}',
+  // The hint goes under its name, lined up with it (past the 1.25rem box and the .5rem gap).
+  '.choices label:has(.hint){flex-wrap:wrap;row-gap:0;padding:.25rem 0}',
+  '.choices .hint{flex-basis:100%;margin:0 0 0 1.75rem;overflow-wrap:break-word;min-width:0}',
   '.count{color:var(--muted);font-size:.875rem;white-space:nowrap}',
   'details.topics{border-top:1px solid var(--line);padding:.25rem 0}',
-  'details.topics summary{min-height:2.75rem;display:flex;align-items:center;gap:.5rem;cursor:pointer;font-weight:600}',
+  // list-item keeps the disclosure triangle; the padding makes it a 44px tap target.
+  'details.topics summary{display:list-item;padding:.625rem 0;cursor:pointer;font-weight:600}',
   'input[type=search]{display:block;width:100%;font:inherit;padding:.5rem;border:1px solid var(--muted);border-radius:4px;background:var(--bg);color:var(--fg)}',
   '.topic-index{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}',
   'input[type=checkbox],input[type=radio]{width:1.25rem;height:1.25rem;flex:none}',

@@ -175,6 +175,13 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
   const url = postUrl(base, row.slug);
   const tags = terms.get(row.id) ?? [];
   const categoryLabel = row.category ? topicLabel(row.category, tags.find((t) => t.slug === row.category)?.name) : '';
+  // The email box offers the post's category, else its first tag.
+  const firstTag = tags[0];
+  const boxTopic = row.category
+    ? { slug: row.category, label: categoryLabel }
+    : firstTag
+      ? { slug: firstTag.slug, label: topicLabel(firstTag.slug, firstTag.name) }
+      : null;
   return {
     site,
     post: {
@@ -197,12 +204,9 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
       category: row.category ? { title: categoryLabel, url: topicPageUrl(base, row.category) } : null,
     },
     related: (related.get(row.id) ?? []).map((r) => ({ title: r.title, url: postUrl(base, r.slug) })),
-    // The email box offers the post's category (else its first tag) ticked.
     subscribe: {
-      subscribeUrl: `${base}/subscribe`,
-      topics: row.category
-        ? [{ key: topicKey('topic', row.category), label: categoryLabel }]
-        : tags.slice(0, 1).map((t) => ({ key: topicKey('topic', t.slug), label: topicLabel(t.slug, t.name) })),
+      subscribeUrl: boxTopic ? `${base}/subscribe?topic=${encodeURIComponent(boxTopic.slug)}` : `${base}/subscribe`,
+      topics: boxTopic ? [{ key: topicKey('topic', boxTopic.slug), label: boxTopic.label }] : [],
     },
   };
 }

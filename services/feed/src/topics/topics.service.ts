@@ -72,9 +72,11 @@ export function topicPicker(directory: TopicDirectory, chosen: readonly string[]
 
 /** The email box of a post or topic page, with that topic ticked. */
 export function compactSubscribe(base: string, directory: TopicDirectory, slug: string | null): CompactSubscribeView {
+  const known = slug !== null && directory.bySlug.has(slug);
   return {
-    subscribeUrl: `${base}/subscribe`,
-    topics: slug !== null && directory.bySlug.has(slug) ? [option(directory, slug, false)] : [],
+    // "More choices" opens the full form with this topic already ticked.
+    subscribeUrl: known ? `${base}/subscribe?topic=${encodeURIComponent(slug)}` : `${base}/subscribe`,
+    topics: known ? [option(directory, slug, false)] : [],
   };
 }
 
