@@ -15,6 +15,7 @@ import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { readSampleBlog } from '../helpers/sample-blog';
 import { testRedisErrors } from '../helpers/redis-errors';
+import { HOSTILE } from '../pages/blog-fixture';
 
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 /** The budget of a post page: its HTML with the inline stylesheet (there is nothing else to load). */
@@ -62,6 +63,8 @@ describe('topics and subscribing in a browser (chromium)', () => {
         author: { slug: author.slug, name: author.name },
       });
     }
+    // Wide content (a long word and URL, a wide code block and table) and hostile markup.
+    await importPost(deps, HOSTILE as unknown as Parameters<typeof importPost>[1]);
     redis = createRedisConnection(process.env.TEST_REDIS_URL!, 'producer', testRedisErrors());
     server = http.createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -272,6 +275,26 @@ describe('topics and subscribing in a browser (chromium)', () => {
     }
     expect(checked).toHaveLength(15);
     expect(found).toEqual({});
+  });
+
+  test("when a post's own body has wide blocks and images without alt text, then every serious finding is inside that body, none in the template", async () => {
+    const page = await phone();
+    await page.goto(`${origin}/posts/hostile-post`);
+    await page.evaluate(AXE_SOURCE);
+    const severe = ((await page.evaluate(AXE_VIOLATIONS)) as AxeViolation[]).filter(
+      (v) => v.impact === 'serious' || v.impact === 'critical',
+    );
+    // What the author wrote: a wide <pre> and <table> (scrollable, not focusable) and an <img> without alt.
+    expect(severe.map((v) => v.id).sort()).toEqual(['image-alt', 'scrollable-region-focusable']);
+    for (const violation of severe) {
+      for (const target of violation.nodes) {
+        const selector = (JSON.parse(target) as string[])[0]!;
+        const inBody = await page.evaluate(
+          `[...document.querySelectorAll(${JSON.stringify(selector)})].every((node) => node.closest('.content') !== null)`,
+        );
+        expect({ rule: violation.id, selector, inBody }).toEqual({ rule: violation.id, selector, inBody: true });
+      }
+    }
   });
 
   test('when a "Check your inbox" page follows a subscription, then axe-core finds no serious or critical violation there either', async () => {

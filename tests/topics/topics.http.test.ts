@@ -162,6 +162,9 @@ describe.each(DIALECTS)('topics, sitemap, robots.txt and OPML (%s)', (dialect) =
     const box = page.all('input').find((i) => i.attribs.name === 'topics');
     expect(box?.attribs).toMatchObject({ value: 'topic:career-fairs', checked: '' });
     expect(page.all('form').map((f) => f.attribs.action)).toEqual(['/subscribe']);
+    // "More choices" opens the full form with the same topic ticked.
+    const more = page.all('a').find((a) => a.text.startsWith('More choices'));
+    expect(more?.attribs.href).toBe(`${BASE}/subscribe?topic=career-fairs`);
   });
 
   test('when /sitemap.xml is read, then it lists home, topics, authors with posts and every visible post with lastmod', async () => {
