@@ -5,6 +5,7 @@ import {
   type TopicPageView,
   type TopicPickerView,
   type TopicsIndexPageView,
+  OTHER_TOPICS_LABEL,
   buildTopicDirectory,
   popularTopics,
   topicKey,
@@ -59,10 +60,10 @@ export function topicPicker(directory: TopicDirectory, chosen: readonly string[]
     topics: g.topics.filter((t) => !inPopular.has(t.slug)).map((t) => option(directory, t.slug, true)),
   }));
   if (orphans.length > 0) {
-    const other = groups.find((g) => g.label === 'More topics');
+    const other = groups.find((g) => g.label === OTHER_TOPICS_LABEL);
     const extra = orphans.map((slug) => option(directory, slug, true));
     if (other) other.topics.push(...extra);
-    else groups.push({ label: 'More topics', topics: extra });
+    else groups.push({ label: OTHER_TOPICS_LABEL, topics: extra });
   }
   return {
     popular: popular.map((t) => option(directory, t.slug, true)),
@@ -117,10 +118,14 @@ export async function buildTopicPage(deps: PagesDeps, slug: string, page: number
     url: pageUrl(url, page),
     feeds: feedLinks(base, scope, `${site.title}: posts about ${topic.label}`),
     ...listing,
-    narrower: [
-      ...(topic.isTag ? [{ title: `Tagged ${topic.label}`, url: `${base}/tags/${encoded}/` }] : []),
-      ...(topic.isCategory ? [{ title: `Filed under ${topic.label}`, url: `${base}/categories/${encoded}/` }] : []),
-    ].filter(() => topic.isTag && topic.isCategory),
+    // Only a topic that is both has narrower lists; otherwise the one list is this page.
+    narrower:
+      topic.isTag && topic.isCategory
+        ? [
+            { title: `Tagged ${topic.label}`, url: `${base}/tags/${encoded}/` },
+            { title: `Filed under ${topic.label}`, url: `${base}/categories/${encoded}/` },
+          ]
+        : [],
     subscribe: compactSubscribe(base, directory, slug),
   };
 }
