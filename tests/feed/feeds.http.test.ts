@@ -437,4 +437,25 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     expect(instanceA.cache.get(`json|tag|archive|20|1`)).toBeDefined();
     expect((await instanceA.request.get('/tags/archive/feed.json')).headers.etag).toBe(untouched.headers.etag);
   });
+
+  test("when a post changes, then its category's topic feed is renewed on every instance too", async () => {
+    const before = await instanceA.request.get('/topics/resumes/feed.json');
+    await instanceB.request.get('/topics/resumes/feed.json');
+    expect(instanceA.cache.get(`json|topic|resumes|20|1`)).toBeDefined();
+
+    const patched = await ingest.request
+      .patch(`/v1/posts/${posts.resume!.id}`)
+      .set('Authorization', auth)
+      .send({ title: 'Resume tips, topic edition' });
+    expect(patched.status).toBe(200);
+
+    for (const instance of [instanceA, instanceB]) {
+      await waitFor(
+        async () => (await instance.request.get('/topics/resumes/feed.json')).headers.etag !== before.headers.etag,
+        1000,
+      );
+      const feed = JSON.parse((await instance.request.get('/topics/resumes/feed.json')).text);
+      expect(feed.items[0].title).toBe('Resume tips, topic edition');
+    }
+  });
 });

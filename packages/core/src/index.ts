@@ -8,6 +8,8 @@ export * from './feeds';
 export * from './pages';
 export * from './related';
 export * from './subscriptions';
+export * from './topics';
+export * from './site-documents';
 export * from './digest';
 export * from './share';
 export * from './sources';

@@ -7,6 +7,7 @@ import {
   renderAtom,
   renderJsonFeed,
   renderRss,
+  topicLabel,
 } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
 import { readSite, postUrl } from '@careerfeed/posts';
@@ -137,6 +138,8 @@ async function scopeTitle(db: Db['kysely'], scope: FeedScope): Promise<string | 
       return `posts tagged ${(await repo.findTagName(db, scope.slug)) ?? scope.slug}`;
     case 'category':
       return `${scope.slug} posts`;
+    case 'topic':
+      return `posts about ${topicLabel(scope.slug, await repo.findTagName(db, scope.slug))}`;
     case 'author':
       return `posts by ${(await repo.findAuthorName(db, scope.slug)) ?? scope.slug}`;
   }

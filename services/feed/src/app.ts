@@ -11,6 +11,7 @@ import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
 import { embedsRouter } from './embeds/embeds.routes';
 import { themeRouter } from './site/theme.routes';
+import { siteDocumentsRouter } from './site-documents/site-documents.routes';
 import {
   DEFAULT_SUBSCRIBE_LIMITS,
   type RateLimitRule,
@@ -55,6 +56,8 @@ export interface FeedAppDeps {
   /** Rendered feeds; the caller wires its invalidation (see main.ts). */
   cache: FeedCache;
   now?: () => Date;
+  /** URLs per sitemap file before /sitemap.xml becomes an index; default 50,000 (sitemaps.org). */
+  sitemapMaxUrls?: number;
 }
 
 /**
@@ -99,6 +102,14 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   app.use(themeRouter({ db: deps.db }));
   app.use(embedsRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
+  app.use(
+    siteDocumentsRouter({
+      db: deps.db,
+      publicBaseUrl: deps.publicBaseUrl,
+      now: deps.now,
+      sitemapMaxUrls: deps.sitemapMaxUrls,
+    }),
+  );
   app.use(
     subscriptionsRouter({
       db: deps.db,

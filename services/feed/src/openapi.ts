@@ -25,7 +25,10 @@ import { preferencesSchema, subscribeSchema } from './subscriptions/subscription
 
 const SubscribeBody = subscribeSchema.meta({
   id: 'SubscribeBody',
-  description: 'A form (application/x-www-form-urlencoded, every value a string) or JSON',
+  description:
+    'A form (application/x-www-form-urlencoded, every value a string) or JSON. Each of `topics` is ' +
+    '`topic:<slug>` (what the forms send: the tag and the category of that slug), `tag:<slug>`, ' +
+    '`category:<slug>`, or a bare slug (every kind that has it); none means every post.',
 });
 const PreferencesBody = preferencesSchema.meta({
   id: 'PreferencesBody',
@@ -44,7 +47,11 @@ export const preferencesResourceSchema = z
   .strictObject({
     status: z.enum(['pending', 'active', 'unsubscribed', 'suspended']),
     frequency: z.enum(DIGEST_FREQUENCIES),
-    topics: z.array(z.string()).meta({ description: 'Tag and category slugs; empty means every topic' }),
+    topics: z.array(z.string()).meta({
+      description:
+        'As stored: `topic:<slug>` (the tag and the category of that slug), or the older `tag:<slug>` / ' +
+        '`category:<slug>`; empty means every topic',
+    }),
     timezone: z.string().meta({ description: 'IANA time zone name' }),
     hour: z.int().min(0).max(23),
     weekday: z.int().min(1).max(7).meta({ description: 'ISO weekday of the weekly digest, 1 = Monday' }),
@@ -86,6 +93,8 @@ const pageQuery = z.object({ page: feedQuery.shape.page });
 const SCOPES = [
   { segment: 'tags', param: 'tag', what: 'tag', example: 'career-fair' },
   { segment: 'categories', param: 'category', what: 'category', example: 'events' },
+  // A topic is the tag and the category of one slug together: the union of their posts.
+  { segment: 'topics', param: 'topic', what: 'topic', example: 'career-fairs' },
   { segment: 'authors', param: 'slug', what: 'author', example: 'maya-okafor' },
 ] as const;
 
@@ -213,6 +222,18 @@ function registerPages(registry: OpenAPIRegistry): void {
       },
     });
   }
+  registry.registerPath({
+    method: 'get',
+    path: '/topics/',
+    operationId: 'topicsIndexPage',
+    tags: ['Pages'],
+    summary: 'Every topic with visible posts, grouped under categories, with post counts; /topics redirects here',
+    description:
+      'A topic is the tag and the category of one slug together. Each links to `/topics/{topic}/`, which lists ' +
+      'the union of their posts and offers the feeds `/topics/{topic}/feed.xml|feed.atom|feed.json`.',
+    security: [],
+    responses: { 200: htmlPage('The topic index') },
+  });
   registry.registerPath({
     method: 'get',
     path: JSON_FEED_EXTENSION_PATH,
@@ -411,6 +432,89 @@ function registerEmbeds(registry: OpenAPIRegistry): void {
         'A format other than json was asked for',
         'format "xml" is not supported; use format=json',
       ),
+    },
+  });
+}
+
+function registerSiteDocuments(registry: OpenAPIRegistry): void {
+  const cached = z.object({ 'Cache-Control': z.literal('public, max-age=3600') });
+  registry.registerPath({
+    method: 'get',
+    path: '/sitemap.xml',
+    operationId: 'sitemap',
+    tags: ['Documents'],
+    summary: 'The sitemap (sitemaps.org 0.9): home, topic index, topics, authors and every visible post with lastmod',
+    description:
+      'Past 50,000 URLs it is a sitemap index whose children are `/sitemap-{part}.xml`, each holding at most 50,000.',
+    security: [],
+    responses: {
+      200: {
+        description: 'A `<urlset>`, or a `<sitemapindex>` past 50,000 URLs',
+        headers: cached,
+        content: textContent(
+          'application/xml; charset=utf-8',
+          '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">…</urlset>',
+        ),
+      },
+      405: method405,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/sitemap-{part}.xml',
+    operationId: 'sitemapPart',
+    tags: ['Documents'],
+    summary: 'One child of the sitemap index (only when the site has more than 50,000 URLs)',
+    security: [],
+    request: { params: z.object({ part: z.string().meta({ description: 'From 1', example: '1' }) }) },
+    responses: {
+      200: {
+        description: 'A `<urlset>` of at most 50,000 URLs',
+        headers: cached,
+        content: textContent(
+          'application/xml; charset=utf-8',
+          '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">…</urlset>',
+        ),
+      },
+      404: problemResponse(404, 'No such part (or the sitemap is a single file)', 'No such sitemap'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/robots.txt',
+    operationId: 'robotsTxt',
+    tags: ['Documents'],
+    summary: 'robots.txt: crawl everything public, not the personal subscription pages; names the sitemap',
+    security: [],
+    responses: {
+      200: {
+        description: 'The rules',
+        headers: cached,
+        content: textContent(
+          'text/plain; charset=utf-8',
+          'User-agent: *\nDisallow: /preferences\nDisallow: /unsubscribe\nDisallow: /subscribe/confirm\nAllow: /\n\nSitemap: https://careers.example.edu/sitemap.xml\n',
+        ),
+      },
+      405: method405,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/feeds.opml',
+    operationId: 'feedsOpml',
+    tags: ['Documents'],
+    summary: 'Every feed as an OPML 2.0 list (the site, each topic, each author; RSS), for a feed reader to import',
+    security: [],
+    responses: {
+      200: {
+        description: 'The OPML document',
+        headers: cached,
+        content: textContent(
+          'text/x-opml; charset=utf-8',
+          '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">…</opml>',
+        ),
+      },
+      405: method405,
     },
   });
 }
@@ -674,6 +778,7 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registerFeeds(registry);
   registerPages(registry);
+  registerSiteDocuments(registry);
   registerEmbeds(registry);
   registerTheme(registry);
   registerSubscriptions(registry);
@@ -685,13 +790,15 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
       title: 'careerfeed public feeds, pages and subscriptions',
       description:
         'What readers, feed readers and campus sites use: RSS, Atom and JSON feeds of the whole blog and of each ' +
-        'tag, category and author; the HTML pages; and the email digest subscription (double opt-in, preferences, ' +
+        'tag, category, topic and author; the HTML pages; the sitemap, robots.txt and an OPML list of every feed; ' +
+        'embeds for other sites; and the email digest subscription (double opt-in, preferences, ' +
         'one-click unsubscribe). No authentication. Errors are RFC 9457 problem+json for API clients and pages for browsers.',
     },
     {
       tags: [
         { name: 'Feeds', description: 'RSS 2.0, Atom and JSON Feed 1.1; conditional GET, compression, CORS' },
         { name: 'Pages', description: 'The public HTML' },
+        { name: 'Documents', description: 'For crawlers and feed readers: sitemap, robots.txt, OPML' },
         { name: 'Subscriptions', description: 'The email digest: subscribe, confirm, preferences, unsubscribe' },
         { name: 'Operations', description: 'Health, metrics and this document' },
       ],

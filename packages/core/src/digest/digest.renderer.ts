@@ -112,7 +112,7 @@ const WHY: Readonly<Record<DigestFrequency, string>> = {
 /** "resume, internships" for stored topics; "everything" for none. */
 export function describeTopics(topics: readonly string[]): string {
   if (topics.length === 0) return 'everything';
-  const names = topics.map((t) => cleanLine(t.replace(/^(?:tag|category):/, '')));
+  const names = topics.map((t) => cleanLine(t.replace(/^(?:topic|tag|category):/, '')));
   return [...new Set(names)].join(', ');
 }
 

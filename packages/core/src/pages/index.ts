@@ -8,9 +8,13 @@ export {
   PAGE_STYLE_HASH,
   TIME_ZONE_GUESS_SCRIPT,
   TIME_ZONE_GUESS_SCRIPT_HASH,
+  TOPIC_FILTER_SCRIPT,
+  TOPIC_FILTER_SCRIPT_HASH,
 } from './layout';
+export { renderTopicPage, renderTopicsIndexPage } from './topics.page';
 export {
   renderCompactSubscribeForm,
+  renderSubscribeBox,
   renderPreferencesPage,
   renderSubscribePage,
   renderSubscriptionMessagePage,

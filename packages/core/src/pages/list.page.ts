@@ -1,5 +1,5 @@
 import type { ListPageView } from './page-model';
-import { text } from './html';
+import { link, text } from './html';
 import { feedDiscoveryLinks, renderLayout } from './layout';
 import { renderAuthorBox } from './author-box';
 import { paginationHeadLinks, renderFeedAddresses, renderPagination, renderPostList } from './post-list';
@@ -23,6 +23,9 @@ export function renderListPage(view: ListPageView): string {
   const main = [
     `<h1>${text(heading)}${text(pageNote)}</h1>`,
     view.author ? renderAuthorBox(view.author, 'About the author') : '',
+    view.topicUrl
+      ? `<p class="meta">${link(view.topicUrl, `All posts about ${view.name}`)}, tagged or filed under it.</p>`
+      : '',
     renderPostList(view.posts, site.language, 2),
     renderPagination(pagination),
     '<section aria-labelledby="follow">',

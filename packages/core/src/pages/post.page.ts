@@ -2,6 +2,7 @@ import type { PostPageView } from './page-model';
 import { attr, httpUrl, jsonForScript, link, text, time } from './html';
 import { feedDiscoveryLinks, renderLayout } from './layout';
 import { renderAuthorBox } from './author-box';
+import { renderSubscribeBox } from './subscription.pages';
 
 function meta(kind: 'property' | 'name', key: string, value: string | null | undefined): string {
   return value ? `<meta ${kind}="${key}" content="${attr(value)}">` : '';
@@ -90,6 +91,7 @@ export function renderPostPage(view: PostPageView): string {
     related.length > 0
       ? `<section aria-labelledby="related"><h2 id="related">Related posts</h2>\n<ul>\n${related.join('\n')}\n</ul></section>`
       : '',
+    view.subscribe ? renderSubscribeBox(view.subscribe, 'Get new posts by email') : '',
   ];
   return renderLayout({
     site,
@@ -103,5 +105,6 @@ export function renderPostPage(view: PostPageView): string {
       `<script type="application/ld+json">${jsonForScript(articleJsonLd(view))}</script>`,
     ],
     main: main.filter((line) => line !== '').join('\n'),
+    guessTimeZone: view.subscribe !== undefined,
   });
 }

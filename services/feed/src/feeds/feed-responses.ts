@@ -31,7 +31,7 @@ const CACHE_CONTROL = FEED_CACHE_CONTROL;
 export const CORS_EXPOSED_HEADERS = 'ETag, Last-Modified, Link';
 
 /** Path segment of each scope's feeds and pages: /tags/{tag}/feed.xml, … */
-export const SCOPE_SEGMENTS = { tags: 'tag', categories: 'category', authors: 'author' } as const;
+export const SCOPE_SEGMENTS = { tags: 'tag', categories: 'category', topics: 'topic', authors: 'author' } as const;
 export type ScopeSegment = keyof typeof SCOPE_SEGMENTS;
 
 /** The express route pattern of a feed; also the `route` label of its request metrics. */

@@ -11,7 +11,10 @@ import {
   renderListPage,
   renderNotFoundPage,
   renderPostPage,
+  renderTopicPage,
+  renderTopicsIndexPage,
 } from '@careerfeed/core';
+import { buildTopicPage, buildTopicsIndexPage } from '../topics/topics.service';
 import { JSON_FEED_EXTENSION_PATH } from '@careerfeed/feeds';
 import {
   type ListScope,
@@ -24,7 +27,7 @@ import {
 } from './pages.service';
 
 /**
- * The public HTML: `/`, `/posts/{slug}`, and `/tags/{tag}/`, `/categories/{category}/`,
+ * The public HTML: `/`, `/posts/{slug}`, `/topics/` and `/topics/{slug}/`, and `/tags/{tag}/`, `/categories/{category}/`,
  * `/authors/{slug}/` (the same address their feeds hang under; without the slash it redirects), and
  * `/about/json-feed-extension`, the documentation of the JSON Feed extension.
  * Errors of these routes are pages for browsers and problem+json for everyone else.
@@ -142,7 +145,27 @@ export function pagesRouter(deps: PagesDeps): Router {
     }
     const view = await buildPostPage(deps, slug);
     if (!view) throw notFound('No such post');
-    sendHtml(res, 200, renderPostPage(view));
+    // The email box under the post guesses the time zone: the form pages' policy (scripts by hash only).
+    sendHtml(res, 200, renderPostPage(view), FORM_PAGE_CONTENT_SECURITY_POLICY);
+  });
+
+  // Topics: a tag and a category of one slug, as readers see them.
+  router.get('/topics', async (req, res) => {
+    if (!req.path.endsWith('/')) {
+      res.redirect(301, `/topics/${search(req)}`);
+      return;
+    }
+    sendHtml(res, 200, renderTopicsIndexPage(await buildTopicsIndexPage(deps)));
+  });
+  router.get('/topics/:slug', async (req, res) => {
+    const slug = slugParam(req.params.slug, 'topic');
+    if (!req.path.endsWith('/')) {
+      res.redirect(301, `/topics/${encodeURIComponent(slug)}/${search(req)}`);
+      return;
+    }
+    const view = await buildTopicPage(deps, slug, parsePageQuery(req.query));
+    if (!view) throw notFound('No such topic or page');
+    sendHtml(res, 200, renderTopicPage(view), FORM_PAGE_CONTENT_SECURITY_POLICY);
   });
 
   // A tag, category or author page is the directory its feeds live in: /tags/{tag}/.

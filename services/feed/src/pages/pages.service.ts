@@ -1,3 +1,4 @@
+import { topicKey, topicLabel } from '@careerfeed/core';
 import type {
   AuthorView,
   FeedLinkView,
@@ -28,7 +29,7 @@ export interface PagesDeps {
   now?: () => Date;
 }
 
-export type ListScope = Exclude<FeedScope, { kind: 'site' }>;
+export type ListScope = Extract<FeedScope, { kind: 'tag' | 'category' | 'author' }>;
 
 /** Posts per list page: a phone screen or two; the feeds carry more. */
 export const PAGE_SIZE = 10;
@@ -39,12 +40,17 @@ function nowUtc(deps: PagesDeps): string {
   return (deps.now?.() ?? new Date()).toISOString();
 }
 
+/** A topic's page: the tag and the category of one slug together. */
+export function topicPageUrl(base: string, slug: string): string {
+  return `${base}/topics/${encodeURIComponent(slug)}/`;
+}
+
 /** The page of a scope: '/' for the site, '/tags/x/' (the base of its feeds) for the others. */
 function scopeUrl(base: string, scope: FeedScope): string {
   return `${base}${scopePath(scope)}/`;
 }
 
-function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[] {
+export function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[] {
   return (Object.keys(FEED_FILES) as FeedFormat[]).map((format) => ({
     format,
     title: `${title} (${FORMAT_NAMES[format]})`,
@@ -52,7 +58,7 @@ function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[
   }));
 }
 
-function pageUrl(url: string, page: number): string {
+export function pageUrl(url: string, page: number): string {
   return page > 1 ? `${url}?page=${page}` : url;
 }
 
@@ -96,7 +102,7 @@ function summary(base: string, row: FeedPostRow): PostSummaryView {
  * One page of a scope's visible posts, or null when that page does not exist: page 1 always
  * exists (possibly empty), a later page only when it holds posts.
  */
-async function pageOfPosts(
+export async function pageOfPosts(
   deps: PagesDeps,
   scope: FeedScope,
   page: number,
@@ -155,6 +161,7 @@ export async function buildListPage(deps: PagesDeps, scope: ListScope, page: num
     ...listing,
     ...(author ? { author } : {}),
     embedSnippet: embedSnippet(base, scope.kind === 'author' ? { author: scope.slug } : { topic: scope.slug }),
+    ...(scope.kind === 'author' ? {} : { topicUrl: topicPageUrl(base, scope.slug) }),
   };
 }
 
@@ -171,6 +178,15 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
     feedsRepo.findRelatedLinks(db, [row.id], now),
   ]);
   const url = postUrl(base, row.slug);
+  const tags = terms.get(row.id) ?? [];
+  const categoryLabel = row.category ? topicLabel(row.category, tags.find((t) => t.slug === row.category)?.name) : '';
+  // The email box offers the post's category, else its first tag.
+  const firstTag = tags[0];
+  const boxTopic = row.category
+    ? { slug: row.category, label: categoryLabel }
+    : firstTag
+      ? { slug: firstTag.slug, label: topicLabel(firstTag.slug, firstTag.name) }
+      : null;
   return {
     site,
     post: {
@@ -188,16 +204,16 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
         bio: row.author_bio,
         links: parseLinks(row.author_links),
       },
-      tags: (terms.get(row.id) ?? []).map((t) => ({
-        title: t.name,
-        url: `${base}/tags/${encodeURIComponent(t.slug)}/`,
-      })),
-      category: row.category
-        ? { title: row.category, url: `${base}/categories/${encodeURIComponent(row.category)}/` }
-        : null,
+      // Tags and the category link to their topic: all posts of that word, however they were filed.
+      tags: tags.map((t) => ({ title: t.name, url: topicPageUrl(base, t.slug) })),
+      category: row.category ? { title: categoryLabel, url: topicPageUrl(base, row.category) } : null,
     },
     related: (related.get(row.id) ?? []).map((r) => ({ title: r.title, url: postUrl(base, r.slug) })),
     oembedUrl: `${base}/oembed?url=${encodeURIComponent(url)}&format=json`,
+    subscribe: {
+      subscribeUrl: boxTopic ? `${base}/subscribe?topic=${encodeURIComponent(boxTopic.slug)}` : `${base}/subscribe`,
+      topics: boxTopic ? [{ key: topicKey('topic', boxTopic.slug), label: boxTopic.label }] : [],
+    },
   };
 }
 
