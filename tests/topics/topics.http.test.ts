@@ -79,6 +79,10 @@ describe.each(DIALECTS)('topics, sitemap, robots.txt and OPML (%s)', (dialect) =
     // The email box offers this topic, ticked.
     const box = page.all('input').find((i) => i.attribs.name === 'topics');
     expect(box?.attribs).toMatchObject({ value: 'topic:career-fairs', checked: '' });
+    // A campus site can paste one line to show this topic's posts.
+    const snippet = page.all('code').map((c) => c.text).find((t) => t.includes('<careerfeed-posts'));
+    expect(snippet).toContain(`src="${BASE}/embed.js"`);
+    expect(snippet).toContain('topic="career-fairs"');
   });
 
   test('when the topic feeds are read, then each holds the same seven posts, and the RSS is well-formed', async () => {

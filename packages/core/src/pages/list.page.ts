@@ -2,7 +2,13 @@ import type { ListPageView } from './page-model';
 import { link, text } from './html';
 import { feedDiscoveryLinks, renderLayout } from './layout';
 import { renderAuthorBox } from './author-box';
-import { paginationHeadLinks, renderFeedAddresses, renderPagination, renderPostList } from './post-list';
+import {
+  paginationHeadLinks,
+  renderEmbedSnippet,
+  renderFeedAddresses,
+  renderPagination,
+  renderPostList,
+} from './post-list';
 
 function headingOf(view: ListPageView): string {
   switch (view.kind) {
@@ -33,11 +39,7 @@ export function renderListPage(view: ListPageView): string {
     '<p>Paste one of these addresses into a feed reader to get new posts from this page only:</p>',
     renderFeedAddresses(view.feeds),
     '</section>',
-    view.embedSnippet
-      ? '<section aria-labelledby="embed"><h2 id="embed">Show these posts on your site</h2>' +
-        '<p>Paste this into a page of your site (it can be styled with CSS custom properties):</p>' +
-        `<pre><code>${text(view.embedSnippet)}</code></pre></section>`
-      : '',
+    view.embedSnippet ? renderEmbedSnippet(view.embedSnippet) : '',
   ];
   return renderLayout({
     site,

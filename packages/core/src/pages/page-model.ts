@@ -177,6 +177,8 @@ export interface TopicPageView {
   /** The narrower tag and category pages of the same slug, where they exist. */
   narrower: LinkView[];
   subscribe: CompactSubscribeView;
+  /** The one-line script + element that shows this topic's posts on another site (plain text). */
+  embedSnippet: string;
 }
 
 /** The values a subscription form shows (defaults, or what the subscriber chose). */

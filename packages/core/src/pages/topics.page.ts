@@ -1,7 +1,13 @@
 import type { TopicPageView, TopicsIndexPageView } from './page-model';
 import { link, text } from './html';
 import { feedDiscoveryLinks, renderLayout } from './layout';
-import { paginationHeadLinks, renderFeedAddresses, renderPagination, renderPostList } from './post-list';
+import {
+  paginationHeadLinks,
+  renderEmbedSnippet,
+  renderFeedAddresses,
+  renderPagination,
+  renderPostList,
+} from './post-list';
 import { renderSubscribeBox } from './subscription.pages';
 
 function postCount(n: number): string {
@@ -57,6 +63,7 @@ export function renderTopicPage(view: TopicPageView): string {
     renderFeedAddresses(view.feeds),
     narrower ? `<p class="meta">Narrower lists: ${narrower}</p>` : '',
     '</section>',
+    renderEmbedSnippet(view.embedSnippet),
     renderSubscribeBox(view.subscribe, `Get ${view.name} posts by email`),
   ];
   return renderLayout({

@@ -7,6 +7,7 @@ import {
   type TopicsIndexPageView,
   OTHER_TOPICS_LABEL,
   buildTopicDirectory,
+  embedSnippet,
   popularTopics,
   topicKey,
   topicSlugOfKey,
@@ -127,5 +128,6 @@ export async function buildTopicPage(deps: PagesDeps, slug: string, page: number
           ]
         : [],
     subscribe: compactSubscribe(base, directory, slug),
+    embedSnippet: embedSnippet(base, { topic: slug }),
   };
 }
