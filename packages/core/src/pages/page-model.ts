@@ -104,6 +104,8 @@ export interface PostPageView {
   site: SiteView;
   post: PostView;
   related: LinkView[];
+  /** The comments section, markup rendered by @careerfeed/comments (escaped there); absent: none. */
+  commentsHtml?: string;
 }
 
 export interface ErrorPageView {

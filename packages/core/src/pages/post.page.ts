@@ -82,6 +82,7 @@ export function renderPostPage(view: PostPageView): string {
     related.length > 0
       ? `<section aria-labelledby="related"><h2 id="related">Related posts</h2>\n<ul>\n${related.join('\n')}\n</ul></section>`
       : '',
+    view.commentsHtml ?? '',
   ];
   return renderLayout({
     site,

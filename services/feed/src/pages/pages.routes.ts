@@ -139,7 +139,10 @@ export function pagesRouter(deps: PagesDeps): Router {
       res.redirect(301, `/posts/${encodeURIComponent(slug)}${search(req)}`);
       return;
     }
-    const view = await buildPostPage(deps, slug);
+    // After a comment form's redirect (`comment=held|published`), or a reply link (`replyto=<id>`).
+    const notice = req.query.comment === 'held' || req.query.comment === 'published' ? req.query.comment : undefined;
+    const replyTo = typeof req.query.replyto === 'string' ? req.query.replyto.slice(0, 36) : undefined;
+    const view = await buildPostPage(deps, slug, { notice, values: replyTo ? { parentId: replyTo } : undefined });
     if (!view) throw notFound('No such post');
     sendHtml(res, 200, renderPostPage(view));
   });
