@@ -70,6 +70,8 @@ export function createIngestHarness(
     sourcePolls,
     webhookDeliveries: deliveriesQueue,
     webhookSecretsKey: options.webhookSecretsKey ?? TEST_WEBHOOK_SECRETS_KEY,
+    // Approving a comment announces feed changes on this prefix (feed instances of the test hear it).
+    redisPrefix,
     // As in production: a worker's relay (tests/helpers/worker.ts) hears of new events at once.
     onEventsWritten: () => nudgeOutboxRelays(redis, redisPrefix),
   });

@@ -11,3 +11,4 @@ export * from './comments-section';
 export * from './comment-feed';
 export * from './comments.service';
 export { countApprovedComments } from './comments.repository';
+export * from './comments.resource';
