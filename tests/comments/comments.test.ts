@@ -250,10 +250,11 @@ describe.each(DIALECTS)('comments on %s', (dialect) => {
     const perPost = await feed.request.get(`/posts/${slug}/comments/feed.xml`).expect(200);
     expect(perPost.headers['content-type']).toContain('application/rss+xml');
     const site = await feed.request.get('/comments/feed.xml').expect(200);
-    for (const [name, xml] of [
+    const feeds: [string, string][] = [
       ['post.xml', perPost.text],
       ['site.xml', site.text],
-    ]) {
+    ];
+    for (const [name, xml] of feeds) {
       const file = path.join(tmp, `${dialect}-${name}`);
       fs.writeFileSync(file, xml);
       expect(xmllint(file)).toEqual({ status: 0, stderr: '' });
