@@ -89,7 +89,7 @@ describe('commenting on a post in a browser (chromium)', () => {
 
     await page.evaluate(AXE_SOURCE);
     const violations = (await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
+      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
       return (await axe.run()).violations;
     })) as AxeViolation[];
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
