@@ -12,3 +12,5 @@ export * from './comment-feed';
 export * from './comments.service';
 export { countApprovedComments } from './comments.repository';
 export * from './comments.resource';
+export * from './comment-mails';
+export * from './comment-mails.worker';
