@@ -32,8 +32,6 @@ const COMMENT_OPTIONS: sanitizeHtml.IOptions = {
     'q',
     'strike',
     'strong',
-    // Produced by the line-break filter below, never taken from the input (see textFilter).
-    'br',
   ],
   allowedAttributes: {
     a: ['href', 'title', 'rel'],
@@ -60,15 +58,15 @@ const COMMENT_OPTIONS: sanitizeHtml.IOptions = {
         },
       };
     },
-    // A literal <br> in the input is not on the list: it is escaped like any other tag.
-    br: (_tagName, attribs) => ({ tagName: 'escaped-br', attribs }),
   },
   // Everything not allowed is shown as text, nested contents included; nothing is dropped silently.
   disallowedTagsMode: 'recursiveEscape',
   nonTextTags: [],
   // A link whose href was refused is just its text.
   exclusiveFilter: (frame) => (frame.tag === 'a' && frame.attribs.href === undefined ? 'excludeTag' : false),
-  // Line breaks the commenter typed are kept: text nodes only, so never inside an attribute.
+  // Line breaks the commenter typed are kept. The filter's output is inserted as is (not parsed
+  // again), so these <br> exist although a typed <br> is escaped like any tag not on the list;
+  // it runs on text nodes only, never inside an attribute.
   textFilter: (text) => text.replace(/\n/g, '<br>\n'),
 };
 
