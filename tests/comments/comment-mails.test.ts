@@ -84,9 +84,18 @@ describe.each(DIALECTS)('comment mails on %s', (dialect) => {
     const ben = `ben-${dialect}@example.edu`;
     // Ben has an approved comment already, so his replies publish at once.
     const first = await comment({ name: 'Ben', email: ben, body: 'Hello' });
-    await ingest.request.patch(`/v1/comments/${first.body.id}`).set('Authorization', auth).send({ status: 'approved' }).expect(200);
+    await ingest.request
+      .patch(`/v1/comments/${first.body.id}`)
+      .set('Authorization', auth)
+      .send({ status: 'approved' })
+      .expect(200);
 
-    const asked = await comment({ name: 'Ana', email: ana, body: 'Any tips for a virtual fair?', notify_replies: true });
+    const asked = await comment({
+      name: 'Ana',
+      email: ana,
+      body: 'Any tips for a virtual fair?',
+      notify_replies: true,
+    });
     expect(asked.status).toBe(202);
     const [confirmation] = await mailsTo(ana, 1);
     expect(confirmation!.subject).toContain('Confirm reply notifications');
@@ -94,12 +103,23 @@ describe.each(DIALECTS)('comment mails on %s', (dialect) => {
     expect(editorMails.some((m) => m.subject?.includes('awaiting moderation') && m.text?.includes(ana))).toBe(true);
 
     // A reply before confirmation would not be mailed; confirm first, then approve Ana's comment.
-    const confirmed = await feed.request.get(linkIn(confirmation!, '/comments/notifications/confirm')).set('Accept', 'application/json');
+    const confirmed = await feed.request
+      .get(linkIn(confirmation!, '/comments/notifications/confirm'))
+      .set('Accept', 'application/json');
     expect(confirmed.status).toBe(200);
     expect(confirmed.body).toEqual({ reply_notifications: 'confirmed' });
-    await ingest.request.patch(`/v1/comments/${asked.body.id}`).set('Authorization', auth).send({ status: 'approved' }).expect(200);
+    await ingest.request
+      .patch(`/v1/comments/${asked.body.id}`)
+      .set('Authorization', auth)
+      .send({ status: 'approved' })
+      .expect(200);
 
-    const reply = await comment({ name: 'Ben', email: ben, body: 'Test your <b>camera</b> first.', parent_id: asked.body.id });
+    const reply = await comment({
+      name: 'Ben',
+      email: ben,
+      body: 'Test your <b>camera</b> first.',
+      parent_id: asked.body.id,
+    });
     expect(reply.status).toBe(201);
     const received = await mailsTo(ana, 2);
     const replyMail = received.find((m) => m.subject?.includes('replied to your comment'))!;
@@ -134,7 +154,9 @@ describe.each(DIALECTS)('comment mails on %s', (dialect) => {
 
   test('a forged or mangled notification link is a 400 and changes nothing', async () => {
     const res = await feed.request
-      .get('/comments/notifications/confirm?token=0192f4a8-a000-7000-8000-00000000c001.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
+      .get(
+        '/comments/notifications/confirm?token=0192f4a8-a000-7000-8000-00000000c001.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      )
       .set('Accept', 'application/json');
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('TOKEN_INVALID');

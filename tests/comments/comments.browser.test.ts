@@ -66,7 +66,11 @@ describe('commenting on a post in a browser (chromium)', () => {
     const pending = await ingest.request.get('/v1/comments?status=pending').set('Authorization', auth).expect(200);
     expect(pending.body.items).toHaveLength(1);
     const id = pending.body.items[0].id as string;
-    await ingest.request.patch(`/v1/comments/${id}`).set('Authorization', auth).send({ status: 'approved' }).expect(200);
+    await ingest.request
+      .patch(`/v1/comments/${id}`)
+      .set('Authorization', auth)
+      .send({ status: 'approved' })
+      .expect(200);
 
     await page.goto(`${feed.origin}/posts/${slug}?after-approval`);
     const comment = page.locator(`#comment-${id}`);

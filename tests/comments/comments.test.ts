@@ -80,7 +80,11 @@ describe.each(DIALECTS)('comments on %s', (dialect) => {
   }
 
   test('a first comment is held (202), invisible, listed as pending; approved, it shows on the page', async () => {
-    const res = await postJson({ name: 'Sam Rivera', email: `sam-${dialect}@example.edu`, body: 'Is a printed CV expected?' });
+    const res = await postJson({
+      name: 'Sam Rivera',
+      email: `sam-${dialect}@example.edu`,
+      body: 'Is a printed CV expected?',
+    });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'pending', post: slug, parent_id: null, author_name: 'Sam Rivera' });
     expect(res.body).not.toHaveProperty('email');
@@ -198,7 +202,10 @@ describe.each(DIALECTS)('comments on %s', (dialect) => {
       .send({ name: 'Form User', email: `form-${dialect}@example.edu`, body: 'Sent by the form', form_token: token });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/posts/${slug}?comment=held#comment-notice`);
-    const notice = await feed.request.get(res.headers.location as string).set('Accept', 'text/html').expect(200);
+    const notice = await feed.request
+      .get(res.headers.location as string)
+      .set('Accept', 'text/html')
+      .expect(200);
     expect(notice.text).toContain('awaiting moderation');
 
     const before = await commentCount();
@@ -279,7 +286,10 @@ describe.each(DIALECTS)('comments on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     const item = `//item[link="https://careers.test.example/posts/${slug}"]`;
     expect(
-      xpathString(file, `${item}/*[local-name()="comments" and namespace-uri()="http://purl.org/rss/1.0/modules/slash/"]`),
+      xpathString(
+        file,
+        `${item}/*[local-name()="comments" and namespace-uri()="http://purl.org/rss/1.0/modules/slash/"]`,
+      ),
     ).toBe(String(Number(count.n)));
     expect(xpathString(file, `${item}/*[local-name()="commentRss"]`)).toBe(
       `https://careers.test.example/posts/${slug}/comments/feed.xml`,
@@ -315,13 +325,19 @@ describe.each(DIALECTS)('comments on %s', (dialect) => {
     const reply = await postJson({ name: 'A', email, body: 'child', parent_id: parent });
     const grandchild = await postJson({ name: 'A', email, body: 'grandchild', parent_id: reply.body.id });
     expect(grandchild.status).toBe(201);
-    const bad = await ingest.request.patch(`/v1/comments/${parent}`).set('Authorization', auth).send({ status: 'gone' });
+    const bad = await ingest.request
+      .patch(`/v1/comments/${parent}`)
+      .set('Authorization', auth)
+      .send({ status: 'gone' });
     expect(bad.status).toBe(400);
     await ingest.request.delete(`/v1/comments/${reply.body.id}`).set('Authorization', auth).expect(204);
     await ingest.request.delete(`/v1/comments/${reply.body.id}`).set('Authorization', auth).expect(404);
     const moved = await ingest.request.get(`/v1/comments/${grandchild.body.id}`).set('Authorization', auth).expect(200);
     expect(moved.body).toMatchObject({ parent_id: parent, depth: 1 });
-    const list = await ingest.request.get('/v1/comments?status=approved&limit=2').set('Authorization', auth).expect(200);
+    const list = await ingest.request
+      .get('/v1/comments?status=approved&limit=2')
+      .set('Authorization', auth)
+      .expect(200);
     expect(list.body.items).toHaveLength(2);
     expect(list.body.next_cursor).not.toBeNull();
   });

@@ -19,7 +19,9 @@ describe('sanitizeCommentBody', () => {
 
   test('escapes every other tag, with its contents, instead of dropping it', () => {
     const { html } = sanitizeCommentBody('<script>alert(1)</script><p>para</p><br><style>x{}</style>');
-    expect(html).toBe('&lt;script&gt;alert(1)&lt;/script&gt;&lt;p&gt;para&lt;/p&gt;&lt;br /&gt;&lt;style&gt;x{}&lt;/style&gt;');
+    expect(html).toBe(
+      '&lt;script&gt;alert(1)&lt;/script&gt;&lt;p&gt;para&lt;/p&gt;&lt;br /&gt;&lt;style&gt;x{}&lt;/style&gt;',
+    );
   });
 
   test('removes event handlers and non-http(s) links, whatever their spelling', () => {
@@ -32,7 +34,9 @@ describe('sanitizeCommentBody', () => {
 
   test('keeps typed line breaks as <br> (text only, never inside an attribute) and counts links', () => {
     const result = sanitizeCommentBody('one\r\ntwo https://a.example <a href="https://b.example" title="x\ny">b</a>');
-    expect(result.html).toBe('one<br>\ntwo https://a.example <a href="https://b.example/" rel="nofollow ugc" title="x\ny">b</a>');
+    expect(result.html).toBe(
+      'one<br>\ntwo https://a.example <a href="https://b.example/" rel="nofollow ugc" title="x\ny">b</a>',
+    );
     expect(result.linkCount).toBe(2);
   });
 });

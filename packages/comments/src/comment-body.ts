@@ -18,21 +18,7 @@ function httpHref(value: string | undefined): string | undefined {
 }
 
 const COMMENT_OPTIONS: sanitizeHtml.IOptions = {
-  allowedTags: [
-    'a',
-    'abbr',
-    'acronym',
-    'b',
-    'blockquote',
-    'cite',
-    'code',
-    'del',
-    'em',
-    'i',
-    'q',
-    'strike',
-    'strong',
-  ],
+  allowedTags: ['a', 'abbr', 'acronym', 'b', 'blockquote', 'cite', 'code', 'del', 'em', 'i', 'q', 'strike', 'strong'],
   allowedAttributes: {
     a: ['href', 'title', 'rel'],
     abbr: ['title'],

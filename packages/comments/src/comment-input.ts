@@ -64,9 +64,7 @@ export const commentInputSchema = z.strictObject({
   body: z
     .string({ message: 'is required' })
     .transform((v) => v.trim())
-    .pipe(
-      z.string().min(1, 'is required').max(BODY_MAX_LENGTH, `must be at most ${BODY_MAX_LENGTH} characters`),
-    ),
+    .pipe(z.string().min(1, 'is required').max(BODY_MAX_LENGTH, `must be at most ${BODY_MAX_LENGTH} characters`)),
   parent_id: z
     .string()
     .trim()

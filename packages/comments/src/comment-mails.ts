@@ -31,8 +31,14 @@ export function renderConfirmRepliesMail(input: {
   const ignore = 'If that was not you, ignore this mail: without your confirmation we will not write again.';
   return {
     subject,
-    text: [wrapText(ask), `To confirm, open this link:\n${input.confirmUrl}`, `--\n${wrapText(ignore)}`].join('\n\n') + '\n',
-    html: html([`<p>${text(ask)}</p>`, linkParagraph(input.confirmUrl, 'Confirm reply notifications'), `<p>${text(ignore)}</p>`]),
+    text:
+      [wrapText(ask), `To confirm, open this link:\n${input.confirmUrl}`, `--\n${wrapText(ignore)}`].join('\n\n') +
+      '\n',
+    html: html([
+      `<p>${text(ask)}</p>`,
+      linkParagraph(input.confirmUrl, 'Confirm reply notifications'),
+      `<p>${text(ignore)}</p>`,
+    ]),
   };
 }
 

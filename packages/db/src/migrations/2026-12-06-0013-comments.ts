@@ -26,7 +26,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('spam_reason', 'text')
     // "Notify me of replies": none → pending (mail sent) → confirmed; unsubscribed by the mail's link.
     .addColumn('reply_notifications', 'text', (c) =>
-      c.notNull().defaultTo('none').check(sql`reply_notifications in ('none', 'pending', 'confirmed', 'unsubscribed')`),
+      c
+        .notNull()
+        .defaultTo('none')
+        .check(sql`reply_notifications in ('none', 'pending', 'confirmed', 'unsubscribed')`),
     )
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())

@@ -89,7 +89,12 @@ function typedValues(body: unknown): Record<string, string> {
   );
 }
 
-function messagePage(site: SiteView, heading: string, paragraphs: string[], links: { title: string; url: string }[] = []): string {
+function messagePage(
+  site: SiteView,
+  heading: string,
+  paragraphs: string[],
+  links: { title: string; url: string }[] = [],
+): string {
   return renderSubscriptionMessagePage({ site, heading, paragraphs, links });
 }
 
@@ -144,9 +149,12 @@ function commentErrors(deps: SubmitCommentDeps): ErrorRequestHandler {
           `Your comment was not saved. Please wait ${minutes} minute${minutes === 1 ? '' : 's'}, then go back and send it again.`,
         ]);
       }
-      return messagePage(site, known.title, [`Nothing was changed. ${known.message}.`], [
-        { title: 'Go to the latest posts', url: site.homeUrl },
-      ]);
+      return messagePage(
+        site,
+        known.title,
+        [`Nothing was changed. ${known.message}.`],
+        [{ title: 'Go to the latest posts', url: site.homeUrl }],
+      );
     };
     render().then((html) => sendPage(res, known.status, html), next);
   };
@@ -171,7 +179,10 @@ export function commentsRouter(deps: SubmitCommentDeps): Router {
         // Post/Redirect/Get: reloading the page does not send the comment again.
         const anchor = submitted.published ? `comment-${submitted.comment.id}` : 'comment-notice';
         res.setHeader('Cache-Control', 'no-store');
-        res.redirect(303, `/posts/${encodeURIComponent(slug)}?comment=${submitted.published ? 'published' : 'held'}#${anchor}`);
+        res.redirect(
+          303,
+          `/posts/${encodeURIComponent(slug)}?comment=${submitted.published ? 'published' : 'held'}#${anchor}`,
+        );
         return;
       }
       res.setHeader('Cache-Control', 'no-store');
@@ -241,7 +252,9 @@ export function commentsRouter(deps: SubmitCommentDeps): Router {
         messagePage(
           site,
           'Reply notifications are on',
-          [`We will email you when someone replies to your comment on "${postTitle}". Every such email has a link to stop them.`],
+          [
+            `We will email you when someone replies to your comment on "${postTitle}". Every such email has a link to stop them.`,
+          ],
           [{ title: `Back to "${postTitle}"`, url: postUrl }],
         ),
       );
@@ -260,7 +273,10 @@ export function commentsRouter(deps: SubmitCommentDeps): Router {
           site,
           heading: 'Stop reply notifications',
           paragraphs: ['Stop the emails about replies to this comment. It takes effect at once.'],
-          form: { action: `/comments/notifications/unsubscribe?token=${encodeURIComponent(token)}`, button: 'Stop these emails' },
+          form: {
+            action: `/comments/notifications/unsubscribe?token=${encodeURIComponent(token)}`,
+            button: 'Stop these emails',
+          },
         }),
       );
     })
@@ -273,7 +289,13 @@ export function commentsRouter(deps: SubmitCommentDeps): Router {
         return;
       }
       const site = await buildSiteView(deps);
-      sendPage(res, 200, messagePage(site, 'Reply notifications are off', ['You will get no more emails about replies to this comment.']));
+      sendPage(
+        res,
+        200,
+        messagePage(site, 'Reply notifications are off', [
+          'You will get no more emails about replies to this comment.',
+        ]),
+      );
     })
     .all(methodNotAllowed(['GET', 'POST']));
 

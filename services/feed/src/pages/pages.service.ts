@@ -50,7 +50,6 @@ function nowUtc(deps: PagesDeps): string {
   return (deps.now?.() ?? new Date()).toISOString();
 }
 
-
 /** The page of a scope: '/' for the site, '/tags/x/' (the base of its feeds) for the others. */
 function scopeUrl(base: string, scope: FeedScope): string {
   return `${base}${scopePath(scope)}/`;
