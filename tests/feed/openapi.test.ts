@@ -27,6 +27,11 @@ const BARE_ANSWERS: Record<string, number> = {
   'get /unsubscribe': 400,
   'post /unsubscribe': 400,
   'get /posts/{slug}': 404,
+  'post /posts/{slug}/comments': 400,
+  'get /posts/{slug}/comments/feed.xml': 404,
+  'get /comments/notifications/confirm': 400,
+  'get /comments/notifications/unsubscribe': 400,
+  'post /comments/notifications/unsubscribe': 400,
 };
 
 describe('the feed service OpenAPI document', () => {
@@ -61,8 +66,9 @@ describe('the feed service OpenAPI document', () => {
           ? 404
           : 405,
     );
-    // 12 feeds, 6 pages, 7 subscription operations, health, readiness, metrics, document, reference.
-    expect(called).toBe(30);
+    // 12 feeds, 6 pages, 7 subscription operations, 6 comment operations, health, readiness,
+    // metrics, document, reference.
+    expect(called).toBe(36);
     for (const path of ['/feed.xml', '/feed.atom', '/feed.json', '/tags/{tag}/feed.json', '/authors/{slug}/feed.atom'])
       expect(doc.paths[path]?.get).toBeDefined();
   });

@@ -354,6 +354,11 @@ export async function confirmReplyNotifications(
   return { postUrl: postUrl(deps.publicBaseUrl, post!.slug), postTitle: post!.title };
 }
 
+/** The unsubscribe page (GET) only checks the link; its button (or a mail client) POSTs. */
+export async function checkReplyUnsubscribeLink(deps: CommentsDeps, token: unknown): Promise<void> {
+  if (verifyReplyLink(await deps.tokenKey(), 'unsubscribe', token) === null) throw linkInvalid();
+}
+
 /** RFC 8058 one-click unsubscribe: at once, idempotent; a deleted comment counts as done. */
 export async function unsubscribeReplyNotifications(deps: CommentsDeps, token: unknown): Promise<void> {
   const id = verifyReplyLink(await deps.tokenKey(), 'unsubscribe', token);

@@ -1,7 +1,13 @@
 // Comments: readers' replies to posts, their moderation, comment feeds and comment mails.
 export * from './comment-model';
 export * from './comment-body';
-export { parseCommentInput, HONEYPOT_FIELD, BODY_MAX_LENGTH, type CommentInput } from './comment-input';
+export {
+  parseCommentInput,
+  commentInputSchema,
+  HONEYPOT_FIELD,
+  BODY_MAX_LENGTH,
+  type CommentInput,
+} from './comment-input';
 export * from './form-token';
 export * from './reply-links';
 export * from './comment-rate-limits';

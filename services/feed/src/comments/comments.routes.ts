@@ -13,6 +13,7 @@ import {
   CommentRateLimitedError,
   type SubmitCommentDeps,
   buildCommentFeedItems,
+  checkReplyUnsubscribeLink,
   confirmReplyNotifications,
   renderCommentFeed,
   submitComment,
@@ -264,6 +265,12 @@ export function commentsRouter(deps: SubmitCommentDeps): Router {
   router
     .route('/comments/notifications/unsubscribe')
     .get(async (req, res) => {
+      await checkReplyUnsubscribeLink(deps, req.query.token);
+      if (!wantsHtml(req)) {
+        res.setHeader('Cache-Control', 'no-store');
+        res.json({ reply_notifications: 'valid-link' });
+        return;
+      }
       const site = await buildSiteView(deps);
       const token = typeof req.query.token === 'string' ? req.query.token : '';
       sendPage(
