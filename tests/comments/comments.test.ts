@@ -311,6 +311,39 @@ describe.each(DIALECTS)('comments on %s', (dialect) => {
     await waitFor(async () => countIn((await feed.request.get('/feed.xml')).text) === first + 1, 5000);
   });
 
+  test('rate limits: past the per-client limit a comment is a 429 with Retry-After, a form gets a page; nothing is stored', async () => {
+    const tight = await startFeedInstance(database.db, `${ingest.redisPrefix}-tight`, {
+      commentLimits: {
+        perClient: { points: 2, durationSeconds: 600 },
+        perAddress: { points: 100, durationSeconds: 600 },
+      },
+    });
+    try {
+      const send = () =>
+        tight.request
+          .post(`/posts/${slug}/comments`)
+          .set('Accept', 'application/json')
+          .send({ name: 'Fast', email: `fast-${dialect}@example.edu`, body: 'again' });
+      expect((await send()).status).toBe(202);
+      expect((await send()).status).toBe(202);
+      const before = await commentCount();
+      const limited = await send();
+      expect(limited.status).toBe(429);
+      expect(limited.body.code).toBe('RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      const page = await tight.request
+        .post(`/posts/${slug}/comments`)
+        .type('form')
+        .set('Accept', 'text/html')
+        .send({ name: 'Fast', email: `fast-${dialect}@example.edu`, body: 'again' });
+      expect(page.status).toBe(429);
+      expect(page.text).toContain('Too many comments');
+      expect(await commentCount()).toBe(before);
+    } finally {
+      await tight.close();
+    }
+  });
+
   test('staff moderation: unknown ids are 404, a bad status 400, a key is required; delete moves replies up', async () => {
     await ingest.request.get('/v1/comments').expect(401);
     await ingest.request.get('/v1/comments?status=nope').set('Authorization', auth).expect(400);
