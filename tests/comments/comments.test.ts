@@ -7,6 +7,7 @@ import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { feedparser, xmllint, xpathString } from '../feeds/feed-consumers';
+import { importApprovedComment } from '@careerfeed/comments';
 
 /**
  * Comments end to end over HTTP on both databases: a reader comments (JSON and the HTML form),
@@ -342,6 +343,52 @@ describe.each(DIALECTS)('comments on %s', (dialect) => {
     } finally {
       await tight.close();
     }
+  });
+
+  test('an importer stores approved comments through the service: sanitized, threaded, shown with their original dates', async () => {
+    const post = await database.db.kysely
+      .selectFrom('posts')
+      .select('id')
+      .where('slug', '=', otherSlug)
+      .executeTakeFirstOrThrow();
+    const deps = {
+      db: database.db,
+      publicBaseUrl: 'https://careers.test.example',
+      tokenKey: async () => Buffer.alloc(32),
+    };
+    const parent = await importApprovedComment(deps, {
+      postId: post.id,
+      parentId: null,
+      name: 'Old Reader',
+      email: `old-${dialect}@example.edu`,
+      url: 'example.edu',
+      body: 'From WordPress <script>x</script>',
+      createdAt: '2019-03-01T10:00:00.000Z',
+    });
+    const reply = await importApprovedComment(deps, {
+      postId: post.id,
+      parentId: parent,
+      name: 'Old Author',
+      email: `author-${dialect}@example.edu`,
+      url: null,
+      body: 'Thanks',
+      createdAt: '2019-03-02T10:00:00.000Z',
+    });
+    await expect(
+      importApprovedComment(deps, {
+        postId: post.id,
+        parentId: 'not-a-uuid',
+        name: 'A',
+        email: 'a@example.edu',
+        url: null,
+        body: 'x',
+        createdAt: '2019-03-02T10:00:00.000Z',
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+    const page = await feed.request.get(`/posts/${otherSlug}`).set('Accept', 'text/html').expect(200);
+    expect(page.text).toContain('From WordPress &lt;script&gt;x&lt;/script&gt;');
+    expect(page.text).toContain(`id="comment-${reply}"`);
+    expect(page.text).toContain('datetime="2019-03-01T10:00:00.000Z"');
   });
 
   test('staff moderation: unknown ids are 404, a bad status 400, a key is required; delete moves replies up', async () => {

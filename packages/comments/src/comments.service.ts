@@ -219,6 +219,69 @@ async function announce(deps: CommentsDeps, post: repo.CommentPostRow): Promise<
   }
 }
 
+// ---- imports (the WordPress importer)
+
+export interface ImportedComment {
+  /** The post's id in careerfeed. */
+  postId: string;
+  /** A comment imported earlier on the same post (its id here), or null. */
+  parentId: string | null;
+  name: string;
+  email: string;
+  url: string | null;
+  /** As the old blog stored it: sanitized here like any comment. */
+  body: string;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+}
+
+/**
+ * Stores an approved comment from another system (WordPress export): no rate limits, no spam
+ * signals, no mails, no form token; the same sanitizing, field rules and thread rules as a reader's
+ * comment, except depth (a parent must be an approved comment of the same post, but WordPress
+ * threads up to 10 deep are kept as they were; readers cannot reply below MAX_DEPTH). Import
+ * parents before their replies, oldest first: lists order by id, which is the order of import.
+ * Returns the new comment's id. Announces feed changes per call: an importer of many comments may
+ * pass no announcer and invalidate once.
+ */
+export async function importApprovedComment(deps: CommentsDeps, comment: ImportedComment): Promise<string> {
+  const db = deps.db.kysely;
+  const post = await repo.findPostById(db, comment.postId);
+  if (!post) throw notFound(`No post has the id "${comment.postId.slice(0, 80)}"`);
+  const input = parseCommentInput({
+    name: comment.name,
+    email: comment.email,
+    ...(comment.url ? { url: comment.url } : {}),
+    body: comment.body,
+    ...(comment.parentId ? { parent_id: comment.parentId } : {}),
+  });
+  const parent = input.parentId === undefined ? undefined : await repo.findCommentById(db, input.parentId);
+  if (input.parentId !== undefined && (!parent || parent.post_id !== post.id || parent.status !== 'approved')) {
+    throw unprocessable('parent_id', 'is not an approved comment of this post');
+  }
+  const at = now(deps).toISOString();
+  const row: CommentRow = {
+    id: uuidv7(),
+    post_id: post.id,
+    parent_id: parent?.id ?? null,
+    depth: parent ? parent.depth + 1 : 0,
+    author_name: input.name,
+    author_email: input.email,
+    author_email_key: emailKeyOf(input.email),
+    author_url: input.url ?? null,
+    body_html: sanitizeCommentBody(input.body).html,
+    status: 'approved',
+    spam_reason: null,
+    reply_notifications: 'none',
+    created_at: comment.createdAt,
+    updated_at: at,
+    approved_at: at,
+  };
+  await repo.insertComment(db, row);
+  await announce(deps, post);
+  return row.id;
+}
+
 // ---- reading
 
 export interface PostComments {
