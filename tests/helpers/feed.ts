@@ -39,6 +39,9 @@ export async function startFeedInstance(
     /** Defaults to a queue on the same Redis under `redisPrefix`. */
     subscriptionMails?: ConfirmationMailQueue;
     subscribeLimits?: Parameters<typeof createFeedApp>[0]['subscribeLimits'];
+    commentLimits?: Parameters<typeof createFeedApp>[0]['commentLimits'];
+    commentMails?: Parameters<typeof createFeedApp>[0]['commentMails'];
+    notifyNewComments?: boolean;
     /** Defaults to a silent one. */
     logger?: Logger;
     /** URLs per sitemap file (default 50,000): lower it to reach the sitemap index cheaply. */
@@ -59,6 +62,9 @@ export async function startFeedInstance(
     subscriptionMails,
     trustProxy: options.trustProxy,
     subscribeLimits: options.subscribeLimits,
+    commentLimits: options.commentLimits,
+    commentMails: options.commentMails,
+    notifyNewComments: options.notifyNewComments,
     logger,
     cache,
     publicBaseUrl: PUBLIC_BASE_URL,

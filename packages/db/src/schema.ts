@@ -283,7 +283,37 @@ export interface Database {
   webhook_destinations: WebhookDestinationsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  comments: CommentsTable;
 }
+
+export type CommentStatus = 'pending' | 'approved' | 'spam' | 'trash';
+export type ReplyNotifications = 'none' | 'pending' | 'confirmed' | 'unsubscribed';
+
+export interface CommentsTable {
+  id: string;
+  post_id: string;
+  /** A comment on the same post this one replies to; null for a comment on the post. */
+  parent_id: string | null;
+  depth: number;
+  /** Plain text, shown as typed. */
+  author_name: string;
+  /** Never shown publicly. */
+  author_email: string;
+  /** Lower-cased address. */
+  author_email_key: string;
+  author_url: string | null;
+  /** Sanitized HTML (the comment allowlist). */
+  body_html: string;
+  status: CommentStatus;
+  spam_reason: string | null;
+  reply_notifications: ReplyNotifications;
+  created_at: string;
+  updated_at: string;
+  approved_at: string | null;
+}
+
+export type CommentRow = Selectable<CommentsTable>;
+export type NewCommentRow = Insertable<CommentsTable>;
 
 export type AuthorRow = Selectable<AuthorsTable>;
 export type NewAuthorRow = Insertable<AuthorsTable>;

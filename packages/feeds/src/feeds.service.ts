@@ -20,6 +20,7 @@ import {
   scopeKey,
   scopePath,
 } from '@careerfeed/jobs';
+import { countApprovedComments } from '@careerfeed/comments';
 import * as repo from './feeds.repository';
 
 export { FEED_FILES, type FeedFormat };
@@ -79,11 +80,12 @@ export async function buildFeedDocument(deps: FeedsDeps, request: FeedRequest): 
   if (page > 1 && rows.length === 0) return null;
   const pageRows = rows.slice(0, limit);
   const ids = pageRows.map((row) => row.id);
-  const [site, terms, related, scopeName] = await Promise.all([
+  const [site, terms, related, scopeName, commentCounts] = await Promise.all([
     readSite(db),
     repo.findTermsOfPosts(db, ids),
     repo.findRelatedLinks(db, ids, nowUtc),
     scopeTitle(db, scope),
+    countApprovedComments(db, ids),
   ]);
 
   const base = deps.publicBaseUrl;
@@ -103,6 +105,7 @@ export async function buildFeedDocument(deps: FeedsDeps, request: FeedRequest): 
     updated: row.updated_at,
     image: row.image,
     related: (related.get(row.id) ?? []).map((r) => ({ id: itemId(r.id), url: postUrl(base, r.slug), title: r.title })),
+    comments: { count: commentCounts.get(row.id) ?? 0, feedUrl: `${postUrl(base, row.slug)}/comments/feed.xml` },
   }));
 
   return {

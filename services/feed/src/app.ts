@@ -19,6 +19,14 @@ import {
 } from './subscriptions/subscribe-rate-limits';
 import { SUBSCRIPTION_BODY_LIMIT_BYTES, subscriptionsRouter } from './subscriptions/subscriptions.routes';
 import { buildFeedOpenApiDocument } from './openapi';
+import {
+  type CommentRateRules,
+  cachedCommentTokenKey,
+  createCommentRateLimits,
+  feedChangePublisher,
+} from '@careerfeed/comments';
+import type { CommentMailQueue } from '@careerfeed/jobs';
+import { commentsRouter } from './comments/comments.routes';
 import { cachedLegacyManageLinksDeadline, cachedTokenKey } from './subscriptions/subscriptions.service';
 import {
   createMetricsRegistry,
@@ -50,6 +58,12 @@ export interface FeedAppDeps {
   trustProxy?: boolean;
   /** Overrides of the subscription rate limits (defaults in subscribe-rate-limits.ts). */
   subscribeLimits?: { perClient: RateLimitRule; perAddress: RateLimitRule };
+  /** Where comment mails (reply confirmations, notifications) are handed to the worker. */
+  commentMails?: CommentMailQueue;
+  /** Overrides of the comment rate limits (defaults in @careerfeed/comments). */
+  commentLimits?: CommentRateRules;
+  /** COMMENTS_NOTIFY_EMAIL is set: each new comment asks the worker for a notification mail. */
+  notifyNewComments?: boolean;
   logger: Logger;
   publicBaseUrl: string;
   websubHubUrl?: string | undefined;
@@ -101,7 +115,22 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   );
   app.use(themeRouter({ db: deps.db }));
   app.use(embedsRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
-  app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
+  const commentTokenKey = cachedCommentTokenKey(deps.db);
+  app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now, commentTokenKey }));
+  app.use(
+    commentsRouter({
+      db: deps.db,
+      publicBaseUrl: deps.publicBaseUrl,
+      now: deps.now,
+      tokenKey: commentTokenKey,
+      limits: createCommentRateLimits(deps.redis, deps.redisPrefix, deps.commentLimits),
+      mails: deps.commentMails,
+      // Every instance (this one included) drops the feeds that count the comment.
+      announceFeedChanges: feedChangePublisher(deps.redis, deps.redisPrefix),
+      notifyNewComments: deps.notifyNewComments,
+      logger: deps.logger,
+    }),
+  );
   app.use(
     siteDocumentsRouter({
       db: deps.db,

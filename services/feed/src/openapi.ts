@@ -15,6 +15,7 @@ import {
   textContent,
 } from '@careerfeed/http';
 import { preferencesSchema, subscribeSchema } from './subscriptions/subscription-input';
+import { commentInputSchema } from '@careerfeed/comments';
 
 /**
  * The feed service's OpenAPI 3.1 document (public feeds, pages and the subscription endpoints),
@@ -774,6 +775,225 @@ function registerSubscriptions(registry: OpenAPIRegistry): void {
   });
 }
 
+const CommentBody = commentInputSchema.meta({
+  id: 'CommentBody',
+  description:
+    'A form (what the post page sends, with its signed `form_token`) or JSON. `website_confirm` is the honeypot: ' +
+    'leave it out. `notify_replies` asks for reply mails (confirmed by mail first).',
+});
+export const commentAcceptedSchema = z
+  .strictObject({
+    id: z.uuid(),
+    status: z.enum(['approved', 'pending']),
+    post: z.string().meta({ description: "The post's slug" }),
+    parent_id: z.uuid().nullable(),
+    author_name: z.string(),
+    author_url: z.string().nullable(),
+    body_html: z.string().meta({ description: 'The body as stored: sanitized, other markup escaped' }),
+    created_at: z.string(),
+    message: z.string(),
+  })
+  .meta({ id: 'CommentAccepted' });
+const replyNotificationStateSchema = z
+  .strictObject({ reply_notifications: z.enum(['confirmed', 'unsubscribed', 'valid-link']) })
+  .meta({ id: 'ReplyNotificationState' });
+
+function registerComments(registry: OpenAPIRegistry): void {
+  const slugParams = z.object({
+    slug: z.string().meta({ description: "The post's slug", example: 'how-to-prepare-for-the-career-fair' }),
+  });
+  const page = {
+    'text/html; charset=utf-8': { schema: z.string(), example: '<!doctype html><html lang="en">…</html>' },
+  };
+  const example = {
+    name: 'Sam Rivera',
+    email: 'sam.rivera@example.edu',
+    body: 'Do employers expect a <em>printed</em> CV?',
+    notify_replies: true,
+  };
+  const accepted = {
+    id: '0192f4a8-a000-7000-8000-00000000c001',
+    status: 'pending' as const,
+    post: 'how-to-prepare-for-the-career-fair',
+    parent_id: null,
+    author_name: 'Sam Rivera',
+    author_url: null,
+    body_html: 'Do employers expect a <em>printed</em> CV?',
+    created_at: '2026-10-01T10:15:00.000Z',
+    message: 'Your comment is awaiting moderation and will appear once approved.',
+  };
+  registry.registerPath({
+    method: 'post',
+    path: '/posts/{slug}/comments',
+    operationId: 'postComment',
+    tags: ['Comments'],
+    summary: 'Comment on a post (or reply to a comment): 201 published, 202 held for moderation',
+    description:
+      'Held unless the address already has an approved comment. A form gets a 303 back to the post with a notice ' +
+      '(or the post page again with its errors); JSON gets the comment. Spam (honeypot, a form sent within 3 s, more ' +
+      'than 2 links) is answered like a held comment. Rate limited per client and per address.',
+    security: [],
+    request: {
+      params: slugParams,
+      body: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: CommentBody,
+            example: {
+              name: 'Sam Rivera',
+              email: 'sam.rivera@example.edu',
+              body: 'Thanks!',
+              form_token: '1790000000000.…',
+            },
+          },
+          'application/json': { schema: CommentBody, example },
+        },
+      },
+    },
+    responses: {
+      201: {
+        description: 'Published',
+        content: jsonContent(commentAcceptedSchema, {
+          ...accepted,
+          status: 'approved',
+          message: 'Your comment is published.',
+        }),
+      },
+      202: { description: 'Held for moderation', content: jsonContent(commentAcceptedSchema, accepted) },
+      303: { description: 'A form post: back to the post page with a notice' },
+      400: pageOrProblem(
+        400,
+        'A field is invalid (`errors` names each one), or the form token is missing or not valid',
+        'email: is not a valid email address',
+      ),
+      404: pageOrProblem(404, 'No such post', 'No such post'),
+      413: pageOrProblem(413, 'The body exceeds 64 kB', 'The request body exceeds the limit of 65536 bytes'),
+      415: pageOrProblem(
+        415,
+        'The body is neither a form nor JSON',
+        'Send a form (application/x-www-form-urlencoded) or JSON (got text/plain)',
+      ),
+      422: pageOrProblem(
+        422,
+        'parent_id is not a published comment of this post, or too deep; or more than 20 links',
+        'parent_id: is a comment on another post',
+      ),
+      429: pageOrProblem(
+        429,
+        'Too many comments (Retry-After says when to try again)',
+        'Too many comments in a short time; try again in 60 seconds',
+      ),
+      503: pageOrProblem(
+        503,
+        'The rate limiter is unreachable (Retry-After: 30)',
+        'Comments are unavailable for a moment; please try again shortly',
+      ),
+      405: method405,
+    },
+  });
+  const feedExample = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0">…</rss>';
+  registry.registerPath({
+    method: 'get',
+    path: '/posts/{slug}/comments/feed.xml',
+    operationId: 'postCommentFeed',
+    tags: ['Comments'],
+    summary: "RSS 2.0 of a post's newest 30 approved comments",
+    security: [],
+    request: { params: slugParams },
+    responses: {
+      200: { description: 'The feed', content: textContent('application/rss+xml; charset=utf-8', feedExample) },
+      404: pageOrProblem(404, 'No such post', 'No such post'),
+      405: method405,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/comments/feed.xml',
+    operationId: 'siteCommentFeed',
+    tags: ['Comments'],
+    summary: 'RSS 2.0 of the newest 30 approved comments on every post',
+    security: [],
+    responses: {
+      200: { description: 'The feed', content: textContent('application/rss+xml; charset=utf-8', feedExample) },
+      405: method405,
+    },
+  });
+  const linkProblems = {
+    400: pageOrProblem(
+      400,
+      'The token is missing, malformed or not signed by us',
+      'This link is not valid; copy the whole link from the email',
+    ),
+    405: method405,
+  };
+  registry.registerPath({
+    method: 'get',
+    path: '/comments/notifications/confirm',
+    operationId: 'confirmReplyNotifications',
+    tags: ['Comments'],
+    summary: 'The link of the confirmation mail: turns reply notifications on (idempotent)',
+    security: [],
+    request: { query: tokenQuery },
+    responses: {
+      200: {
+        description: 'Confirmed',
+        content: { ...jsonContent(replyNotificationStateSchema, { reply_notifications: 'confirmed' }), ...page },
+      },
+      404: pageOrProblem(404, 'The comment no longer exists', 'The comment this link belongs to no longer exists'),
+      409: pageOrProblem(
+        409,
+        'Notifications were turned off since',
+        'Reply notifications for this comment were turned off; nothing was changed',
+      ),
+      ...linkProblems,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/comments/notifications/unsubscribe',
+    operationId: 'replyNotificationsUnsubscribePage',
+    tags: ['Comments'],
+    summary: 'A page with a button that stops reply mails (checks the link, changes nothing)',
+    security: [],
+    request: { query: tokenQuery },
+    responses: {
+      200: {
+        description: 'The page',
+        content: { ...jsonContent(replyNotificationStateSchema, { reply_notifications: 'valid-link' }), ...page },
+      },
+      ...linkProblems,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/comments/notifications/unsubscribe',
+    operationId: 'unsubscribeReplyNotifications',
+    tags: ['Comments'],
+    summary: 'Stop reply mails at once: RFC 8058 one-click (List-Unsubscribe-Post); idempotent',
+    security: [],
+    request: {
+      query: tokenQuery,
+      body: {
+        required: false,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: z.object({ 'List-Unsubscribe': z.literal('One-Click').optional() }),
+            example: { 'List-Unsubscribe': 'One-Click' },
+          },
+        },
+      },
+    },
+    responses: {
+      200: {
+        description: 'Unsubscribed',
+        content: { ...jsonContent(replyNotificationStateSchema, { reply_notifications: 'unsubscribed' }), ...page },
+      },
+      ...linkProblems,
+    },
+  });
+}
+
 export function buildFeedOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registerFeeds(registry);
@@ -782,6 +1002,7 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
   registerEmbeds(registry);
   registerTheme(registry);
   registerSubscriptions(registry);
+  registerComments(registry);
   registerOperationalPaths(registry);
   registerApiDocsPaths(registry);
   return generateOpenApiDocument(
@@ -800,6 +1021,7 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
         { name: 'Pages', description: 'The public HTML' },
         { name: 'Documents', description: 'For crawlers and feed readers: sitemap, robots.txt, OPML' },
         { name: 'Subscriptions', description: 'The email digest: subscribe, confirm, preferences, unsubscribe' },
+        { name: 'Comments', description: "Readers' comments: post, comment feeds, reply-notification links" },
         { name: 'Operations', description: 'Health, metrics and this document' },
       ],
     },

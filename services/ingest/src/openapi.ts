@@ -48,6 +48,13 @@ import {
   webhookListSchema,
   webhookResourceSchema,
 } from '@careerfeed/sharing';
+import {
+  type CommentResource,
+  commentPageSchema,
+  commentResourceSchema,
+  listCommentsQuerySchema,
+  updateCommentSchema,
+} from '@careerfeed/comments';
 
 /**
  * The ingest API's OpenAPI 3.1 document, served at `GET /openapi.json` and as a page at `/docs`.
@@ -79,6 +86,7 @@ const UpdateSource = updateSourceSchema.meta({ id: 'UpdateSource' });
 const CreateWebhook = createWebhookSchema.meta({ id: 'CreateWebhook' });
 const UpdateWebhook = updateWebhookSchema.meta({ id: 'UpdateWebhook' });
 const RotateWebhookSecret = rotateWebhookSecretSchema.meta({ id: 'RotateWebhookSecret' });
+const UpdateComment = updateCommentSchema.meta({ id: 'UpdateComment' });
 
 // ---- examples (typed: an example that no longer fits its schema's type does not compile)
 
@@ -273,6 +281,112 @@ const authorParams = z.object({
 
 function jsonBody<S extends z.ZodType>(schema: S, example: z.input<S>): NonNullable<RouteConfig['request']>['body'] {
   return { required: true, content: jsonContent(schema, example) };
+}
+
+const COMMENT_ID = '0192f4a8-a000-7000-8000-00000000c001';
+const exampleComment: CommentResource = {
+  id: COMMENT_ID,
+  status: 'pending',
+  post: {
+    id: POST_ID,
+    slug: 'how-to-prepare-for-the-career-fair',
+    title: 'How to prepare for the career fair',
+    url: 'https://careers.example.edu/posts/how-to-prepare-for-the-career-fair',
+  },
+  parent_id: null,
+  depth: 0,
+  author_name: 'Sam Rivera',
+  author_email: 'sam.rivera@example.edu',
+  author_url: null,
+  body_html: 'Thanks! Do employers expect a <em>printed</em> CV?',
+  spam_reason: null,
+  created_at: '2026-10-01T10:15:00.000Z',
+  updated_at: '2026-10-01T10:15:00.000Z',
+  approved_at: null,
+};
+
+function registerCommentPaths(registry: OpenAPIRegistry): void {
+  const route = (config: RouteConfig) => registry.registerPath(config);
+  const commentParams = idParam('comment', COMMENT_ID);
+  const commentNotFound = problemResponse(404, 'No such comment', `No comment has the id "${COMMENT_ID}"`);
+  route({
+    method: 'get',
+    path: '/v1/comments',
+    operationId: 'listComments',
+    tags: ['Comments'],
+    summary: 'Comments to moderate, newest first, with how many each status holds',
+    description:
+      'Filter by `status` (pending, approved, spam, trash) and/or `post_id`; page with `cursor` = the previous ' +
+      "page's `next_cursor`. `counts` covers every comment whatever the filter (the tabs of a moderation screen).",
+    security: writer,
+    request: { query: listCommentsQuerySchema },
+    responses: {
+      200: {
+        description: 'One page',
+        content: jsonContent(commentPageSchema, {
+          items: [exampleComment],
+          counts: { pending: 1, approved: 12, spam: 3, trash: 0 },
+          next_cursor: null,
+        }),
+      },
+      400: problemResponse(
+        400,
+        'A query parameter is invalid',
+        'Invalid query: status must be one of pending, approved, spam, trash',
+      ),
+      ...problems,
+    },
+  });
+  route({
+    method: 'get',
+    path: '/v1/comments/{id}',
+    operationId: 'getComment',
+    tags: ['Comments'],
+    security: writer,
+    request: { params: commentParams },
+    responses: {
+      200: { description: 'The comment', content: jsonContent(commentResourceSchema, exampleComment) },
+      404: commentNotFound,
+      ...problems,
+    },
+  });
+  route({
+    method: 'patch',
+    path: '/v1/comments/{id}',
+    operationId: 'updateComment',
+    tags: ['Comments'],
+    summary: 'Approve, hold, mark as spam or trash a comment',
+    description:
+      'Idempotent. Approving publishes the comment on its post page and in the comment feeds, invalidates the ' +
+      "cached feeds that count it, and (the first time, for a reply) mails the parent comment's author if they " +
+      'confirmed reply notifications. Leaving `approved` unpublishes it.',
+    security: writer,
+    request: { params: commentParams, body: jsonBody(UpdateComment, { status: 'approved' }) },
+    responses: {
+      200: {
+        description: 'The comment as stored',
+        content: jsonContent(commentResourceSchema, {
+          ...exampleComment,
+          status: 'approved',
+          updated_at: '2026-10-01T11:00:00.000Z',
+          approved_at: '2026-10-01T11:00:00.000Z',
+        }),
+      },
+      404: commentNotFound,
+      ...bodyProblems,
+      ...problems,
+    },
+  });
+  route({
+    method: 'delete',
+    path: '/v1/comments/{id}',
+    operationId: 'deleteComment',
+    tags: ['Comments'],
+    summary: 'Delete a comment for good; its replies move up one level',
+    security: writer,
+    request: { params: commentParams },
+    responses: { 204: { description: 'Deleted' }, 404: commentNotFound, ...problems },
+  });
 }
 
 function registerPaths(registry: OpenAPIRegistry): void {
@@ -826,6 +940,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     description: 'An API key from `npm run cli -- keys create --name NAME [--scope posts:write|admin]`',
   });
   registerPaths(registry);
+  registerCommentPaths(registry);
   registerOperationalPaths(registry);
   registerApiDocsPaths(registry);
   registerShareWebhooks(registry);
@@ -845,6 +960,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         { name: 'Sources', description: 'Partner feeds syndicated into the blog (scope admin)' },
         { name: 'Webhooks', description: 'Destinations of the share webhooks and their deliveries (scope admin)' },
         { name: 'Share webhooks', description: 'What careerfeed POSTs to a destination' },
+        { name: 'Comments', description: "Moderation of readers' comments (scope posts:write)" },
         { name: 'Operations', description: 'Health, metrics and this document' },
       ],
     },

@@ -53,6 +53,7 @@ function prepareItem(item: FeedItem): FeedItem {
     updated: item.updated,
     image: item.image === null ? null : href(item.image),
     related: item.related.filter((link) => isHttpUrl(text(link.url))).map(prepareRelated),
+    ...(item.comments ? { comments: { count: item.comments.count, feedUrl: href(item.comments.feedUrl) } } : {}),
   };
 }
 

@@ -48,6 +48,8 @@ export interface FeedItem {
   image: string | null;
   /** Only http(s) URLs are rendered; anything else is dropped. */
   related: FeedRelatedLink[];
+  /** Readers' comments: how many are published, and the post's comment feed (RSS slash:comments, wfw:commentRss). */
+  comments?: { count: number; feedUrl: string };
 }
 
 /**

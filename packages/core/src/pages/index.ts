@@ -1,6 +1,6 @@
 export * from './page-model';
 export { describeAuthorLinks, type AuthorLink } from './author-links';
-export { jsonForScript } from './html';
+export { displayDate, httpUrl, jsonForScript } from './html';
 export {
   FORM_PAGE_CONTENT_SECURITY_POLICY,
   PAGE_CONTENT_SECURITY_POLICY,

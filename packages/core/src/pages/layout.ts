@@ -66,6 +66,13 @@ export const PAGE_CSS = [
   '.hint{color:var(--muted);font-size:.9375rem;margin:.25rem 0 0}',
   '.notice{border-left:4px solid var(--accent);background:var(--code);padding:.5rem 1rem;margin:1rem 0}',
   '.errors{border-left:4px solid #d93025;background:var(--code);padding:.5rem 1rem;margin:1rem 0}',
+  // Comments: threads indent a little per level; the honeypot field is off-screen for people.
+  '.comment-list,.comment-replies{list-style:none;padding:0;margin:0}',
+  '.comment-replies{margin-left:1rem;padding-left:.75rem;border-left:2px solid var(--line)}',
+  '.comment{border-bottom:1px solid var(--line);padding:.5rem 0}',
+  'textarea,input[type=text],input[type=url]{display:block;width:100%;font:inherit;padding:.5rem;border:1px solid var(--muted);border-radius:4px;background:var(--bg);color:var(--fg)}',
+  '.check{display:inline-flex;gap:.5rem;align-items:center;min-height:2.75rem}',
+  '.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}',
 ].join('\n');
 
 /** 'sha256-…' of PAGE_CSS: the only style the policy allows. */

@@ -118,6 +118,8 @@ export interface PostPageView {
   oembedUrl?: string;
   /** The email box under the post. */
   subscribe?: CompactSubscribeView;
+  /** The comments section, markup rendered by @careerfeed/comments (escaped there); absent: none. */
+  commentsHtml?: string;
 }
 
 export interface ErrorPageView {

@@ -92,6 +92,7 @@ export function renderPostPage(view: PostPageView): string {
       ? `<section aria-labelledby="related"><h2 id="related">Related posts</h2>\n<ul>\n${related.join('\n')}\n</ul></section>`
       : '',
     view.subscribe ? renderSubscribeBox(view.subscribe, 'Get new posts by email') : '',
+    view.commentsHtml ?? '',
   ];
   return renderLayout({
     site,

@@ -143,7 +143,10 @@ export function pagesRouter(deps: PagesDeps): Router {
       res.redirect(301, `/posts/${encodeURIComponent(slug)}${search(req)}`);
       return;
     }
-    const view = await buildPostPage(deps, slug);
+    // After a comment form's redirect (`comment=held|published`), or a reply link (`replyto=<id>`).
+    const notice = req.query.comment === 'held' || req.query.comment === 'published' ? req.query.comment : undefined;
+    const replyTo = typeof req.query.replyto === 'string' ? req.query.replyto.slice(0, 36) : undefined;
+    const view = await buildPostPage(deps, slug, { notice, values: replyTo ? { parentId: replyTo } : undefined });
     if (!view) throw notFound('No such post');
     // The email box under the post guesses the time zone: the form pages' policy (scripts by hash only).
     sendHtml(res, 200, renderPostPage(view), FORM_PAGE_CONTENT_SECURITY_POLICY);

@@ -21,13 +21,25 @@ import {
   JSON_FEED_EXTENSION_PATH,
   feedsRepository as feedsRepo,
 } from '@careerfeed/feeds';
+import {
+  type CommentsSectionView,
+  approvedCommentsOfPost,
+  buildThreads,
+  issueFormToken,
+  renderCommentsSection,
+} from '@careerfeed/comments';
 import * as repo from './pages.repository';
 
 export interface PagesDeps {
   db: Db;
   publicBaseUrl: string;
-  now?: () => Date;
+  now?: (() => Date) | undefined;
+  /** The comment form's signing key (settings `comment-token-key`); without it, no comments section. */
+  commentTokenKey?: (() => Promise<Buffer>) | undefined;
 }
+
+/** What the comments section of a post page shows besides the threads (see comments.routes.ts). */
+export type CommentFormState = Omit<CommentsSectionView, 'slug' | 'language' | 'threads' | 'formToken' | 'feedUrl'>;
 
 export type ListScope = Extract<FeedScope, { kind: 'tag' | 'category' | 'author' }>;
 
@@ -165,7 +177,35 @@ export async function buildListPage(deps: PagesDeps, scope: ListScope, page: num
   };
 }
 
-export async function buildPostPage(deps: PagesDeps, slug: string): Promise<PostPageView | null> {
+/** The comments section of a post page: approved threads and a freshly signed form. */
+async function commentsSection(
+  deps: PagesDeps,
+  post: { id: string; slug: string },
+  language: string,
+  form: CommentFormState,
+): Promise<string | undefined> {
+  const tokenKey = deps.commentTokenKey;
+  if (!tokenKey) return undefined;
+  const commentsDeps = { db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now, tokenKey };
+  const [comments, formToken] = await Promise.all([
+    approvedCommentsOfPost(commentsDeps, post.id),
+    issueFormToken(commentsDeps, post.id),
+  ]);
+  return renderCommentsSection({
+    slug: post.slug,
+    language,
+    threads: buildThreads(comments),
+    formToken,
+    feedUrl: `${postUrl(deps.publicBaseUrl, post.slug)}/comments/feed.xml`,
+    ...form,
+  });
+}
+
+export async function buildPostPage(
+  deps: PagesDeps,
+  slug: string,
+  commentForm: CommentFormState = {},
+): Promise<PostPageView | null> {
   const db = deps.db.kysely;
   const base = deps.publicBaseUrl;
   const now = nowUtc(deps);
@@ -214,7 +254,12 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
       subscribeUrl: boxTopic ? `${base}/subscribe?topic=${encodeURIComponent(boxTopic.slug)}` : `${base}/subscribe`,
       topics: boxTopic ? [{ key: topicKey('topic', boxTopic.slug), label: boxTopic.label }] : [],
     },
+    ...optional('commentsHtml', await commentsSection(deps, row, site.language, commentForm)),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 export async function buildJsonFeedExtensionPage(deps: PagesDeps): Promise<JsonFeedExtensionPageView> {
