@@ -165,7 +165,8 @@ describe.each(DIALECTS)('topics, sitemap, robots.txt and OPML (%s)', (dialect) =
     expect(hrefs.some((h) => h?.includes('/tags/') || h?.includes('/categories/'))).toBe(false);
     const box = page.all('input').find((i) => i.attribs.name === 'topics');
     expect(box?.attribs).toMatchObject({ value: 'topic:career-fairs', checked: '' });
-    expect(page.all('form').map((f) => f.attribs.action)).toEqual(['/subscribe']);
+    // The email box comes first; the comment form follows it.
+    expect(page.all('form').map((f) => f.attribs.action)).toEqual(['/subscribe', '/posts/fair-both/comments']);
     // "More choices" opens the full form with the same topic ticked.
     const more = page.all('a').find((a) => a.text.startsWith('More choices'));
     expect(more?.attribs.href).toBe(`${BASE}/subscribe?topic=career-fairs`);
