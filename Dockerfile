@@ -77,6 +77,7 @@ COPY --from=build /app/packages/staff/package.json  packages/staff/
 COPY --from=build /app/packages/staff/dist          packages/staff/dist
 COPY --from=build /app/services/ingest/package.json services/ingest/
 COPY --from=build /app/services/ingest/dist         services/ingest/dist
+COPY --from=build /app/services/ingest/console-assets services/ingest/console-assets
 COPY --from=build /app/services/feed/package.json   services/feed/
 COPY --from=build /app/services/feed/dist           services/feed/dist
 COPY --from=build /app/services/worker/package.json services/worker/

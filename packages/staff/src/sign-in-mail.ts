@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /** The mail that carries a sign-in link: plain words, the link, when it stops working, what to do if unexpected. */
 export function composeSignInMail(input: {
   siteTitle: string;
@@ -23,4 +25,40 @@ export function composeSignInMail(input: {
     `<p>${escape(after)}</p>`,
   ].join('\n');
   return { subject, text, html };
+}
+
+/** The link a sign-in mail carries; the token travels in the query (redacted from access logs). */
+export function signInLinkUrl(consoleUrl: string, token: string): string {
+  return `${consoleUrl.replace(/\/+$/, '')}/sign-in/link?token=${encodeURIComponent(token)}`;
+}
+
+/** The whole message for a mailer (the shape of @careerfeed/digests' MailMessage). */
+export function buildSignInMailMessage(input: {
+  consoleUrl: string;
+  siteTitle: string;
+  from: string;
+  to: string;
+  name: string;
+  token: string;
+  invited: boolean;
+  now: Date;
+  expiresInMinutes: number;
+}): { from: string; to: string; subject: string; text: string; html: string; messageId: string; date: Date } {
+  const link = signInLinkUrl(input.consoleUrl, input.token);
+  const mail = composeSignInMail({
+    siteTitle: input.siteTitle,
+    name: input.name,
+    link,
+    invited: input.invited,
+    expiresInMinutes: input.expiresInMinutes,
+  });
+  // A fresh id per mail: every link is a new message, never a resend of an old one.
+  const host = URL.canParse(input.consoleUrl) ? new URL(input.consoleUrl).hostname : 'localhost';
+  return {
+    from: input.from,
+    to: input.to,
+    ...mail,
+    messageId: `<staff-sign-in.${randomUUID()}@${host}>`,
+    date: input.now,
+  };
 }

@@ -82,7 +82,12 @@ export async function touchSession(db: Executor, id: string, at: string): Promis
 }
 
 export async function revokeSessionById(db: Executor, id: string, at: string): Promise<void> {
-  await db.updateTable('staff_sessions').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('staff_sessions')
+    .set({ revoked_at: at })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 export async function revokeSessionsOfStaff(db: Executor, staffId: string, at: string): Promise<number> {
@@ -106,7 +111,10 @@ export function listOpenSessionsOfStaff(db: Executor, staffId: string, now: stri
     .execute();
 }
 
-export async function insertAuditEntry(db: Executor, row: Omit<StaffAuditLogRow, 'details'> & { details: string }): Promise<void> {
+export async function insertAuditEntry(
+  db: Executor,
+  row: Omit<StaffAuditLogRow, 'details'> & { details: string },
+): Promise<void> {
   await db.insertInto('staff_audit_log').values(row).execute();
 }
 

@@ -139,8 +139,7 @@ export async function requestSignInLink(
 }
 
 export type SignInLinkState =
-  | { state: 'valid'; member: StaffMember }
-  | { state: 'expired' | 'used' | 'unknown' | 'disabled' };
+  { state: 'valid'; member: StaffMember } | { state: 'expired' | 'used' | 'unknown' | 'disabled' };
 
 /** What a link would do if redeemed now, without redeeming it (the page before the button). */
 export async function inspectSignInLink(db: Db, token: string, now: Date): Promise<SignInLinkState> {
@@ -224,7 +223,13 @@ export async function signOut(db: Db, session: StaffSession, actor: Actor, now: 
 
 export async function signOutEverywhere(db: Db, staffId: string, actor: Actor, now: Date): Promise<number> {
   const n = await repo.revokeSessionsOfStaff(db.kysely, staffId, now.toISOString());
-  await recordAudit(db, { actor, action: 'session.signed-out-everywhere', target: `staff:${staffId}`, details: { sessions: n }, now });
+  await recordAudit(db, {
+    actor,
+    action: 'session.signed-out-everywhere',
+    target: `staff:${staffId}`,
+    details: { sessions: n },
+    now,
+  });
   return n;
 }
 
@@ -249,17 +254,35 @@ async function assertAnAdminRemains(db: Db, member: StaffMember): Promise<void> 
   }
 }
 
-export async function changeStaffRole(db: Db, id: string, role: StaffRole, actor: Actor, now: Date): Promise<StaffMember> {
+export async function changeStaffRole(
+  db: Db,
+  id: string,
+  role: StaffRole,
+  actor: Actor,
+  now: Date,
+): Promise<StaffMember> {
   const member = await getStaffMember(db, id);
   if (member.role === role) return member;
   if (role !== 'admin') await assertAnAdminRemains(db, member);
   await repo.updateStaffAccount(db.kysely, id, { role, updated_at: now.toISOString() });
-  await recordAudit(db, { actor, action: 'staff.role-changed', target: `staff:${id}`, details: { from: member.role, to: role }, now });
+  await recordAudit(db, {
+    actor,
+    action: 'staff.role-changed',
+    target: `staff:${id}`,
+    details: { from: member.role, to: role },
+    now,
+  });
   return { ...member, role };
 }
 
 /** Disabling also ends every session of the account at once. */
-export async function setStaffDisabled(db: Db, id: string, disabled: boolean, actor: Actor, now: Date): Promise<StaffMember> {
+export async function setStaffDisabled(
+  db: Db,
+  id: string,
+  disabled: boolean,
+  actor: Actor,
+  now: Date,
+): Promise<StaffMember> {
   const member = await getStaffMember(db, id);
   if (member.disabled === disabled) return member;
   const at = now.toISOString();
