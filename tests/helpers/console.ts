@@ -28,6 +28,8 @@ export interface SignedIn {
   email: string;
   /** The CSRF token of this session, read from a console page as a browser would. */
   csrf: string;
+  /** The session cookie value (to present it elsewhere, e.g. to the worker's queue dashboard). */
+  sessionCookie: string;
 }
 
 let counter = 0;
@@ -84,10 +86,12 @@ export function createConsoleHarness(
       const agent = supertest.agent(ingest.app);
       const redeemed = await agent.post('/console/sign-in/link').type('form').send({ token });
       if (redeemed.status !== 303) throw new Error(`sign-in failed: ${redeemed.status} ${redeemed.text.slice(0, 300)}`);
+      const setCookie = ([] as string[]).concat(redeemed.headers['set-cookie'] ?? []);
+      const sessionCookie = /cf_staff_session=([^;]+)/.exec(setCookie.join('\n'))?.[1] ?? '';
       const page = await agent.get('/console/account');
       const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.text)?.[1];
       if (!csrf) throw new Error(`no CSRF token on the account page (${page.status})`);
-      return { agent, staffId: member.id, email, csrf };
+      return { agent, staffId: member.id, email, csrf, sessionCookie };
     },
     async close() {
       await ingest.close();

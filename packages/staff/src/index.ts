@@ -3,3 +3,4 @@ export * from './tokens';
 export * from './staff.service';
 export * from './sign-in-mail';
 export * as staffRepository from './staff.repository';
+export * from './session-cookie';

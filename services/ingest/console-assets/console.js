@@ -33,23 +33,27 @@
 
   // The body textarea becomes a Trix editor writing into a hidden field of the same name; what it
   // produces is sanitized by the server exactly as text typed into the textarea would be.
-  if (window.customElements && window.customElements.get('trix-editor')) {
-    document.querySelectorAll('textarea[data-rich-text]').forEach(function (textarea) {
-      var input = document.createElement('input');
-      input.type = 'hidden';
-      input.name = textarea.name;
-      input.id = textarea.id + '-value';
-      input.value = textarea.value;
-      var editor = document.createElement('trix-editor');
-      editor.setAttribute('input', input.id);
-      editor.setAttribute('aria-label', 'Body');
-      editor.className = 'trix-content';
-      textarea.insertAdjacentElement('afterend', input);
-      input.insertAdjacentElement('afterend', editor);
-      textarea.remove();
-      // Files dropped into the text are not uploaded: the featured image has its own field.
-      editor.addEventListener('trix-file-accept', function (event) {
-        event.preventDefault();
+  // Trix defines its element once it has started (after this file runs): wait for it. Without
+  // Trix (blocked, failed to load) the textarea simply stays.
+  if (window.customElements && document.querySelector('textarea[data-rich-text]')) {
+    window.customElements.whenDefined('trix-editor').then(function () {
+      document.querySelectorAll('textarea[data-rich-text]').forEach(function (textarea) {
+        var input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = textarea.name;
+        input.id = textarea.id + '-value';
+        input.value = textarea.value;
+        var editor = document.createElement('trix-editor');
+        editor.setAttribute('input', input.id);
+        editor.setAttribute('aria-label', 'Body');
+        editor.className = 'trix-content';
+        textarea.insertAdjacentElement('afterend', input);
+        input.insertAdjacentElement('afterend', editor);
+        textarea.remove();
+        // Files dropped into the text are not uploaded: the featured image has its own field.
+        editor.addEventListener('trix-file-accept', function (event) {
+          event.preventDefault();
+        });
       });
     });
   }

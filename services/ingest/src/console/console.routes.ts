@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { AppError } from '@careerfeed/core';
 import { fromDatabaseOutage, requestIdOf } from '@careerfeed/http';
 import { readSite } from '@careerfeed/posts';
-import { csrfTokenFor, csrfTokenMatches, findStaffSession, roleAllows } from '@careerfeed/staff';
+import { csrfTokenFor, csrfTokenMatches, findStaffSession, parseCookieHeader, roleAllows } from '@careerfeed/staff';
 import {
   type ConsoleDeps,
   type ConsoleSection,
@@ -25,26 +25,8 @@ export const CONSOLE_ASSETS_DIR = path.resolve(__dirname, '../../console-assets'
 /** Body size of console forms (a long post body); uploads have their own limit. */
 const FORM_BODY_LIMIT = '2mb';
 
-/**
- * The request's cookies by name (first one wins). Written here rather than taken from a library:
- * the console reads two cookies of its own, whose values are base64url or plain text it set itself.
- */
-export function cookiesOf(req: Request): Record<string, string | undefined> {
-  const cookies: Record<string, string | undefined> = {};
-  for (const pair of (req.headers.cookie ?? '').split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const name = pair.slice(0, eq).trim();
-    if (name in cookies) continue;
-    let value = pair.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      cookies[name] = decodeURIComponent(value);
-    } catch {
-      cookies[name] = value;
-    }
-  }
-  return cookies;
+function cookiesOf(req: Request): Record<string, string | undefined> {
+  return parseCookieHeader(req.headers.cookie);
 }
 
 /** `/console/posts?page=2` → the current section's nav item is the longest matching path. */

@@ -1,14 +1,7 @@
+import { STAFF_SESSION_COOKIE, STAFF_SESSION_COOKIE_PATHS } from '@careerfeed/staff';
 import type { CookieOptions, Request, Response } from 'express';
 
-export const SESSION_COOKIE = 'cf_staff_session';
-
-/**
- * The session cookie goes to two paths only: the console, and the worker's queue dashboard
- * (Bull Board at /admin/queues, which accepts an admin's session — cookies ignore ports, so on
- * one host name the worker sees it too). Two cookies with the same value, set and cleared
- * together, rather than one at Path=/ that every feed and page request would carry.
- */
-export const SESSION_COOKIE_PATHS = ['/console', '/admin/queues'] as const;
+export const SESSION_COOKIE = STAFF_SESSION_COOKIE;
 
 /**
  * Secure when staff reach the console over https (CONSOLE_URL is https) or this request came over
@@ -25,10 +18,11 @@ export function sessionCookieOptions(req: Request, consoleUrl: string, path: str
 }
 
 export function setSessionCookies(req: Request, res: Response, consoleUrl: string, token: string): void {
-  for (const path of SESSION_COOKIE_PATHS)
+  for (const path of STAFF_SESSION_COOKIE_PATHS)
     res.cookie(SESSION_COOKIE, token, sessionCookieOptions(req, consoleUrl, path));
 }
 
 export function clearSessionCookies(req: Request, res: Response, consoleUrl: string): void {
-  for (const path of SESSION_COOKIE_PATHS) res.clearCookie(SESSION_COOKIE, sessionCookieOptions(req, consoleUrl, path));
+  for (const path of STAFF_SESSION_COOKIE_PATHS)
+    res.clearCookie(SESSION_COOKIE, sessionCookieOptions(req, consoleUrl, path));
 }

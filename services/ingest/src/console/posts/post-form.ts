@@ -57,7 +57,7 @@ export function valuesOfPost(post: PostResource): PostFormValues {
     category: post.category ?? '',
     image: post.image,
     // Shown in UTC with the UTC zone selected, so saving again keeps the same instant.
-    publishAt: post.published_at ? new Date(post.published_at).toISOString().slice(0, 16) : '',
+    publishAt: post.published_at ? new Date(post.published_at).toISOString().slice(0, 19) : '',
     timeZone: 'UTC',
   };
 }
@@ -158,7 +158,7 @@ export function renderPostForm(res: Response, view: PostFormView): string {
     field(
       'publish_at',
       'Publish at',
-      `<input id="publish_at" name="publish_at" type="datetime-local" value="${attr(values.publishAt)}">`,
+      `<input id="publish_at" name="publish_at" type="datetime-local" step="1" value="${attr(values.publishAt)}">`,
     ),
     field(
       'time_zone',
