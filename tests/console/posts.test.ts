@@ -2,15 +2,9 @@ import fs from 'node:fs';
 import { pino } from 'pino';
 import path from 'node:path';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
-import { type ConsoleHarness, type SignedIn, createConsoleHarness } from '../helpers/console';
+import { type ConsoleHarness, PNG_1X1, type SignedIn, createConsoleHarness } from '../helpers/console';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
-
-/** A real 1×1 PNG. */
-export const PNG_1X1 = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 describe.each(DIALECTS)('console posts (%s)', (dialect) => {
   let database: TestDatabase;

@@ -107,3 +107,9 @@ export function linkIn(text: string): string {
   if (!match) throw new Error(`no sign-in link in:\n${text}`);
   return match[1]!;
 }
+
+/** A real 1×1 PNG. */
+export const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);

@@ -86,8 +86,16 @@ export function setNotice(res: Response, message: string): void {
   res.cookie(FLASH_COOKIE, message.slice(0, 300), { path: '/console', httpOnly: true, sameSite: 'lax' });
 }
 
-export function setConsoleHeaders(res: Response): void {
-  res.setHeader('Content-Security-Policy', CONSOLE_CONTENT_SECURITY_POLICY);
+export function setConsoleHeaders(res: Response, styleHashes: readonly string[] = []): void {
+  res.setHeader(
+    'Content-Security-Policy',
+    styleHashes.length
+      ? CONSOLE_CONTENT_SECURITY_POLICY.replace(
+          "style-src 'self'",
+          `style-src 'self' ${styleHashes.map((h) => `'${h}'`).join(' ')}`,
+        )
+      : CONSOLE_CONTENT_SECURITY_POLICY,
+  );
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'same-origin');
@@ -101,13 +109,15 @@ export interface ConsolePageInput {
   head?: string[];
   /** Scripts under /console/assets/ (enhancements only: every form works without them). */
   scripts?: string[];
+  /** 'sha256-…' of `<style>` elements a script of the page inserts (e.g. TRIX_STYLE_HASHES). */
+  styleHashes?: readonly string[];
 }
 
 /** Sends a full console page for the signed-in staff member (nav, sign-out, notice). */
 export function sendConsolePage(res: Response, page: ConsolePageInput): void {
   const context = consoleOf(res);
   if (context.notice !== undefined) res.clearCookie(FLASH_COOKIE, { path: '/console' });
-  setConsoleHeaders(res);
+  setConsoleHeaders(res, page.styleHashes);
   res
     .status(page.status ?? 200)
     .type('html')

@@ -35,6 +35,7 @@ export const CONSOLE_CSS = [
   '.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}',
   '.row>.field{flex:1 1 12rem}',
   '.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:1rem 0}',
+  'pre.wrap-text{white-space:pre-wrap;overflow-wrap:anywhere}',
   '.empty{color:var(--muted);border:1px dashed var(--line);border-radius:6px;padding:1rem}',
 ].join('\n');
 

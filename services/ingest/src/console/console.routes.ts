@@ -54,6 +54,12 @@ export function consoleRouter(
   const router = express.Router();
   const siteTitle = async () => (await readSite(deps.db.kysely)).title;
 
+  // The rich-text editor, served from the service (no CDN): Trix as published on npm.
+  const trixDir = path.join(path.dirname(require.resolve('trix/package.json')), 'dist');
+  router.get('/assets/vendor/trix.js', (_req, res) =>
+    res.sendFile(path.join(trixDir, 'trix.umd.min.js'), { maxAge: '1h' }),
+  );
+  router.get('/assets/vendor/trix.css', (_req, res) => res.sendFile(path.join(trixDir, 'trix.css'), { maxAge: '1h' }));
   router.use('/assets', express.static(CONSOLE_ASSETS_DIR, { index: false, maxAge: '1h', fallthrough: false }));
   router.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 2000 }));
   router.use(signInRouter(deps, options.signInLimits ?? createSignInRateLimits(deps.redis, deps.redisPrefix)));

@@ -50,6 +50,17 @@ import {
 import { previewDigest, previewPostPage, previewRssItem, previewSharePayloads } from './post-preview';
 
 const PAGE_SIZE = 20;
+
+/**
+ * The `<style>` elements Trix 2.1 inserts when it starts (its editor and toolbar defaults, and an
+ * empty one), allowed by hash rather than 'unsafe-inline'. A Trix upgrade that changes them shows
+ * in the browser test, which runs the editor under this policy.
+ */
+export const TRIX_STYLE_HASHES = [
+  'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+  'sha256-jAP18ioNeNaQBBU5RJvT96kjJnVxHvZs+s8WUNiLnvA=',
+  'sha256-c5Z9aB2t69CSpeI1aC8dDLr7LZYZlynV8iY/8Uc9ZFk=',
+] as const;
 const STATES = ['draft', 'scheduled', 'live'] as const;
 type Intent = 'save' | 'preview' | 'schedule' | 'publish';
 
@@ -160,6 +171,7 @@ export const postsSection: ConsoleSection = {
         title: input.title,
         head: ['<link rel="stylesheet" href="/console/assets/vendor/trix.css">'],
         scripts: ['/console/assets/vendor/trix.js', '/console/assets/console.js'],
+        styleHashes: TRIX_STYLE_HASHES,
         main: [
           `<p><a href="/console/posts">← All posts</a>${input.post ? ` · <a href="/console/posts/${attr(input.post.id)}/preview">Preview</a>` : ''}</p>`,
           `<h1>${text(input.title)}</h1>`,
@@ -402,16 +414,16 @@ export const postsSection: ConsoleSection = {
           `<p>At ${httpUrl(post.url) ? `<code>${text(post.url)}</code>` : ''} once visible. <a href="/console/posts/${attr(post.id)}/preview/page" target="_blank">Open the page alone</a>.</p>`,
           `<iframe title="Post page preview" src="/console/posts/${attr(post.id)}/preview/page" width="100%" height="600"></iframe>`,
           '<h2>RSS item</h2>',
-          `<div class="table"><pre><code>${text(rss)}</code></pre></div>`,
+          `<div class="table"><pre tabindex="0" aria-label="RSS item XML"><code>${text(rss)}</code></pre></div>`,
           '<h2>Digest entry</h2>',
           `<p>Subject of a weekly digest with only this post: <strong>${text(digest.subject)}</strong></p>`,
           `<iframe title="Digest preview" src="/console/posts/${attr(post.id)}/preview/digest" width="100%" height="600"></iframe>`,
-          `<details><summary>Plain-text version</summary><pre>${text(digest.text)}</pre></details>`,
+          `<details><summary>Plain-text version</summary><pre tabindex="0">${text(digest.text)}</pre></details>`,
           '<h2>Share payloads</h2>',
           shares
             .map(
               (s) =>
-                `<section class="card"><h3>${text(s.network)}</h3><p>${s.length > s.limit ? '<span class="badge warn">too long</span> ' : ''}<strong>${s.length} / ${s.limit}</strong> ${text(s.unit)}</p><pre>${text(s.text)}</pre><details><summary>Payload</summary><pre><code>${text(s.json)}</code></pre></details></section>`,
+                `<section class="card"><h3>${text(s.network)}</h3><p>${s.length > s.limit ? '<span class="badge warn">too long</span> ' : ''}<strong>${s.length} / ${s.limit}</strong> ${text(s.unit)}</p><pre class="wrap-text">${text(s.text)}</pre><details><summary>Payload</summary><pre tabindex="0"><code>${text(s.json)}</code></pre></details></section>`,
             )
             .join('\n'),
         ].join('\n'),
