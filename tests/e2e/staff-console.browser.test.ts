@@ -185,6 +185,7 @@ describe('the staff console in a browser', () => {
       ['posts-list', '/console/posts'],
       ['staff', '/console/staff'],
       ['audit', '/console/staff/audit'],
+      ['settings', '/console/settings'],
       ['account', '/console/account'],
     ] as const) {
       await page.goto(`${origin}${url}`);
