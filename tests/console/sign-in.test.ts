@@ -105,6 +105,38 @@ describe.each(DIALECTS)('console sign-in and sessions (%s)', (dialect) => {
     expect((await second.post('/console/sign-in/link').type('form').send({ token })).status).toBe(303);
     const someoneElse = await harness.signIn();
 
+    // Another person cannot end these sessions by id; the owner can end one from "Your account".
+    const sessions = await database.db.kysely
+      .selectFrom('staff_sessions')
+      .select('id')
+      .where('staff_id', '=', first.staffId)
+      .where('revoked_at', 'is', null)
+      .orderBy('id')
+      .execute();
+    expect(sessions).toHaveLength(2);
+    const secondId = sessions[1]!.id;
+    await someoneElse.agent
+      .post(`/console/account/sessions/${secondId}/revoke`)
+      .type('form')
+      .send({ csrf_token: someoneElse.csrf });
+    expect((await second.get('/console/')).status).toBe(200);
+    const account = await first.agent.get('/console/account');
+    expect(account.text).toContain(`/console/account/sessions/${secondId}/revoke`);
+    await first.agent
+      .post(`/console/account/sessions/${secondId}/revoke`)
+      .type('form')
+      .send({ csrf_token: first.csrf });
+    expect((await second.get('/console/')).status).toBe(303);
+    expect((await first.agent.get('/console/')).status).toBe(200);
+    // Back in, to test signing out everywhere.
+    await harness.ingest.request
+      .post('/console/sign-in')
+      .type('form')
+      .send({ email: 'two-browsers@careers.test.example' });
+    const again2 = (await harness.mails()).filter((m) => m.to.includes('two-browsers'));
+    const token2 = new URL(linkIn(again2[again2.length - 1]!.text)).searchParams.get('token')!;
+    expect((await second.post('/console/sign-in/link').type('form').send({ token: token2 })).status).toBe(303);
+
     const out = await first.agent.post('/console/sign-out-everywhere').type('form').send({ csrf_token: first.csrf });
     expect(out.status).toBe(303);
     expect((await first.agent.get('/console/')).status).toBe(303);

@@ -121,3 +121,20 @@ export async function insertAuditEntry(
 export function listAuditEntries(db: Executor, limit: number): Promise<StaffAuditLogRow[]> {
   return db.selectFrom('staff_audit_log').selectAll().orderBy('id', 'desc').limit(limit).execute();
 }
+
+/** Ends one session of this staff member (another's id changes nothing); true when one was open. */
+export async function revokeSessionOfStaff(
+  db: Executor,
+  staffId: string,
+  sessionId: string,
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('staff_sessions')
+    .set({ revoked_at: at })
+    .where('id', '=', sessionId)
+    .where('staff_id', '=', staffId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

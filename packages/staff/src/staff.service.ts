@@ -221,6 +221,19 @@ export async function signOut(db: Db, session: StaffSession, actor: Actor, now: 
   await recordAudit(db, { actor, action: 'session.signed-out', target: `session:${session.sessionId}`, now });
 }
 
+/** Signs one of your other browsers out (from "Your account"). */
+export async function revokeOwnSession(
+  db: Db,
+  staffId: string,
+  sessionId: string,
+  actor: Actor,
+  now: Date,
+): Promise<boolean> {
+  const revoked = await repo.revokeSessionOfStaff(db.kysely, staffId, sessionId, now.toISOString());
+  if (revoked) await recordAudit(db, { actor, action: 'session.revoked', target: `session:${sessionId}`, now });
+  return revoked;
+}
+
 export async function signOutEverywhere(db: Db, staffId: string, actor: Actor, now: Date): Promise<number> {
   const n = await repo.revokeSessionsOfStaff(db.kysely, staffId, now.toISOString());
   await recordAudit(db, {

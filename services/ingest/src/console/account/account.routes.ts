@@ -1,7 +1,7 @@
 import express from 'express';
-import { text, time } from '@careerfeed/core';
-import { staffRepository, signOut, signOutEverywhere } from '@careerfeed/staff';
-import { type ConsoleDeps, consoleOf, csrfField, sendConsolePage } from '../console-context';
+import { attr, text, time } from '@careerfeed/core';
+import { revokeOwnSession, staffRepository, signOut, signOutEverywhere } from '@careerfeed/staff';
+import { type ConsoleDeps, consoleOf, csrfField, sendConsolePage, setNotice } from '../console-context';
 import { clearSessionCookies } from '../session-cookie';
 
 /** Your own account: open sessions, sign out, sign out everywhere. Every signed-in role. */
@@ -18,7 +18,7 @@ export function accountRouter(deps: ConsoleDeps): express.Router {
     const rows = sessions
       .map(
         (s) =>
-          `<tr><td>${time(s.created_at, 'en')}</td><td>${time(s.last_seen_at, 'en')}</td><td>${text(s.user_agent ?? 'unknown browser')}</td><td>${s.id === context.session.sessionId ? 'this browser' : ''}</td></tr>`,
+          `<tr><td>${time(s.created_at, 'en')}</td><td>${time(s.last_seen_at, 'en')}</td><td>${text(s.user_agent ?? 'unknown browser')}</td><td>${s.id === context.session.sessionId ? 'this browser' : `<form class="inline" method="post" action="/console/account/sessions/${attr(s.id)}/revoke">${csrfField(res)}<button class="secondary" type="submit">Sign this browser out</button></form>`}</td></tr>`,
       )
       .join('');
     sendConsolePage(res, {
@@ -32,6 +32,13 @@ export function accountRouter(deps: ConsoleDeps): express.Router {
         `<form method="post" action="/console/sign-out-everywhere">${csrfField(res)}<button class="danger" type="submit">Sign out everywhere</button></form>`,
       ].join('\n'),
     });
+  });
+
+  router.post('/account/sessions/:id/revoke', async (req, res) => {
+    const context = consoleOf(res);
+    const revoked = await revokeOwnSession(deps.db, context.staff.id, req.params.id, context.actor, deps.now());
+    setNotice(res, revoked ? 'That browser is signed out.' : 'That session had already ended.');
+    res.redirect(303, '/console/account');
   });
 
   router.post('/sign-out', async (req, res) => {
