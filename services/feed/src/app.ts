@@ -1,3 +1,4 @@
+import { mediaRouter } from './media/media.routes';
 import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Redis } from 'ioredis';
@@ -72,6 +73,8 @@ export interface FeedAppDeps {
   now?: () => Date;
   /** URLs per sitemap file before /sitemap.xml becomes an index; default 50,000 (sitemaps.org). */
   sitemapMaxUrls?: number;
+  /** DATA_DIR/media: featured images uploaded in the console, served at /media/<file>. */
+  mediaDir?: string;
 }
 
 /**
@@ -113,6 +116,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
       { hit: cacheHit, miss: cacheMiss },
     ),
   );
+  if (deps.mediaDir) app.use(mediaRouter(deps.mediaDir));
   app.use(themeRouter({ db: deps.db }));
   app.use(embedsRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   const commentTokenKey = cachedCommentTokenKey(deps.db);

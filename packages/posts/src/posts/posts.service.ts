@@ -157,6 +157,26 @@ export async function listPosts(deps: PostsDeps, query: ListPostsQuery): Promise
   };
 }
 
+/** The console's list: title search, state and topic filters, numbered pages. */
+export async function searchPostsForStaff(
+  deps: PostsDeps,
+  search: Omit<postsRepo.StaffPostSearch, 'nowUtc'>,
+): Promise<{ items: PostResource[]; total: number }> {
+  const { rows, total } = await postsRepo.searchPostsForStaff(deps.db.kysely, { ...search, nowUtc: now(deps).utc });
+  return { items: await toResources(deps, deps.db.kysely, rows), total };
+}
+
+/** Topics to suggest while writing (most used first) and the categories in use. */
+export async function listTopicSuggestions(
+  deps: PostsDeps,
+): Promise<{ tags: { slug: string; name: string; posts: number }[]; categories: string[] }> {
+  const tags = await postsRepo.listTagsWithCounts(deps.db.kysely);
+  return {
+    tags: tags.map((t) => ({ slug: t.slug, name: t.name, posts: Number(t.posts) })),
+    categories: await postsRepo.listCategories(deps.db.kysely),
+  };
+}
+
 export function updatePost(deps: PostsDeps, id: string, patch: UpdatePostInput): Promise<SaveResult> {
   return inTransactionWithRetry(deps, async (db) => {
     const existing = await postsRepo.findPostById(db, id);
