@@ -15,6 +15,8 @@ export interface AuthorsTable {
   bio: string;
   /** JSON object: network name → handle or URL, e.g. {"linkedin": "https://…", "mastodon": "@a@b.social"} */
   links: string;
+  /** An absolute http(s) URL of the author's portrait; null: none. Set from the console. */
+  photo_url: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -261,6 +263,34 @@ export interface WebhookAttemptsTable {
   outcome: 'delivered' | 'failed' | null;
 }
 
+export type RedirectedTopicKind = 'tag' | 'category';
+
+/** A merged or renamed topic's old slug, answered with a 301 to the topic that replaced it. */
+export interface TopicRedirectsTable {
+  kind: RedirectedTopicKind;
+  from_slug: string;
+  to_slug: string;
+  created_at: string;
+}
+
+/** A syndicated post staff deleted: the poller never recreates (source, external_id). */
+export interface PartnerPostTombstonesTable {
+  source: string;
+  external_id: string;
+  title: string;
+  deleted_at: string;
+}
+
+/** An address no mail may go to (digests, confirmations), whatever its subscription says. */
+export interface SuppressedAddressesTable {
+  /** Lower-cased address (as subscribers.email_key). */
+  email_key: string;
+  /** As typed, trimmed. */
+  email: string;
+  reason: string;
+  created_at: string;
+}
+
 export interface Database {
   authors: AuthorsTable;
   posts: PostsTable;
@@ -277,6 +307,9 @@ export interface Database {
   webhook_destinations: WebhookDestinationsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  topic_redirects: TopicRedirectsTable;
+  partner_post_tombstones: PartnerPostTombstonesTable;
+  suppressed_addresses: SuppressedAddressesTable;
 }
 
 export type AuthorRow = Selectable<AuthorsTable>;
@@ -295,3 +328,6 @@ export type SharePayloadRow = Selectable<SharePayloadsTable>;
 export type WebhookDestinationRow = Selectable<WebhookDestinationsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type TopicRedirectRow = Selectable<TopicRedirectsTable>;
+export type PartnerPostTombstoneRow = Selectable<PartnerPostTombstonesTable>;
+export type SuppressedAddressRow = Selectable<SuppressedAddressesTable>;

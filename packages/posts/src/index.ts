@@ -19,3 +19,4 @@ export * from './site/site';
 export { createOutboxRelay } from './outbox/outbox-relay';
 export type { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
 export { countPendingOutboxEvents, markOutboxEventHandled, oldestPendingOutboxEventAt } from './outbox/outbox.repository';
+export * from './topics/topics.service';

@@ -8,6 +8,7 @@ import type { ConfirmationMailQueue, RedisErrors } from '@careerfeed/jobs';
 import type { FeedCache } from '@careerfeed/feeds';
 import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
+import { topicRedirectsRouter } from './feeds/topic-redirects.routes';
 import { pagesRouter } from './pages/pages.routes';
 import {
   DEFAULT_SUBSCRIBE_LIMITS,
@@ -87,6 +88,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   const cacheMiss = cacheLookups.labels('miss');
   cacheHit.inc(0);
   cacheMiss.inc(0);
+  app.use(topicRedirectsRouter({ db: deps.db }));
   app.use(
     feedsRouter(
       { db: deps.db, publicBaseUrl: deps.publicBaseUrl, websubHubUrl: deps.websubHubUrl, now: deps.now },
