@@ -30,6 +30,7 @@ COPY packages/posts/package.json  packages/posts/
 COPY packages/digests/package.json packages/digests/
 COPY packages/sharing/package.json packages/sharing/
 COPY packages/feeds/package.json  packages/feeds/
+COPY packages/staff/package.json  packages/staff/
 COPY services/ingest/package.json services/ingest/
 COPY services/feed/package.json   services/feed/
 COPY services/worker/package.json services/worker/
@@ -72,8 +73,11 @@ COPY --from=build /app/packages/sharing/package.json packages/sharing/
 COPY --from=build /app/packages/sharing/dist        packages/sharing/dist
 COPY --from=build /app/packages/feeds/package.json  packages/feeds/
 COPY --from=build /app/packages/feeds/dist          packages/feeds/dist
+COPY --from=build /app/packages/staff/package.json  packages/staff/
+COPY --from=build /app/packages/staff/dist          packages/staff/dist
 COPY --from=build /app/services/ingest/package.json services/ingest/
 COPY --from=build /app/services/ingest/dist         services/ingest/dist
+COPY --from=build /app/services/ingest/console-assets services/ingest/console-assets
 COPY --from=build /app/services/feed/package.json   services/feed/
 COPY --from=build /app/services/feed/dist           services/feed/dist
 COPY --from=build /app/services/worker/package.json services/worker/

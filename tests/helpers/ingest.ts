@@ -12,7 +12,7 @@ import {
   nudgeOutboxRelays,
   openSourcePollsQueue,
 } from '@careerfeed/jobs';
-import { createIngestApp } from '@careerfeed/ingest';
+import { type IngestAppDeps, createIngestApp } from '@careerfeed/ingest';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from './wait';
 import { testRedisErrors } from './redis-errors';
@@ -50,7 +50,15 @@ export interface IngestHarness {
 export function createIngestHarness(
   db: Db,
   redisUrl = process.env.TEST_REDIS_URL!,
-  options: { allowPrivateNetworks?: boolean; redisPrefix?: string; logger?: Logger; webhookSecretsKey?: Buffer } = {},
+  options: {
+    allowPrivateNetworks?: boolean;
+    redisPrefix?: string;
+    logger?: Logger;
+    webhookSecretsKey?: Buffer;
+    /** Mount the staff console (tests/helpers/console.ts builds this). */
+    console?: IngestAppDeps['console'];
+    now?: () => Date;
+  } = {},
 ): IngestHarness {
   const redisPrefix = options.redisPrefix ?? `test-${randomBytes(6).toString('hex')}`;
   const redis: Redis = createRedisConnection(redisUrl, 'producer', testRedisErrors());
@@ -72,6 +80,8 @@ export function createIngestHarness(
     webhookSecretsKey: options.webhookSecretsKey ?? TEST_WEBHOOK_SECRETS_KEY,
     // As in production: a worker's relay (tests/helpers/worker.ts) hears of new events at once.
     onEventsWritten: () => nudgeOutboxRelays(redis, redisPrefix),
+    console: options.console,
+    now: options.now,
   });
   return {
     request: supertest.agent(app),

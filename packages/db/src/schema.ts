@@ -263,6 +263,54 @@ export interface WebhookAttemptsTable {
   outcome: 'delivered' | 'failed' | null;
 }
 
+export type StaffRole = 'editor' | 'admin';
+
+export interface StaffAccountsTable {
+  id: string;
+  email: string;
+  /** Lower-cased address: one address is one account. */
+  email_key: string;
+  name: string;
+  role: StaffRole;
+  disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+  last_sign_in_at: string | null;
+}
+
+export interface StaffSignInLinksTable {
+  /** SHA-256 of the token in the link; the token itself is only in the mail. */
+  token_hash: string;
+  staff_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface StaffSessionsTable {
+  id: string;
+  /** SHA-256 of the session cookie value. */
+  token_hash: string;
+  staff_id: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  revoked_at: string | null;
+  user_agent: string | null;
+}
+
+export interface StaffAuditLogTable {
+  id: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  action: string;
+  target: string | null;
+  /** JSON object. */
+  details: Generated<string>;
+  request_id: string | null;
+  created_at: string;
+}
+
 export type RedirectedTopicKind = 'tag' | 'category';
 
 /** A merged or renamed topic's old slug, answered with a 301 to the topic that replaced it. */
@@ -307,6 +355,10 @@ export interface Database {
   webhook_destinations: WebhookDestinationsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  staff_accounts: StaffAccountsTable;
+  staff_sign_in_links: StaffSignInLinksTable;
+  staff_sessions: StaffSessionsTable;
+  staff_audit_log: StaffAuditLogTable;
   topic_redirects: TopicRedirectsTable;
   partner_post_tombstones: PartnerPostTombstonesTable;
   suppressed_addresses: SuppressedAddressesTable;
@@ -328,6 +380,10 @@ export type SharePayloadRow = Selectable<SharePayloadsTable>;
 export type WebhookDestinationRow = Selectable<WebhookDestinationsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type StaffAccountRow = Selectable<StaffAccountsTable>;
+export type StaffSessionRow = Selectable<StaffSessionsTable>;
+export type StaffSignInLinkRow = Selectable<StaffSignInLinksTable>;
+export type StaffAuditLogRow = Selectable<StaffAuditLogTable>;
 export type TopicRedirectRow = Selectable<TopicRedirectsTable>;
 export type PartnerPostTombstoneRow = Selectable<PartnerPostTombstonesTable>;
 export type SuppressedAddressRow = Selectable<SuppressedAddressesTable>;

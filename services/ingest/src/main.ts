@@ -8,6 +8,7 @@ import {
   openSourcePollsQueue,
   openWebhookDeliveriesQueue,
 } from '@careerfeed/jobs';
+import { createMailer } from '@careerfeed/digests';
 import { sealPlaintextWebhookSecrets } from '@careerfeed/sharing';
 import { createIngestApp } from './app';
 
@@ -31,6 +32,12 @@ async function main(): Promise<void> {
   // Replays of dead webhook deliveries go straight onto the worker's queue.
   const webhookDeliveries = openWebhookDeliveriesQueue(redis, config.redisPrefix);
 
+  // The console mails sign-in links the way digests go out: SMTP_URL, or .eml files in DATA_DIR/outbox.
+  const mailer = await createMailer(
+    { smtpUrl: config.smtpUrl, dataDir: config.dataDir, dkim: config.dkim },
+    { maxConnections: 1 },
+  );
+
   const app = createIngestApp({
     db,
     redis,
@@ -42,6 +49,15 @@ async function main(): Promise<void> {
     sourcePolls,
     webhookDeliveries,
     webhookSecretsKey,
+    trustProxy: config.trustProxy,
+    console: {
+      consoleUrl: config.consoleUrl,
+      queueDashboardUrl: config.queueDashboardUrl,
+      mailer,
+      mailFrom: config.mailFrom,
+      dataDir: config.dataDir,
+      redisPrefix: config.redisPrefix,
+    },
   });
   const server = await listen(app, config.host, config.ports.ingest);
   logger.info({ url: `http://${config.host}:${config.ports.ingest}` }, 'ingest listening');
@@ -51,6 +67,7 @@ async function main(): Promise<void> {
     await sourcePolls.close().catch(() => undefined);
     await webhookDeliveries.close().catch(() => undefined);
     redis.disconnect();
+    await mailer.close().catch(() => undefined);
     await db.close();
   });
 }

@@ -1,0 +1,10 @@
+import type { ConsoleSection } from './console-context';
+import { dashboardSection } from './dashboard/dashboard.routes';
+import { postsSection } from './posts/posts.routes';
+import { staffSection } from './staff/staff.routes';
+
+/**
+ * Every part of the console, in nav order. Add a section here (docs/console.md, "Adding a page"):
+ * it is mounted at /console<path>, behind the sign-in, the CSRF check and its role guard.
+ */
+export const CONSOLE_SECTIONS: readonly ConsoleSection[] = [dashboardSection, postsSection, staffSection];

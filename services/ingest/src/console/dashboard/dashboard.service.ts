@@ -1,0 +1,15 @@
+import type { Db } from '@careerfeed/db';
+import * as repo from './dashboard.repository';
+
+export type { DashboardView, ScheduledPost } from './dashboard.repository';
+
+export async function readDashboard(db: Db, now: Date): Promise<repo.DashboardView> {
+  return {
+    subscribers: await repo.countSubscribersByStatusAndFrequency(db),
+    digestRuns: await repo.listRecentDigestRuns(db),
+    nextScheduled: await repo.findNextScheduled(db, now),
+    missedSchedules: await repo.findMissedSchedules(db, now),
+    failingSources: await repo.countFailingSources(db),
+    failingWebhooks: await repo.countFailingWebhooks(db, now),
+  };
+}

@@ -1,0 +1,34 @@
+import type { CookieOptions, Request, Response } from 'express';
+
+export const SESSION_COOKIE = 'cf_staff_session';
+
+/**
+ * The session cookie goes to two paths only: the console, and the worker's queue dashboard
+ * (Bull Board at /admin/queues, which accepts an admin's session — cookies ignore ports, so on
+ * one host name the worker sees it too). Two cookies with the same value, set and cleared
+ * together, rather than one at Path=/ that every feed and page request would carry.
+ */
+export const SESSION_COOKIE_PATHS = ['/console', '/admin/queues'] as const;
+
+/**
+ * Secure when staff reach the console over https (CONSOLE_URL is https) or this request came over
+ * https (directly, or through a proxy trusted with TRUST_PROXY). A plain-http development setup
+ * keeps working; a production one never sends the cookie in clear.
+ */
+export function sessionCookieOptions(req: Request, consoleUrl: string, path: string): CookieOptions {
+  return {
+    path,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: consoleUrl.startsWith('https:') || req.secure,
+  };
+}
+
+export function setSessionCookies(req: Request, res: Response, consoleUrl: string, token: string): void {
+  for (const path of SESSION_COOKIE_PATHS)
+    res.cookie(SESSION_COOKIE, token, sessionCookieOptions(req, consoleUrl, path));
+}
+
+export function clearSessionCookies(req: Request, res: Response, consoleUrl: string): void {
+  for (const path of SESSION_COOKIE_PATHS) res.clearCookie(SESSION_COOKIE, sessionCookieOptions(req, consoleUrl, path));
+}
