@@ -89,3 +89,7 @@ export async function updateAuthorProfile(
   });
   return getAuthorProfile(db, slug);
 }
+
+export async function listAuthorProfiles(db: Kysely<Database>): Promise<AuthorProfile[]> {
+  return (await authors.listAuthors(db)).map((row) => ({ ...authorRowToResource(row), photo_url: row.photo_url }));
+}

@@ -142,3 +142,21 @@ function targetSlug(input: string): string {
 function noSuchTopic(kind: TopicKind, slug: string): AppError {
   return new AppError({ code: 'NOT_FOUND', status: 404, detail: `No ${kind} "${slug.slice(0, 80)}" exists` });
 }
+
+/** What merging `from` would move: its posts and the subscribers following it (for the confirmation page). */
+export async function previewTopicMerge(
+  db: Db,
+  kind: TopicKind,
+  from: string,
+): Promise<{ posts: number; subscribers: number }> {
+  const k = db.kysely;
+  const key = `${kind}:${from}`;
+  const [posts, followers] = await Promise.all([
+    repo.findPostIdsOfTopic(k, kind, from),
+    repo.findSubscribersFollowing(k, key),
+  ]);
+  return {
+    posts: posts.length,
+    subscribers: followers.filter((row) => replaceTopic(row.topics, key, key) !== null).length,
+  };
+}
