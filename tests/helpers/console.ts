@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
+import type { Logger } from 'pino';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
 import { createOutboxMailer } from '@careerfeed/digests';
@@ -34,13 +35,14 @@ let counter = 0;
 /** The ingest app with its console, mailing sign-in links as .eml files into a temporary DATA_DIR. */
 export function createConsoleHarness(
   db: Db,
-  options: { consoleUrl?: string; now?: () => Date; signInLimits?: SignInRateLimits } = {},
+  options: { consoleUrl?: string; now?: () => Date; signInLimits?: SignInRateLimits; logger?: Logger } = {},
 ): ConsoleHarness {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-console-'));
   const consoleUrl = options.consoleUrl ?? 'http://127.0.0.1/console';
   const mailer = createOutboxMailer(path.join(dataDir, 'outbox'));
   const ingest = createIngestHarness(db, undefined, {
     now: options.now,
+    logger: options.logger,
     console: {
       consoleUrl,
       queueDashboardUrl: 'http://127.0.0.1:9/admin/queues',

@@ -41,6 +41,8 @@ export async function startFeedInstance(
     subscribeLimits?: Parameters<typeof createFeedApp>[0]['subscribeLimits'];
     /** Defaults to a silent one. */
     logger?: Logger;
+    /** DATA_DIR/media of the console's uploads. */
+    mediaDir?: string;
   } = {},
 ): Promise<FeedInstance> {
   const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL!;
@@ -62,6 +64,7 @@ export async function startFeedInstance(
     publicBaseUrl: PUBLIC_BASE_URL,
     websubHubUrl: options.websubHubUrl,
     now: options.now,
+    mediaDir: options.mediaDir,
   });
   const server = http.createServer(app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

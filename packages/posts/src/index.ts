@@ -18,5 +18,10 @@ export * from './scheduling/go-live';
 export * from './site/site';
 export { createOutboxRelay } from './outbox/outbox-relay';
 export type { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
-export { countPendingOutboxEvents, markOutboxEventHandled, oldestPendingOutboxEventAt } from './outbox/outbox.repository';
+export {
+  countPendingOutboxEvents,
+  markOutboxEventHandled,
+  oldestPendingOutboxEventAt,
+} from './outbox/outbox.repository';
+export * from './media/media';
 export * from './topics/topics.service';

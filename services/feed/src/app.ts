@@ -1,3 +1,4 @@
+import { mediaRouter } from './media/media.routes';
 import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Redis } from 'ioredis';
@@ -54,6 +55,8 @@ export interface FeedAppDeps {
   /** Rendered feeds; the caller wires its invalidation (see main.ts). */
   cache: FeedCache;
   now?: () => Date;
+  /** DATA_DIR/media: featured images uploaded in the console, served at /media/<file>. */
+  mediaDir?: string;
 }
 
 /**
@@ -96,6 +99,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
       { hit: cacheHit, miss: cacheMiss },
     ),
   );
+  if (deps.mediaDir) app.use(mediaRouter(deps.mediaDir));
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(
     subscriptionsRouter({

@@ -54,7 +54,7 @@ export interface IngestAppDeps {
   /** The staff console at /console (docs/console.md); not mounted without it. */
   console?: Pick<
     ConsoleDeps,
-    'consoleUrl' | 'queueDashboardUrl' | 'mailer' | 'mailFrom' | 'dataDir' | 'redisPrefix'
+    'consoleUrl' | 'queueDashboardUrl' | 'mailer' | 'mailFrom' | 'dataDir' | 'redisPrefix' | 'share'
   > & {
     /** Tests pass tighter or looser limits on sign-in link requests. */
     signInLimits?: SignInRateLimits;

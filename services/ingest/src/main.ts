@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       mailFrom: config.mailFrom,
       dataDir: config.dataDir,
       redisPrefix: config.redisPrefix,
+      share: { networks: config.share.networks, mastodon: config.share.mastodon },
     },
   });
   const server = await listen(app, config.host, config.ports.ingest);

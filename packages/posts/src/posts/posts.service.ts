@@ -99,10 +99,7 @@ export async function getSharePayloads(deps: PostsDeps, id: string): Promise<Rec
   return Object.fromEntries(NETWORKS.filter((n) => byNetwork.has(n)).map((n) => [n, byNetwork.get(n)]));
 }
 
-export async function listPosts(
-  deps: PostsDeps,
-  query: ListPostsQuery,
-): Promise<PostPage> {
+export async function listPosts(deps: PostsDeps, query: ListPostsQuery): Promise<PostPage> {
   const db = deps.db.kysely;
   const beforeId = query.cursor ? decodeCursor(query.cursor) : undefined;
   let authorId: string | undefined;
@@ -123,6 +120,26 @@ export async function listPosts(
   return {
     items: await toResources(deps, db, page),
     next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+  };
+}
+
+/** The console's list: title search, state and topic filters, numbered pages. */
+export async function searchPostsForStaff(
+  deps: PostsDeps,
+  search: Omit<postsRepo.StaffPostSearch, 'nowUtc'>,
+): Promise<{ items: PostResource[]; total: number }> {
+  const { rows, total } = await postsRepo.searchPostsForStaff(deps.db.kysely, { ...search, nowUtc: now(deps).utc });
+  return { items: await toResources(deps, deps.db.kysely, rows), total };
+}
+
+/** Topics to suggest while writing (most used first) and the categories in use. */
+export async function listTopicSuggestions(
+  deps: PostsDeps,
+): Promise<{ tags: { slug: string; name: string; posts: number }[]; categories: string[] }> {
+  const tags = await postsRepo.listTagsWithCounts(deps.db.kysely);
+  return {
+    tags: tags.map((t) => ({ slug: t.slug, name: t.name, posts: Number(t.posts) })),
+    categories: await postsRepo.listCategories(deps.db.kysely),
   };
 }
 
@@ -457,7 +474,6 @@ function toResource(
     related: related.map((r) => ({ id: r.related_id, url: postUrl(deps.publicBaseUrl, r.slug), title: r.title })),
   };
 }
-
 
 function hashContent(fields: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Request, Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { attr } from '@careerfeed/core';
+import { type Network, attr } from '@careerfeed/core';
 import type { Db } from '@careerfeed/db';
 import type { Mailer } from '@careerfeed/digests';
 import { requestIdOf } from '@careerfeed/http';
@@ -26,6 +26,8 @@ export interface ConsoleDeps {
   /** Uploaded media live under DATA_DIR/media. */
   dataDir: string;
   now: () => Date;
+  /** SHARE_NETWORKS and the Mastodon instance's limits, for share previews (defaults: all six, 500/23). */
+  share?: { networks: readonly Network[]; mastodon: { maxChars: number; urlLength: number } };
   /** Wakes the outbox relay after a write committed (posts). */
   onEventsWritten?: () => void;
   /** The distribution pages' wiring (the same the API's admin routes use); absent: those pages answer 503. */

@@ -51,6 +51,8 @@ export const CONSOLE_CONTENT_SECURITY_POLICY = [
   `style-src 'self' ${CONSOLE_STYLE_HASH}`,
   "img-src 'self' https: http: data: blob:",
   "connect-src 'self'",
+  // Post previews frame the post page and the digest, served by the console itself.
+  "frame-src 'self'",
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",

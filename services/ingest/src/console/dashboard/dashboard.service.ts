@@ -13,3 +13,11 @@ export async function readDashboard(db: Db, now: Date): Promise<repo.DashboardVi
     failingWebhooks: await repo.countFailingWebhooks(db, now),
   };
 }
+
+/** The next scheduled posts and the missed schedules (posts list, dashboard). */
+export async function scheduledOverview(
+  db: Db,
+  now: Date,
+): Promise<{ next: repo.ScheduledPost[]; missed: repo.ScheduledPost[] }> {
+  return { next: await repo.findNextScheduled(db, now, 10), missed: await repo.findMissedSchedules(db, now) };
+}
