@@ -118,6 +118,45 @@ describe.each(DIALECTS)('console operations pages (%s)', (dialect) => {
     expect(await audit('author.updated')).toHaveLength(1);
   });
 
+  test('authors: an uploaded image becomes the photo; a file that is no image is refused and changes nothing', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const before = await database.db.kysely
+      .selectFrom('authors')
+      .select('photo_url')
+      .where('slug', '=', 'maya-okafor')
+      .executeTakeFirstOrThrow();
+    const noToken = await editor.agent.post('/console/authors/maya-okafor/photo').attach('photo', png, 'me.png');
+    expect(noToken.status).toBe(403);
+    const svg = await editor.agent
+      .post(`/console/authors/maya-okafor/photo?csrf_token=${encodeURIComponent(editor.csrf)}`)
+      .attach('photo', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), 'x.svg');
+    expect(svg.status).toBe(422);
+    expect(svg.text).toContain('role="alert"');
+    expect(
+      await database.db.kysely
+        .selectFrom('authors')
+        .select('photo_url')
+        .where('slug', '=', 'maya-okafor')
+        .executeTakeFirstOrThrow(),
+    ).toEqual(before);
+
+    const uploaded = await editor.agent
+      .post(`/console/authors/maya-okafor/photo?csrf_token=${encodeURIComponent(editor.csrf)}`)
+      .attach('photo', png, 'me.png');
+    expect(uploaded.status).toBe(303);
+    const after = await database.db.kysely
+      .selectFrom('authors')
+      .selectAll()
+      .where('slug', '=', 'maya-okafor')
+      .executeTakeFirstOrThrow();
+    expect(after.photo_url).toMatch(/^https:\/\/careers\.test\.example\/media\/[0-9a-f]{32}\.png$/);
+    expect(JSON.parse(after.links)).toHaveProperty('linkedin');
+    expect(await audit('author.photo_uploaded')).toHaveLength(1);
+  });
+
   test('topics: rename, then merge through the confirmation page; the old tag redirects', async () => {
     expect((await form(editor, '/console/topics/tags/cv/rename', { name: '  ' })).status).toBe(400);
     expect((await form(editor, '/console/topics/tags/cv/rename', { name: 'CVs' })).status).toBe(303);

@@ -1,6 +1,10 @@
-import express, { type Response } from 'express';
+import path from 'node:path';
+import express, { type Request, type Response } from 'express';
+import multer from 'multer';
 import { AppError, type FieldError, attr, httpUrl, isValidSlug, text } from '@careerfeed/core';
 import {
+  MAX_IMAGE_BYTES,
+  storeImage,
   type AuthorProfile,
   authorProfileSchema,
   getAuthorProfile,
@@ -87,7 +91,33 @@ function editPage(
         ].join(''),
         'Save author',
       ),
+      '<h2>Upload a photo</h2>',
+      `<form method="post" enctype="multipart/form-data" action="${attr(`${base}/photo?csrf_token=${encodeURIComponent(consoleOf(res).csrfToken)}`)}">`,
+      '<div class="field"><label for="photo">Image file (PNG, JPEG, WebP or GIF, at most 10 MB)</label><input id="photo" name="photo" type="file" accept="image/png,image/jpeg,image/webp,image/gif" required></div>',
+      '<button type="submit" class="secondary">Upload and use as photo</button></form>',
     ].join('\n'),
+  });
+}
+
+const photoUpload = multer({
+  storage: multer.memoryStorage(),
+  // One byte over the limit is enough to know it is too large.
+  limits: { fileSize: MAX_IMAGE_BYTES + 1, files: 1, fields: 5 },
+}).single('photo');
+
+/** The uploaded photo, or a message people can act on (never an exception for a bad upload). */
+function readPhoto(req: Request, res: Response): Promise<{ file?: Buffer; problem?: string }> {
+  return new Promise((resolve) => {
+    photoUpload(req, res, (error: unknown) => {
+      if (!error) resolve(req.file ? { file: req.file.buffer } : { problem: 'Choose an image file to upload.' });
+      else
+        resolve({
+          problem:
+            (error as { code?: string }).code === 'LIMIT_FILE_SIZE'
+              ? 'The image is larger than 10 MB; export it smaller and try again.'
+              : 'The upload could not be read; reload the page and try again.',
+        });
+    });
   });
 }
 
@@ -164,6 +194,45 @@ export const authorsSection: ConsoleSection = {
         return;
       }
       setNotice(res, `Saved ${author.name}.`);
+      res.redirect(303, `/console/authors/${encodeURIComponent(slug)}`);
+    });
+
+    // Multipart: the CSRF token travels in the action URL (checked before the body is read).
+    router.post('/:slug/photo', async (req, res) => {
+      const slug = authorSlug(req.params.slug);
+      const author = await getAuthorProfile(deps.db.kysely, slug);
+      const form = { bio: author.bio, photo_url: author.photo_url ?? '', links: linksToText(author.links) };
+      const upload = await readPhoto(req, res);
+      let url: string;
+      try {
+        if (!upload.file)
+          throw new AppError({
+            code: 'VALIDATION_FAILED',
+            status: upload.problem?.includes('10 MB') ? 413 : 400,
+            detail: upload.problem ?? 'No file',
+          });
+        url = (await storeImage(path.join(deps.dataDir, 'media'), deps.publicBaseUrl, upload.file)).url;
+      } catch (error) {
+        const problem = formError(error);
+        if (!problem) throw error;
+        editPage(res, author, form, { ...problem, errors: [{ path: 'photo', message: problem.detail }] });
+        return;
+      }
+      const now = deps.now();
+      await updateAuthorProfile(
+        deps.db.kysely,
+        slug,
+        { bio: author.bio, photo_url: url, links: author.links },
+        now.toISOString(),
+      );
+      await recordAudit(deps.db, {
+        actor: consoleOf(res).actor,
+        action: 'author.photo_uploaded',
+        target: `author:${slug}`,
+        details: { url },
+        now,
+      });
+      setNotice(res, `New photo saved for ${author.name}.`);
       res.redirect(303, `/console/authors/${encodeURIComponent(slug)}`);
     });
 
