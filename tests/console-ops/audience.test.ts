@@ -62,6 +62,12 @@ describe.each(DIALECTS)('audience figures (%s)', (dialect) => {
       confirmed_at: '2026-11-02T00:00:00.000Z',
       unsubscribed_at: '2026-11-29T09:00:00.000Z',
     });
+    // Unsubscribed in October, back in November: counted from the new confirmation.
+    await insertSubscriber(db, {
+      email: 'back@example.edu',
+      confirmed_at: '2026-11-20T00:00:00.000Z',
+      unsubscribed_at: '2026-10-15T00:00:00.000Z',
+    });
     const sentTo = await insertSubscriber(db, {
       email: 'gone@example.edu',
       status: 'unsubscribed',
@@ -104,23 +110,23 @@ describe.each(DIALECTS)('audience figures (%s)', (dialect) => {
 
   test('counts subscribers by state, active ones by frequency and by topic', async () => {
     const overview = await audienceOverview(database.db);
-    expect(overview.byStatus).toEqual({ pending: 1, active: 3, unsubscribed: 2, suspended: 0 });
-    expect(overview.byFrequency).toEqual({ instant: 0, daily: 1, weekly: 2 });
+    expect(overview.byStatus).toEqual({ pending: 1, active: 4, unsubscribed: 2, suspended: 0 });
+    expect(overview.byFrequency).toEqual({ instant: 0, daily: 2, weekly: 2 });
     expect(overview.byTopic).toEqual([
       { topic: 'tag:resumes', subscribers: 2 },
       { topic: 'category:events', subscribers: 1 },
     ]);
-    expect(overview.everything).toBe(1);
+    expect(overview.everything).toBe(2);
   });
 
   test('growth: the audience at the end of each day, from confirmations and unsubscribes', async () => {
     const points = await audienceGrowth({ db: database.db, now }, 5);
     expect(points.map((p) => [p.day, p.confirmed, p.unsubscribed, p.audience])).toEqual([
-      ['2026-11-26', 0, 1, 2],
-      ['2026-11-27', 0, 0, 2],
-      ['2026-11-28', 2, 0, 4],
-      ['2026-11-29', 0, 1, 3],
-      ['2026-11-30', 0, 0, 3],
+      ['2026-11-26', 0, 1, 3],
+      ['2026-11-27', 0, 0, 3],
+      ['2026-11-28', 2, 0, 5],
+      ['2026-11-29', 0, 1, 4],
+      ['2026-11-30', 0, 0, 4],
     ]);
   });
 
@@ -138,7 +144,7 @@ describe.each(DIALECTS)('audience figures (%s)', (dialect) => {
   });
 
   test('search finds addresses by a fragment; LIKE wildcards match only themselves; too short is a 400', async () => {
-    expect((await searchSubscribers(database.db, 'EXAMPLE.EDU')).length).toBe(6);
+    expect((await searchSubscribers(database.db, 'EXAMPLE.EDU')).length).toBe(7);
     expect((await searchSubscribers(database.db, '0%_s')).map((r) => r.email)).toEqual(['100%_sure@example.edu']);
     expect(await searchSubscribers(database.db, '%%%')).toEqual([]);
     await expect(searchSubscribers(database.db, 'ab')).rejects.toMatchObject({ status: 400 });
@@ -159,9 +165,9 @@ describe.each(DIALECTS)('audience figures (%s)', (dialect) => {
       'confirmed_at',
       'unsubscribed_at',
     ]);
-    expect(rows).toHaveLength(7);
+    expect(rows).toHaveLength(8);
     const emails = rows.slice(1).map((r) => r[0]);
-    expect(new Set(emails).size).toBe(6);
+    expect(new Set(emails).size).toBe(7);
     expect(emails).toContain(`'=HYPERLINK("http://evil")@example.edu`);
     for (const row of rows.slice(1)) expect(row[0]).not.toMatch(/^[=+\-@]/);
     expect(rows.find((r) => r[0] === 'b@example.edu')?.[3]).toBe('tag:resumes category:events');

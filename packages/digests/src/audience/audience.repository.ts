@@ -59,7 +59,14 @@ export async function countAudienceAt(db: Executor, beforeUtc: string): Promise<
     .selectFrom('subscribers')
     .select(sql<number | string>`count(*)`.as('n'))
     .where('confirmed_at', '<', beforeUtc)
-    .where((eb) => eb.or([eb('unsubscribed_at', 'is', null), eb('unsubscribed_at', '>=', beforeUtc)]))
+    // An unsubscription older than the confirmation ended an earlier subscription of the address.
+    .where((eb) =>
+      eb.or([
+        eb('unsubscribed_at', 'is', null),
+        eb('unsubscribed_at', '>=', beforeUtc),
+        eb('unsubscribed_at', '<', eb.ref('confirmed_at')),
+      ]),
+    )
     .executeTakeFirstOrThrow();
   return num(row.n);
 }
