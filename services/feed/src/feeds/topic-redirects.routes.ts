@@ -1,4 +1,4 @@
-import { type Request, type Response, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { isValidSlug } from '@careerfeed/core';
 import { type TopicKind, findTopicRedirect } from '@careerfeed/posts';
 
@@ -14,7 +14,7 @@ const FILES = ['', 'feed.xml', 'feed.atom', 'feed.json'];
  * (the page and its feeds; the query string follows), so feed readers and links move over for good.
  * Mounted before the feed and page routes; anything else passes through.
  */
-export function topicRedirectsRouter(deps: { db: Parameters<typeof findTopicRedirect>[0] }): Router {
+export function topicRedirectsRouter(deps: { db: Parameters<typeof findTopicRedirect>[0] }): RequestHandler {
   const router = Router();
   for (const [segment, kind] of SEGMENTS) {
     for (const file of FILES) {
@@ -32,5 +32,10 @@ export function topicRedirectsRouter(deps: { db: Parameters<typeof findTopicRedi
       });
     }
   }
-  return router;
+  // Only GET and HEAD reach it: a Router answers OPTIONS for paths it knows by itself, which would
+  // pre-empt the feed routes' CORS preflight.
+  return (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') router(req, res, next);
+    else next();
+  };
 }
