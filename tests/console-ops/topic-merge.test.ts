@@ -118,6 +118,12 @@ describe.each(DIALECTS)('merging topics (%s)', (dialect) => {
       expect(followed.status).toBe(200);
       expect(followed.url).toBe(`${feed.origin}/tags/resumes/${file}`);
     }
+    // A script's CORS preflight of the old feed is still the feed routes' (only GET and HEAD redirect).
+    const preflight = await fetch(`${feed.origin}/tags/cv/feed.xml`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://campus.example.edu', 'Access-Control-Request-Method': 'GET' },
+    });
+    expect(preflight.status).toBe(204);
     // A feed reader nobody here wrote follows the redirect and reads B's three posts.
     const poll = await feedparserPoll(`${feed.origin}/tags/cv/feed.xml`);
     expect(poll.first.status).toBe(301);
