@@ -15,6 +15,8 @@ export interface AuthorsTable {
   bio: string;
   /** JSON object: network name → handle or URL, e.g. {"linkedin": "https://…", "mastodon": "@a@b.social"} */
   links: string;
+  /** An absolute http(s) URL of the author's portrait; null: none. Set from the console. */
+  photo_url: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -315,6 +317,34 @@ export interface StaffAuditLogTable {
   created_at: string;
 }
 
+export type RedirectedTopicKind = 'tag' | 'category';
+
+/** A merged or renamed topic's old slug, answered with a 301 to the topic that replaced it. */
+export interface TopicRedirectsTable {
+  kind: RedirectedTopicKind;
+  from_slug: string;
+  to_slug: string;
+  created_at: string;
+}
+
+/** A syndicated post staff deleted: the poller never recreates (source, external_id). */
+export interface PartnerPostTombstonesTable {
+  source: string;
+  external_id: string;
+  title: string;
+  deleted_at: string;
+}
+
+/** An address no mail may go to (digests, confirmations), whatever its subscription says. */
+export interface SuppressedAddressesTable {
+  /** Lower-cased address (as subscribers.email_key). */
+  email_key: string;
+  /** As typed, trimmed. */
+  email: string;
+  reason: string;
+  created_at: string;
+}
+
 export interface Database {
   authors: AuthorsTable;
   posts: PostsTable;
@@ -336,6 +366,9 @@ export interface Database {
   staff_sign_in_links: StaffSignInLinksTable;
   staff_sessions: StaffSessionsTable;
   staff_audit_log: StaffAuditLogTable;
+  topic_redirects: TopicRedirectsTable;
+  partner_post_tombstones: PartnerPostTombstonesTable;
+  suppressed_addresses: SuppressedAddressesTable;
 }
 
 export type CommentStatus = 'pending' | 'approved' | 'spam' | 'trash';
@@ -387,3 +420,6 @@ export type StaffAccountRow = Selectable<StaffAccountsTable>;
 export type StaffSessionRow = Selectable<StaffSessionsTable>;
 export type StaffSignInLinkRow = Selectable<StaffSignInLinksTable>;
 export type StaffAuditLogRow = Selectable<StaffAuditLogTable>;
+export type TopicRedirectRow = Selectable<TopicRedirectsTable>;
+export type PartnerPostTombstoneRow = Selectable<PartnerPostTombstonesTable>;
+export type SuppressedAddressRow = Selectable<SuppressedAddressesTable>;

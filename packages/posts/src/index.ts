@@ -25,3 +25,4 @@ export {
   oldestPendingOutboxEventAt,
 } from './outbox/outbox.repository';
 export * from './media/media';
+export * from './topics/topics.service';

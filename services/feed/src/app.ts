@@ -9,6 +9,7 @@ import type { ConfirmationMailQueue, RedisErrors } from '@careerfeed/jobs';
 import type { FeedCache } from '@careerfeed/feeds';
 import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
+import { topicRedirectsRouter } from './feeds/topic-redirects.routes';
 import { pagesRouter } from './pages/pages.routes';
 import { embedsRouter } from './embeds/embeds.routes';
 import { themeRouter } from './site/theme.routes';
@@ -109,6 +110,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   const cacheMiss = cacheLookups.labels('miss');
   cacheHit.inc(0);
   cacheMiss.inc(0);
+  app.use(topicRedirectsRouter({ db: deps.db }));
   app.use(
     feedsRouter(
       { db: deps.db, publicBaseUrl: deps.publicBaseUrl, websubHubUrl: deps.websubHubUrl, now: deps.now },

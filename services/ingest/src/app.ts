@@ -153,6 +153,12 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
           publicBaseUrl: deps.publicBaseUrl,
           now: deps.now ?? (() => new Date()),
           onEventsWritten: deps.onEventsWritten,
+          distribution: {
+            allowPrivateNetworks,
+            sourcePolls: deps.sourcePolls,
+            webhookDeliveries: deps.webhookDeliveries,
+            webhookSecretsKey: deps.webhookSecretsKey,
+          },
         },
         { signInLimits },
       ),

@@ -10,6 +10,7 @@ import * as webhookSecretRotation from './2026-12-06-0009-webhook-secret-rotatio
 import * as webhookAttemptOutcome from './2026-12-06-0010-webhook-attempt-outcome';
 import * as staffAccounts from './2026-12-06-0011-staff-accounts';
 import * as comments from './2026-12-06-0013-comments';
+import * as consoleOperations from './2026-12-06-0014-console-operations';
 import * as wordpressSources from './2026-12-06-0016-wordpress-sources';
 
 /**
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06-0010-webhook-attempt-outcome': webhookAttemptOutcome,
   '2026-12-06-0011-staff-accounts': staffAccounts,
   '2026-12-06-0013-comments': comments,
+  '2026-12-06-0014-console-operations': consoleOperations,
   '2026-12-06-0016-wordpress-sources': wordpressSources,
 };

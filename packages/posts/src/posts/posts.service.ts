@@ -30,6 +30,7 @@ import { authorRowToResource, upsertAuthor } from '../authors/authors.service';
 import { insertOutboxEvent } from '../outbox/outbox.repository';
 import type { CreatePostInput, ListPostsQuery, UpdatePostInput } from './posts.schema';
 import * as postsRepo from './posts.repository';
+import { insertTombstone, isPartnerSource } from '../sources/tombstones.repository';
 import type { PostPage, PostResource } from './posts.resource';
 import { postUrl } from './post-url';
 
@@ -208,6 +209,15 @@ export async function deletePost(deps: PostsDeps, id: string): Promise<void> {
     if (!existing) throw notFound(id);
     const before = await snapshotOf(db, existing);
     await postsRepo.deletePost(db, id);
+    // A partner's feed keeps listing the item: without a tombstone the next poll would bring it back.
+    if (existing.external_id !== null && (await isPartnerSource(db, existing.source))) {
+      await insertTombstone(db, {
+        source: existing.source,
+        external_id: existing.external_id,
+        title: existing.title,
+        deleted_at: now(deps).utc,
+      });
+    }
     await recordEvent(db, 'post.deleted', id, before, null, now(deps), deps.requestId);
   });
 }

@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type { Request, Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -29,6 +30,15 @@ export interface ConsoleDeps {
   share?: { networks: readonly Network[]; mastodon: { maxChars: number; urlLength: number } };
   /** Wakes the outbox relay after a write committed (posts). */
   onEventsWritten?: () => void;
+  /** The distribution pages' wiring (the same the API's admin routes use); absent: those pages answer 503. */
+  distribution?: {
+    allowPrivateNetworks: boolean;
+    /** The `source-polls` queue ("Poll now"); absent: polls wait for the worker's tick. */
+    sourcePolls?: Queue;
+    /** The worker's webhook delivery queue (retries of dead letters go onto it). */
+    webhookDeliveries: Queue;
+    webhookSecretsKey: Buffer;
+  };
 }
 
 /**
