@@ -14,10 +14,10 @@
   var zone;
   try {
     zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  } catch (e) {
+  } catch {
     zone = null;
   }
-  if (typeof zone === 'string' && /^[A-Za-z0-9_+\/-]{1,64}$/.test(zone)) {
+  if (typeof zone === 'string' && /^[A-Za-z0-9_+/-]{1,64}$/.test(zone)) {
     document.querySelectorAll('select[data-guess-time-zone]').forEach(function (select) {
       var dateField = select.form && select.form.querySelector('input[type=datetime-local]');
       if (dateField && dateField.value) return; // a stored time is shown in UTC: keep the pair consistent
