@@ -6,6 +6,7 @@ import { staffSection } from './staff/staff.routes';
 import { authorsSection } from './authors/authors.routes';
 import { topicsSection } from './topics/topics.routes';
 import { audienceSection, subscribersSection } from './audience/audience.routes';
+import { commentsSection } from './comments/comments.routes';
 import { distributionSection } from './distribution/distribution.routes';
 
 /**
@@ -15,6 +16,7 @@ import { distributionSection } from './distribution/distribution.routes';
 export const CONSOLE_SECTIONS: readonly ConsoleSection[] = [
   dashboardSection,
   postsSection,
+  commentsSection,
   authorsSection,
   topicsSection,
   audienceSection,
