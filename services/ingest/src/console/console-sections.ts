@@ -7,6 +7,7 @@ import { authorsSection } from './authors/authors.routes';
 import { topicsSection } from './topics/topics.routes';
 import { audienceSection, subscribersSection } from './audience/audience.routes';
 import { commentsSection } from './comments/comments.routes';
+import { importSection } from './import/wordpress-import.routes';
 import { distributionSection } from './distribution/distribution.routes';
 
 /**
@@ -22,6 +23,7 @@ export const CONSOLE_SECTIONS: readonly ConsoleSection[] = [
   audienceSection,
   subscribersSection,
   distributionSection,
+  importSection,
   staffSection,
   settingsSection,
 ];
