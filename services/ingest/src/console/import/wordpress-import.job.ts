@@ -31,8 +31,6 @@ export interface ImportRunner {
   find(id: string): ImportJob | undefined;
   /** Starts an import of `file` (deleted when it ends); null when one is already running. */
   start(input: { id: string; file: string; fileName: string; startedBy: string }): ImportJob | null;
-  /** Resolves when the running import (if any) has ended: tests and shutdown. */
-  idle(): Promise<void>;
 }
 
 /** How many finished imports the progress pages remember (their summaries and redirect maps). */
@@ -48,7 +46,6 @@ export function createImportRunner(
   return {
     current: () => jobs[jobs.length - 1] ?? null,
     find: (id) => jobs.find((j) => j.id === id),
-    idle: () => running ?? Promise.resolve(),
     start({ id, file, fileName, startedBy }) {
       if (running) return null;
       const job: ImportJob = {
@@ -76,15 +73,18 @@ export function createImportRunner(
             job.error =
               'The import stopped on an unexpected error (the log has it). Posts written so far stay; upload the file again to finish: posts already imported are not duplicated.';
           }
-        } finally {
-          job.finishedAt = new Date().toISOString();
-          fs.rm(file, { force: true }, () => undefined);
-          await onFinished(job).catch((error: unknown) =>
-            logger.warn({ err: error, importId: id }, 'could not record the end of a WordPress import'),
-          );
-          running = null;
         }
-      })();
+        job.finishedAt = new Date().toISOString();
+        fs.rm(file, { force: true }, () => undefined);
+      })()
+        .finally(() => {
+          // Free as soon as the page says it ended: an upload right after "done" must not get "busy".
+          running = null;
+        })
+        .then(() => onFinished(job))
+        .catch((error: unknown) =>
+          logger.warn({ err: error, importId: id }, 'could not record the end of a WordPress import'),
+        );
       return job;
     },
   };

@@ -30,6 +30,27 @@ function looksLikeXml(file: string): boolean {
   }
 }
 
+/** Uploads an earlier process left behind (it stopped mid-import) are never read again. */
+const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
+
+function removeStaleUploads(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // No upload yet.
+  }
+  const cutoff = Date.now() - STALE_UPLOAD_MS;
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { force: true });
+    } catch {
+      // Gone meanwhile: nothing to do.
+    }
+  }
+}
+
 function uploadForm(res: Response, problem?: string): string {
   const token = consoleOf(res).csrfToken;
   return [
@@ -114,6 +135,7 @@ export const importSection: ConsoleSection = {
   routes(deps: ConsoleDeps) {
     const router = express.Router();
     const uploadDir = path.join(deps.dataDir, 'tmp', 'wordpress-imports');
+    removeStaleUploads(uploadDir);
     const audit = (actor: Actor, action: string, target: string, details: Record<string, unknown>) =>
       recordAudit(deps.db, { actor, action, target, details, now: deps.now() });
     // Who started each running import: its end is recorded in their name.
