@@ -62,20 +62,26 @@ export function createImportRunner(
       jobs.push(job);
       while (jobs.length > KEEP_FINISHED) jobs.shift();
       running = (async () => {
+        let summary: WordPressImportSummary | null = null;
+        let failure: string | null = null;
         try {
-          job.summary = await importWordPressExport(deps, file, { onProgress: (p) => (job.progress = p) });
-          job.state = 'done';
+          summary = await importWordPressExport(deps, file, { onProgress: (p) => (job.progress = p) });
         } catch (error) {
-          job.state = 'failed';
-          if (error instanceof WxrError) job.error = error.message;
+          if (error instanceof WxrError) failure = error.message;
           else {
             logger.error({ err: error, importId: id }, 'WordPress import failed');
-            job.error =
+            failure =
               'The import stopped on an unexpected error (the log has it). Posts written so far stay; upload the file again to finish: posts already imported are not duplicated.';
           }
         }
+        // The upload goes before the page says the import ended.
+        await fs.promises.rm(file, { force: true }).catch((error: unknown) => {
+          logger.warn({ err: error, importId: id }, 'could not remove a WordPress upload');
+        });
+        job.summary = summary;
+        job.error = failure;
         job.finishedAt = new Date().toISOString();
-        fs.rm(file, { force: true }, () => undefined);
+        job.state = summary ? 'done' : 'failed';
       })()
         .finally(() => {
           // Free as soon as the page says it ended: an upload right after "done" must not get "busy".
