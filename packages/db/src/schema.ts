@@ -261,6 +261,15 @@ export interface WebhookAttemptsTable {
   outcome: 'delivered' | 'failed' | null;
 }
 
+/**
+ * One search document per post, written only by the triggers of migration 0012 (read through
+ * raw SQL in @careerfeed/posts' search engines). SQLite: `doc_id` is the rowid of the post's row
+ * in the FTS5 table `post_search_index`; PostgreSQL: `document` is the post's weighted tsvector.
+ */
+export interface PostSearchDocumentsTable {
+  post_id: string;
+}
+
 export interface Database {
   authors: AuthorsTable;
   posts: PostsTable;
@@ -277,6 +286,7 @@ export interface Database {
   webhook_destinations: WebhookDestinationsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  post_search_documents: PostSearchDocumentsTable;
 }
 
 export type AuthorRow = Selectable<AuthorsTable>;

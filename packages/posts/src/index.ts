@@ -19,3 +19,7 @@ export * from './site/site';
 export { createOutboxRelay } from './outbox/outbox-relay';
 export type { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
 export { countPendingOutboxEvents, markOutboxEventHandled, oldestPendingOutboxEventAt } from './outbox/outbox.repository';
+export * from './search/search-terms';
+export * from './search/snippet';
+export * from './search/search.service';
+export { type PostSearchEngine, type SearchHitRow, postgresFullTextEngine, searchEngineFor, sqliteFts5Engine } from './search/search.repository';

@@ -8,6 +8,7 @@ import * as outboxHandled from './2026-12-06-0006-outbox-handled';
 import * as subscriptionLinkVersion from './2026-12-06-0008-subscription-link-version';
 import * as webhookSecretRotation from './2026-12-06-0009-webhook-secret-rotation';
 import * as webhookAttemptOutcome from './2026-12-06-0010-webhook-attempt-outcome';
+import * as postSearch from './2026-12-06-0012-post-search';
 
 /**
  * Listed by hand rather than read from the folder, so the same list works from TypeScript
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06-0008-subscription-link-version': subscriptionLinkVersion,
   '2026-12-06-0009-webhook-secret-rotation': webhookSecretRotation,
   '2026-12-06-0010-webhook-attempt-outcome': webhookAttemptOutcome,
+  '2026-12-06-0012-post-search': postSearch,
 };
