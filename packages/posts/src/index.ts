@@ -22,4 +22,11 @@ export { countPendingOutboxEvents, markOutboxEventHandled, oldestPendingOutboxEv
 export * from './search/search-terms';
 export * from './search/snippet';
 export * from './search/search.service';
-export { type PostSearchEngine, type SearchHitRow, postgresFullTextEngine, searchEngineFor, sqliteFts5Engine } from './search/search.repository';
+export {
+  type PostSearchEngine,
+  type SearchHitRow,
+  findPopularTags,
+  postgresFullTextEngine,
+  searchEngineFor,
+  sqliteFts5Engine,
+} from './search/search.repository';

@@ -9,6 +9,7 @@ import type { FeedCache } from '@careerfeed/feeds';
 import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
+import { searchRouter } from './search/search.routes';
 import {
   DEFAULT_SUBSCRIBE_LIMITS,
   type RateLimitRule,
@@ -95,6 +96,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
     ),
   );
   app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
+  app.use(searchRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(
     subscriptionsRouter({
       db: deps.db,

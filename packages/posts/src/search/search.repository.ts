@@ -99,3 +99,22 @@ export const postgresFullTextEngine: PostSearchEngine = {
 export function searchEngineFor(dialect: Dialect): PostSearchEngine {
   return dialect === 'postgres' ? postgresFullTextEngine : sqliteFts5Engine;
 }
+
+/** The tags on the most visible posts, most used first: ways in when a search finds nothing. */
+export async function findPopularTags(
+  db: Kysely<Database>,
+  nowUtc: string,
+  limit: number,
+): Promise<{ slug: string; name: string }[]> {
+  return db
+    .selectFrom('post_tags')
+    .innerJoin('posts', 'posts.id', 'post_tags.post_id')
+    .innerJoin('tags', 'tags.slug', 'post_tags.tag_slug')
+    .where(visiblePostsAt(nowUtc))
+    .groupBy(['tags.slug', 'tags.name'])
+    .select(['tags.slug', 'tags.name'])
+    .orderBy(sql`count(*)`, 'desc')
+    .orderBy('tags.slug')
+    .limit(limit)
+    .execute();
+}
