@@ -27,6 +27,7 @@ const BARE_ANSWERS: Record<string, number> = {
   'get /unsubscribe': 400,
   'post /unsubscribe': 400,
   'get /posts/{slug}': 404,
+  'get /v1/search': 400,
 };
 
 describe('the feed service OpenAPI document', () => {
@@ -57,12 +58,14 @@ describe('the feed service OpenAPI document', () => {
       // The page routes are GET only and say nothing of other methods: those fall through to the
       // app's 404 (the feed and subscription routes answer 405).
       (_method, path) =>
-        /^\/(posts|tags|categories|authors)\/\{\w+\}\/?$/.test(path) || path === '/' || path.startsWith('/about/')
+        /^\/(posts|tags|categories|authors)\/\{\w+\}\/?$/.test(path) ||
+        ['/', '/search', '/v1/search', '/opensearch.xml'].includes(path) ||
+        path.startsWith('/about/')
           ? 404
           : 405,
     );
-    // 12 feeds, 6 pages, 7 subscription operations, health, readiness, metrics, document, reference.
-    expect(called).toBe(30);
+    // 12 feeds, 6 pages, 3 search operations, 7 subscription operations, health, readiness, metrics, document, reference.
+    expect(called).toBe(33);
     for (const path of ['/feed.xml', '/feed.atom', '/feed.json', '/tags/{tag}/feed.json', '/authors/{slug}/feed.atom'])
       expect(doc.paths[path]?.get).toBeDefined();
   });
@@ -115,6 +118,13 @@ describe('the feed service OpenAPI document', () => {
     const badToken = await feed.request.post('/unsubscribe?token=nope').set('Accept', 'application/json');
     expect(badToken.status).toBe(400);
     check('Problem', badToken.body);
+
+    const search = await feed.request.get('/v1/search?q=career');
+    expect(search.status).toBe(200);
+    check('SearchResults', search.body);
+    const badSearch = await feed.request.get('/v1/search?q=a&limit=500');
+    expect(badSearch.status).toBe(400);
+    check('Problem', badSearch.body);
 
     check('Health', (await feed.request.get('/healthz')).body);
     check('Readiness', (await feed.request.get('/readyz')).body);

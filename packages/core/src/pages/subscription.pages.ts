@@ -184,6 +184,8 @@ export function renderPreferencesPage(view: PreferencesPageView): string {
     site,
     title: `Email preferences · ${site.title}`,
     noindex: true,
+    // Pages opened from an email link carry one task (and a token in their address): no search box.
+    searchBox: false,
     main: main.filter((line) => line !== '').join('\n'),
   });
 }
@@ -207,6 +209,8 @@ export function renderSubscriptionMessagePage(view: SubscriptionMessageView): st
     site,
     title: `${view.heading} · ${site.title}`,
     noindex: true,
+    // Pages opened from an email link carry one task (and a token in their address): no search box.
+    searchBox: false,
     main: main.filter((line) => line !== '').join('\n'),
   });
 }
