@@ -18,7 +18,8 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
 /** SQL of the three statements that rebuild the search documents of the posts `p` matching `where`. */
 function sqliteRefresh(where: string): string {
   return `
-    INSERT OR IGNORE INTO post_search_documents (post_id) SELECT p.id FROM posts p WHERE ${where};
+    INSERT OR IGNORE INTO post_search_documents (post_id, status, published_at_utc)
+      SELECT p.id, p.status, p.published_at_utc FROM posts p WHERE ${where};
     DELETE FROM post_search_index WHERE rowid IN (
       SELECT d.doc_id FROM post_search_documents d JOIN posts p ON p.id = d.post_id WHERE ${where});
     INSERT INTO post_search_index (rowid, title, topics, author, body)
@@ -33,9 +34,14 @@ function sqliteRefresh(where: string): string {
 }
 
 async function upSqlite(db: Kysely<unknown>): Promise<void> {
+  // status and published_at_utc are copies of the post's (kept by a trigger): ranking and the
+  // visibility rule then read only this small table for each match, and the posts table only for
+  // the page of results shown.
   await sql`CREATE TABLE post_search_documents (
     doc_id INTEGER PRIMARY KEY,
-    post_id TEXT NOT NULL UNIQUE)`.execute(db);
+    post_id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    published_at_utc TEXT)`.execute(db);
   await sql`CREATE VIRTUAL TABLE post_search_index USING fts5(
     title, topics, author, body,
     content = '', contentless_delete = 1,
@@ -45,6 +51,13 @@ async function upSqlite(db: Kysely<unknown>): Promise<void> {
     [
       'post_search_post_updated',
       `AFTER UPDATE OF title, text_content, author_id, category ON posts BEGIN ${sqliteRefresh('p.id = NEW.id')} END`,
+    ],
+    [
+      'post_search_post_visibility_changed',
+      `AFTER UPDATE OF status, published_at_utc ON posts BEGIN
+         UPDATE post_search_documents SET status = NEW.status, published_at_utc = NEW.published_at_utc
+         WHERE post_id = NEW.id;
+       END`,
     ],
     [
       'post_search_post_deleted',
@@ -83,33 +96,37 @@ async function upPostgres(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TEXT SEARCH CONFIGURATION careerfeed_search
     ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
     WITH unaccent, careerfeed_english_stem`.execute(db);
+  // `heading` holds the weighted title, topics and author words only: ranking reads it for each
+  // match, which is much cheaper than the whole document with the body.
   await sql`CREATE TABLE post_search_documents (
     post_id text PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
-    document tsvector NOT NULL)`.execute(db);
+    document tsvector NOT NULL,
+    heading tsvector NOT NULL)`.execute(db);
   await sql`CREATE INDEX post_search_documents_document_idx ON post_search_documents USING gin (document)`.execute(db);
-  // Weights: title A, topics B, author C, body D (ts_rank's defaults weigh them 1, 0.4, 0.2, 0.1).
+  // Weights mark the field each word came from: title A, topics B, author C, body D.
   await sql`CREATE FUNCTION refresh_post_search_documents(post_ids text[]) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO post_search_documents (post_id, document)
-    SELECT p.id,
-      setweight(to_tsvector('careerfeed_search', p.title), 'A') ||
-      setweight(to_tsvector('careerfeed_search',
-        coalesce((SELECT string_agg(t.name, ' ') FROM post_tags pt JOIN tags t ON t.slug = pt.tag_slug
-                  WHERE pt.post_id = p.id), '') || ' ' || coalesce(p.category, '')), 'B') ||
-      setweight(to_tsvector('careerfeed_search', a.name), 'C') ||
-      setweight(to_tsvector('careerfeed_search', p.text_content), 'D')
-    FROM posts p JOIN authors a ON a.id = p.author_id
-    WHERE p.id = ANY (post_ids)
-    ON CONFLICT (post_id) DO UPDATE SET document = excluded.document
+    INSERT INTO post_search_documents (post_id, document, heading)
+    SELECT f.id, f.heading || setweight(to_tsvector('careerfeed_search', f.body), 'D'), f.heading
+    FROM (
+      SELECT p.id, p.text_content AS body,
+        setweight(to_tsvector('careerfeed_search', p.title), 'A') ||
+        setweight(to_tsvector('careerfeed_search',
+          coalesce((SELECT string_agg(t.name, ' ') FROM post_tags pt JOIN tags t ON t.slug = pt.tag_slug
+                    WHERE pt.post_id = p.id), '') || ' ' || coalesce(p.category, '')), 'B') ||
+        setweight(to_tsvector('careerfeed_search', a.name), 'C') AS heading
+      FROM posts p JOIN authors a ON a.id = p.author_id
+      WHERE p.id = ANY (post_ids)
+    ) f
+    ON CONFLICT (post_id) DO UPDATE SET document = excluded.document, heading = excluded.heading
   $$`.execute(db);
-  await sql`CREATE FUNCTION post_search_refresh_post() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP = 'DELETE' THEN
-        PERFORM refresh_post_search_documents(ARRAY[OLD.post_id]);
-      ELSE
-        PERFORM refresh_post_search_documents(ARRAY[NEW.post_id]);
-      END IF;
-      RETURN NULL;
-    END $$`.execute(db);
+  // Inserts and tag changes are handled per statement (a batch of posts is indexed once, not once
+  // per tag row); a column list (UPDATE OF) rules out transition tables, so edits are per row.
+  await sql`CREATE FUNCTION post_search_refresh_inserted_posts() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM refresh_post_search_documents(ARRAY(SELECT id FROM changed)); RETURN NULL; END $$`.execute(db);
+  await sql`CREATE FUNCTION post_search_refresh_tagged_posts() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM refresh_post_search_documents(ARRAY(SELECT DISTINCT post_id FROM changed)); RETURN NULL; END $$`.execute(
+    db,
+  );
   await sql`CREATE FUNCTION post_search_refresh_own_post() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN PERFORM refresh_post_search_documents(ARRAY[NEW.id]); RETURN NULL; END $$`.execute(db);
   await sql`CREATE FUNCTION post_search_refresh_author_posts() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -122,10 +139,14 @@ async function upPostgres(db: Kysely<unknown>): Promise<void> {
       PERFORM refresh_post_search_documents(ARRAY(SELECT post_id FROM post_tags WHERE tag_slug = NEW.slug));
       RETURN NULL;
     END $$`.execute(db);
-  await sql`CREATE TRIGGER post_search_post_written AFTER INSERT OR UPDATE OF title, text_content, author_id, category
+  await sql`CREATE TRIGGER post_search_posts_inserted AFTER INSERT ON posts REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION post_search_refresh_inserted_posts()`.execute(db);
+  await sql`CREATE TRIGGER post_search_post_edited AFTER UPDATE OF title, text_content, author_id, category
     ON posts FOR EACH ROW EXECUTE FUNCTION post_search_refresh_own_post()`.execute(db);
-  await sql`CREATE TRIGGER post_search_tags_changed AFTER INSERT OR DELETE ON post_tags
-    FOR EACH ROW EXECUTE FUNCTION post_search_refresh_post()`.execute(db);
+  await sql`CREATE TRIGGER post_search_tags_added AFTER INSERT ON post_tags REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION post_search_refresh_tagged_posts()`.execute(db);
+  await sql`CREATE TRIGGER post_search_tags_removed AFTER DELETE ON post_tags REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION post_search_refresh_tagged_posts()`.execute(db);
   await sql`CREATE TRIGGER post_search_author_renamed AFTER UPDATE OF name ON authors
     FOR EACH ROW EXECUTE FUNCTION post_search_refresh_author_posts()`.execute(db);
   await sql`CREATE TRIGGER post_search_tag_renamed AFTER UPDATE OF name ON tags
@@ -143,11 +164,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    await sql`DROP TRIGGER post_search_post_written ON posts`.execute(db);
-    await sql`DROP TRIGGER post_search_tags_changed ON post_tags`.execute(db);
+    await sql`DROP TRIGGER post_search_posts_inserted ON posts`.execute(db);
+    await sql`DROP TRIGGER post_search_post_edited ON posts`.execute(db);
+    await sql`DROP TRIGGER post_search_tags_added ON post_tags`.execute(db);
+    await sql`DROP TRIGGER post_search_tags_removed ON post_tags`.execute(db);
     await sql`DROP TRIGGER post_search_author_renamed ON authors`.execute(db);
     await sql`DROP TRIGGER post_search_tag_renamed ON tags`.execute(db);
-    await sql`DROP FUNCTION post_search_refresh_post, post_search_refresh_own_post,
+    await sql`DROP FUNCTION post_search_refresh_inserted_posts, post_search_refresh_tagged_posts, post_search_refresh_own_post,
       post_search_refresh_author_posts, post_search_refresh_tag_posts, refresh_post_search_documents`.execute(db);
     await sql`DROP TABLE post_search_documents`.execute(db);
     await sql`DROP TEXT SEARCH CONFIGURATION careerfeed_search`.execute(db);
@@ -157,6 +180,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const trigger of [
     'post_search_post_inserted',
     'post_search_post_updated',
+    'post_search_post_visibility_changed',
     'post_search_post_deleted',
     'post_search_tag_added',
     'post_search_tag_removed',

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database, Dialect } from '@careerfeed/db';
 import { visiblePostsAt } from '../posts/visibility';
 import { toFts5Match } from './search-terms';
@@ -9,10 +9,11 @@ import { toFts5Match } from './search-terms';
  * topics, author name, body; see migration 0012).
  *
  * "Best" is defined so that both engines compute exactly the same score: which fields hold a
- * query word — title 8, topics 4, author 2, body 1 — then the newest post, then the id. Engine
- * relevance functions (bm25, ts_rank) weigh term frequency and length each in their own way, and
- * would order the same posts differently on the two databases; on a blog, "matches in the title,
- * newest first" is also what readers expect.
+ * query word — title 8, topics 4, author 2 (the body, where every other match is, 0) — then the
+ * newest post, then the id. Engine relevance functions (bm25, ts_rank) weigh term frequency and
+ * length each in their own way and would order the same posts differently on the two databases;
+ * on a blog, "matches in the title, newest first" is also what readers expect. The score reads
+ * only the small fields, so ranking a common word's many matches stays cheap.
  */
 
 export interface SearchHitRow {
@@ -37,40 +38,56 @@ export interface PostSearchEngine {
   findMatchingPosts(db: Kysely<Database>, terms: string[], window: SearchWindow): Promise<SearchHitRow[]>;
 }
 
-const COLUMNS = sql`posts.id, posts.slug, posts.title, posts.text_content, posts.published_at,
-  authors.name as author_name, authors.slug as author_slug`;
+/** The page of results, ranked by `ranked` (rows of post id and score), with what the page shows. */
+function pageOf(ranked: RawBuilder<unknown>, nowUtc: string) {
+  return sql<SearchHitRow>`
+    select posts.id, posts.slug, posts.title, posts.text_content, posts.published_at,
+      authors.name as author_name, authors.slug as author_slug
+    from (${ranked}) ranked
+    join posts on posts.id = ranked.post_id
+    join authors on authors.id = posts.author_id
+    where ${visiblePostsAt(nowUtc)}
+    order by ranked.score desc, posts.published_at_utc desc, posts.id desc`;
+}
+
+/** FTS5: "any of the terms in this column" (a column filter over an OR of quoted terms). */
+function anyTermIn(column: 'title' | 'topics' | 'author', terms: string[]): string {
+  return `{${column}} : (${toFts5Match(terms).split(' ').join(' OR ')})`;
+}
 
 /**
- * bm25 with a single non-zero column weight is negative exactly when that column (title, topics,
- * author, body, in that order) holds a query word: a per-field "matches" test FTS5 can answer from
- * its index alone (the table stores no text).
+ * Each MATCH is read from the FTS5 index alone (the table stores no text): the matches, then the
+ * matches among titles, topics and authors for the score. The visibility rule is applied to the
+ * copies of status and publication time kept in post_search_documents (the same rule as
+ * visiblePostsAt, which the page query applies again to the posts themselves).
  */
-const SQLITE_SCORE = sql`(case when bm25(post_search_index, 1, 0, 0, 0) < 0 then 8 else 0 end
-  + case when bm25(post_search_index, 0, 1, 0, 0) < 0 then 4 else 0 end
-  + case when bm25(post_search_index, 0, 0, 1, 0) < 0 then 2 else 0 end
-  + case when bm25(post_search_index, 0, 0, 0, 1) < 0 then 1 else 0 end)`;
-
 export const sqliteFts5Engine: PostSearchEngine = {
   name: 'sqlite-fts5',
   async findMatchingPosts(db, terms, { nowUtc, limit, offset }) {
     if (terms.length === 0) return [];
-    const result = await sql<SearchHitRow>`
-      select ${COLUMNS}
-      from post_search_index
-      join post_search_documents on post_search_documents.doc_id = post_search_index.rowid
-      join posts on posts.id = post_search_documents.post_id
-      join authors on authors.id = posts.author_id
-      where post_search_index match ${toFts5Match(terms)} and ${visiblePostsAt(nowUtc)}
-      order by ${SQLITE_SCORE} desc, posts.published_at_utc desc, posts.id desc
-      limit ${limit} offset ${offset}`.execute(db);
-    return result.rows;
+    const matching = (expression: string) =>
+      sql`(select rowid as doc_id from post_search_index where post_search_index match ${expression})`;
+    const ranked = sql`
+      with found as materialized ${matching(toFts5Match(terms))},
+        in_title as materialized ${matching(anyTermIn('title', terms))},
+        in_topics as materialized ${matching(anyTermIn('topics', terms))},
+        in_author as materialized ${matching(anyTermIn('author', terms))}
+      select d.post_id,
+        (case when found.doc_id in (select doc_id from in_title) then 8 else 0 end
+          + case when found.doc_id in (select doc_id from in_topics) then 4 else 0 end
+          + case when found.doc_id in (select doc_id from in_author) then 2 else 0 end) as score
+      from found cross join post_search_documents d
+      where d.doc_id = found.doc_id and d.status = 'published' and d.published_at_utc <= ${nowUtc}
+      order by score desc, d.published_at_utc desc, d.post_id desc
+      limit ${limit} offset ${offset}`;
+    return (await pageOf(ranked, nowUtc).execute(db)).rows;
   },
 };
 
 /**
  * The terms reach plainto_tsquery one at a time as plain words, so no tsquery operator can come
- * from a reader; `&&` joins them into "all of them" (the match) and `||` into "any of them" (the
- * per-field score, on the document filtered to one weight: A title, B topics, C author, D body).
+ * from a reader; `&&` joins them into "all of them" (the match, on the whole document) and `||`
+ * into "any of them" (the score, on `heading` filtered to one weight: A title, B topics, C author).
  */
 export const postgresFullTextEngine: PostSearchEngine = {
   name: 'postgres-tsvector',
@@ -79,20 +96,18 @@ export const postgresFullTextEngine: PostSearchEngine = {
     const each = terms.map((t) => sql`plainto_tsquery('careerfeed_search', ${t})`);
     const all = sql.join(each, sql` && `);
     const any = sql`(${sql.join(each, sql` || `)})`;
-    const doc = sql`post_search_documents.document`;
-    const score = sql`(case when ts_filter(${doc}, '{a}') @@ ${any} then 8 else 0 end
-      + case when ts_filter(${doc}, '{b}') @@ ${any} then 4 else 0 end
-      + case when ts_filter(${doc}, '{c}') @@ ${any} then 2 else 0 end
-      + case when ts_filter(${doc}, '{d}') @@ ${any} then 1 else 0 end)`;
-    const result = await sql<SearchHitRow>`
-      select ${COLUMNS}
+    const heading = sql`post_search_documents.heading`;
+    const ranked = sql`
+      select post_search_documents.post_id,
+        (case when ts_filter(${heading}, '{a}') @@ ${any} then 8 else 0 end
+          + case when ts_filter(${heading}, '{b}') @@ ${any} then 4 else 0 end
+          + case when ts_filter(${heading}, '{c}') @@ ${any} then 2 else 0 end) as score
       from post_search_documents
       join posts on posts.id = post_search_documents.post_id
-      join authors on authors.id = posts.author_id
-      where ${doc} @@ (${all}) and ${visiblePostsAt(nowUtc)}
-      order by ${score} desc, posts.published_at_utc desc, posts.id desc
-      limit ${limit} offset ${offset}`.execute(db);
-    return result.rows;
+      where post_search_documents.document @@ (${all}) and ${visiblePostsAt(nowUtc)}
+      order by score desc, posts.published_at_utc desc, posts.id desc
+      limit ${limit} offset ${offset}`;
+    return (await pageOf(ranked, nowUtc).execute(db)).rows;
   },
 };
 
