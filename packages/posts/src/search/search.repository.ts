@@ -38,21 +38,28 @@ export interface PostSearchEngine {
   findMatchingPosts(db: Kysely<Database>, terms: string[], window: SearchWindow): Promise<SearchHitRow[]>;
 }
 
-/** The page of results, ranked by `ranked` (rows of post id and score), with what the page shows. */
+/**
+ * The page of results, ranked by `ranked` (rows of post id and score), with what the page shows.
+ * CROSS JOIN fixes SQLite's join order (the few ranked rows drive, posts are looked up by key;
+ * left to itself it scanned every visible post); PostgreSQL plans it as the inner join it is.
+ */
 function pageOf(ranked: RawBuilder<unknown>, nowUtc: string) {
   return sql<SearchHitRow>`
     select posts.id, posts.slug, posts.title, posts.text_content, posts.published_at,
       authors.name as author_name, authors.slug as author_slug
     from (${ranked}) ranked
-    join posts on posts.id = ranked.post_id
-    join authors on authors.id = posts.author_id
-    where ${visiblePostsAt(nowUtc)}
+    cross join posts
+    cross join authors
+    where posts.id = ranked.post_id and authors.id = posts.author_id and ${visiblePostsAt(nowUtc)}
     order by ranked.score desc, posts.published_at_utc desc, posts.id desc`;
 }
 
-/** FTS5: "any of the terms in this column" (a column filter over an OR of quoted terms). */
-function anyTermIn(column: 'title' | 'topics' | 'author', terms: string[]): string {
-  return `{${column}} : (${toFts5Match(terms).split(' ').join(' OR ')})`;
+/**
+ * FTS5: the matches that also hold any of the terms in this column (a column filter over an OR of
+ * quoted terms), so the set is never larger than the matches even when a term is in every title.
+ */
+function matchesWithAnyTermIn(column: 'title' | 'topics' | 'author', terms: string[]): string {
+  return `${toFts5Match(terms)} AND {${column}} : (${toFts5Match(terms).split(' ').join(' OR ')})`;
 }
 
 /**
@@ -69,9 +76,9 @@ export const sqliteFts5Engine: PostSearchEngine = {
       sql`(select rowid as doc_id from post_search_index where post_search_index match ${expression})`;
     const ranked = sql`
       with found as materialized ${matching(toFts5Match(terms))},
-        in_title as materialized ${matching(anyTermIn('title', terms))},
-        in_topics as materialized ${matching(anyTermIn('topics', terms))},
-        in_author as materialized ${matching(anyTermIn('author', terms))}
+        in_title as materialized ${matching(matchesWithAnyTermIn('title', terms))},
+        in_topics as materialized ${matching(matchesWithAnyTermIn('topics', terms))},
+        in_author as materialized ${matching(matchesWithAnyTermIn('author', terms))}
       select d.post_id,
         (case when found.doc_id in (select doc_id from in_title) then 8 else 0 end
           + case when found.doc_id in (select doc_id from in_topics) then 4 else 0 end

@@ -16,8 +16,13 @@ const ENDINGS = /(?:ing|ed|es|s|ly|e|y)$/;
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
+/** Most text is ASCII, where folding is just lower-casing (this runs for every word of a body). */
+const ASCII = /^[\x00-\x7f]*$/;
+/** Bodies are cut here before looking for matches: a snippet needs a few words, not a book. */
+const MAX_SCANNED_CHARS = 20_000;
+
 function fold(word: string): string {
-  return word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  return ASCII.test(word) ? word.toLowerCase() : word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
 function stemOf(term: string): string {
@@ -53,27 +58,31 @@ export function highlightText(text: string, terms: string[]): string {
  * escaped, with matching words marked and "…" where it was cut.
  */
 export function buildSnippet(text: string, terms: string[], words = 30): string {
-  const pieces = text.replace(CONTROLS, '').replace(/\s+/g, ' ').trim().match(WORD_OR_GAP) ?? [];
+  const pieces =
+    text.slice(0, MAX_SCANNED_CHARS).replace(CONTROLS, '').replace(/\s+/g, ' ').trim().match(WORD_OR_GAP) ?? [];
+  const stems = terms.map(stemOf);
   const matches = termMatcher(terms);
+  // Per word: its piece index, and which term it matches (-1: none).
   const wordAt: number[] = [];
+  const hits: number[] = [];
   pieces.forEach((piece, i) => {
-    if (/^[\p{L}\p{N}]/u.test(piece)) wordAt.push(i);
+    const first = piece.charCodeAt(0);
+    if (first === 32 || !/^[\p{L}\p{N}]/u.test(piece)) return;
+    wordAt.push(i);
+    const folded = fold(piece);
+    hits.push(stems.findIndex((stem) => stem !== '' && folded.startsWith(stem)));
   });
   // The window of `words` words holding the most distinct matching terms; the earliest wins ties.
-  const hits = wordAt.map((i) => {
-    const folded = fold(pieces[i]!);
-    return terms.findIndex((t) => folded.startsWith(stemOf(t)));
-  });
   let best = 0;
   let bestCount = 0;
-  for (let start = 0; start < wordAt.length; start++) {
+  for (let start = 0; start < hits.length && bestCount < terms.length; start++) {
     if (hits[start] === -1) continue;
-    const found = new Set(hits.slice(start, start + words).filter((h) => h !== -1));
+    const found = new Set<number>();
+    for (let k = start; k < Math.min(hits.length, start + words); k++) if (hits[k] !== -1) found.add(hits[k]!);
     if (found.size > bestCount) {
       best = start;
       bestCount = found.size;
     }
-    if (bestCount === terms.length) break;
   }
   // A little context before the first match.
   const firstWord = Math.max(0, Math.min(best - 5, wordAt.length - words));
@@ -81,5 +90,6 @@ export function buildSnippet(text: string, terms: string[], words = 30): string 
   if (lastWord < 0) return '';
   const from = firstWord === 0 ? 0 : wordAt[firstWord]!;
   const to = lastWord === wordAt.length - 1 ? pieces.length : wordAt[lastWord]! + 1;
-  return (from > 0 ? '… ' : '') + render(pieces.slice(from, to), matches) + (to < pieces.length ? ' …' : '');
+  const cut = to < pieces.length || text.length > MAX_SCANNED_CHARS;
+  return (from > 0 ? '… ' : '') + render(pieces.slice(from, to), matches) + (cut ? ' …' : '');
 }
