@@ -73,7 +73,10 @@ async function likeSearch(db: Db, query: string, nowUtc: string): Promise<number
   if (terms.length === 0) return 0;
   const pattern = (t: string) => `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const lower = (column: string) => sql.raw(db.dialect === 'postgres' ? `lower(${column})` : column);
-  const inTitle = sql.join(terms.map((t) => sql`${lower('posts.title')} like ${pattern(t)} escape '\\'`), sql` or `);
+  const inTitle = sql.join(
+    terms.map((t) => sql`${lower('posts.title')} like ${pattern(t)} escape '\\'`),
+    sql` or `,
+  );
   const everywhere = sql.join(
     terms.map(
       (t) =>
@@ -123,9 +126,15 @@ async function sample(
  * share of posts (the fixture's 48 bodies repeat across the store), and a miss matches none.
  */
 const QUERY_KINDS: { kind: string; queries: (size: number) => string[] }[] = [
-  { kind: 'rare (one post)', queries: (size) => [1, 2, 3, 5, 7].map((k) => `issue ${Math.floor((size * k) / 11) + 1}`) },
+  {
+    kind: 'rare (one post)',
+    queries: (size) => [1, 2, 3, 5, 7].map((k) => `issue ${Math.floor((size * k) / 11) + 1}`),
+  },
   { kind: 'one common word', queries: () => ['resume', 'interview', 'internship', 'networking', 'career'] },
-  { kind: 'two words', queries: () => ['resume workshop', 'career fair', 'cover letter', 'job offer', 'mock interview'] },
+  {
+    kind: 'two words',
+    queries: () => ['resume workshop', 'career fair', 'cover letter', 'job offer', 'mock interview'],
+  },
   { kind: 'no match', queries: () => ['zebra', 'quantum astronaut', 'xylophone'] },
 ];
 
@@ -141,7 +150,10 @@ async function main(): Promise<void> {
     if (settings.dbs.includes('postgres')) await assertPostgresReachable(settings.pgAdminUrl);
     const fixture = loadFixture(settings.fixture);
     for (const dialect of settings.dbs) {
-      const store = await createStore(cleanup, dialect, `search_${settings.size}`, { dir, pgAdminUrl: settings.pgAdminUrl });
+      const store = await createStore(cleanup, dialect, `search_${settings.size}`, {
+        dir,
+        pgAdminUrl: settings.pgAdminUrl,
+      });
       note(`${dialect}: seeding ${settings.size} posts (indexed by the search triggers as they go)`);
       const seeded = await seedFeedStore(store, fixture, {
         count: settings.size,

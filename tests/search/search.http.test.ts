@@ -8,6 +8,7 @@ import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
 import { buildPost } from '../helpers/factories';
 import { htmlProblems, parsePage } from '../pages/page-inspection';
+import { componentChecker, fetchDocument } from '../helpers/openapi';
 
 /**
  * /search, /v1/search and /opensearch.xml over HTTP, on both databases: the four states of the
@@ -134,7 +135,11 @@ describe.each(DIALECTS)('search over HTTP on %s', (dialect) => {
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
       expect(res.text).toMatch(/at most 500 characters/);
-      expect(parsePage(res.text).all('input').some((i) => i.attribs.name === 'q')).toBe(true);
+      expect(
+        parsePage(res.text)
+          .all('input')
+          .some((i) => i.attribs.name === 'q'),
+      ).toBe(true);
     });
 
     test('when q or page is malformed, then the answer is a 400 page', async () => {
@@ -159,6 +164,8 @@ describe.each(DIALECTS)('search over HTTP on %s', (dialect) => {
         'Resume clinic 10',
       ]);
       expect(res.body.items[0].snippet).toContain('<mark>resume</mark>');
+      // The answer fits the schema the OpenAPI document publishes.
+      componentChecker(await fetchDocument(feed.request))('SearchResults', res.body);
     });
 
     test('when q is blank or has no words, then the list is empty', async () => {
@@ -170,7 +177,14 @@ describe.each(DIALECTS)('search over HTTP on %s', (dialect) => {
     });
 
     test('when q is missing, repeated or too long, or limit is out of range, then a 400 problem names the parameter', async () => {
-      for (const url of ['/v1/search', '/v1/search?q=a&q=b', `/v1/search?q=${'a'.repeat(10_000)}`, '/v1/search?q=a&limit=0', '/v1/search?q=a&limit=51', '/v1/search?q=a&limit=ten']) {
+      for (const url of [
+        '/v1/search',
+        '/v1/search?q=a&q=b',
+        `/v1/search?q=${'a'.repeat(10_000)}`,
+        '/v1/search?q=a&limit=0',
+        '/v1/search?q=a&limit=51',
+        '/v1/search?q=a&limit=ten',
+      ]) {
         const res = await feed.request.get(url);
         expect(res.status).toBe(400);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -200,12 +214,15 @@ describe.each(DIALECTS)('search over HTTP on %s', (dialect) => {
 
   describe('OpenSearch', () => {
     test('when a browser fetches the description, then it is well-formed XML of the right type pointing at /search', async () => {
-      const res = await feed.request.get('/opensearch.xml').buffer(true).parse((r, done) => {
-        let body = '';
-        r.setEncoding('utf8');
-        r.on('data', (chunk: string) => (body += chunk));
-        r.on('end', () => done(null, body));
-      });
+      const res = await feed.request
+        .get('/opensearch.xml')
+        .buffer(true)
+        .parse((r, done) => {
+          let body = '';
+          r.setEncoding('utf8');
+          r.on('data', (chunk: string) => (body += chunk));
+          r.on('end', () => done(null, body));
+        });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/opensearchdescription+xml; charset=utf-8');
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensearch-'));
@@ -222,7 +239,9 @@ describe.each(DIALECTS)('search over HTTP on %s', (dialect) => {
           .toString()
           .trim();
         expect(template).toBe(`${PUBLIC_BASE_URL}/search?q={searchTerms}`);
-        const shortName = execFileSync('xmllint', ['--xpath', 'string(//*[local-name()="ShortName"])', file]).toString().trim();
+        const shortName = execFileSync('xmllint', ['--xpath', 'string(//*[local-name()="ShortName"])', file])
+          .toString()
+          .trim();
         expect(shortName.length).toBeGreaterThan(0);
         expect(shortName.length).toBeLessThanOrEqual(16);
       } finally {
@@ -236,7 +255,10 @@ describe.each(DIALECTS)('search over HTTP on %s', (dialect) => {
         expect(res.status).toBe(200);
         const page = parsePage(res.text);
         expect(page.links('search')).toEqual([
-          expect.objectContaining({ type: 'application/opensearchdescription+xml', href: `${PUBLIC_BASE_URL}/opensearch.xml` }),
+          expect.objectContaining({
+            type: 'application/opensearchdescription+xml',
+            href: `${PUBLIC_BASE_URL}/opensearch.xml`,
+          }),
         ]);
         const forms = page.all('form').filter((f) => f.attribs.role === 'search');
         expect(forms).toHaveLength(1);

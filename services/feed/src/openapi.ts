@@ -261,12 +261,7 @@ function registerSearch(registry: OpenAPIRegistry): void {
     request: {
       query: z.object({
         q: z.string().max(500).meta({ description: SEARCH_QUERY_DESCRIPTION, example: 'resume workshop' }),
-        limit: z
-          .int()
-          .min(1)
-          .max(50)
-          .optional()
-          .meta({ description: 'How many results, default 10', example: 10 }),
+        limit: z.int().min(1).max(50).optional().meta({ description: 'How many results, default 10', example: 10 }),
       }),
     },
     responses: {
@@ -278,13 +273,18 @@ function registerSearch(registry: OpenAPIRegistry): void {
               id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
               url: `${BASE}/posts/resume-workshop-on-friday`,
               title: 'Résumé workshop on Friday',
-              snippet: 'Bring your <mark>resume</mark> &amp; a printed copy; advisers review it with you at the <mark>workshop</mark>.',
+              snippet:
+                'Bring your <mark>resume</mark> &amp; a printed copy; advisers review it with you at the <mark>workshop</mark>.',
               published_at: '2026-11-20T10:00:00-05:00',
             },
           ],
         }),
       },
-      400: problemResponse(400, 'q is missing, repeated or longer than 500 characters, or limit is not 1–50', 'q is required: the words to search for'),
+      400: problemResponse(
+        400,
+        'q is missing, repeated or longer than 500 characters, or limit is not 1–50',
+        'q is required: the words to search for',
+      ),
     },
   });
   registry.registerPath({
@@ -303,7 +303,9 @@ function registerSearch(registry: OpenAPIRegistry): void {
     },
     responses: {
       200: htmlPage('The page: results, "no match" with suggestions, or the empty form'),
-      400: htmlPage('q is repeated or too long, or page is not a positive whole number: the page with the form and what to fix'),
+      400: htmlPage(
+        'q is repeated or too long, or page is not a positive whole number: the page with the form and what to fix',
+      ),
     },
   });
   registry.registerPath({
@@ -569,7 +571,11 @@ function registerSubscriptions(registry: OpenAPIRegistry): void {
         },
       },
       ...tokenProblems,
-      410: pageOrProblem(410, 'The link has expired (code LINK_EXPIRED)', 'This link has expired; the links in a newer email still work'),
+      410: pageOrProblem(
+        410,
+        'The link has expired (code LINK_EXPIRED)',
+        'This link has expired; the links in a newer email still work',
+      ),
       413: pageOrProblem(413, 'The body exceeds 64 kB', 'The request body exceeds the limit of 65536 bytes'),
       405: method405,
     },

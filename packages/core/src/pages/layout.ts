@@ -182,7 +182,9 @@ export function renderLayout(input: LayoutInput): string {
     ...(input.head ?? []),
     // Browsers offer the site's search (the OpenSearch description) in their address bar.
     ...(httpUrl(openSearchUrl(site))
-      ? [`<link rel="search" type="${OPENSEARCH_MEDIA_TYPE}" title="${attr(site.title)}" href="${attr(openSearchUrl(site))}">`]
+      ? [
+          `<link rel="search" type="${OPENSEARCH_MEDIA_TYPE}" title="${attr(site.title)}" href="${attr(openSearchUrl(site))}">`,
+        ]
       : []),
     // An empty icon: otherwise every browser asks for /favicon.ico and logs the 404.
     '<link rel="icon" href="data:,">',

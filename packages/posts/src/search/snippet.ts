@@ -17,7 +17,7 @@ const ENDINGS = /(?:ing|ed|es|s|ly|e|y)$/;
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 /** Most text is ASCII, where folding is just lower-casing (this runs for every word of a body). */
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[ -~]*$/;
 /** Bodies are cut here before looking for matches: a snippet needs a few words, not a book. */
 const MAX_SCANNED_CHARS = 20_000;
 

@@ -1,10 +1,5 @@
 import { type Request, Router } from 'express';
-import {
-  AppError,
-  OPENSEARCH_MEDIA_TYPE,
-  renderOpenSearchDescription,
-  renderSearchPage,
-} from '@careerfeed/core';
+import { AppError, OPENSEARCH_MEDIA_TYPE, renderOpenSearchDescription, renderSearchPage } from '@careerfeed/core';
 import { MAX_SEARCH_QUERY_LENGTH } from '@careerfeed/posts';
 import { type PagesDeps, buildSiteView } from '../pages/pages.service';
 import { sendHtml } from '../pages/pages.routes';
@@ -23,7 +18,12 @@ export const DEFAULT_SEARCH_LIMIT = 10;
 export const MAX_SEARCH_LIMIT = 50;
 
 function invalid(path: string, message: string): AppError {
-  return new AppError({ code: 'VALIDATION_FAILED', status: 400, detail: `${path} ${message}`, errors: [{ path, message }] });
+  return new AppError({
+    code: 'VALIDATION_FAILED',
+    status: 400,
+    detail: `${path} ${message}`,
+    errors: [{ path, message }],
+  });
 }
 
 /** `q` as a string (undefined when absent), or the reason it is refused. */
@@ -62,9 +62,7 @@ export function searchRouter(deps: PagesDeps): Router {
   router.get('/search', async (req, res) => {
     const { q, error } = readQuery(req.query);
     const page = readPage(req.query);
-    const problem = error
-      ? `Your search could not be run: ${error.message}. Shorten it and try again.`
-      : page.error;
+    const problem = error ? `Your search could not be run: ${error.message}. Shorten it and try again.` : page.error;
     // A refused query is shown cut to the limit, so the form can be resubmitted as it stands.
     const shown = typeof req.query.q === 'string' ? req.query.q.slice(0, MAX_SEARCH_QUERY_LENGTH) : (q ?? '');
     const view = await buildSearchPage(deps, { query: shown, page: page.page, ...(problem ? { error: problem } : {}) });
