@@ -65,3 +65,15 @@ describe('snippets', () => {
     expect(buildSnippet('a\u0000b\u0007 fair', ['fair'])).toBe('ab <mark>fair</mark>');
   });
 });
+
+describe('snippets of long bodies', () => {
+  test('when the match is deep in a long body, then the snippet is around it, cut on both sides', () => {
+    const filler = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ');
+    const body = `${filler(400, 'alpha')} Bring your resume to the fair. ${filler(400, 'omega')}`;
+    const snippet = buildSnippet(body, ['resume', 'fair'], 12);
+    expect(snippet.startsWith('… ')).toBe(true);
+    expect(snippet.endsWith(' …')).toBe(true);
+    expect(snippet).toContain('Bring your <mark>resume</mark> to the <mark>fair</mark>.');
+    expect(snippet.split(' ').length).toBeLessThan(20);
+  });
+});

@@ -18,8 +18,9 @@ const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 /** Most text is ASCII, where folding is just lower-casing (this runs for every word of a body). */
 const ASCII = /^[ -~]*$/;
-/** Bodies are cut here before looking for matches: a snippet needs a few words, not a book. */
-const MAX_SCANNED_CHARS = 20_000;
+/** Characters of body around the first likely match that are cut into words (a snippet needs ~30). */
+const CONTEXT_BEFORE = 400;
+const CONTEXT_AFTER = 800;
 
 function fold(word: string): string {
   return ASCII.test(word) ? word.toLowerCase() : word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
@@ -57,17 +58,46 @@ export function highlightText(text: string, terms: string[]): string {
  * start when nothing in the body matches: the post matched on its title, topics or author),
  * escaped, with matching words marked and "…" where it was cut.
  */
+/**
+ * The stretch of `text` worth cutting into words: around the first place a term's stem occurs
+ * (a cheap lower-case substring search), on word boundaries. Tokenizing a whole body for every
+ * result was most of a search's time. Falls back to the beginning when no stem is found that way
+ * (accented words, upper/lower-case pairs of different lengths).
+ */
+function focus(text: string, stems: string[]): { from: number; to: number } {
+  const lower = text.toLowerCase();
+  let first = -1;
+  if (lower.length === text.length) {
+    for (const stem of stems) {
+      const at = stem === '' ? -1 : lower.indexOf(stem);
+      if (at !== -1 && (first === -1 || at < first)) first = at;
+    }
+  }
+  if (first === -1) return { from: 0, to: Math.min(text.length, CONTEXT_BEFORE + CONTEXT_AFTER) };
+  let from = Math.max(0, first - CONTEXT_BEFORE);
+  if (from > 0) {
+    const space = text.indexOf(' ', from);
+    from = space !== -1 && space < first ? space + 1 : first;
+  }
+  let to = Math.min(text.length, first + CONTEXT_AFTER);
+  if (to < text.length) {
+    const space = text.lastIndexOf(' ', to);
+    if (space > first) to = space;
+  }
+  return { from, to };
+}
+
 export function buildSnippet(text: string, terms: string[], words = 30): string {
-  const pieces =
-    text.slice(0, MAX_SCANNED_CHARS).replace(CONTROLS, '').replace(/\s+/g, ' ').trim().match(WORD_OR_GAP) ?? [];
   const stems = terms.map(stemOf);
+  const clean = text.replace(CONTROLS, '').replace(/\s+/g, ' ').trim();
+  const window = focus(clean, stems);
+  const pieces = clean.slice(window.from, window.to).match(WORD_OR_GAP) ?? [];
   const matches = termMatcher(terms);
   // Per word: its piece index, and which term it matches (-1: none).
   const wordAt: number[] = [];
   const hits: number[] = [];
   pieces.forEach((piece, i) => {
-    const first = piece.charCodeAt(0);
-    if (first === 32 || !/^[\p{L}\p{N}]/u.test(piece)) return;
+    if (!/^[\p{L}\p{N}]/u.test(piece)) return;
     wordAt.push(i);
     const folded = fold(piece);
     hits.push(stems.findIndex((stem) => stem !== '' && folded.startsWith(stem)));
@@ -90,6 +120,10 @@ export function buildSnippet(text: string, terms: string[], words = 30): string 
   if (lastWord < 0) return '';
   const from = firstWord === 0 ? 0 : wordAt[firstWord]!;
   const to = lastWord === wordAt.length - 1 ? pieces.length : wordAt[lastWord]! + 1;
-  const cut = to < pieces.length || text.length > MAX_SCANNED_CHARS;
-  return (from > 0 ? '… ' : '') + render(pieces.slice(from, to), matches) + (cut ? ' …' : '');
+  const cutBefore = from > 0 || window.from > 0;
+  const cutAfter = to < pieces.length || window.to < clean.length;
+  // Gaps at the cut ends are dropped so the ellipses sit next to words.
+  const shown = pieces.slice(from, to);
+  if (cutAfter && shown.length > 0 && !/^[\p{L}\p{N}]/u.test(shown[shown.length - 1]!)) shown.pop();
+  return (cutBefore ? '… ' : '') + render(shown, matches) + (cutAfter ? ' …' : '');
 }
