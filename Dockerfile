@@ -30,6 +30,8 @@ COPY packages/posts/package.json  packages/posts/
 COPY packages/digests/package.json packages/digests/
 COPY packages/sharing/package.json packages/sharing/
 COPY packages/feeds/package.json  packages/feeds/
+COPY packages/wordpress/package.json packages/wordpress/
+COPY packages/comments/package.json  packages/comments/
 COPY services/ingest/package.json services/ingest/
 COPY services/feed/package.json   services/feed/
 COPY services/worker/package.json services/worker/
@@ -72,6 +74,10 @@ COPY --from=build /app/packages/sharing/package.json packages/sharing/
 COPY --from=build /app/packages/sharing/dist        packages/sharing/dist
 COPY --from=build /app/packages/feeds/package.json  packages/feeds/
 COPY --from=build /app/packages/feeds/dist          packages/feeds/dist
+COPY --from=build /app/packages/wordpress/package.json packages/wordpress/
+COPY --from=build /app/packages/wordpress/dist      packages/wordpress/dist
+COPY --from=build /app/packages/comments/package.json  packages/comments/
+COPY --from=build /app/packages/comments/dist          packages/comments/dist
 COPY --from=build /app/services/ingest/package.json services/ingest/
 COPY --from=build /app/services/ingest/dist         services/ingest/dist
 COPY --from=build /app/services/feed/package.json   services/feed/

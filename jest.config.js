@@ -10,7 +10,8 @@ module.exports = {
   },
   // Tests import workspace packages from source, so no build is needed to run unit tests.
   moduleNameMapper: {
-    '^@careerfeed/(config|core|db|jobs|http|posts|digests|sharing|feeds)$': '<rootDir>/packages/$1/src',
+    '^@careerfeed/(config|core|db|jobs|http|posts|digests|sharing|feeds|wordpress|comments)$':
+      '<rootDir>/packages/$1/src',
     '^@careerfeed/(ingest|feed|worker|cli)$': '<rootDir>/services/$1/src',
   },
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',

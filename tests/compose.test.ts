@@ -126,17 +126,19 @@ function mailCatcherName(): string {
   return name;
 }
 
+/** `publishedBy`: the service that publishes the contract port for it (readers reach the feeds through nginx). */
 const APP_SERVICES = [
-  { name: 'ingest', port: 3001, portVariable: 'INGEST_PORT' },
-  { name: 'feed', port: 3002, portVariable: 'FEED_PORT' },
-  { name: 'worker', port: 3003, portVariable: 'WORKER_PORT' },
+  { name: 'ingest', port: 3001, portVariable: 'INGEST_PORT', publishedBy: 'ingest' },
+  { name: 'feed', port: 3002, portVariable: 'FEED_PORT', publishedBy: 'nginx' },
+  { name: 'worker', port: 3003, portVariable: 'WORKER_PORT', publishedBy: 'worker' },
 ] as const;
 
 // ---------------------------------------------------------------------------------------------
 // The contract's configuration variables
 
 // Understood by packages/config (REDIS_PREFIX, LOG_LEVEL) or by Node itself (NODE_ENV).
-const EXTRA_VARIABLES = ['REDIS_PREFIX', 'LOG_LEVEL', 'NODE_ENV'];
+// TRUST_PROXY: the feed service sits behind nginx in the compose file.
+const EXTRA_VARIABLES = ['REDIS_PREFIX', 'LOG_LEVEL', 'NODE_ENV', 'TRUST_PROXY'];
 
 /** The names in the first column of the contract's "## Configuration" table. */
 function readContractVariables(): { names: string[]; source: string } {
@@ -340,15 +342,20 @@ describe('docker-compose.yml: services', () => {
   });
 });
 
-describe.each(APP_SERVICES)('docker-compose.yml: $name', ({ name, port, portVariable }) => {
+describe.each(APP_SERVICES)('docker-compose.yml: $name', ({ name, port, portVariable, publishedBy }) => {
   test(`is built from the repository's Dockerfile`, () => {
     const build = service(name).build;
     const context = isDict(build) ? build.context : build;
     expect(context).toBe('.');
   });
 
-  test(`publishes exactly the contract port ${port}, on the host and in the container`, () => {
-    expect(portsOf(service(name))).toEqual([{ published: port, target: port }]);
+  test(`the contract port ${port} is published on the host, by ${publishedBy}`, () => {
+    if (publishedBy === name) {
+      expect(portsOf(service(name))).toEqual([{ published: port, target: port }]);
+    } else {
+      expect(portsOf(service(name))).toEqual([]);
+      expect(portsOf(service(publishedBy))).toEqual([{ published: port, target: 80 }]);
+    }
   });
 
   test(`sets ${portVariable}=${port} and binds HOST=0.0.0.0`, () => {
@@ -400,6 +407,27 @@ describe.each(APP_SERVICES)('docker-compose.yml: $name', ({ name, port, portVari
     const healthcheck = service(name).healthcheck;
     const check = isDict(healthcheck) ? argvOf(healthcheck.test).join(' ') : '';
     expect(check).toContain(`http://127.0.0.1:${port}/healthz`);
+  });
+});
+
+describe('docker-compose.yml: nginx in front of the feed service', () => {
+  const conf = readRepoFile('deploy/nginx/careerfeed.conf');
+
+  test('mounts deploy/nginx/careerfeed.conf in place of the image’s default server, and a volume for its cache', () => {
+    const mounts = (service('nginx').volumes as unknown[]).map(String);
+    expect(mounts).toContain('./deploy/nginx/careerfeed.conf:/etc/nginx/conf.d/default.conf:ro');
+    expect(mounts.some((mount) => mount.endsWith(':/var/cache/nginx'))).toBe(true);
+  });
+
+  test('the configuration proxies to the compose feed service on its FEED_PORT, listens on 80, and caches under /var/cache/nginx', () => {
+    expect(conf).toContain(`server feed:${environmentOf(service('feed')).FEED_PORT};`);
+    expect(conf).toMatch(/^\s*listen 80;/m);
+    expect(conf).toMatch(/proxy_cache_path \/var\/cache\/nginx\//);
+  });
+
+  test('starts once the feed service is healthy; the feed service trusts its X-Forwarded-For', () => {
+    expect(service('nginx').depends_on).toEqual({ feed: { condition: 'service_healthy' } });
+    expect(environmentOf(service('feed')).TRUST_PROXY).toBe('true');
   });
 });
 

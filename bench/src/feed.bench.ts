@@ -20,7 +20,7 @@ import { Cleanup } from './support/cleanup';
 import { SetupError, describeError } from './support/errors';
 import { seedFeedStore } from './support/feed-seed';
 import { round } from './support/load';
-import { type NginxServer, type StaticFile, startNginx } from './support/nginx';
+import { type NginxServer, type StaticFile, startFeedCacheNginx, startNginx } from './support/nginx';
 import { loadFixture } from './support/posts';
 import {
   type ManagedProcess,
@@ -238,7 +238,7 @@ interface Context {
 }
 
 interface Target {
-  name: 'node' | 'nginx' | 'node_http';
+  name: 'node' | 'nginx' | 'node_http' | 'nginx_cache';
   port: number;
   /** Process whose CPU time is the server's (the feed service, nginx's worker, the baseline). */
   pid: number | undefined;
@@ -375,6 +375,8 @@ interface CaseDef {
   nginx: { key: string; path: string; headers: Record<string, string> };
   /** Served by the plain-`http` baseline instead of the feed service. */
   baseline?: boolean;
+  /** Asked of the deployed nginx cache (deploy/nginx/careerfeed.conf) in front of the feed service. */
+  throughCache?: boolean;
 }
 
 interface SizeResult {
@@ -492,7 +494,15 @@ async function runSize(
     stoppers.push(() => baseline.stop(2000));
     await waitForPort(baselinePort, baseline);
 
+    // The deployed configuration in front of the service: what readers of a compose deployment reach.
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-bench-nginx-cache-'));
+    const removeCacheDir = () => fs.rmSync(cacheDir, { recursive: true, force: true });
+    cleanup.add(`remove ${cacheDir}`, removeCacheDir, removeCacheDir);
+    const feedCache = await startFeedCacheNginx(cleanup, cacheDir, port);
+    stoppers.push(() => feedCache.stop());
+
     const targets = {
+      nginx_cache: { name: 'nginx_cache', port: feedCache.port, pid: feedCache.workerPid } as Target,
       node: { name: 'node', port, pid: service.child.pid } as Target,
       nginx: { name: 'nginx', port: nginx.port, pid: nginx.workerPid } as Target,
       node_http: { name: 'node_http', port: baselinePort, pid: baseline.child.pid } as Target,
@@ -521,6 +531,13 @@ async function runSize(
         nginx: nginxGzip,
       },
       { name: 'node_http_rss', node: { path: '/feed.xml', headers: {} }, nginx: nginx200, baseline: true },
+      { name: 'nginx_cache_rss', node: { path: '/feed.xml', headers: {} }, nginx: nginx200, throughCache: true },
+      {
+        name: 'nginx_cache_not_modified_rss',
+        node: { path: '/feed.xml', headers: { 'If-None-Match': snap.etag } },
+        nginx: nginx304,
+        throughCache: true,
+      },
       {
         name: 'node_http_not_modified_rss',
         node: { path: '/feed.xml', headers: { 'If-None-Match': snap.etag } },
@@ -543,7 +560,8 @@ async function runSize(
       // A fresh render first: the cache's 60 s TTL must not expire inside a measurement (that
       // re-render is a cold render, measured below), and the compressed variant is made now.
       if (!c.baseline) await refreshFeed(invalidator, port, c.node.path, c.node.headers);
-      const figures = await measure(ctx, c.baseline ? targets.node_http : targets.node, c.node.path, c.node.headers);
+      const target = c.baseline ? targets.node_http : c.throughCache ? targets.nginx_cache : targets.node;
+      const figures = await measure(ctx, target, c.node.path, c.node.headers);
       let reference = nginxFigures.get(c.nginx.key);
       if (!reference) {
         reference = await measure(ctx, targets.nginx, c.nginx.path, c.nginx.headers);
@@ -554,7 +572,7 @@ async function runSize(
         db: dialect,
         posts: size,
         case: c.name,
-        server: c.baseline ? 'node http, from memory' : 'feed service',
+        server: c.baseline ? 'node http, from memory' : c.throughCache ? 'nginx cache → feed service' : 'feed service',
         ...figures,
         nginx_case: c.nginx.key,
         nginx_req_per_s: reference.req_per_s,
@@ -913,7 +931,13 @@ async function measureColdGrowthInterleaved(
       const request = { scope: { kind: 'site' as const }, format, limit: 20, page: 1 };
       const block = async (db: (typeof dbs)[number]) => {
         const deps = { db, publicBaseUrl: PUBLIC_BASE_URL };
-        return (await sample(blockRuns, 2000, timed(() => service.renderFeed(deps, request)))).t.median_ms;
+        return (
+          await sample(
+            blockRuns,
+            2000,
+            timed(() => service.renderFeed(deps, request)),
+          )
+        ).t.median_ms;
       };
       // Warm both (JIT, SQLite page cache) before any block counts.
       for (const db of dbs) await block(db);

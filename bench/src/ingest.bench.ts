@@ -36,6 +36,8 @@ interface Settings {
   dbs: Dialect[];
   pgAdminUrl: string;
   fixture: string;
+  /** Posts per request of the batch path (`POST /v1/posts:batch`). */
+  batchSize: number;
   /** When set, the ingest child runs with --cpu-prof and writes its profile here on shutdown. */
   cpuProfDir: string | undefined;
 }
@@ -56,6 +58,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     warmup: int('BENCH_WARMUP', 200, 0, 100_000),
     dbs: [...new Set(dbs)] as Dialect[],
     pgAdminUrl: env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    batchSize: int('BENCH_BATCH_SIZE', 500, 1, 500),
     fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, 'fixtures', 'sample-blog.json')),
     cpuProfDir: env.BENCH_CPU_PROF_DIR ? path.resolve(env.BENCH_CPU_PROF_DIR) : undefined,
   };
@@ -133,10 +136,19 @@ function assertWarmupClean(result: LoadResult, what: string): void {
     );
 }
 
-/** The real service: `node services/ingest/dist/main.js` on a fresh database, driven over keep-alive HTTP. */
-async function measureHttp(ctx: Context, dialect: Dialect): Promise<Measurement> {
+interface IngestChild {
+  port: number;
+  agent: http.Agent;
+  headers: Record<string, string>;
+  pid: number | undefined;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+/** `node services/ingest/dist/main.js` on a fresh database with the fixture's authors, ready for posts. */
+async function startIngestChild(ctx: Context, dialect: Dialect, name: string): Promise<IngestChild> {
   const { settings, cleanup } = ctx;
-  const store = await createStore(cleanup, dialect, `${dialect}_http`, {
+  const store = await createStore(cleanup, dialect, `${dialect}_${name}`, {
     dir: ctx.tmpDir,
     pgAdminUrl: settings.pgAdminUrl,
   });
@@ -145,7 +157,7 @@ async function measureHttp(ctx: Context, dialect: Dialect): Promise<Measurement>
   const port = await freePort();
   // Node's default file names (one per thread, with pid and thread id) inside a directory per database.
   const nodeArgs = settings.cpuProfDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(settings.cpuProfDir, `ingest-${dialect}`)}`]
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(settings.cpuProfDir, `ingest-${dialect}-${name}`)}`]
     : [];
   const ingest = spawnManaged(cleanup, 'ingest', process.execPath, [...nodeArgs, INGEST_MAIN], {
     // Not the repository root: a developer's .env there must not change what is measured.
@@ -156,7 +168,7 @@ async function measureHttp(ctx: Context, dialect: Dialect): Promise<Measurement>
       DATA_DIR: ctx.tmpDir,
       DATABASE_URL: store.url,
       REDIS_URL: ctx.redisUrl,
-      REDIS_PREFIX: `bench-${dialect}-http`,
+      REDIS_PREFIX: `bench-${dialect}-${name}`,
       HOST: '127.0.0.1',
       INGEST_PORT: String(port),
       PUBLIC_BASE_URL,
@@ -164,6 +176,10 @@ async function measureHttp(ctx: Context, dialect: Dialect): Promise<Measurement>
     },
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: settings.concurrency });
+  const stop = async () => {
+    agent.destroy();
+    await ingest.stop();
+  };
   try {
     await waitForHealthy(port, ingest);
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
@@ -179,6 +195,19 @@ async function measureHttp(ctx: Context, dialect: Dialect): Promise<Measurement>
       if (res.status !== 200 && res.status !== 201)
         throw new Error(`PUT ${authorPath} → ${res.status}: ${res.body.slice(0, 500)}`);
     }
+    return { port, agent, headers, pid: ingest.child.pid, store, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The real service over keep-alive HTTP, one post per `POST /v1/posts`. */
+async function measureHttp(ctx: Context, dialect: Dialect): Promise<Measurement> {
+  const { settings } = ctx;
+  const child = await startIngestChild(ctx, dialect, 'http');
+  const { port, agent, headers } = child;
+  try {
     const send = async (index: number) => {
       const res = await request(agent, { port, method: 'POST', path: '/v1/posts', headers, body: ctx.bodies[index] });
       if (res.status !== 201) throw new Error(`POST /v1/posts → ${res.status}: ${res.body.slice(0, 500)}`);
@@ -186,21 +215,74 @@ async function measureHttp(ctx: Context, dialect: Dialect): Promise<Measurement>
     const options = { signal: ctx.interrupt };
     assertWarmupClean(await runLoad(settings.warmup, settings.concurrency, send, options), `${dialect}/http`);
     assertNotInterrupted(ctx);
-    const serverBefore = processCpuMs(ingest.child.pid);
+    const serverBefore = processCpuMs(child.pid);
     const clientBefore = ownCpuMs();
     const result = await runLoad(settings.posts, settings.concurrency, (i) => send(settings.warmup + i), options);
     assertNotInterrupted(ctx);
     const cpu = {
       // On PostgreSQL the database's own work is in its server processes, not in these figures.
-      server_cpu_ms_per_post: cpuPerPost(serverBefore, processCpuMs(ingest.child.pid), result.attempted),
+      server_cpu_ms_per_post: cpuPerPost(serverBefore, processCpuMs(child.pid), result.attempted),
       client_cpu_ms_per_post: cpuPerPost(clientBefore, ownCpuMs(), result.attempted),
     };
     // Read while the service still runs: a backlog here means the relay fell behind the writes.
-    const counts = await storeCounts(store);
+    const counts = await storeCounts(child.store);
     return { result, summary: summarize(result), stored: counts.posts, outboxPending: counts.outboxPending, cpu };
   } finally {
-    agent.destroy();
-    await ingest.stop();
+    await child.stop();
+  }
+}
+
+/**
+ * The same posts through `POST /v1/posts:batch`, `batchSize` per request, two requests in flight
+ * (a batch is one transaction: more in flight only queue on the write lock). Latency figures are
+ * per request; posts_per_s counts posts.
+ */
+async function measureHttpBatch(ctx: Context, dialect: Dialect): Promise<Measurement> {
+  const { settings } = ctx;
+  const child = await startIngestChild(ctx, dialect, 'batch');
+  const { port, agent, headers } = child;
+  const size = settings.batchSize;
+  const batchBody = (first: number, count: number) => `{"posts":[${ctx.bodies.slice(first, first + count).join(',')}]}`;
+  try {
+    const sendBatch = async (first: number, count: number) => {
+      const res = await request(agent, {
+        port,
+        method: 'POST',
+        path: '/v1/posts:batch',
+        headers,
+        body: batchBody(first, count),
+      });
+      if (res.status !== 207) throw new Error(`POST /v1/posts:batch → ${res.status}: ${res.body.slice(0, 500)}`);
+      const failed = (JSON.parse(res.body) as { results: { status: number }[] }).results.filter(
+        (r) => r.status !== 201,
+      );
+      if (failed.length > 0)
+        throw new Error(`POST /v1/posts:batch: ${failed.length} items refused, first ${JSON.stringify(failed[0])}`);
+    };
+    const options = { signal: ctx.interrupt };
+    const warmupBatches = Math.ceil(settings.warmup / size);
+    assertWarmupClean(
+      await runLoad(warmupBatches, 2, (b) => sendBatch(b * size, Math.min(size, settings.warmup - b * size)), options),
+      `${dialect}/batch`,
+    );
+    assertNotInterrupted(ctx);
+    const batches = Math.ceil(settings.posts / size);
+    const serverBefore = processCpuMs(child.pid);
+    const started = performance.now();
+    const result = await runLoad(
+      batches,
+      2,
+      (b) => sendBatch(settings.warmup + b * size, Math.min(size, settings.posts - b * size)),
+      options,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    assertNotInterrupted(ctx);
+    const cpu = { server_cpu_ms_per_post: cpuPerPost(serverBefore, processCpuMs(child.pid), settings.posts) };
+    const counts = await storeCounts(child.store);
+    const summary = { ...summarize(result), posts_per_s: round(settings.posts / seconds, 1) };
+    return { result, summary, stored: counts.posts, outboxPending: counts.outboxPending, cpu };
+  } finally {
+    await child.stop();
   }
 }
 
@@ -266,13 +348,14 @@ async function withDb<T>(store: Store, work: (db: ReturnType<typeof createDb>) =
 }
 
 /** Emits the line of one measurement; returns false when it is not a clean run. */
-function report(ctx: Context, dialect: Dialect, pathName: 'http' | 'service', m: Measurement): boolean {
+function report(ctx: Context, dialect: Dialect, pathName: 'http' | 'http_batch' | 'service', m: Measurement): boolean {
   const expected = ctx.settings.warmup + ctx.settings.posts;
   emit({
     bench: 'ingest',
     db: dialect,
     path: pathName,
-    posts: m.result.attempted,
+    posts: pathName === 'http_batch' ? ctx.settings.posts : m.result.attempted,
+    ...(pathName === 'http_batch' ? { requests: m.result.attempted, batch_size: ctx.settings.batchSize } : {}),
     concurrency: ctx.settings.concurrency,
     ...m.summary,
     ...m.cpu,
@@ -390,6 +473,9 @@ async function main(): Promise<number> {
         note(`${dialect}: service…`);
         const direct = await measureService(ctx, dialect);
         ok = report(ctx, dialect, 'service', direct) && ok;
+        note(`${dialect}: HTTP batches of ${settings.batchSize}…`);
+        const batched = await measureHttpBatch(ctx, dialect);
+        ok = report(ctx, dialect, 'http_batch', batched) && ok;
         const serverCpu = overHttp.cpu.server_cpu_ms_per_post;
         const serviceCpu = direct.cpu.cpu_ms_per_post;
         emit({
@@ -400,6 +486,8 @@ async function main(): Promise<number> {
           p50_http_over_service: round(overHttp.summary.p50_ms / direct.summary.p50_ms, 2),
           // Steadier on a busy machine; on PostgreSQL it leaves out the database server's CPU.
           cpu_http_over_service: serverCpu !== undefined && serviceCpu ? round(serverCpu / serviceCpu, 2) : undefined,
+          // Posts per second through the batch endpoint ÷ through the single-post endpoint.
+          batch_over_http: round(batched.summary.posts_per_s / overHttp.summary.posts_per_s, 2),
         });
       } catch (error) {
         if (error instanceof Interrupted) throw error;

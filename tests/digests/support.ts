@@ -117,7 +117,7 @@ export async function insertSubscriber(db: Db, overrides: Partial<NewSubscriberR
 export async function publishPost(
   deps: PostsDeps,
   publishedAt: string,
-  overrides: { title?: string; tags?: string[]; category?: string } = {},
+  overrides: { title?: string; tags?: string[]; category?: string; image?: string } = {},
 ): Promise<{ id: string; title: string; slug: string }> {
   const n = randomBytes(4).toString('hex');
   const result = await createPost(deps, {
@@ -127,6 +127,7 @@ export async function publishPost(
     tags: overrides.tags ?? ['career-fairs'],
     category: overrides.category ?? 'events',
     published_at: publishedAt,
+    ...(overrides.image ? { image: overrides.image } : {}),
   });
   return { id: result.post.id, title: result.post.title, slug: result.post.slug };
 }

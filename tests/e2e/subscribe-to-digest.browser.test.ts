@@ -300,7 +300,7 @@ describe('from the subscribe form to a digest and one-click unsubscribe (worker 
 
     // 1. Subscribe through the form: daily, one topic.
     const subscribedAt = Date.now();
-    await subscribeInBrowser(page, email, ['tag:interviews']);
+    await subscribeInBrowser(page, email, ['topic:interviews']);
     const pending = await subscriber(email);
     expect(pending).toMatchObject({
       status: 'pending',
@@ -325,14 +325,14 @@ describe('from the subscribe form to a digest and one-click unsubscribe (worker 
       page.waitForURL(/\/preferences\?token=/),
       page.click('text=Change frequency, topics or delivery time'),
     ]);
-    await page.uncheck('input[name=topics][value="tag:interviews"]');
-    await page.check('input[name=topics][value="tag:internships"]');
+    await page.uncheck('input[name=topics][value="topic:interviews"]');
+    await page.check('input[name=topics][value="topic:internships"]');
     await page.selectOption('select[name=hour]', '9');
     await Promise.all([page.waitForURL(`${origin}/preferences`), page.click('button:has-text("Save preferences")')]);
     expect(await page.locator('.notice').first().textContent()).toBe('Your preferences are saved.');
     const active = await subscriber(email);
     expect(active).toMatchObject({ status: 'active', frequency: 'daily', delivery_hour: 9, paused: 0 });
-    expect(JSON.parse(active.topics)).toEqual(['tag:internships']);
+    expect(JSON.parse(active.topics)).toEqual(['topic:internships']);
 
     // 5. New posts: one in the chosen topic, one in the topic given up, one in neither. The events
     //    go through the outbox relay to the worker, which keeps related posts as in production.
@@ -405,7 +405,7 @@ describe('from the subscribe form to a digest and one-click unsubscribe (worker 
     const preferencesUrl = links.find((l) => l.label === 'Manage your preferences')?.href;
     expect(preferencesUrl).toMatch(new RegExp(`^${escapeRegExp(origin)}/preferences\\?token=`));
     expect(htmlUrls).toContain(wantedUrl);
-    expect(digest.text).toContain('Related posts:');
+    expect(digest.text).toContain('More like this:');
     const relatedUrls = [...htmlUrls].filter((u) => u.includes('/posts/') && u !== wantedUrl);
     expect(relatedUrls.length).toBeGreaterThan(0);
     for (const url of htmlUrls) {

@@ -104,7 +104,7 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/feed+json; charset=utf-8');
     expect(response.headers['access-control-allow-origin']).toBe('*');
-    expect(response.headers['cache-control']).toMatch(/max-age=\d+, stale-while-revalidate=\d+/);
+    expect(response.headers['cache-control']).toMatch(/max-age=\d+, s-maxage=1, stale-while-revalidate=\d+/);
     expect(response.headers.vary).toBe('Accept-Encoding');
     expect(response.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
     const feed = JSON.parse(response.text);
@@ -310,7 +310,7 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
           `ETag: ${etag}`,
           // An empty feed has no date to give.
           ...(lastModified === undefined ? [] : [`Last-Modified: ${lastModified}`]),
-          'Cache-Control: public, max-age=300, stale-while-revalidate=3600',
+          'Cache-Control: public, max-age=300, s-maxage=1, stale-while-revalidate=3600',
           'Vary: Accept-Encoding',
           'Access-Control-Allow-Origin: *',
           'Access-Control-Expose-Headers: ETag, Last-Modified, Link',
@@ -436,5 +436,26 @@ describe.each(DIALECTS)('feeds over HTTP (%s)', (dialect) => {
     // The archive tag was not touched: its cached entry survives (same bytes, same ETag, from cache).
     expect(instanceA.cache.get(`json|tag|archive|20|1`)).toBeDefined();
     expect((await instanceA.request.get('/tags/archive/feed.json')).headers.etag).toBe(untouched.headers.etag);
+  });
+
+  test("when a post changes, then its category's topic feed is renewed on every instance too", async () => {
+    const before = await instanceA.request.get('/topics/resumes/feed.json');
+    await instanceB.request.get('/topics/resumes/feed.json');
+    expect(instanceA.cache.get(`json|topic|resumes|20|1`)).toBeDefined();
+
+    const patched = await ingest.request
+      .patch(`/v1/posts/${posts.resume!.id}`)
+      .set('Authorization', auth)
+      .send({ title: 'Resume tips, topic edition' });
+    expect(patched.status).toBe(200);
+
+    for (const instance of [instanceA, instanceB]) {
+      await waitFor(
+        async () => (await instance.request.get('/topics/resumes/feed.json')).headers.etag !== before.headers.etag,
+        1000,
+      );
+      const feed = JSON.parse((await instance.request.get('/topics/resumes/feed.json')).text);
+      expect(feed.items[0].title).toBe('Resume tips, topic edition');
+    }
   });
 });

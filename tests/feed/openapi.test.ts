@@ -27,6 +27,17 @@ const BARE_ANSWERS: Record<string, number> = {
   'get /unsubscribe': 400,
   'post /unsubscribe': 400,
   'get /posts/{slug}': 404,
+  'get /embed/topics/{slug}': 404,
+  'get /embed/authors/{slug}': 404,
+  'get /embed/posts/{slug}': 404,
+  'get /oembed': 400,
+  // No parts while the sitemap fits in one file.
+  'get /sitemap-{part}.xml': 404,
+  'post /posts/{slug}/comments': 400,
+  'get /posts/{slug}/comments/feed.xml': 404,
+  'get /comments/notifications/confirm': 400,
+  'get /comments/notifications/unsubscribe': 400,
+  'post /comments/notifications/unsubscribe': 400,
   'get /v1/search': 400,
 };
 
@@ -53,19 +64,25 @@ describe('the feed service OpenAPI document', () => {
     const called = await expectOperationsAsListed(
       doc,
       feed.request,
-      { tag: 'no-such-tag', category: 'no-such-category', slug: 'no-such-slug' },
-      (method, path) => BARE_ANSWERS[`${method} ${path}`] ?? (/^\/(tags|categories|authors)\//.test(path) ? 404 : 200),
+      { tag: 'no-such-tag', category: 'no-such-category', topic: 'no-such-topic', slug: 'no-such-slug', part: '1' },
+      (method, path) =>
+        BARE_ANSWERS[`${method} ${path}`] ?? (/^\/(tags|categories|topics|authors)\/\{/.test(path) ? 404 : 200),
       // The page routes are GET only and say nothing of other methods: those fall through to the
       // app's 404 (the feed and subscription routes answer 405).
       (_method, path) =>
-        /^\/(posts|tags|categories|authors)\/\{\w+\}\/?$/.test(path) ||
+        /^\/(posts|tags|categories|topics|authors)\/(\{\w+\}\/?)?$/.test(path) ||
         ['/', '/search', '/v1/search', '/opensearch.xml'].includes(path) ||
-        path.startsWith('/about/')
+        path.startsWith('/about/') ||
+        path.startsWith('/sitemap-') ||
+        path.startsWith('/embed') ||
+        path === '/theme.css' ||
+        path === '/oembed'
           ? 404
           : 405,
     );
-    // 12 feeds, 6 pages, 3 search operations, 7 subscription operations, health, readiness, metrics, document, reference.
-    expect(called).toBe(33);
+    // 15 feeds, 8 pages, 3 search operations, the theme, 4 documents, 7 subscription operations, 6 embed operations,
+    // 6 comment operations, health, readiness, metrics, document, reference.
+    expect(called).toBe(55);
     for (const path of ['/feed.xml', '/feed.atom', '/feed.json', '/tags/{tag}/feed.json', '/authors/{slug}/feed.atom'])
       expect(doc.paths[path]?.get).toBeDefined();
   });

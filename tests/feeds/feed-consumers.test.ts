@@ -34,6 +34,7 @@ const DOCUMENTS: [string, FeedDocument][] = [
     'an ordinary feed with paging and hub links',
     buildFeedDocument({
       iconUrl: `${BASE_URL}/icon.png`,
+      logoUrl: `${BASE_URL}/logo.png`,
       items: [buildFeedItem(), buildFeedItem({ related: [buildRelatedLink(), buildRelatedLink()], image: null })],
       links: {
         self: `${BASE_URL}/feed.xml?page=2`,
@@ -108,6 +109,17 @@ describe.each(DOCUMENTS)('given %s', (name, doc) => {
 
   test('the Atom is valid against the RFC 4287 RELAX NG schema according to jing', () => {
     expect(jingAtom(atomFile)).toEqual({ status: 0, errors: '' });
+  });
+
+  test("feedparser reads the site's logo and icon: RSS <image>, Atom <logo> and <icon>, JSON Feed icon and favicon", () => {
+    const rss = feedparser(rssFile).feed;
+    const atom = feedparser(atomFile).feed;
+    const json = JSON.parse(jsonText) as { icon?: string; favicon?: string };
+    expect(rss.image).toBe(doc.logoUrl ?? doc.iconUrl ?? null);
+    expect(atom.logo).toBe(doc.logoUrl ?? null);
+    expect(atom.icon).toBe(doc.iconUrl ?? null);
+    expect(json.icon).toBe(doc.iconUrl ?? doc.logoUrl);
+    expect(json.favicon).toBe(doc.iconUrl);
   });
 
   test('libxml2 reads back every title and body exactly, and the body ends with the related posts list', () => {

@@ -84,7 +84,16 @@ export interface ParsedFeed {
   bozo: boolean;
   bozoException: string;
   version: string;
-  feed: { title: string | null; updated: string | null; links: ParsedLink[] };
+  feed: {
+    title: string | null;
+    updated: string | null;
+    links: ParsedLink[];
+    /** RSS <image><url>. */
+    image: string | null;
+    /** Atom <logo> and <icon>. */
+    logo: string | null;
+    icon: string | null;
+  };
   entries: ParsedEntry[];
 }
 
@@ -103,7 +112,8 @@ print(json.dumps({
     "bozo": bool(d.bozo),
     "bozoException": repr(d.get("bozo_exception")),
     "version": d.version,
-    "feed": {"title": d.feed.get("title"), "updated": d.feed.get("updated"), "links": links(d.feed.get("links", []))},
+    "feed": {"title": d.feed.get("title"), "updated": d.feed.get("updated"), "links": links(d.feed.get("links", [])),
+             "image": (d.feed.get("image") or {}).get("href"), "logo": d.feed.get("logo"), "icon": d.feed.get("icon")},
     "entries": [{
         "id": e.get("id"),
         "title": e.get("title"),

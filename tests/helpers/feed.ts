@@ -39,8 +39,13 @@ export async function startFeedInstance(
     /** Defaults to a queue on the same Redis under `redisPrefix`. */
     subscriptionMails?: ConfirmationMailQueue;
     subscribeLimits?: Parameters<typeof createFeedApp>[0]['subscribeLimits'];
+    commentLimits?: Parameters<typeof createFeedApp>[0]['commentLimits'];
+    commentMails?: Parameters<typeof createFeedApp>[0]['commentMails'];
+    notifyNewComments?: boolean;
     /** Defaults to a silent one. */
     logger?: Logger;
+    /** URLs per sitemap file (default 50,000): lower it to reach the sitemap index cheaply. */
+    sitemapMaxUrls?: number;
   } = {},
 ): Promise<FeedInstance> {
   const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL!;
@@ -57,11 +62,15 @@ export async function startFeedInstance(
     subscriptionMails,
     trustProxy: options.trustProxy,
     subscribeLimits: options.subscribeLimits,
+    commentLimits: options.commentLimits,
+    commentMails: options.commentMails,
+    notifyNewComments: options.notifyNewComments,
     logger,
     cache,
     publicBaseUrl: PUBLIC_BASE_URL,
     websubHubUrl: options.websubHubUrl,
     now: options.now,
+    ...(options.sitemapMaxUrls === undefined ? {} : { sitemapMaxUrls: options.sitemapMaxUrls }),
   });
   const server = http.createServer(app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

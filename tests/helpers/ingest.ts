@@ -6,6 +6,7 @@ import { type Logger, pino } from 'pino';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
 import {
+  type CommentMailQueue,
   POST_EVENTS_QUEUE,
   WEBHOOK_DELIVERIES_QUEUE,
   createRedisConnection,
@@ -50,7 +51,14 @@ export interface IngestHarness {
 export function createIngestHarness(
   db: Db,
   redisUrl = process.env.TEST_REDIS_URL!,
-  options: { allowPrivateNetworks?: boolean; redisPrefix?: string; logger?: Logger; webhookSecretsKey?: Buffer } = {},
+  options: {
+    allowPrivateNetworks?: boolean;
+    redisPrefix?: string;
+    logger?: Logger;
+    webhookSecretsKey?: Buffer;
+    /** Where approvals ask for comment mails (none by default). */
+    commentMails?: CommentMailQueue;
+  } = {},
 ): IngestHarness {
   const redisPrefix = options.redisPrefix ?? `test-${randomBytes(6).toString('hex')}`;
   const redis: Redis = createRedisConnection(redisUrl, 'producer', testRedisErrors());
@@ -70,6 +78,9 @@ export function createIngestHarness(
     sourcePolls,
     webhookDeliveries: deliveriesQueue,
     webhookSecretsKey: options.webhookSecretsKey ?? TEST_WEBHOOK_SECRETS_KEY,
+    // Approving a comment announces feed changes on this prefix (feed instances of the test hear it).
+    redisPrefix,
+    ...(options.commentMails ? { commentMails: options.commentMails } : {}),
     // As in production: a worker's relay (tests/helpers/worker.ts) hears of new events at once.
     onEventsWritten: () => nudgeOutboxRelays(redis, redisPrefix),
   });

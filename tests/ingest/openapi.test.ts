@@ -40,7 +40,7 @@ describe('the OpenAPI document', () => {
   it('lists operations that exist, each guarded as documented, and no method it does not list', async () => {
     const called = await expectOperationsAsListed(doc, ctx().ingest.request, SAMPLE_PARAMETERS);
     // Every route of services/ingest/src/**/*.routes.ts, health, metrics and the docs.
-    expect(called).toBe(29);
+    expect(called).toBe(34);
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']),
     );
@@ -91,6 +91,14 @@ describe('the OpenAPI document', () => {
     expect(created.status).toBe(201);
     check('Post', created.body);
     check('CreatePost', buildPost({ author }));
+
+    const batch = await ingest.request
+      .post('/v1/posts:batch')
+      .set('Authorization', auth)
+      .send({ posts: [buildPost({ author }), buildPost({ author: uniqueSlug('nobody') })] });
+    expect(batch.status).toBe(207);
+    check('PostsBatchResult', batch.body);
+    check('PostsBatch', { posts: [buildPost({ author })] });
 
     const listed = await ingest.request.get('/v1/posts?limit=1').set('Authorization', auth);
     check('PostPage', listed.body);

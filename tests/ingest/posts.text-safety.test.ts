@@ -186,7 +186,8 @@ describe.each(DIALECTS)('text safety on %s', (dialect) => {
 
       expect(res.status).toBe(201);
       expect(res.body).toEqual(
-        expect.objectContaining({ excerpt: 'Plan Research the employer first. Prepare stories', word_count: 7 }),
+        // The heading stays apart from the sentence after it (blocks without punctuation get " · ").
+        expect.objectContaining({ excerpt: 'Plan · Research the employer first. Prepare stories', word_count: 7 }),
       );
     });
 
@@ -239,7 +240,7 @@ describe.each(DIALECTS)('text safety on %s', (dialect) => {
       expect(read.title).toBe(title.normalize('NFC'));
       expect(read.html).toBe(html.replace(' dir="rtl"', '').normalize('NFC'));
       expect(read.author).toEqual({ ...author, name: author.name.normalize('NFC'), links: {} });
-      expect(read.excerpt).toBe(`مرحبا بكم — résumé 日本語のテキスト 👨‍👩‍👧‍👦 ${'e\u0301\u0323'.normalize('NFC')} ǅ 🏳️‍🌈`);
+      expect(read.excerpt).toBe(`مرحبا بكم — résumé · 日本語のテキスト 👨‍👩‍👧‍👦 ${'e\u0301\u0323'.normalize('NFC')} ǅ 🏳️‍🌈`);
       expect(read.excerpt).toBe(read.excerpt.normalize('NFC'));
     });
   });

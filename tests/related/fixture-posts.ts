@@ -5,6 +5,11 @@ import { type RelatedDocument, type RelatedEntry } from '../../packages/core/src
 
 /** The labelled sample: 48 career-blog posts, 6 in each of 8 topics. */
 export const FIXTURE_PATH = path.join(__dirname, '../../fixtures/sample-blog.json');
+/**
+ * The second labelled corpus (issue 16): 64 posts, 8 in each of 8 other topics, other writers,
+ * messier tags. Nothing in the engine was chosen on it; it checks what was chosen on the first.
+ */
+export const SECOND_FIXTURE_PATH = path.join(__dirname, '../../fixtures/related-eval-b.json');
 
 interface FixturePost {
   slug: string;
@@ -21,8 +26,8 @@ export interface LabelledPosts {
   topicOf: Map<string, string>;
 }
 
-export function loadLabelledPosts(): LabelledPosts {
-  const { posts } = JSON.parse(fs.readFileSync(FIXTURE_PATH, 'utf8')) as { posts: FixturePost[] };
+export function loadLabelledPosts(file: string = FIXTURE_PATH): LabelledPosts {
+  const { posts } = JSON.parse(fs.readFileSync(file, 'utf8')) as { posts: FixturePost[] };
   return {
     docs: posts.map((post) => ({
       id: post.slug,

@@ -5,7 +5,7 @@ import {
   tagsOnlyBaseline,
   tfidfBaseline,
 } from '../../packages/core/src/related';
-import { loadLabelledPosts, precision } from './fixture-posts';
+import { loadLabelledPosts, precision, SECOND_FIXTURE_PATH } from './fixture-posts';
 
 /**
  * Quality of the related-posts engine on the labelled sample, beside two baselines computed in
@@ -83,25 +83,22 @@ function resamplings(
   return { halves, two_thirds: twoThirds, two_topics_out: twoTopicsOut };
 }
 
-// Measured on fixtures/sample-blog.json (the repository's own sample, 250–350 words a post): the
-// whole sample 0.611 (tags-only 0.618, TF-IDF 0.410); resampled means 0.494 / 0.612 / 0.684
-// (tags-only 0.552 / 0.610 / 0.696, TF-IDF 0.324 / 0.382 / 0.492). The engine no longer beats
-// tags-only there: its tags name the topic on most posts (as blogs tag), and its longer posts share
-// much career vocabulary across topics (the engine on text alone: 0.556). The assertions against
-// tags-only are kept as they were; see the related README.
-// On the previous sample (kept outside the repository, ~180 words a post), on which the engine
-// was developed: 0.764 (tags-only 0.507, TF-IDF 0.556); 0.515 / 0.681 / 0.772 (tags-only 0.424 /
-// 0.464 / 0.585, TF-IDF 0.385 / 0.466 / 0.592), and the floor on the whole file was the issue's
-// aim, 0.75, which this sample does not reach. The floors now sit just below today's figures
-// (which are deterministic) and catch regressions.
-const ENGINE_FLOOR = 0.6;
+// Measured on fixtures/sample-blog.json (the repository's own sample, 250–350 words a post), with
+// tags as a field of their own (RANKING_VERSION 3, issue 16): the whole sample 0.715 (tags-only
+// 0.618, TF-IDF 0.410); resampled means 0.555 / 0.705 / 0.768 (tags-only 0.552 / 0.610 / 0.696,
+// TF-IDF 0.324 / 0.382 / 0.492). Before the tag field: 0.611 and 0.494 / 0.612 / 0.684, behind
+// tags-only. The tag field's share (0.1) was chosen on this sample, so its figures flatter the
+// engine; the second corpus below is the check. On the previous sample (kept outside the
+// repository, ~180 words a post), on which the engine was first developed: 0.764 before the tag
+// field. The floors sit just below today's figures (which are deterministic) and catch regressions.
+const ENGINE_FLOOR = 0.7;
 // Means over the resampled corpora (halves can reach at most 0.667: 2 of 3 links per post).
-const RESAMPLED_FLOORS = { halves: 0.49, two_thirds: 0.605, two_topics_out: 0.68 } as const;
+const RESAMPLED_FLOORS = { halves: 0.54, two_thirds: 0.69, two_topics_out: 0.75 } as const;
 
 describe('related posts quality on the labelled sample (categories withheld)', () => {
   const { docs, topicOf } = loadLabelledPosts();
 
-  it('when the whole sample and resamplings of it are ranked, then the engine beats plain TF-IDF and stays above its floors', () => {
+  it('when the whole sample and resamplings of it are ranked, then the engine beats tags-only and plain TF-IDF and stays above its floors', () => {
     const whole = Object.fromEntries(
       Object.entries(RANKERS).map(([name, rank]) => [name, round3(precision(rank(docs, 3), topicOf))]),
     ) as Record<keyof typeof RANKERS, number>;
@@ -129,15 +126,50 @@ describe('related posts quality on the labelled sample (categories withheld)', (
     );
 
     expect(whole.engine).toBeGreaterThanOrEqual(ENGINE_FLOOR);
-    // Not asserted: beating tags-only. On this corpus (written after the engine was tuned on an
-    // earlier one) tags-only scores 0.618 against the engine's 0.611, and wins the resamplings: the
-    // engine's weights fit the sample they were chosen on. Issue 16 (related posts that generalize)
-    // owns the fix; the figures are printed above and recorded in docs/decisions.md.
+    expect(whole.engine).toBeGreaterThan(whole.tags_only);
     expect(whole.engine).toBeGreaterThan(whole.tfidf);
     for (const [name, figures] of Object.entries(resampled)) {
       expect(figures.engine).toBeGreaterThanOrEqual(RESAMPLED_FLOORS[name as keyof typeof RESAMPLED_FLOORS]);
+      expect(figures.engine).toBeGreaterThan(figures.tags_only);
       expect(figures.engine).toBeGreaterThan(figures.tfidf);
     }
+  });
+});
+
+describe('related posts quality on a second labelled corpus nothing was chosen on (issue 16)', () => {
+  // fixtures/related-eval-b.json: 64 posts in 8 topics none of which the first sample has
+  // (employer relations, campus jobs, international students, alumni mentoring, health careers,
+  // diversity recruiting, public service, career exploration), other writers, tags as bloggers
+  // set them (three posts untagged, some tags pointing at another topic). The engine's constants
+  // were chosen on the first sample; this is where a constant that only fits it would show.
+  const { docs, topicOf } = loadLabelledPosts(SECOND_FIXTURE_PATH);
+
+  it('when the second corpus is ranked, then the engine beats tags-only and stays above its floor', () => {
+    const whole = Object.fromEntries(
+      Object.entries(RANKERS).map(([name, rank]) => [name, round3(precision(rank(docs, 3), topicOf))]),
+    ) as Record<keyof typeof RANKERS, number>;
+    const resampled = Object.fromEntries(
+      Object.entries(resamplings(docs, topicOf)).map(([name, corpora]) => [
+        name,
+        Object.fromEntries(
+          Object.entries(RANKERS).map(([ranker, rank]) => [
+            ranker,
+            round3(corpora.reduce((sum, corpus) => sum + precision(rank(corpus, 3), topicOf), 0) / corpora.length),
+          ]),
+        ) as Record<keyof typeof RANKERS, number>,
+      ]),
+    );
+    console.log(JSON.stringify({ second_corpus_precision_at_3: whole, resampled_means: resampled }));
+
+    // Measured 0.688 (tags-only 0.600 of the links it shows, 0.422 counting the links it cannot
+    // show as wrong; TF-IDF 0.755). Printed, not asserted: the resampled means, where the engine
+    // trails TF-IDF everywhere (0.520 / 0.573 / 0.735 against 0.579 / 0.640 / 0.778) and trails
+    // tags-only on halves (0.558 of the links shown; tags-only shows few links on 32 posts). On
+    // this corpus the words alone do better than the engine, whose title field and title cap were
+    // chosen on the first sample (see the related README, "Issue 16"). The floor catches a
+    // regression; beating tags-only on both corpora is what issue 16 asked to keep.
+    expect(whole.engine).toBeGreaterThanOrEqual(0.67);
+    expect(whole.engine).toBeGreaterThan(whole.tags_only);
   });
 });
 

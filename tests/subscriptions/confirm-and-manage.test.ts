@@ -1,4 +1,12 @@
-import { confirmationUrl, createSubscriberToken, manageLinks, verifySubscriberToken } from '@careerfeed/core';
+import {
+  TIME_ZONE_GUESS_SCRIPT_HASH,
+  TOPIC_FILTER_SCRIPT,
+  TOPIC_FILTER_SCRIPT_HASH,
+  confirmationUrl,
+  createSubscriberToken,
+  manageLinks,
+  verifySubscriberToken,
+} from '@careerfeed/core';
 import { DIALECTS } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { htmlProblems, parsePage } from '../pages/page-inspection';
@@ -243,7 +251,8 @@ describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect)
       const on = (name: string) =>
         inputs.filter((i) => i.attribs.name === name && 'checked' in i.attribs).map((i) => i.attribs.value);
       expect(on('frequency')).toEqual(['daily']);
-      expect(on('topics')).toEqual(['tag:preparation']);
+      // Stored as "tag:preparation" (before topics were unified): shown as its topic, ticked.
+      expect(on('topics')).toEqual(['topic:preparation']);
       expect(on('paused')).toEqual([]);
       expect(inputs.find((i) => i.attribs.name === 'token')?.attribs.value).toBe(
         new URL(links.preferences, PUBLIC_BASE_URL).searchParams.get('token'),
@@ -260,7 +269,11 @@ describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect)
         '18',
         '1',
       ]);
-      expect(response.headers['content-security-policy']).not.toContain('script-src');
+      // The topic filter runs here, allowed by its hash alone; nothing else may.
+      expect(response.headers['content-security-policy']).toContain(
+        `script-src ${TIME_ZONE_GUESS_SCRIPT_HASH} ${TOPIC_FILTER_SCRIPT_HASH}`,
+      );
+      expect(page.all('script').map((s) => s.text)).toEqual([TOPIC_FILTER_SCRIPT]);
     });
 
     test('when the form is saved, then the choices are stored and the next digest recomputed', async () => {
@@ -516,7 +529,9 @@ describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect)
       expect(deadline - Date.now()).toBeGreaterThan(89 * 86_400_000);
       expect(deadline - Date.now()).toBeLessThanOrEqual(90 * 86_400_000);
 
-      expect((await h.feed.request.get(`/preferences?token=${legacy}`).set('Accept', 'application/json')).status).toBe(200);
+      expect((await h.feed.request.get(`/preferences?token=${legacy}`).set('Accept', 'application/json')).status).toBe(
+        200,
+      );
       clockAheadMs = deadline - Date.now() + 1000;
       const late = await h.feed.request.get(`/preferences?token=${legacy}`).set('Accept', 'application/json');
       expect(late.status).toBe(410);
@@ -529,4 +544,3 @@ describe.each(DIALECTS)('confirming and managing a subscription (%s)', (dialect)
     });
   });
 });
-

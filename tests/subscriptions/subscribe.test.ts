@@ -56,10 +56,10 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
       expect(inputs.find((i) => i.attribs.name === 'frequency' && 'checked' in i.attribs)?.attribs.value).toBe(
         'weekly',
       );
+      // One choice per topic: the "interviews" tag and category are one topic.
       expect(inputs.filter((i) => i.attribs.name === 'topics').map((i) => i.attribs.value)).toEqual([
-        'tag:interviews',
-        'tag:preparation',
-        'category:interviews',
+        'topic:interviews',
+        'topic:preparation',
       ]);
       const selects = Object.fromEntries(page.within(form, 'select').map((s) => [s.attribs.name, s]));
       const selectedValue = (name: string) =>
@@ -72,7 +72,8 @@ describe.each(DIALECTS)('subscribing (%s)', (dialect) => {
       const csp = response.headers['content-security-policy']!;
       expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'/);
       expect(csp).not.toContain('unsafe-inline');
-      expect(page.all('script')).toHaveLength(1);
+      // The time-zone guess and the topic filter.
+      expect(page.all('script')).toHaveLength(2);
     });
 
     test('when the home page is opened, then it carries the short form posting to /subscribe with a guessed time zone', async () => {

@@ -105,13 +105,13 @@ describe('subscribing in a browser (chromium, 375 px, Asia/Kolkata)', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await page.fill('input[name=email]', email);
     await page.check('input[name=frequency][value=daily]');
-    await page.check('input[name=topics][value="tag:interviews"]');
+    await page.check('input[name=topics][value="topic:interviews"]');
     await page.selectOption('select[name=hour]', '7');
     await Promise.all([page.waitForURL(`${origin}/subscribe`), page.click('button[type=submit]')]);
     expect(await page.locator('h1').textContent()).toBe('Check your inbox');
     const pending = await subscriber(email);
     expect(pending).toMatchObject({ status: 'pending', frequency: 'daily', time_zone: guessed, delivery_hour: 7 });
-    expect(JSON.parse(pending.topics)).toEqual(['tag:interviews']);
+    expect(JSON.parse(pending.topics)).toEqual(['topic:interviews']);
 
     // 2. The confirmation link, as the worker builds it from the queued job (the e2e test reads the mail).
     const [job] = await reader.getJobs(['waiting']);
@@ -131,13 +131,13 @@ describe('subscribing in a browser (chromium, 375 px, Asia/Kolkata)', () => {
     expect(await page.locator('select[name=timezone]').inputValue()).toBe(guessed);
     await page.check('input[name=frequency][value=weekly]');
     await page.selectOption('select[name=weekday]', '5');
-    await page.check('input[name=topics][value="category:interviews"]');
+    await page.check('input[name=topics][value="topic:preparation"]');
     await page.check('input[name=paused]');
     await Promise.all([page.waitForURL(`${origin}/preferences`), page.click('button:has-text("Save preferences")')]);
     expect(await page.locator('.notice').first().textContent()).toBe('Your preferences are saved.');
     const changed = await subscriber(email);
     expect(changed).toMatchObject({ frequency: 'weekly', delivery_weekday: 5, paused: 1, next_digest_at: null });
-    expect(JSON.parse(changed.topics)).toEqual(['category:interviews', 'tag:interviews']);
+    expect(JSON.parse(changed.topics)).toEqual(['topic:interviews', 'topic:preparation']);
 
     // 4. Unsubscribe with the one button.
     await Promise.all([page.waitForURL(/\/unsubscribe\?token=/), page.click('text=Unsubscribe')]);

@@ -51,7 +51,7 @@ function expectedUrls(post: { tags: string[]; category: string; author: string }
   const paths = feedScopesOfPost(post).map((scope) => {
     if (scope === 'site') return '';
     const [kind, slug] = scope.split(':') as [string, string];
-    return `/${{ tag: 'tags', category: 'categories', author: 'authors' }[kind]}/${encodeURIComponent(slug)}`;
+    return `/${{ tag: 'tags', category: 'categories', topic: 'topics', author: 'authors' }[kind]}/${encodeURIComponent(slug)}`;
   });
   return paths.flatMap((p) => FORMATS.map((f) => `${PUBLIC_BASE_URL}${p}/${f}`));
 }
@@ -87,11 +87,12 @@ describe('WebSub publish pings (sqlite)', () => {
     await hub.close();
   });
 
-  test("when a post is published, then the hub gets one form-encoded publish ping per format of the site, tag, category and author feeds, at the feeds' own self URLs", async () => {
+  test("when a post is published, then the hub gets one form-encoded publish ping per format of the site, tag, category, topic and author feeds, at the feeds' own self URLs", async () => {
     const post = { tags: ['websub-first', 'career-fair'], category: 'events', author: 'maya-okafor' };
     await publish({ tags: post.tags, category: post.category });
     const expected = expectedUrls(post);
-    expect(expected).toHaveLength(15);
+    // Site, 2 tags, the category, 3 topics (the tags' and the category's), the author: 8 feeds × 3 formats.
+    expect(expected).toHaveLength(24);
     await waitFor(() => expected.every((url) => hub.requests.some((r) => pingedUrl(r).includes(url))));
     await allEventsHandled(database.db, ingest);
 

@@ -55,10 +55,46 @@ export async function startNginx(cleanup: Cleanup, dir: string, files: StaticFil
       ].join('\n');
     })
     .join('\n');
+  return runNginx(
+    cleanup,
+    dir,
+    port,
+    `  server {\n    listen 127.0.0.1:${port};\n    root ${root};\n${locations}\n  }`,
+  );
+}
+
+/**
+ * deploy/nginx/careerfeed.conf as production runs it, with only its addresses changed: the feed
+ * service at `upstreamPort`, nginx on `listenPort` (loopback) and its cache under `dir`.
+ */
+export function deployedFeedCacheConfig(dir: string, upstreamPort: number, listenPort: number): string {
+  const deployed = fs.readFileSync(DEPLOYED_FEED_CACHE_CONF, 'utf8');
+  const swaps: [RegExp, string][] = [
+    [/server feed:3002;/, `server 127.0.0.1:${upstreamPort};`],
+    [/listen 80;/, `listen 127.0.0.1:${listenPort};`],
+    [/\/var\/cache\/nginx\/careerfeed/, path.join(dir, 'cache')],
+  ];
+  return swaps.reduce((conf, [pattern, replacement]) => {
+    if (!pattern.test(conf)) throw new Error(`${DEPLOYED_FEED_CACHE_CONF} no longer contains ${pattern.source}`);
+    return conf.replace(pattern, replacement);
+  }, deployed);
+}
+
+export const DEPLOYED_FEED_CACHE_CONF = path.resolve(__dirname, '..', '..', '..', 'deploy', 'nginx', 'careerfeed.conf');
+
+/** nginx in front of the feed service at `upstreamPort`, configured by deploy/nginx/careerfeed.conf. */
+export async function startFeedCacheNginx(cleanup: Cleanup, dir: string, upstreamPort: number): Promise<NginxServer> {
+  fs.chmodSync(dir, 0o755);
+  const port = await freePort();
+  return runNginx(cleanup, dir, port, deployedFeedCacheConfig(dir, upstreamPort, port));
+}
+
+/** One nginx master with one worker, in the foreground, serving `httpBlock` inside the shared settings. */
+async function runNginx(cleanup: Cleanup, dir: string, port: number, httpBlock: string): Promise<NginxServer> {
   const conf = path.join(dir, 'nginx.conf');
   fs.writeFileSync(
     conf,
-    `# Written by bench:feed.
+    `# Written by careerfeed's bench/tests.
 daemon off;
 master_process on;
 worker_processes 1;
@@ -77,11 +113,7 @@ http {
   fastcgi_temp_path ${path.join(dir, 'fastcgi')};
   uwsgi_temp_path ${path.join(dir, 'uwsgi')};
   scgi_temp_path ${path.join(dir, 'scgi')};
-  server {
-    listen 127.0.0.1:${port};
-    root ${root};
-${locations}
-  }
+${httpBlock}
 }
 `,
   );

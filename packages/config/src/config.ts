@@ -46,6 +46,10 @@ const environmentSchema = z.object({
     .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.string().min(3).default('Career Center <no-reply@localhost>'),
+  COMMENTS_NOTIFY_EMAIL: z
+    .string()
+    .regex(/^[^\s@<>,;]+@[^\s@<>,;]+\.[A-Za-z]{2,63}$/, 'must be one email address')
+    .optional(),
   PUBLIC_BASE_URL: httpUrl.default('http://localhost:3002'),
   HOST: z.string().min(1).default('127.0.0.1'),
   INGEST_PORT: port.default(3001),
@@ -167,6 +171,8 @@ export interface Config {
   readonly redisPrefix: string;
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
+  /** COMMENTS_NOTIFY_EMAIL: who hears of each new comment (the blog's author or moderator); unset: nobody. */
+  readonly commentsNotifyEmail: string | undefined;
   /** Without a trailing slash, so `${publicBaseUrl}/posts/x` is always right. */
   readonly publicBaseUrl: string;
   readonly host: string;
@@ -242,6 +248,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     redisPrefix: e.REDIS_PREFIX,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    commentsNotifyEmail: e.COMMENTS_NOTIFY_EMAIL,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     host: e.HOST,
     ports: Object.freeze({ ingest: e.INGEST_PORT, feed: e.FEED_PORT, worker: e.WORKER_PORT }),

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'UNKNOWN_AUTHOR'
   | 'SHARE_PAYLOADS_NOT_READY'
   | 'CONFLICT'
+  | 'DUPLICATE_IN_BATCH'
   | 'RATE_LIMITED'
   | 'TOKEN_INVALID'
   | 'TOKEN_EXPIRED'
@@ -30,6 +31,7 @@ export type ErrorCode =
   | 'LINK_REVOKED'
   | 'SERVICE_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
+  | 'NOT_IMPLEMENTED'
   | 'INTERNAL';
 
 const TITLES: Record<ErrorCode, string> = {
@@ -45,6 +47,7 @@ const TITLES: Record<ErrorCode, string> = {
   UNKNOWN_AUTHOR: 'No author has that slug',
   SHARE_PAYLOADS_NOT_READY: 'The post has no share payloads yet',
   CONFLICT: 'The request conflicts with the current state',
+  DUPLICATE_IN_BATCH: 'The batch names the same post twice',
   RATE_LIMITED: 'Too many requests',
   TOKEN_INVALID: 'The link is not valid',
   TOKEN_EXPIRED: 'The link has expired',
@@ -53,6 +56,7 @@ const TITLES: Record<ErrorCode, string> = {
   LINK_REVOKED: 'The link no longer manages a subscription',
   SERVICE_UNAVAILABLE: 'Temporarily unavailable',
   DATABASE_UNAVAILABLE: 'The database is temporarily unavailable',
+  NOT_IMPLEMENTED: 'Not implemented',
   INTERNAL: 'Internal server error',
 };
 

@@ -1,4 +1,4 @@
-import { countWords, htmlToPlainText, makeExcerpt } from './plain-text';
+import { countWords, excerptFromPlainText, htmlToPlainText, makeExcerpt } from './plain-text';
 import { codePointLength } from './text';
 
 describe('htmlToPlainText', () => {
@@ -352,5 +352,27 @@ describe('makeExcerpt on long inputs', () => {
     const exact = `${'x'.repeat(5)}   ${'y'.repeat(4)}`; // collapses to 10 code points
     expect(makeExcerpt(exact, 10)).toBe('xxxxx yyyy');
     expect(makeExcerpt(exact, 9)).toBe('xxxxx…');
+  });
+});
+
+describe('excerptFromPlainText', () => {
+  it('when a heading and list items follow each other, then they do not run together into one sentence', () => {
+    const text = htmlToPlainText(
+      '<h2>What to bring</h2><ul><li>A printed résumé</li><li>The job posting</li></ul><p>Arrive early. Dress well!</p>',
+    );
+    expect(excerptFromPlainText(text)).toBe(
+      'What to bring · A printed résumé · The job posting · Arrive early. Dress well!',
+    );
+  });
+
+  it('when blocks end in punctuation (any script), then a plain space joins them', () => {
+    expect(excerptFromPlainText('Bring this:\nA pen.\n\n「履歷」。\nNext')).toBe('Bring this: A pen. 「履歷」。 Next');
+  });
+
+  it('when the text is long, then the excerpt is cut like any other, at most maxChars code points', () => {
+    const excerpt = excerptFromPlainText(`Heading\n\n${'word '.repeat(500)}`, 50);
+    expect(codePointLength(excerpt)).toBeLessThanOrEqual(50);
+    expect(excerpt.startsWith('Heading · word word')).toBe(true);
+    expect(excerpt.endsWith('…')).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { compile } from 'html-to-text';
 import { cleanLine, stripIllegalXmlChars } from './text';
 
 /**
@@ -79,74 +80,62 @@ const LINE_BLOCKS = new Set([
   'tfoot',
 ]);
 
-const LISTS = new Set(['ul', 'ol', 'dl']);
-const CELLS = new Set(['td', 'th']);
-
-// HTML collapses only ASCII whitespace; NBSP is meaningful ("10&nbsp;km").
-const HTML_WHITESPACE = /[\t\n\f\r ]+/g;
 const BLANK_LINE_RUNS = /\n{3,}/g;
 
-type Break = 0 | 1 | 2;
+interface DomNode {
+  name?: string;
+  parent?: DomNode | null;
+}
 
 /**
- * Accumulates text with deferred separators, so that a break or space is
- * only written once real content follows it. That is what keeps leading,
- * trailing and doubled separators out without a clean-up pass per block.
+ * html-to-text (maintained, used by mailparser and many mailers) does the parsing, entity
+ * decoding, whitespace collapsing and <pre> handling. Our selectors say which elements are blocks:
+ * every block starts a new line (paragraph-level ones after a blank line), so headings, list items
+ * and table rows never run into the next sentence. Links are their text (no "[url]"), images and
+ * non-prose elements are dropped, nothing is upper-cased or wrapped.
  */
-class TextBuilder {
-  private out = '';
-  private pendingBreak: Break = 0;
-  private pendingSpace = false;
-
-  blockBoundary(kind: 1 | 2): void {
-    if (this.out !== '' && kind > this.pendingBreak) this.pendingBreak = kind;
-    this.pendingSpace = false;
-  }
-
-  /** `<br>`: consecutive ones add up, to at most one blank line. */
-  lineBreak(): void {
-    if (this.out !== '') this.pendingBreak = this.pendingBreak === 0 ? 1 : 2;
-    this.pendingSpace = false;
-  }
-
-  space(): void {
-    if (this.out !== '') this.pendingSpace = true;
-  }
-
-  flowText(text: string): void {
-    let body = text.replace(HTML_WHITESPACE, ' ');
-    if (body.startsWith(' ')) {
-      this.space();
-      body = body.slice(1);
-    }
-    const trailingSpace = body.endsWith(' ');
-    if (trailingSpace) body = body.slice(0, -1);
-    if (body !== '') this.write(body);
-    if (trailingSpace) this.space();
-  }
-
-  preformattedText(text: string): void {
-    this.write(text.replace(/\r\n?/g, '\n'));
-  }
-
-  private write(body: string): void {
-    if (this.pendingBreak > 0) {
-      this.out += this.pendingBreak === 2 ? '\n\n' : '\n';
-    } else if (this.pendingSpace) {
-      this.out += ' ';
-    }
-    this.pendingBreak = 0;
-    this.pendingSpace = false;
-    this.out += body;
-  }
-
-  toString(): string {
-    // Only <pre> content can leave spaces at line ends. Per-line trimEnd
-    // instead of /[ \t]+$/gm, which is quadratic on long space runs.
-    const lines = this.out.split('\n').map((line) => line.trimEnd());
-    return lines.join('\n').replace(BLANK_LINE_RUNS, '\n\n').trim();
-  }
-}
+const convertHtml = compile({
+  wordwrap: false,
+  preserveNewlines: false,
+  // HTML collapses only ASCII whitespace; NBSP is meaningful ("10&nbsp;km").
+  whitespaceCharacters: ' \t\r\n\f',
+  decodeEntities: true,
+  formatters: {
+    /** A list inside a list item belongs to that item: a line break, not a blank line. */
+    careerfeedList(elem, walk, builder) {
+      const nested = (elem as DomNode).parent?.name === 'li';
+      builder.openBlock({ leadingLineBreaks: nested ? 1 : 2 });
+      walk(elem.children, builder);
+      builder.closeBlock({ trailingLineBreaks: nested ? 1 : 2 });
+    },
+    /** Table cells read as words of their row. */
+    careerfeedCell(elem, walk, builder) {
+      walk(elem.children, builder);
+      builder.addInline(' ');
+    },
+  },
+  selectors: [
+    ...[...PARAGRAPH_BLOCKS].map((selector) => ({
+      selector,
+      format: 'block',
+      options: { leadingLineBreaks: 2, trailingLineBreaks: 2 },
+    })),
+    ...[...LINE_BLOCKS].map((selector) => ({
+      selector,
+      format: 'block',
+      options: { leadingLineBreaks: 1, trailingLineBreaks: 1 },
+    })),
+    { selector: 'ul', format: 'careerfeedList' },
+    { selector: 'ol', format: 'careerfeedList' },
+    { selector: 'dl', format: 'careerfeedList' },
+    { selector: 'td', format: 'careerfeedCell' },
+    { selector: 'th', format: 'careerfeedCell' },
+    { selector: 'pre', format: 'pre', options: { leadingLineBreaks: 2, trailingLineBreaks: 2 } },
+    { selector: 'a', format: 'inline' },
+    { selector: 'img', format: 'skip' },
+    ...[...SKIPPED].map((selector) => ({ selector, format: 'skip' })),
+  ],
+});
 
 /**
  * Converts HTML to readable plain text: entities decoded, block elements
@@ -155,74 +144,39 @@ class TextBuilder {
  * non-prose content dropped.
  */
 export function htmlToPlainText(html: string): string {
-  const text = new TextBuilder();
-  let skipDepth = 0;
-  let preDepth = 0;
-  let listItemDepth = 0;
-  // HTML drops a newline that immediately follows <pre>.
-  let atPreStart = false;
-
-  const parser = new Parser(
-    {
-      onopentag(name) {
-        // Count every element opened inside skipped content so the matching
-        // close tags bring us back out at the right level.
-        if (skipDepth > 0 || SKIPPED.has(name)) {
-          skipDepth++;
-          return;
-        }
-        if (name === 'br') {
-          text.lineBreak();
-        } else if (LISTS.has(name) && listItemDepth > 0) {
-          // A nested list belongs to its item; a blank line would detach it.
-          text.blockBoundary(1);
-        } else if (PARAGRAPH_BLOCKS.has(name)) {
-          text.blockBoundary(2);
-        } else if (LINE_BLOCKS.has(name)) {
-          text.blockBoundary(1);
-        } else if (CELLS.has(name)) {
-          text.space();
-        }
-        if (name === 'li') listItemDepth++;
-        if (name === 'pre') {
-          preDepth++;
-          atPreStart = true;
-        }
-      },
-      ontext(data) {
-        if (skipDepth > 0) return;
-        if (preDepth > 0) {
-          text.preformattedText(atPreStart ? data.replace(/^\r?\n/, '') : data);
-        } else {
-          text.flowText(data);
-        }
-        atPreStart = false;
-      },
-      onclosetag(name) {
-        if (skipDepth > 0) {
-          skipDepth--;
-          return;
-        }
-        if (name === 'li') listItemDepth--;
-        if (name === 'pre') preDepth--;
-        atPreStart = false;
-        if (LISTS.has(name) && listItemDepth > 0) {
-          text.blockBoundary(1);
-        } else if (PARAGRAPH_BLOCKS.has(name)) {
-          text.blockBoundary(2);
-        } else if (LINE_BLOCKS.has(name)) {
-          text.blockBoundary(1);
-        } else if (CELLS.has(name)) {
-          text.space();
-        }
-      },
-    },
-    { decodeEntities: true },
-  );
-  parser.end(html);
+  // HTML drops a newline that immediately follows <pre>; html-to-text keeps it.
+  const text = convertHtml(html.replace(/(<pre\b[^>]*>)\r?\n/gi, '$1'));
+  // Only <pre> content can leave spaces at line ends. Per-line trimEnd
+  // instead of /[ \t]+$/gm, which is quadratic on long space runs.
+  const lines = text.split('\n').map((line) => line.trimEnd());
   // Numeric references like &#1; decode to characters that XML forbids.
-  return stripIllegalXmlChars(text.toString());
+  return stripIllegalXmlChars(lines.join('\n').replace(BLANK_LINE_RUNS, '\n\n').trim());
 }
+
+/**
+ * The excerpt derived from a post's plain text: one line, but with its blocks still told apart.
+ * A block (heading, list item, table row, paragraph) that does not end in punctuation is followed
+ * by " · " rather than a bare space, so "What to bring" + "A printed résumé" does not read as one
+ * sentence. Then cut like any excerpt.
+ */
+export function excerptFromPlainText(text: string, maxChars = 240): string {
+  const blocks = text
+    .split(/\n+/)
+    .map((block) => block.replace(ANY_WHITESPACE_RUN, ' ').trim())
+    .filter((block) => block !== '');
+  let joined = '';
+  for (const block of blocks) {
+    if (joined !== '') joined += BLOCK_END.test(joined) ? ' ' : ' · ';
+    joined += block;
+    // Enough for the cut: later blocks cannot show.
+    if (joined.length > maxChars * 4) break;
+  }
+  return makeExcerpt(joined, maxChars);
+}
+
+// Sentence- or clause-ending punctuation (Latin, CJK, Arabic, Devanagari), optionally followed by
+// closing quotes or brackets.
+const BLOCK_END = /[.!?:;…。！？：；،؛؟।]["'”’»)\]]*$/u;
 
 const ANY_WHITESPACE_RUN = /\s+/g;
 // Punctuation that reads badly right before an ellipsis: separators

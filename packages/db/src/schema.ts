@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * Column conventions, chosen so one schema works on SQLite and PostgreSQL alike:
@@ -168,6 +168,8 @@ export interface DigestDeliveriesTable {
   sent_at: string | null;
 }
 
+export type SourceKind = 'feed' | 'wordpress';
+
 export interface SourcesTable {
   id: string;
   /** The partner feed's address, as given (checked against the SSRF policy when added). */
@@ -190,6 +192,10 @@ export interface SourcesTable {
   /** JSON of the last successful poll's counts. */
   last_poll_summary: string | null;
   next_poll_at: string;
+  /** `feed` (RSS, Atom, JSON Feed) or `wordpress` (REST API, feed as fallback). */
+  kind: ColumnType<SourceKind, SourceKind | undefined, SourceKind>;
+  /** WordPress sources: the latest `modified_gmt` stored (ISO 8601), sent as `modified_after`. */
+  sync_cursor: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -286,8 +292,38 @@ export interface Database {
   webhook_destinations: WebhookDestinationsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  comments: CommentsTable;
   post_search_documents: PostSearchDocumentsTable;
 }
+
+export type CommentStatus = 'pending' | 'approved' | 'spam' | 'trash';
+export type ReplyNotifications = 'none' | 'pending' | 'confirmed' | 'unsubscribed';
+
+export interface CommentsTable {
+  id: string;
+  post_id: string;
+  /** A comment on the same post this one replies to; null for a comment on the post. */
+  parent_id: string | null;
+  depth: number;
+  /** Plain text, shown as typed. */
+  author_name: string;
+  /** Never shown publicly. */
+  author_email: string;
+  /** Lower-cased address. */
+  author_email_key: string;
+  author_url: string | null;
+  /** Sanitized HTML (the comment allowlist). */
+  body_html: string;
+  status: CommentStatus;
+  spam_reason: string | null;
+  reply_notifications: ReplyNotifications;
+  created_at: string;
+  updated_at: string;
+  approved_at: string | null;
+}
+
+export type CommentRow = Selectable<CommentsTable>;
+export type NewCommentRow = Insertable<CommentsTable>;
 
 export type AuthorRow = Selectable<AuthorsTable>;
 export type NewAuthorRow = Insertable<AuthorsTable>;

@@ -37,6 +37,11 @@ export async function scopeExists(db: Executor, scope: FeedScope): Promise<boole
         (await db.selectFrom('posts').select('id').where('category', '=', scope.slug).limit(1).executeTakeFirst()) !==
         undefined
       );
+    case 'topic':
+      return (
+        (await scopeExists(db, { kind: 'tag', slug: scope.slug })) ||
+        scopeExists(db, { kind: 'category', slug: scope.slug })
+      );
   }
 }
 
@@ -73,17 +78,19 @@ export async function findFeedPosts(
   let query = selectVisiblePosts(db, options.nowUtc);
   if (scope.kind === 'category') query = query.where('posts.category', '=', scope.slug);
   if (scope.kind === 'author') query = query.where('authors.slug', '=', scope.slug);
-  if (scope.kind === 'tag') {
-    const slug = scope.slug;
-    query = query.where((eb) =>
-      eb.exists(
+  if (scope.kind === 'tag' || scope.kind === 'topic') {
+    const { kind, slug } = scope;
+    query = query.where((eb) => {
+      const tagged = eb.exists(
         eb
           .selectFrom('post_tags')
           .select('post_tags.post_id')
           .whereRef('post_tags.post_id', '=', 'posts.id')
           .where('post_tags.tag_slug', '=', slug),
-      ),
-    );
+      );
+      // A topic holds the posts of its tag and of its category: each post once.
+      return kind === 'topic' ? eb.or([tagged, eb('posts.category', '=', slug)]) : tagged;
+    });
   }
   return query
     .orderBy('posts.published_at_utc', 'desc')

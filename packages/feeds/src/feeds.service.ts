@@ -7,6 +7,7 @@ import {
   renderAtom,
   renderJsonFeed,
   renderRss,
+  topicLabel,
 } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
 import { readSite, postUrl } from '@careerfeed/posts';
@@ -19,6 +20,7 @@ import {
   scopeKey,
   scopePath,
 } from '@careerfeed/jobs';
+import { countApprovedComments } from '@careerfeed/comments';
 import * as repo from './feeds.repository';
 
 export { FEED_FILES, type FeedFormat };
@@ -78,11 +80,12 @@ export async function buildFeedDocument(deps: FeedsDeps, request: FeedRequest): 
   if (page > 1 && rows.length === 0) return null;
   const pageRows = rows.slice(0, limit);
   const ids = pageRows.map((row) => row.id);
-  const [site, terms, related, scopeName] = await Promise.all([
+  const [site, terms, related, scopeName, commentCounts] = await Promise.all([
     readSite(db),
     repo.findTermsOfPosts(db, ids),
     repo.findRelatedLinks(db, ids, nowUtc),
     scopeTitle(db, scope),
+    countApprovedComments(db, ids),
   ]);
 
   const base = deps.publicBaseUrl;
@@ -102,6 +105,7 @@ export async function buildFeedDocument(deps: FeedsDeps, request: FeedRequest): 
     updated: row.updated_at,
     image: row.image,
     related: (related.get(row.id) ?? []).map((r) => ({ id: itemId(r.id), url: postUrl(base, r.slug), title: r.title })),
+    comments: { count: commentCounts.get(row.id) ?? 0, feedUrl: `${postUrl(base, row.slug)}/comments/feed.xml` },
   }));
 
   return {
@@ -109,6 +113,8 @@ export async function buildFeedDocument(deps: FeedsDeps, request: FeedRequest): 
     title: scopeName ? `${site.title}: ${scopeName}` : site.title,
     description: site.description,
     language: site.language,
+    ...(site.iconUrl ? { iconUrl: site.iconUrl } : {}),
+    ...(site.logoUrl ? { logoUrl: site.logoUrl } : {}),
     extensionAboutUrl: `${base}${JSON_FEED_EXTENSION_PATH}`,
     items,
     links: {
@@ -135,6 +141,8 @@ async function scopeTitle(db: Db['kysely'], scope: FeedScope): Promise<string | 
       return `posts tagged ${(await repo.findTagName(db, scope.slug)) ?? scope.slug}`;
     case 'category':
       return `${scope.slug} posts`;
+    case 'topic':
+      return `posts about ${topicLabel(scope.slug, await repo.findTagName(db, scope.slug))}`;
     case 'author':
       return `posts by ${(await repo.findAuthorName(db, scope.slug)) ?? scope.slug}`;
   }

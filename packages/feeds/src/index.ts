@@ -4,3 +4,5 @@ export * from './feed-cache';
 export * from './feeds.service';
 export * as feedsRepository from './feeds.repository';
 export { type FeedPostRow, selectVisiblePosts } from './feeds.repository';
+export * as topicsRepository from './topics.repository';
+export * as siteMapRepository from './site-map.repository';

@@ -197,7 +197,6 @@ export function methodNotAllowed(allowed: string[]): RequestHandler {
 }
 
 /** A post with a long article fits in 1 MB; anything larger is almost certainly a mistake or an attack. */
-export const JSON_BODY_LIMIT = '1mb';
 export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** No body at all passes (the schema will say what is missing); a body of another type is a 415. */
@@ -220,8 +219,9 @@ const requireJsonContentType: RequestHandler = (req, _res, next) => {
  * For write routes, placed after authentication so an unauthenticated client cannot make us read
  * a large body: checks the content type, then parses the JSON.
  */
-export const jsonBody: RequestHandler[] = [
-  rejectOversizedBodies(JSON_BODY_LIMIT_BYTES),
-  requireJsonContentType,
-  express.json({ limit: JSON_BODY_LIMIT, strict: true }),
-];
+export const jsonBody: RequestHandler[] = jsonBodyUpTo(JSON_BODY_LIMIT_BYTES);
+
+/** `jsonBody` with another limit, for the routes that take more than one post at a time. */
+export function jsonBodyUpTo(limitBytes: number): RequestHandler[] {
+  return [rejectOversizedBodies(limitBytes), requireJsonContentType, express.json({ limit: limitBytes, strict: true })];
+}

@@ -10,16 +10,21 @@ export function feedInvalidationChannel(prefix: string): string {
   return `${prefix}:feed-invalidations`;
 }
 
-/** Scope keys: "site", "tag:<slug>", "category:<slug>", "author:<slug>"; "*" means everything. */
+/** Scope keys: "site", "tag:<slug>", "category:<slug>", "topic:<slug>", "author:<slug>"; "*" means everything. */
 export const feedInvalidationSchema = z.object({ scopes: z.array(z.string()).min(1) });
 export type FeedInvalidation = z.infer<typeof feedInvalidationSchema>;
 
-/** The feeds a post appears in: the site's, its tags', its category's and its author's. */
+/**
+ * The feeds a post appears in: the site's, its tags', its category's, the topics of those (a
+ * topic is a tag and a category of one slug) and its author's.
+ */
 export function feedScopesOfPost(post: { tags: string[]; category: string | null; author: string }): string[] {
+  const topics = new Set([...post.tags, ...(post.category ? [post.category] : [])]);
   return [
     'site',
     ...post.tags.map((t) => `tag:${t}`),
     ...(post.category ? [`category:${post.category}`] : []),
+    ...[...topics].map((t) => `topic:${t}`),
     `author:${post.author}`,
   ];
 }

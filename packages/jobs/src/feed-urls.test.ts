@@ -13,13 +13,13 @@ describe('feed URLs', () => {
   });
 
   test('scope keys round-trip, and "*" or unknown keys name no feed', () => {
-    for (const key of ['site', 'tag:a:b', 'category:offers', 'author:ana-perez']) {
+    for (const key of ['site', 'tag:a:b', 'category:offers', 'topic:offers', 'author:ana-perez']) {
       expect(scopeKey(parseScopeKey(key)!)).toBe(key);
     }
     for (const key of ['*', 'tag:', 'series:x', '']) expect(parseScopeKey(key)).toBeUndefined();
   });
 
-  test('the feeds a post is in map to every format of the site, tag, category and author feeds', () => {
+  test('the feeds a post is in map to every format of the site, tag, category, topic and author feeds', () => {
     const scopes = feedScopesOfPost({ tags: ['salary', 'c++ & más'], category: 'offers', author: 'ana' });
     expect(feedUrlsOfScopes(BASE, [...scopes, 'site', '*'])).toEqual([
       `${BASE}/feed.xml`,
@@ -34,6 +34,10 @@ describe('feed URLs', () => {
       `${BASE}/categories/offers/feed.xml`,
       `${BASE}/categories/offers/feed.atom`,
       `${BASE}/categories/offers/feed.json`,
+      // Topics: each tag and the category once (a slug both a tag and a category is one topic).
+      ...['salary', 'c%2B%2B%20%26%20m%C3%A1s', 'offers'].flatMap((t) =>
+        ['feed.xml', 'feed.atom', 'feed.json'].map((f) => `${BASE}/topics/${t}/${f}`),
+      ),
       `${BASE}/authors/ana/feed.xml`,
       `${BASE}/authors/ana/feed.atom`,
       `${BASE}/authors/ana/feed.json`,

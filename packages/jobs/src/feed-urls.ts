@@ -9,6 +9,8 @@ export type FeedScope =
   | { kind: 'site' }
   | { kind: 'tag'; slug: string }
   | { kind: 'category'; slug: string }
+  /** A reader's topic: the tag and the category of this slug together (their posts' union). */
+  | { kind: 'topic'; slug: string }
   | { kind: 'author'; slug: string };
 
 /** The scopes other than the site, which have a slug. */
@@ -27,7 +29,7 @@ export const FEED_FORMATS: readonly FeedFormat[] = Object.freeze(['rss', 'atom',
 /** Items per page when the request names no limit; only other limits appear in feed URLs. */
 export const DEFAULT_FEED_LIMIT = 20;
 
-/** "site", "tag:<slug>", "category:<slug>", "author:<slug>" (see `feedScopesOfPost`). */
+/** "site", "tag:<slug>", "category:<slug>", "topic:<slug>", "author:<slug>" (see `feedScopesOfPost`). */
 export function scopeKey(scope: FeedScope): string {
   return scope.kind === 'site' ? 'site' : `${scope.kind}:${scope.slug}`;
 }
@@ -40,7 +42,7 @@ export function parseScopeKey(key: string): FeedScope | undefined {
   const kind = key.slice(0, colon);
   const slug = key.slice(colon + 1);
   if (slug === '') return undefined;
-  if (kind === 'tag' || kind === 'category' || kind === 'author') return { kind, slug };
+  if (kind === 'tag' || kind === 'category' || kind === 'topic' || kind === 'author') return { kind, slug };
   return undefined;
 }
 
@@ -53,6 +55,8 @@ export function scopePath(scope: FeedScope): string {
       return `/tags/${encodeURIComponent(scope.slug)}`;
     case 'category':
       return `/categories/${encodeURIComponent(scope.slug)}`;
+    case 'topic':
+      return `/topics/${encodeURIComponent(scope.slug)}`;
     case 'author':
       return `/authors/${encodeURIComponent(scope.slug)}`;
   }

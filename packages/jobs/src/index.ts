@@ -6,6 +6,7 @@ export * from './queues/subscription-mails.queue';
 export * from './queues/source-polls.queue';
 export * from './queues/webhook-deliveries.queue';
 export * from './queues/websub-pings.queue';
+export * from './queues/comment-mails.queue';
 export * from './redis';
 export * from './feed-invalidation';
 export * from './feed-urls';

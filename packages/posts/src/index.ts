@@ -8,6 +8,7 @@ export * from './posts/posts.schema';
 export * from './posts/posts.resource';
 export * from './posts/share-payloads.schema';
 export * from './posts/posts.service';
+export * from './posts/posts-batch';
 export * as postsRepository from './posts/posts.repository';
 export { findPostByExternalId } from './posts/posts.repository';
 export * from './authors/authors.service';

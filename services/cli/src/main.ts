@@ -11,6 +11,7 @@ import type * as DbModule from '@careerfeed/db';
 import type * as HttpModule from '@careerfeed/http';
 import type * as DigestModule from './commands/digest';
 import type * as ImportExportModule from './commands/import-export';
+import type * as ImportWordPressModule from './commands/import-wordpress';
 
 // Only type imports above: each command loads what it needs (`load`), so `--help` answers
 // without loading the database drivers, express or the worker (about 0.8 s of module loading).
@@ -33,6 +34,10 @@ const USAGE = `Usage: npm run cli -- <command>
   keys list                                 list keys (never the keys themselves)
   keys revoke ID|PREFIX                     revoke a key
   import FILE                               import {site, authors, posts} JSON (idempotent by slug)
+  import wordpress FILE [--out-dir DIR]     import a WordPress export (WXR 1.1/1.2, Tools → Export):
+                                            posts, drafts, scheduled posts, authors, terms; idempotent.
+                                            Writes the redirect map (CSV and nginx map) to DIR
+                                            (default: the current directory)
   export [--out FILE]                       write everything as import JSON (stdout by default)
   digest run [--frequency daily|weekly|all] enqueue every digest due now; with "all", each active
                                             subscriber's digest of the current period, ignoring the hour
@@ -111,6 +116,26 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       throw new UsageError(`unknown keys command "${subcommand ?? ''}"`);
     }
     case 'import': {
+      if (subcommand === 'wordpress') {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { 'out-dir': { type: 'string' } },
+          allowPositionals: true,
+        });
+        const file = positionals[0];
+        if (!file || positionals.length > 1) throw new UsageError('import wordpress needs exactly one FILE');
+        if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+        const { describeWordPressImport, importWordPressFile } =
+          load<typeof ImportWordPressModule>('./commands/import-wordpress');
+        const result = await withDb(config, (db) =>
+          importWordPressFile({ db, publicBaseUrl: config.publicBaseUrl }, file, values['out-dir'] ?? '.', (line) =>
+            process.stderr.write(`${line}\n`),
+          ),
+        );
+        for (const line of describeWordPressImport(result)) out(line);
+        if (result.summary.failed.length > 0) process.exitCode = 1;
+        return;
+      }
       if (!subcommand) throw new UsageError('import needs a FILE');
       if (!fs.existsSync(subcommand)) throw new UsageError(`no such file: ${subcommand}`);
       const { importFile } = load<typeof ImportExportModule>('./commands/import-export');

@@ -9,6 +9,9 @@ import type { FeedCache } from '@careerfeed/feeds';
 import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
 import { pagesRouter } from './pages/pages.routes';
+import { embedsRouter } from './embeds/embeds.routes';
+import { themeRouter } from './site/theme.routes';
+import { siteDocumentsRouter } from './site-documents/site-documents.routes';
 import { searchRouter } from './search/search.routes';
 import {
   DEFAULT_SUBSCRIBE_LIMITS,
@@ -17,6 +20,14 @@ import {
 } from './subscriptions/subscribe-rate-limits';
 import { SUBSCRIPTION_BODY_LIMIT_BYTES, subscriptionsRouter } from './subscriptions/subscriptions.routes';
 import { buildFeedOpenApiDocument } from './openapi';
+import {
+  type CommentRateRules,
+  cachedCommentTokenKey,
+  createCommentRateLimits,
+  feedChangePublisher,
+} from '@careerfeed/comments';
+import type { CommentMailQueue } from '@careerfeed/jobs';
+import { commentsRouter } from './comments/comments.routes';
 import { cachedLegacyManageLinksDeadline, cachedTokenKey } from './subscriptions/subscriptions.service';
 import {
   createMetricsRegistry,
@@ -48,12 +59,20 @@ export interface FeedAppDeps {
   trustProxy?: boolean;
   /** Overrides of the subscription rate limits (defaults in subscribe-rate-limits.ts). */
   subscribeLimits?: { perClient: RateLimitRule; perAddress: RateLimitRule };
+  /** Where comment mails (reply confirmations, notifications) are handed to the worker. */
+  commentMails?: CommentMailQueue;
+  /** Overrides of the comment rate limits (defaults in @careerfeed/comments). */
+  commentLimits?: CommentRateRules;
+  /** COMMENTS_NOTIFY_EMAIL is set: each new comment asks the worker for a notification mail. */
+  notifyNewComments?: boolean;
   logger: Logger;
   publicBaseUrl: string;
   websubHubUrl?: string | undefined;
   /** Rendered feeds; the caller wires its invalidation (see main.ts). */
   cache: FeedCache;
   now?: () => Date;
+  /** URLs per sitemap file before /sitemap.xml becomes an index; default 50,000 (sitemaps.org). */
+  sitemapMaxUrls?: number;
 }
 
 /**
@@ -95,7 +114,32 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
       { hit: cacheHit, miss: cacheMiss },
     ),
   );
-  app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
+  app.use(themeRouter({ db: deps.db }));
+  app.use(embedsRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
+  const commentTokenKey = cachedCommentTokenKey(deps.db);
+  app.use(pagesRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now, commentTokenKey }));
+  app.use(
+    commentsRouter({
+      db: deps.db,
+      publicBaseUrl: deps.publicBaseUrl,
+      now: deps.now,
+      tokenKey: commentTokenKey,
+      limits: createCommentRateLimits(deps.redis, deps.redisPrefix, deps.commentLimits),
+      mails: deps.commentMails,
+      // Every instance (this one included) drops the feeds that count the comment.
+      announceFeedChanges: feedChangePublisher(deps.redis, deps.redisPrefix),
+      notifyNewComments: deps.notifyNewComments,
+      logger: deps.logger,
+    }),
+  );
+  app.use(
+    siteDocumentsRouter({
+      db: deps.db,
+      publicBaseUrl: deps.publicBaseUrl,
+      now: deps.now,
+      sitemapMaxUrls: deps.sitemapMaxUrls,
+    }),
+  );
   app.use(searchRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(
     subscriptionsRouter({

@@ -1,7 +1,12 @@
 import { loadConfig } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
-import { createConfirmationMailQueue, RedisErrors, createRedisConnection } from '@careerfeed/jobs';
+import {
+  createCommentMailQueue,
+  createConfirmationMailQueue,
+  RedisErrors,
+  createRedisConnection,
+} from '@careerfeed/jobs';
 import { createFeedApp } from './app';
 import { FeedCache } from '@careerfeed/feeds';
 import { subscribeToFeedInvalidations } from './feeds/feed-invalidation.subscriber';
@@ -23,6 +28,7 @@ async function main(): Promise<void> {
   // Redis like a worker does.
   const subscriber = createRedisConnection(config.redisUrl, 'worker', redisErrors);
   const subscriptionMails = createConfirmationMailQueue(redis, config.redisPrefix);
+  const commentMails = createCommentMailQueue(redis, config.redisPrefix);
   const cache = new FeedCache(FEED_CACHE_TTL_MS);
   await subscribeToFeedInvalidations(subscriber, config.redisPrefix, cache, logger);
 
@@ -32,6 +38,8 @@ async function main(): Promise<void> {
     redisErrors,
     redisPrefix: config.redisPrefix,
     subscriptionMails,
+    commentMails,
+    notifyNewComments: config.commentsNotifyEmail !== undefined,
     trustProxy: config.trustProxy,
     logger,
     cache,
@@ -44,6 +52,7 @@ async function main(): Promise<void> {
   handleShutdownSignals(logger, async () => {
     await closeServer(server);
     await subscriptionMails.close();
+    await commentMails.close();
     subscriber.disconnect();
     redis.disconnect();
     await db.close();

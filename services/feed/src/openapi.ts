@@ -15,6 +15,7 @@ import {
   textContent,
 } from '@careerfeed/http';
 import { preferencesSchema, subscribeSchema } from './subscriptions/subscription-input';
+import { commentInputSchema } from '@careerfeed/comments';
 
 /**
  * The feed service's OpenAPI 3.1 document (public feeds, pages and the subscription endpoints),
@@ -25,7 +26,10 @@ import { preferencesSchema, subscribeSchema } from './subscriptions/subscription
 
 const SubscribeBody = subscribeSchema.meta({
   id: 'SubscribeBody',
-  description: 'A form (application/x-www-form-urlencoded, every value a string) or JSON',
+  description:
+    'A form (application/x-www-form-urlencoded, every value a string) or JSON. Each of `topics` is ' +
+    '`topic:<slug>` (what the forms send: the tag and the category of that slug), `tag:<slug>`, ' +
+    '`category:<slug>`, or a bare slug (every kind that has it); none means every post.',
 });
 const PreferencesBody = preferencesSchema.meta({
   id: 'PreferencesBody',
@@ -44,7 +48,11 @@ export const preferencesResourceSchema = z
   .strictObject({
     status: z.enum(['pending', 'active', 'unsubscribed', 'suspended']),
     frequency: z.enum(DIGEST_FREQUENCIES),
-    topics: z.array(z.string()).meta({ description: 'Tag and category slugs; empty means every topic' }),
+    topics: z.array(z.string()).meta({
+      description:
+        'As stored: `topic:<slug>` (the tag and the category of that slug), or the older `tag:<slug>` / ' +
+        '`category:<slug>`; empty means every topic',
+    }),
     timezone: z.string().meta({ description: 'IANA time zone name' }),
     hour: z.int().min(0).max(23),
     weekday: z.int().min(1).max(7).meta({ description: 'ISO weekday of the weekly digest, 1 = Monday' }),
@@ -86,6 +94,8 @@ const pageQuery = z.object({ page: feedQuery.shape.page });
 const SCOPES = [
   { segment: 'tags', param: 'tag', what: 'tag', example: 'career-fair' },
   { segment: 'categories', param: 'category', what: 'category', example: 'events' },
+  // A topic is the tag and the category of one slug together: the union of their posts.
+  { segment: 'topics', param: 'topic', what: 'topic', example: 'career-fairs' },
   { segment: 'authors', param: 'slug', what: 'author', example: 'maya-okafor' },
 ] as const;
 
@@ -122,7 +132,7 @@ function registerFeeds(registry: OpenAPIRegistry): void {
       headers: z.object({
         ETag: z.string().meta({ description: 'Send back as If-None-Match for a 304' }),
         'Last-Modified': z.string().optional().meta({ description: 'Send back as If-Modified-Since for a 304' }),
-        'Cache-Control': z.string().meta({ example: 'public, max-age=300, stale-while-revalidate=3600' }),
+        'Cache-Control': z.string().meta({ example: 'public, max-age=300, s-maxage=1, stale-while-revalidate=3600' }),
         'Access-Control-Allow-Origin': z.literal('*'),
       }),
       content: textContent(FEED_MEDIA_TYPES[format], FEED_EXAMPLES[format]),
@@ -215,12 +225,298 @@ function registerPages(registry: OpenAPIRegistry): void {
   }
   registry.registerPath({
     method: 'get',
+    path: '/topics/',
+    operationId: 'topicsIndexPage',
+    tags: ['Pages'],
+    summary: 'Every topic with visible posts, grouped under categories, with post counts; /topics redirects here',
+    description:
+      'A topic is the tag and the category of one slug together. Each links to `/topics/{topic}/`, which lists ' +
+      'the union of their posts and offers the feeds `/topics/{topic}/feed.xml|feed.atom|feed.json`.',
+    security: [],
+    responses: { 200: htmlPage('The topic index') },
+  });
+  registry.registerPath({
+    method: 'get',
     path: JSON_FEED_EXTENSION_PATH,
     operationId: 'jsonFeedExtensionPage',
     tags: ['Pages'],
     summary: 'The documentation of the `_careerfeed` JSON Feed extension',
     security: [],
     responses: { 200: htmlPage('The page') },
+  });
+}
+
+const embedPostSchema = z
+  .object({
+    id: z.url(),
+    url: z.url(),
+    title: z.string().meta({ description: 'Plain text: render it as text, never as HTML' }),
+    summary: z.string().meta({ description: 'Plain-text excerpt' }),
+    date_published: z.iso.datetime({ offset: true }),
+    image: z.url().nullable(),
+    author: z.object({ name: z.string(), url: z.url() }),
+    topics: z.array(z.object({ name: z.string(), url: z.url() })).meta({ description: 'Category first, then tags' }),
+  })
+  .meta({ id: 'EmbedPost' });
+export const embedFeedSchema = z
+  .object({
+    title: z.string().meta({ description: 'Heading for the embed, e.g. the topic name' }),
+    home_page_url: z.url().meta({ description: 'The full list on this site' }),
+    site_name: z.string(),
+    language: z.string(),
+    items: z.array(embedPostSchema),
+  })
+  .meta({ id: 'EmbedFeed' });
+export const oembedSchema = z
+  .object({
+    version: z.literal('1.0'),
+    type: z.literal('rich'),
+    title: z.string(),
+    author_name: z.string(),
+    author_url: z.url(),
+    provider_name: z.string(),
+    provider_url: z.url(),
+    cache_age: z.int(),
+    width: z.int(),
+    height: z.int(),
+    html: z.string().meta({ description: 'An <iframe> of /embed/posts/{slug}' }),
+  })
+  .meta({ id: 'OEmbed' });
+
+function registerTheme(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/theme.css',
+    operationId: 'themeStylesheet',
+    tags: ['Pages'],
+    summary: "The site's brand and accent colours for the pages",
+    description: 'Pages link it as `/theme.css?v=…` (cached a year; the version changes with the colours).',
+    security: [],
+    responses: {
+      200: {
+        description: 'CSS',
+        content: textContent('text/css; charset=utf-8', ':root{--accent:#0b57d0;--brand:#1f3a5f}'),
+      },
+      304: { description: 'Not modified' },
+    },
+  });
+}
+
+function registerEmbeds(registry: OpenAPIRegistry): void {
+  const slugParams = z.object({ slug: z.string().meta({ example: 'internships' }) });
+  registry.registerPath({
+    method: 'get',
+    path: '/embed.js',
+    operationId: 'embedScript',
+    tags: ['Embeds'],
+    summary: 'The `<careerfeed-posts topic=… author=… limit=…>` custom element (docs/api.md)',
+    description:
+      'Dependency-free, under 10 KB gzipped. `Cache-Control: public, max-age=3600` and an ETag (If-None-Match gives 304).',
+    security: [],
+    responses: {
+      200: {
+        description: 'JavaScript',
+        content: textContent('text/javascript; charset=utf-8', '(function () { … })();'),
+      },
+      304: { description: 'Not modified' },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/embed/posts.json',
+    operationId: 'embedPosts',
+    tags: ['Embeds'],
+    summary: 'Latest visible posts of a topic (tag or category slug) and/or an author, for the element',
+    description: 'CORS `*` (errors included), so any page may fetch it.',
+    security: [],
+    request: {
+      query: z.object({
+        topic: z.string().optional().meta({ description: 'A tag or category slug', example: 'internships' }),
+        author: z.string().optional().meta({ description: "An author's slug", example: 'maya-okafor' }),
+        limit: z.int().min(1).max(20).optional().meta({ description: 'Default 5' }),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'The posts, newest first',
+        content: jsonContent(embedFeedSchema, {
+          title: 'Internships',
+          home_page_url: `${BASE}/tags/internships/`,
+          site_name: 'Career Center Blog',
+          language: 'en',
+          items: [
+            {
+              id: `${BASE}/posts/summer-internships`,
+              url: `${BASE}/posts/summer-internships`,
+              title: 'Summer internships: apply by March',
+              summary: 'Most programs close their applications in early spring.',
+              date_published: '2026-02-01T09:00:00-05:00',
+              image: null,
+              author: { name: 'Maya Okafor', url: `${BASE}/authors/maya-okafor/` },
+              topics: [{ name: 'Internships', url: `${BASE}/tags/internships/` }],
+            },
+          ],
+        }),
+      },
+      400: problemResponse(
+        400,
+        'limit is not a whole number from 1 to 20, or a parameter is repeated',
+        'limit must be a whole number from 1 to 20',
+      ),
+      404: problemResponse(404, 'No such topic or author', 'No such topic or author'),
+    },
+  });
+  for (const [segment, what] of [
+    ['topics', 'topic (tag or category)'],
+    ['authors', 'author'],
+    ['posts', 'post'],
+  ] as const) {
+    registry.registerPath({
+      method: 'get',
+      path: `/embed/${segment}/{slug}`,
+      operationId: `embed${segment[0]!.toUpperCase()}${segment.slice(1, -1)}Page`,
+      tags: ['Embeds'],
+      summary: `A no-JavaScript page of one ${what} for an <iframe> on another site`,
+      description: 'The only pages with `frame-ancestors *`; links open in the top window.',
+      security: [],
+      request: { params: slugParams },
+      responses: {
+        200: htmlPage('The embed page'),
+        404: htmlPage('No such ' + what),
+      },
+    });
+  }
+  registry.registerPath({
+    method: 'get',
+    path: '/oembed',
+    operationId: 'oembed',
+    tags: ['Embeds'],
+    summary: 'oEmbed 1.0 for post URLs (discovered from each post page)',
+    security: [],
+    request: {
+      query: z.object({
+        url: z.url().meta({ example: `${BASE}/posts/summer-internships` }),
+        format: z.enum(['json']).optional(),
+        maxwidth: z.int().min(1).optional(),
+        maxheight: z.int().min(1).optional(),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'A rich embed: an iframe of the post',
+        content: jsonContent(oembedSchema, {
+          version: '1.0',
+          type: 'rich',
+          title: 'Summer internships: apply by March',
+          author_name: 'Maya Okafor',
+          author_url: `${BASE}/authors/maya-okafor/`,
+          provider_name: 'Career Center Blog',
+          provider_url: `${BASE}/`,
+          cache_age: 3600,
+          width: 480,
+          height: 320,
+          html: `<iframe src="${BASE}/embed/posts/summer-internships" width="480" height="320" title="Summer internships: apply by March" loading="lazy" style="border:0;max-width:100%"></iframe>`,
+        }),
+      },
+      400: problemResponse(
+        400,
+        'url is missing, or maxwidth/maxheight is not a positive whole number',
+        'url is required',
+      ),
+      404: problemResponse(
+        404,
+        'The URL is not a published post of this site',
+        'That URL is not a published post of this site',
+      ),
+      501: problemResponse(
+        501,
+        'A format other than json was asked for',
+        'format "xml" is not supported; use format=json',
+      ),
+    },
+  });
+}
+
+function registerSiteDocuments(registry: OpenAPIRegistry): void {
+  const cached = z.object({ 'Cache-Control': z.literal('public, max-age=3600') });
+  registry.registerPath({
+    method: 'get',
+    path: '/sitemap.xml',
+    operationId: 'sitemap',
+    tags: ['Documents'],
+    summary: 'The sitemap (sitemaps.org 0.9): home, topic index, topics, authors and every visible post with lastmod',
+    description:
+      'Past 50,000 URLs it is a sitemap index whose children are `/sitemap-{part}.xml`, each holding at most 50,000.',
+    security: [],
+    responses: {
+      200: {
+        description: 'A `<urlset>`, or a `<sitemapindex>` past 50,000 URLs',
+        headers: cached,
+        content: textContent(
+          'application/xml; charset=utf-8',
+          '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">…</urlset>',
+        ),
+      },
+      405: method405,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/sitemap-{part}.xml',
+    operationId: 'sitemapPart',
+    tags: ['Documents'],
+    summary: 'One child of the sitemap index (only when the site has more than 50,000 URLs)',
+    security: [],
+    request: { params: z.object({ part: z.string().meta({ description: 'From 1', example: '1' }) }) },
+    responses: {
+      200: {
+        description: 'A `<urlset>` of at most 50,000 URLs',
+        headers: cached,
+        content: textContent(
+          'application/xml; charset=utf-8',
+          '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">…</urlset>',
+        ),
+      },
+      404: problemResponse(404, 'No such part (or the sitemap is a single file)', 'No such sitemap'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/robots.txt',
+    operationId: 'robotsTxt',
+    tags: ['Documents'],
+    summary: 'robots.txt: crawl everything public, not the personal subscription pages; names the sitemap',
+    security: [],
+    responses: {
+      200: {
+        description: 'The rules',
+        headers: cached,
+        content: textContent(
+          'text/plain; charset=utf-8',
+          'User-agent: *\nDisallow: /preferences\nDisallow: /unsubscribe\nDisallow: /subscribe/confirm\nAllow: /\n\nSitemap: https://careers.example.edu/sitemap.xml\n',
+        ),
+      },
+      405: method405,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/feeds.opml',
+    operationId: 'feedsOpml',
+    tags: ['Documents'],
+    summary: 'Every feed as an OPML 2.0 list (the site, each topic, each author; RSS), for a feed reader to import',
+    security: [],
+    responses: {
+      200: {
+        description: 'The OPML document',
+        headers: cached,
+        content: textContent(
+          'text/x-opml; charset=utf-8',
+          '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">…</opml>',
+        ),
+      },
+      405: method405,
+    },
   });
 }
 
@@ -582,12 +878,235 @@ function registerSubscriptions(registry: OpenAPIRegistry): void {
   });
 }
 
+const CommentBody = commentInputSchema.meta({
+  id: 'CommentBody',
+  description:
+    'A form (what the post page sends, with its signed `form_token`) or JSON. `website_confirm` is the honeypot: ' +
+    'leave it out. `notify_replies` asks for reply mails (confirmed by mail first).',
+});
+export const commentAcceptedSchema = z
+  .strictObject({
+    id: z.uuid(),
+    status: z.enum(['approved', 'pending']),
+    post: z.string().meta({ description: "The post's slug" }),
+    parent_id: z.uuid().nullable(),
+    author_name: z.string(),
+    author_url: z.string().nullable(),
+    body_html: z.string().meta({ description: 'The body as stored: sanitized, other markup escaped' }),
+    created_at: z.string(),
+    message: z.string(),
+  })
+  .meta({ id: 'CommentAccepted' });
+const replyNotificationStateSchema = z
+  .strictObject({ reply_notifications: z.enum(['confirmed', 'unsubscribed', 'valid-link']) })
+  .meta({ id: 'ReplyNotificationState' });
+
+function registerComments(registry: OpenAPIRegistry): void {
+  const slugParams = z.object({
+    slug: z.string().meta({ description: "The post's slug", example: 'how-to-prepare-for-the-career-fair' }),
+  });
+  const page = {
+    'text/html; charset=utf-8': { schema: z.string(), example: '<!doctype html><html lang="en">…</html>' },
+  };
+  const example = {
+    name: 'Sam Rivera',
+    email: 'sam.rivera@example.edu',
+    body: 'Do employers expect a <em>printed</em> CV?',
+    notify_replies: true,
+  };
+  const accepted = {
+    id: '0192f4a8-a000-7000-8000-00000000c001',
+    status: 'pending' as const,
+    post: 'how-to-prepare-for-the-career-fair',
+    parent_id: null,
+    author_name: 'Sam Rivera',
+    author_url: null,
+    body_html: 'Do employers expect a <em>printed</em> CV?',
+    created_at: '2026-10-01T10:15:00.000Z',
+    message: 'Your comment is awaiting moderation and will appear once approved.',
+  };
+  registry.registerPath({
+    method: 'post',
+    path: '/posts/{slug}/comments',
+    operationId: 'postComment',
+    tags: ['Comments'],
+    summary: 'Comment on a post (or reply to a comment): 201 published, 202 held for moderation',
+    description:
+      'Held unless the address already has an approved comment. A form gets a 303 back to the post with a notice ' +
+      '(or the post page again with its errors); JSON gets the comment. Spam (honeypot, a form sent within 3 s, more ' +
+      'than 2 links) is answered like a held comment. Rate limited per client and per address.',
+    security: [],
+    request: {
+      params: slugParams,
+      body: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: CommentBody,
+            example: {
+              name: 'Sam Rivera',
+              email: 'sam.rivera@example.edu',
+              body: 'Thanks!',
+              form_token: '1790000000000.…',
+            },
+          },
+          'application/json': { schema: CommentBody, example },
+        },
+      },
+    },
+    responses: {
+      201: {
+        description: 'Published',
+        content: jsonContent(commentAcceptedSchema, {
+          ...accepted,
+          status: 'approved',
+          message: 'Your comment is published.',
+        }),
+      },
+      202: { description: 'Held for moderation', content: jsonContent(commentAcceptedSchema, accepted) },
+      303: { description: 'A form post: back to the post page with a notice' },
+      400: pageOrProblem(
+        400,
+        'A field is invalid (`errors` names each one), or the form token is missing or not valid',
+        'email: is not a valid email address',
+      ),
+      404: pageOrProblem(404, 'No such post', 'No such post'),
+      413: pageOrProblem(413, 'The body exceeds 64 kB', 'The request body exceeds the limit of 65536 bytes'),
+      415: pageOrProblem(
+        415,
+        'The body is neither a form nor JSON',
+        'Send a form (application/x-www-form-urlencoded) or JSON (got text/plain)',
+      ),
+      422: pageOrProblem(
+        422,
+        'parent_id is not a published comment of this post, or too deep; or more than 20 links',
+        'parent_id: is a comment on another post',
+      ),
+      429: pageOrProblem(
+        429,
+        'Too many comments (Retry-After says when to try again)',
+        'Too many comments in a short time; try again in 60 seconds',
+      ),
+      503: pageOrProblem(
+        503,
+        'The rate limiter is unreachable (Retry-After: 30)',
+        'Comments are unavailable for a moment; please try again shortly',
+      ),
+      405: method405,
+    },
+  });
+  const feedExample = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0">…</rss>';
+  registry.registerPath({
+    method: 'get',
+    path: '/posts/{slug}/comments/feed.xml',
+    operationId: 'postCommentFeed',
+    tags: ['Comments'],
+    summary: "RSS 2.0 of a post's newest 30 approved comments",
+    security: [],
+    request: { params: slugParams },
+    responses: {
+      200: { description: 'The feed', content: textContent('application/rss+xml; charset=utf-8', feedExample) },
+      404: pageOrProblem(404, 'No such post', 'No such post'),
+      405: method405,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/comments/feed.xml',
+    operationId: 'siteCommentFeed',
+    tags: ['Comments'],
+    summary: 'RSS 2.0 of the newest 30 approved comments on every post',
+    security: [],
+    responses: {
+      200: { description: 'The feed', content: textContent('application/rss+xml; charset=utf-8', feedExample) },
+      405: method405,
+    },
+  });
+  const linkProblems = {
+    400: pageOrProblem(
+      400,
+      'The token is missing, malformed or not signed by us',
+      'This link is not valid; copy the whole link from the email',
+    ),
+    405: method405,
+  };
+  registry.registerPath({
+    method: 'get',
+    path: '/comments/notifications/confirm',
+    operationId: 'confirmReplyNotifications',
+    tags: ['Comments'],
+    summary: 'The link of the confirmation mail: turns reply notifications on (idempotent)',
+    security: [],
+    request: { query: tokenQuery },
+    responses: {
+      200: {
+        description: 'Confirmed',
+        content: { ...jsonContent(replyNotificationStateSchema, { reply_notifications: 'confirmed' }), ...page },
+      },
+      404: pageOrProblem(404, 'The comment no longer exists', 'The comment this link belongs to no longer exists'),
+      409: pageOrProblem(
+        409,
+        'Notifications were turned off since',
+        'Reply notifications for this comment were turned off; nothing was changed',
+      ),
+      ...linkProblems,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/comments/notifications/unsubscribe',
+    operationId: 'replyNotificationsUnsubscribePage',
+    tags: ['Comments'],
+    summary: 'A page with a button that stops reply mails (checks the link, changes nothing)',
+    security: [],
+    request: { query: tokenQuery },
+    responses: {
+      200: {
+        description: 'The page',
+        content: { ...jsonContent(replyNotificationStateSchema, { reply_notifications: 'valid-link' }), ...page },
+      },
+      ...linkProblems,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/comments/notifications/unsubscribe',
+    operationId: 'unsubscribeReplyNotifications',
+    tags: ['Comments'],
+    summary: 'Stop reply mails at once: RFC 8058 one-click (List-Unsubscribe-Post); idempotent',
+    security: [],
+    request: {
+      query: tokenQuery,
+      body: {
+        required: false,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: z.object({ 'List-Unsubscribe': z.literal('One-Click').optional() }),
+            example: { 'List-Unsubscribe': 'One-Click' },
+          },
+        },
+      },
+    },
+    responses: {
+      200: {
+        description: 'Unsubscribed',
+        content: { ...jsonContent(replyNotificationStateSchema, { reply_notifications: 'unsubscribed' }), ...page },
+      },
+      ...linkProblems,
+    },
+  });
+}
+
 export function buildFeedOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registerFeeds(registry);
   registerPages(registry);
   registerSearch(registry);
+  registerSiteDocuments(registry);
+  registerEmbeds(registry);
+  registerTheme(registry);
   registerSubscriptions(registry);
+  registerComments(registry);
   registerOperationalPaths(registry);
   registerApiDocsPaths(registry);
   return generateOpenApiDocument(
@@ -596,7 +1115,8 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
       title: 'careerfeed public feeds, pages and subscriptions',
       description:
         'What readers, feed readers and campus sites use: RSS, Atom and JSON feeds of the whole blog and of each ' +
-        'tag, category and author; the HTML pages; and the email digest subscription (double opt-in, preferences, ' +
+        'tag, category, topic and author; the HTML pages; the sitemap, robots.txt and an OPML list of every feed; ' +
+        'embeds for other sites; and the email digest subscription (double opt-in, preferences, ' +
         'one-click unsubscribe). No authentication. Errors are RFC 9457 problem+json for API clients and pages for browsers.',
     },
     {
@@ -604,7 +1124,9 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
         { name: 'Feeds', description: 'RSS 2.0, Atom and JSON Feed 1.1; conditional GET, compression, CORS' },
         { name: 'Pages', description: 'The public HTML' },
         { name: 'Search', description: 'Full-text search of published posts: the page, the JSON API, OpenSearch' },
+        { name: 'Documents', description: 'For crawlers and feed readers: sitemap, robots.txt, OPML' },
         { name: 'Subscriptions', description: 'The email digest: subscribe, confirm, preferences, unsubscribe' },
+        { name: 'Comments', description: "Readers' comments: post, comment feeds, reply-notification links" },
         { name: 'Operations', description: 'Health, metrics and this document' },
       ],
     },

@@ -25,6 +25,9 @@ import { countPendingOutboxEvents } from '@careerfeed/posts';
 import { postsRouter } from './posts/posts.routes';
 import { sourcesRouter } from './sources/sources.routes';
 import { webhooksRouter } from './webhooks/webhooks.routes';
+import { commentsRouter } from './comments/comments.routes';
+import { cachedCommentTokenKey, feedChangePublisher } from '@careerfeed/comments';
+import type { CommentMailQueue } from '@careerfeed/jobs';
 
 export interface IngestAppDeps {
   /** Errors of this process's Redis connections and queues; recent ones fail /readyz. */
@@ -44,6 +47,10 @@ export interface IngestAppDeps {
   sourcePolls?: Queue;
   /** The worker's webhook delivery queue (replays of dead deliveries are added to it). */
   webhookDeliveries: Queue;
+  /** Where comment mails are handed to the worker (an approved reply tells the parent's author). */
+  commentMails?: CommentMailQueue;
+  /** REDIS_PREFIX: approving a comment announces the feeds it changes on this deployment's channel. */
+  redisPrefix?: string;
   /** WEBHOOK_SECRETS_KEY (resolveWebhookSecretsKey): destination secrets are stored encrypted under it. */
   webhookSecretsKey: Buffer;
 }
@@ -103,6 +110,19 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
     authorsRouter(postsDeps, authenticate),
     sourcesRouter(sourcesDeps, authenticate),
     webhooksRouter(webhooksDeps, authenticate),
+    commentsRouter(
+      {
+        db: deps.db,
+        publicBaseUrl: deps.publicBaseUrl,
+        now: deps.now,
+        tokenKey: cachedCommentTokenKey(deps.db),
+        mails: deps.commentMails,
+        announceFeedChanges:
+          deps.redisPrefix === undefined ? undefined : feedChangePublisher(deps.redis, deps.redisPrefix),
+        logger: deps.logger,
+      },
+      authenticate,
+    ),
   );
   app.use('/v1', v1);
 

@@ -2,6 +2,7 @@ import { loadConfig, resolveWebhookSecretsKey } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
 import {
+  createCommentMailQueue,
   RedisErrors,
   createRedisConnection,
   nudgeOutboxRelays,
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const sourcePolls = openSourcePollsQueue(redis, config.redisPrefix);
   // Replays of dead webhook deliveries go straight onto the worker's queue.
   const webhookDeliveries = openWebhookDeliveriesQueue(redis, config.redisPrefix);
+  const commentMails = createCommentMailQueue(redis, config.redisPrefix);
 
   const app = createIngestApp({
     db,
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
     sourcePolls,
     webhookDeliveries,
     webhookSecretsKey,
+    commentMails,
+    redisPrefix: config.redisPrefix,
   });
   const server = await listen(app, config.host, config.ports.ingest);
   logger.info({ url: `http://${config.host}:${config.ports.ingest}` }, 'ingest listening');
@@ -49,6 +53,7 @@ async function main(): Promise<void> {
   handleShutdownSignals(logger, async () => {
     await closeServer(server);
     await sourcePolls.close().catch(() => undefined);
+    await commentMails.close().catch(() => undefined);
     await webhookDeliveries.close().catch(() => undefined);
     redis.disconnect();
     await db.close();

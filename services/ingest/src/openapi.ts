@@ -6,11 +6,15 @@ import {
   type RouteConfig,
   generateOpenApiDocument,
   jsonContent,
+  problemExample,
   problemResponse,
+  problemSchema,
   registerApiDocsPaths,
   registerOperationalPaths,
 } from '@careerfeed/http';
 import {
+  BATCH_MAX_BYTES,
+  BATCH_MAX_POSTS,
   type AuthorResource,
   type PostResource,
   type SharePayloadsResource,
@@ -44,6 +48,13 @@ import {
   webhookListSchema,
   webhookResourceSchema,
 } from '@careerfeed/sharing';
+import {
+  type CommentResource,
+  commentPageSchema,
+  commentResourceSchema,
+  listCommentsQuerySchema,
+  updateCommentSchema,
+} from '@careerfeed/comments';
 
 /**
  * The ingest API's OpenAPI 3.1 document, served at `GET /openapi.json` and as a page at `/docs`.
@@ -56,12 +67,26 @@ import {
 // Request bodies, named as components (an id may be given once per process: here, for ingest).
 const CreatePost = createPostSchema.meta({ id: 'CreatePost' });
 const UpdatePost = updatePostSchema.meta({ id: 'UpdatePost' });
+const PostsBatch = z
+  .strictObject({ posts: z.array(createPostSchema).min(1).max(BATCH_MAX_POSTS) })
+  .meta({ id: 'PostsBatch' });
+const postsBatchResultSchema = z
+  .strictObject({
+    results: z.array(
+      z.union([
+        z.strictObject({ status: z.union([z.literal(201), z.literal(200)]), post: postResourceSchema }),
+        z.strictObject({ status: z.int().min(400).max(499), problem: problemSchema }),
+      ]),
+    ),
+  })
+  .meta({ id: 'PostsBatchResult' });
 const AuthorBody = authorBodySchema.meta({ id: 'AuthorBody' });
 const CreateSource = createSourceSchema.meta({ id: 'CreateSource' });
 const UpdateSource = updateSourceSchema.meta({ id: 'UpdateSource' });
 const CreateWebhook = createWebhookSchema.meta({ id: 'CreateWebhook' });
 const UpdateWebhook = updateWebhookSchema.meta({ id: 'UpdateWebhook' });
 const RotateWebhookSecret = rotateWebhookSecretSchema.meta({ id: 'RotateWebhookSecret' });
+const UpdateComment = updateCommentSchema.meta({ id: 'UpdateComment' });
 
 // ---- examples (typed: an example that no longer fits its schema's type does not compile)
 
@@ -118,6 +143,7 @@ const exampleCreatePost: z.input<typeof createPostSchema> = {
 const exampleSource: SourceResource = {
   id: SOURCE_ID,
   url: 'https://engineering.example.edu/news/feed.xml',
+  kind: 'feed',
   interval_minutes: 60,
   author: 'Engineering Faculty',
   category: 'partners',
@@ -257,6 +283,112 @@ function jsonBody<S extends z.ZodType>(schema: S, example: z.input<S>): NonNulla
   return { required: true, content: jsonContent(schema, example) };
 }
 
+const COMMENT_ID = '0192f4a8-a000-7000-8000-00000000c001';
+const exampleComment: CommentResource = {
+  id: COMMENT_ID,
+  status: 'pending',
+  post: {
+    id: POST_ID,
+    slug: 'how-to-prepare-for-the-career-fair',
+    title: 'How to prepare for the career fair',
+    url: 'https://careers.example.edu/posts/how-to-prepare-for-the-career-fair',
+  },
+  parent_id: null,
+  depth: 0,
+  author_name: 'Sam Rivera',
+  author_email: 'sam.rivera@example.edu',
+  author_url: null,
+  body_html: 'Thanks! Do employers expect a <em>printed</em> CV?',
+  spam_reason: null,
+  created_at: '2026-10-01T10:15:00.000Z',
+  updated_at: '2026-10-01T10:15:00.000Z',
+  approved_at: null,
+};
+
+function registerCommentPaths(registry: OpenAPIRegistry): void {
+  const route = (config: RouteConfig) => registry.registerPath(config);
+  const commentParams = idParam('comment', COMMENT_ID);
+  const commentNotFound = problemResponse(404, 'No such comment', `No comment has the id "${COMMENT_ID}"`);
+  route({
+    method: 'get',
+    path: '/v1/comments',
+    operationId: 'listComments',
+    tags: ['Comments'],
+    summary: 'Comments to moderate, newest first, with how many each status holds',
+    description:
+      'Filter by `status` (pending, approved, spam, trash) and/or `post_id`; page with `cursor` = the previous ' +
+      "page's `next_cursor`. `counts` covers every comment whatever the filter (the tabs of a moderation screen).",
+    security: writer,
+    request: { query: listCommentsQuerySchema },
+    responses: {
+      200: {
+        description: 'One page',
+        content: jsonContent(commentPageSchema, {
+          items: [exampleComment],
+          counts: { pending: 1, approved: 12, spam: 3, trash: 0 },
+          next_cursor: null,
+        }),
+      },
+      400: problemResponse(
+        400,
+        'A query parameter is invalid',
+        'Invalid query: status must be one of pending, approved, spam, trash',
+      ),
+      ...problems,
+    },
+  });
+  route({
+    method: 'get',
+    path: '/v1/comments/{id}',
+    operationId: 'getComment',
+    tags: ['Comments'],
+    security: writer,
+    request: { params: commentParams },
+    responses: {
+      200: { description: 'The comment', content: jsonContent(commentResourceSchema, exampleComment) },
+      404: commentNotFound,
+      ...problems,
+    },
+  });
+  route({
+    method: 'patch',
+    path: '/v1/comments/{id}',
+    operationId: 'updateComment',
+    tags: ['Comments'],
+    summary: 'Approve, hold, mark as spam or trash a comment',
+    description:
+      'Idempotent. Approving publishes the comment on its post page and in the comment feeds, invalidates the ' +
+      "cached feeds that count it, and (the first time, for a reply) mails the parent comment's author if they " +
+      'confirmed reply notifications. Leaving `approved` unpublishes it.',
+    security: writer,
+    request: { params: commentParams, body: jsonBody(UpdateComment, { status: 'approved' }) },
+    responses: {
+      200: {
+        description: 'The comment as stored',
+        content: jsonContent(commentResourceSchema, {
+          ...exampleComment,
+          status: 'approved',
+          updated_at: '2026-10-01T11:00:00.000Z',
+          approved_at: '2026-10-01T11:00:00.000Z',
+        }),
+      },
+      404: commentNotFound,
+      ...bodyProblems,
+      ...problems,
+    },
+  });
+  route({
+    method: 'delete',
+    path: '/v1/comments/{id}',
+    operationId: 'deleteComment',
+    tags: ['Comments'],
+    summary: 'Delete a comment for good; its replies move up one level',
+    security: writer,
+    request: { params: commentParams },
+    responses: { 204: { description: 'Deleted' }, 404: commentNotFound, ...problems },
+  });
+}
+
 function registerPaths(registry: OpenAPIRegistry): void {
   const route = (config: RouteConfig) => registry.registerPath(config);
 
@@ -286,6 +418,46 @@ function registerPaths(registry: OpenAPIRegistry): void {
       ...problems,
       409: problemResponse(409, 'The slug is taken by another post'),
       422: problemResponse(422, 'The author slug names no author'),
+    },
+  });
+  route({
+    method: 'post',
+    path: '/v1/posts:batch',
+    operationId: 'createPostsBatch',
+    tags: ['Posts'],
+    summary: `Create or replace up to ${BATCH_MAX_POSTS} posts in one transaction`,
+    description:
+      'Each item is what `POST /v1/posts` takes and is saved as that operation would save it. The answer is always ' +
+      '207 with one result per item, in order: `{status: 201|200, post}` when saved, `{status: 4xx, problem}` when ' +
+      'the item was refused; refused items change nothing and the others are stored. A later item repeating an ' +
+      `earlier item's external_id gets 422. More than ${BATCH_MAX_POSTS} posts, or a body over ` +
+      `${BATCH_MAX_BYTES / 1024 / 1024} MB, is refused whole with 413. Re-sending a batch with external ids is safe.`,
+    security: writer,
+    request: { body: jsonBody(PostsBatch, { posts: [exampleCreatePost] }) },
+    responses: {
+      207: {
+        description: 'One result per item, in the order sent',
+        content: jsonContent(postsBatchResultSchema, {
+          results: [
+            { status: 201, post: examplePost },
+            {
+              status: 422,
+              problem: problemExample(422, 'No author has the slug "nobody"', {
+                code: 'UNKNOWN_AUTHOR',
+                type: 'urn:careerfeed:problem:unknown-author',
+                title: 'No author has that slug',
+              }),
+            },
+          ],
+        }),
+      },
+      ...bodyProblems,
+      413: problemResponse(
+        413,
+        `The batch holds more than ${BATCH_MAX_POSTS} posts, or the body exceeds ${BATCH_MAX_BYTES / 1024 / 1024} MB`,
+        `The batch holds 501 posts; send at most ${BATCH_MAX_POSTS} per request`,
+      ),
+      ...problems,
     },
   });
   route({
@@ -768,6 +940,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     description: 'An API key from `npm run cli -- keys create --name NAME [--scope posts:write|admin]`',
   });
   registerPaths(registry);
+  registerCommentPaths(registry);
   registerOperationalPaths(registry);
   registerApiDocsPaths(registry);
   registerShareWebhooks(registry);
@@ -787,6 +960,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         { name: 'Sources', description: 'Partner feeds syndicated into the blog (scope admin)' },
         { name: 'Webhooks', description: 'Destinations of the share webhooks and their deliveries (scope admin)' },
         { name: 'Share webhooks', description: 'What careerfeed POSTs to a destination' },
+        { name: 'Comments', description: "Moderation of readers' comments (scope posts:write)" },
         { name: 'Operations', description: 'Health, metrics and this document' },
       ],
     },

@@ -27,6 +27,7 @@ import {
   openPostEventsQueue,
   openPostGoesLiveQueue,
   openSourcePollsQueue,
+  openCommentMailsQueue,
   openSubscriptionMailsQueue,
   openWebhookDeliveriesQueue,
   outboxNudgeChannel,
@@ -58,6 +59,7 @@ import {
 } from './sources/source-polls.worker';
 import { createWebSubPublisher } from './websub/websub-ping';
 import { workerMetrics } from './metrics/worker.metrics';
+import { cachedCommentTokenKey, createCommentMailsWorker } from '@careerfeed/comments';
 
 /** The settings the worker uses, as `loadConfig` gives them. */
 export type WorkerSettings = Pick<
@@ -75,6 +77,7 @@ export type WorkerSettings = Pick<
   | 'outboxRedispatchAfterMs'
   | 'mailRatePerSecond'
   | 'mailFrom'
+  | 'commentsNotifyEmail'
 >;
 
 export interface WorkerDeps {
@@ -136,6 +139,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
   const goesLiveQueue = openPostGoesLiveQueue(redis, prefix);
   const digestsQueue = openDigestsQueue(redis, prefix);
   const subscriptionMailsQueue = openSubscriptionMailsQueue(redis, prefix);
+  const commentMailsQueue = openCommentMailsQueue(redis, prefix);
   const sourcePollsQueue = openSourcePollsQueue(redis, prefix);
   const webhookDeliveriesQueue = openWebhookDeliveriesQueue(redis, prefix);
 
@@ -270,6 +274,20 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     mailRatePerSecond: settings.mailRatePerSecond,
   });
 
+  // Comment mails: reply-notification confirmations, replies, and new-comment notices.
+  const commentMailsWorker = createCommentMailsWorker({
+    db,
+    mailer: countingMailer(deps.mailer, mails.confirmation),
+    mailFrom: settings.mailFrom,
+    publicBaseUrl: settings.publicBaseUrl,
+    tokenKey: cachedCommentTokenKey(db),
+    notifyEmail: settings.commentsNotifyEmail,
+    logger,
+    connection: redis,
+    prefix,
+    mailRatePerSecond: settings.mailRatePerSecond,
+  });
+
   // Partner feeds: the posts they bring are written like API posts (outbox events included), and
   // the relay above moves those events on.
   const sourcePollsWorker = createSourcePollsWorker({
@@ -289,6 +307,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     goesLiveWorker,
     digestsWorker,
     subscriptionMailsWorker,
+    commentMailsWorker,
     sourcePollsWorker,
     webhookDeliveryWorker,
   ];
@@ -298,6 +317,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     goesLiveQueue,
     digestsQueue,
     subscriptionMailsQueue,
+    commentMailsQueue,
     ...(websub.queue ? [websub.queue] : []),
     sourcePollsQueue,
     webhookDeliveriesQueue,

@@ -1,7 +1,7 @@
 import { attr, httpUrl, text } from '../pages/html';
 import { cleanLine } from '../text';
 import type { DigestMail, DigestSite } from './digest-model';
-import { MAIL_SLOTS, STYLE, mailLayoutSource } from './mail-layout';
+import { MAIL_SLOTS, mailLayoutSource, mailStyles, postalAddressLines } from './mail-layout';
 import { sanitizeHeaderText, wrapText } from './mail-text';
 import { compileMjmlTemplate } from './mjml-template';
 
@@ -22,6 +22,7 @@ export async function renderConfirmationMail(site: DigestSite, input: Confirmati
   if (confirmUrl === null) throw new RangeError('confirmUrl must be an absolute http(s) URL');
   const template = await compileMjmlTemplate(mailLayoutSource(site), MAIL_SLOTS);
   const siteTitle = cleanLine(site.title);
+  const STYLE = mailStyles(site.accentColor);
   const email = cleanLine(input.email);
   const hours = `${input.expiresInHours} ${input.expiresInHours === 1 ? 'hour' : 'hours'}`;
   const subject = sanitizeHeaderText(`Confirm your subscription to ${siteTitle}`);
@@ -45,7 +46,9 @@ export async function renderConfirmationMail(site: DigestSite, input: Confirmati
     wrapText(ask),
     `To confirm, open this link; it expires in ${hours}:
 ${confirmUrl}`,
-    `--\n${wrapText(ignore)}`,
+    [`--`, wrapText(ignore), ...(postalAddressLines(site).length > 0 ? ['', ...postalAddressLines(site)] : [])].join(
+      '\n',
+    ),
   ];
   return { subject, html, text: `${body.join('\n\n')}\n` };
 }

@@ -10,6 +10,16 @@ export interface DigestSite {
   description?: string;
   /** BCP 47 tag for `<html lang>`; anything else falls back to `en`. */
   language?: string;
+  /** `<html dir>`: "rtl" for right-to-left languages. */
+  dir?: 'ltr' | 'rtl';
+  /** Absolute http(s) URL of the logo shown in the header. */
+  logoUrl?: string;
+  /** `#rrggbb` of the header band (white text on it). */
+  brandColor?: string;
+  /** `#rrggbb` of links and buttons. */
+  accentColor?: string;
+  /** The sender's postal address (CAN-SPAM), printed in every footer; lines kept. */
+  postalAddress?: string;
 }
 
 export interface DigestPost {
@@ -26,6 +36,8 @@ export interface DigestPost {
   tags: string[];
   /** Category slug. */
   category: string | null;
+  /** What readers see as the post's topics: the category, then the tags' display names. */
+  topicNames?: string[];
   image?: string | null;
   related: { title: string; url: string }[];
 }

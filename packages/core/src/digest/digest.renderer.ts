@@ -1,11 +1,14 @@
-import { httpUrl, text } from '../pages/html';
+import { attr, displayDate, httpUrl, text } from '../pages/html';
 import { cleanLine } from '../text';
 import type { DigestFrequency, DigestPost, DigestRenderer, DigestRendererOptions, DigestSite } from './digest-model';
 import { sanitizeHeaderText, wrapText } from './mail-text';
-import { MAIL_SLOTS, STYLE, mailLayoutSource, mailLink } from './mail-layout';
+import { MAIL_SLOTS, mailLanguage, mailLayoutSource, mailLink, mailStyles, postalAddressLines } from './mail-layout';
 import { compileMjmlTemplate } from './mjml-template';
 
 export const DEFAULT_MAX_POSTS = 20;
+
+/** Posts in the digest's one "More like this" block. */
+export const MORE_LIKE_THIS = 3;
 
 // A run shows tens of posts; the bound only matters for a renderer kept alive for days (instant mails).
 const MAX_CACHED_POSTS = 1000;
@@ -28,43 +31,66 @@ function showsSame(a: DigestPost, b: DigestPost): boolean {
       a.url === b.url &&
       a.authorName === b.authorName &&
       a.excerpt === b.excerpt &&
-      a.related.length === b.related.length &&
-      a.related.every((r, i) => r.title === b.related[i]?.title && r.url === b.related[i]?.url))
+      a.publishedAt === b.publishedAt &&
+      (a.image ?? null) === (b.image ?? null) &&
+      (a.topicNames ?? []).join('\n') === (b.topicNames ?? []).join('\n'))
   );
 }
 
-function postHtml(post: DigestPost): string {
+type MailStyles = ReturnType<typeof mailStyles>;
+
+/** "March 1, 2025 · by Maya Okafor · Resume, Interviews" */
+function postMeta(post: DigestPost, language: string): string {
+  const topics = [...new Set((post.topicNames ?? []).map((t) => cleanLine(t)).filter((t) => t !== ''))];
+  return [
+    displayDate(post.publishedAt, language),
+    `by ${cleanLine(post.authorName)}`,
+    ...(topics.length > 0 ? [topics.join(', ')] : []),
+  ].join(' · ');
+}
+
+function postHtml(post: DigestPost, style: MailStyles, language: string): string {
   const title = cleanLine(post.title);
   const excerpt = cleanLine(post.excerpt);
-  const related = post.related.map((r) => `<li>${mailLink(r.url, cleanLine(r.title))}</li>`);
+  const image = httpUrl(post.image);
+  const url = httpUrl(post.url);
+  const img = image === null ? '' : `<img src="${attr(image)}" alt="" width="552" style="${style.image}">`;
   return [
-    `<div style="${STYLE.post}">`,
-    `<h2 style="${STYLE.postTitle}">${mailLink(post.url, title, STYLE.postTitleLink)}</h2>`,
-    `<p style="${STYLE.meta}">by ${text(cleanLine(post.authorName))}</p>`,
-    excerpt === '' ? '' : `<p style="${STYLE.paragraph}">${text(excerpt)}</p>`,
-    httpUrl(post.url) === null ? '' : `<p style="${STYLE.paragraph}">${mailLink(post.url, 'Read the post')}</p>`,
-    related.length === 0
-      ? ''
-      : `<p style="${STYLE.relatedHeading}">Related posts</p><ul style="${STYLE.relatedList}">${related.join('')}</ul>`,
+    `<div style="${style.post}">`,
+    `<h2 style="${style.postTitle}">${mailLink(post.url, title, style.postTitleLink)}</h2>`,
+    `<p style="${style.meta}">${text(postMeta(post, language))}</p>`,
+    img === '' ? '' : url === null ? img : `<a href="${attr(url)}">${img}</a>`,
+    excerpt === '' ? '' : `<p style="${style.paragraph}">${text(excerpt)}</p>`,
+    url === null ? '' : `<p style="${style.paragraph}">${mailLink(post.url, 'Read the post', style.link)}</p>`,
     '</div>',
   ].join('');
 }
 
-function postText(post: DigestPost): string {
-  const lines = [wrapText(cleanLine(post.title)), wrapText(`by ${cleanLine(post.authorName)}`)];
+function postText(post: DigestPost, language: string): string {
+  const lines = [wrapText(cleanLine(post.title)), wrapText(postMeta(post, language))];
   const excerpt = cleanLine(post.excerpt);
   if (excerpt !== '') lines.push('', wrapText(excerpt));
   const url = httpUrl(post.url);
   if (url !== null) lines.push('', 'Read the post:', url);
-  if (post.related.length > 0) {
-    lines.push('', 'Related posts:');
-    for (const r of post.related) {
-      lines.push(wrapText(`- ${cleanLine(r.title)}`));
-      const relatedUrl = httpUrl(r.url);
-      if (relatedUrl !== null) lines.push(relatedUrl);
+  return lines.join('\n');
+}
+
+/**
+ * The digest's one "More like this" list: the related posts of the posts shown, in their order,
+ * without duplicates and without posts the digest already carries.
+ */
+export function moreLikeThis(posts: readonly DigestPost[], limit = MORE_LIKE_THIS): { title: string; url: string }[] {
+  const seen = new Set(posts.map((p) => p.url));
+  const picked: { title: string; url: string }[] = [];
+  for (const post of posts) {
+    for (const related of post.related) {
+      if (picked.length >= limit) return picked;
+      if (seen.has(related.url) || httpUrl(related.url) === null) continue;
+      seen.add(related.url);
+      picked.push(related);
     }
   }
-  return lines.join('\n');
+  return picked;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -86,7 +112,7 @@ const WHY: Readonly<Record<DigestFrequency, string>> = {
 /** "resume, internships" for stored topics; "everything" for none. */
 export function describeTopics(topics: readonly string[]): string {
   if (topics.length === 0) return 'everything';
-  const names = topics.map((t) => cleanLine(t.replace(/^(?:tag|category):/, '')));
+  const names = topics.map((t) => cleanLine(t.replace(/^(?:topic|tag|category):/, '')));
   return [...new Set(names)].join(', ');
 }
 
@@ -114,12 +140,15 @@ export async function createDigestRenderer(
   const template = await compileMjmlTemplate(mailLayoutSource(site), MAIL_SLOTS);
   const siteTitle = cleanLine(site.title);
   const siteUrl = httpUrl(site.url);
+  const style = mailStyles(site.accentColor);
+  const language = mailLanguage(site);
+  const address = postalAddressLines(site);
   const blocks = new Map<string, PostBlock>();
 
   function block(post: DigestPost): PostBlock {
     const cached = blocks.get(post.id);
     if (cached !== undefined && showsSame(cached.source, post)) return cached;
-    const fresh = { source: post, html: postHtml(post), text: postText(post) };
+    const fresh = { source: post, html: postHtml(post, style, language), text: postText(post, language) };
     if (blocks.size >= MAX_CACHED_POSTS) blocks.clear();
     blocks.set(post.id, fresh);
     return fresh;
@@ -140,15 +169,21 @@ export async function createDigestRenderer(
 
       const moreHtml =
         more > 0
-          ? `<p style="${STYLE.paragraph}">And ${mailLink(site.url, plural(more, 'more post', 'more posts'))} on ${text(siteTitle)}.</p>`
+          ? `<p style="${style.paragraph}">And ${mailLink(site.url, plural(more, 'more post', 'more posts'), style.link)} on ${text(siteTitle)}.</p>`
           : '';
+      const alike = moreLikeThis(posts);
+      const alikeHtml =
+        alike.length === 0
+          ? ''
+          : `<div style="${style.moreLikeThis}"><h2 style="${style.moreLikeThisHeading}">More like this</h2>` +
+            `<ul style="${style.relatedList}">${alike.map((r) => `<li>${mailLink(r.url, cleanLine(r.title), style.link)}</li>`).join('')}</ul></div>`;
       const html = template.fill({
         TITLE: text(subject),
         PREVIEW: text(shown.map((b) => cleanLine(b.source.title)).join(' · ')),
-        BODY: `<h1 style="${STYLE.heading}">${text(heading)}</h1>${shown.map((b) => b.html).join('')}${moreHtml}`,
+        BODY: `<h1 style="${style.heading}">${text(heading)}</h1>${shown.map((b) => b.html).join('')}${moreHtml}${alikeHtml}`,
         FOOTER: [
-          `<p style="${STYLE.footerParagraph}">${text(why)}</p>`,
-          `<p style="${STYLE.footerParagraph}">${mailLink(preferencesUrl, 'Manage your preferences')} · ${mailLink(unsubscribeUrl, 'Unsubscribe')}</p>`,
+          `<p style="${style.footerParagraph}">${text(why)}</p>`,
+          `<p style="${style.footerParagraph}">${mailLink(preferencesUrl, 'Manage your preferences', style.link)} · ${mailLink(unsubscribeUrl, 'Unsubscribe', style.link)}</p>`,
         ].join(''),
       });
 
@@ -161,9 +196,15 @@ export async function createDigestRenderer(
             .join('\n'),
         );
       }
+      if (alike.length > 0) {
+        const lines = ['----', '', 'More like this:'];
+        for (const r of alike) lines.push(wrapText(`- ${cleanLine(r.title)}`), httpUrl(r.url)!);
+        textParts.push(lines.join('\n'));
+      }
       const footer = ['--', wrapText(why)];
       if (preferencesUrl !== null) footer.push('', 'Manage your preferences:', preferencesUrl);
       if (unsubscribeUrl !== null) footer.push('', 'Unsubscribe:', unsubscribeUrl);
+      if (address.length > 0) footer.push('', ...address);
       textParts.push(footer.join('\n'));
       return { subject, html, text: `${textParts.join('\n\n')}\n` };
     },

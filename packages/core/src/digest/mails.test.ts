@@ -4,7 +4,7 @@ import { codePointLength } from '../text';
 import { renderConfirmationMail } from './confirmation.mail';
 import { buildDigestPost, buildDigestRecipient, buildDigestSite } from './digest-factories';
 import type { DigestPost } from './digest-model';
-import { createDigestRenderer } from './digest.renderer';
+import { MORE_LIKE_THIS, createDigestRenderer, moreLikeThis } from './digest.renderer';
 import { MAX_SUBJECT_LENGTH } from './mail-text';
 import * as mjmlTemplate from './mjml-template';
 
@@ -110,9 +110,13 @@ function postWithRelated(overrides: Partial<DigestPost> = {}): DigestPost {
 }
 
 describe('createDigestRenderer', () => {
-  test('when posts are rendered, then both parts show each post title, author, excerpt, link and related links', async () => {
+  test('when posts are rendered, then both parts show each post title, date, author, topics, excerpt and link, and one "More like this" block', async () => {
     const renderer = await createDigestRenderer(site);
-    const posts = [postWithRelated({ authorName: 'Ana Lima' }), postWithRelated(), postWithRelated()];
+    const posts = [
+      postWithRelated({ authorName: 'Ana Lima', topicNames: ['internships', 'Résumé'] }),
+      postWithRelated(),
+      postWithRelated(),
+    ];
 
     const mail = renderer.render(buildDigestRecipient(), posts);
 
@@ -121,18 +125,58 @@ describe('createDigestRenderer', () => {
     for (const post of posts) {
       expect(html.anchors).toContainEqual({ href: post.url, text: post.title });
       expect(html.text).toContain(post.excerpt);
-      expect(html.text).toContain(`by ${post.authorName}`);
+      expect(html.text).toContain(`March 5, 2025 · by ${post.authorName}`);
       expect(textLines).toContain(post.title);
       expect(textLines).toContain(post.url);
-      expect(textLines).toContain(`by ${post.authorName}`);
       expect(mail.text).toContain(post.excerpt);
-      for (const related of post.related) {
-        expect(html.anchors).toContainEqual({ href: related.url, text: related.title });
-        expect(textLines).toContain(`- ${related.title}`);
-        expect(textLines).toContain(related.url);
-      }
     }
-    expect(html.textOf('h2')).toEqual(posts.map((p) => p.title));
+    expect(html.text).toContain('March 5, 2025 · by Ana Lima · internships, Résumé');
+    expect(textLines).toContain('March 5, 2025 · by Ana Lima · internships, Résumé');
+    // Related posts are no longer listed under each item: the first three, in order, make one block.
+    const alike = posts.flatMap((p) => p.related).slice(0, MORE_LIKE_THIS);
+    expect(html.textOf('h2')).toEqual([...posts.map((p) => p.title), 'More like this']);
+    for (const related of alike) {
+      expect(html.anchors.filter((a) => a.href === related.url)).toEqual([{ href: related.url, text: related.title }]);
+      expect(textLines.filter((l) => l === `- ${related.title}`)).toHaveLength(1);
+    }
+    const left = posts.flatMap((p) => p.related).slice(MORE_LIKE_THIS);
+    for (const related of left) expect(mail.html).not.toContain(related.url);
+    expect(textLines.filter((l) => l === 'More like this:')).toHaveLength(1);
+  });
+
+  test('when a related post is itself in the digest, then "More like this" leaves it out, and without related posts there is no block', async () => {
+    const first = buildDigestPost();
+    const second = buildDigestPost({ related: [{ title: first.title, url: first.url }] });
+    expect(moreLikeThis([first, second])).toEqual([]);
+    const renderer = await createDigestRenderer(site);
+    const mail = renderer.render(buildDigestRecipient(), [first, second]);
+    expect(mail.html).not.toContain('More like this');
+    expect(mail.text).not.toContain('More like this');
+  });
+
+  test('when the site has a logo, colours, an RTL language and a postal address, then the mail shows them', async () => {
+    const renderer = await createDigestRenderer(
+      buildDigestSite({
+        language: 'ar',
+        dir: 'rtl',
+        logoUrl: 'https://careers.example.edu/logo.png',
+        brandColor: '#123456',
+        accentColor: '#654321',
+        postalAddress: '1 University Way\nSpringfield, IL 62701 <b>USA</b>',
+      }),
+    );
+    const post = buildDigestPost({ image: 'https://images.example.edu/cover.png' });
+    const mail = renderer.render(buildDigestRecipient(), [post]);
+    const html = inspect(mail.html);
+    expect(mail.html).toMatch(/<html lang="ar" dir="rtl"/);
+    expect(mail.html).toContain('src="https://careers.example.edu/logo.png"');
+    expect(mail.html).toContain('src="https://images.example.edu/cover.png"');
+    expect(mail.html.toLowerCase()).toContain('#123456');
+    expect(mail.html).toContain('color:#654321');
+    expect(html.text).toContain('1 University Way');
+    expect(html.text).toContain('Springfield, IL 62701 <b>USA</b>');
+    expect(html.tags).not.toContain('b');
+    expect(mail.text).toMatch(/1 University Way\nSpringfield, IL 62701 <b>USA<\/b>\n$/);
   });
 
   test('when rendered, then the header links the site and the footer has the exact preference and unsubscribe links', async () => {
@@ -236,7 +280,7 @@ describe('createDigestRenderer', () => {
     const html = inspect(mail.html);
     for (const tag of ['script', 'img', 'svg', 'iframe', 'b']) expect(html.tags).not.toContain(tag);
     expect(html.attributes.filter((a) => a.startsWith('on'))).toEqual([]);
-    expect(html.textOf('h2')).toEqual([hostile.title]);
+    expect(html.textOf('h2')).toEqual([hostile.title, 'More like this']);
     expect(html.text).toContain(`by ${hostile.authorName}`);
     expect(html.text).toContain(hostile.excerpt);
     expect(html.text).toContain('with "><script>alert(7)</script>@example.edu; topics: <img src=x onerror=alert(8)>.');
@@ -265,7 +309,8 @@ describe('createDigestRenderer', () => {
     const html = inspect(mail.html);
     expect(html.anchors).toEqual([]);
     expect(html.text).toContain('Click me');
-    expect(html.text).toContain('Also me');
+    // Related posts without an http(s) URL are left out of "More like this" altogether.
+    expect(html.text).not.toContain('Also me');
     expect(mail.text).toContain('Click me');
     expect(mail.text).not.toMatch(/javascript:|vbscript:|data:|evil\.example/i);
     expect(mail.html).not.toMatch(/javascript:|vbscript:|data:text|evil\.example/i);

@@ -46,6 +46,16 @@ describe('selectDigestPosts', () => {
     expect(selected.map((p) => p.id).sort()).toEqual([resume.id, internships.id].sort());
   });
 
+  test('when a topic is "topic:<slug>", then posts tagged with it and posts filed under it are both selected', () => {
+    const tagged = buildDigestPost({ tags: ['career-fairs'], category: 'internships' });
+    const filed = buildDigestPost({ tags: [], category: 'career-fairs' });
+    const other = buildDigestPost({ tags: ['resume'], category: 'resumes' });
+
+    const selected = selectDigestPosts([tagged, filed, other], ['topic:career-fairs'], week);
+
+    expect(selected.map((p) => p.id).sort()).toEqual([tagged.id, filed.id].sort());
+  });
+
   test('when every topic is of an unknown shape, then nothing is selected rather than everything', () => {
     const post = buildDigestPost({ tags: ['resume'] });
 

@@ -14,7 +14,8 @@ function instant(iso: string, name: string): number {
 }
 
 /**
- * A topic matcher for stored topics (`tag:<slug>`, `category:<slug>`). A topic of any other shape
+ * A topic matcher for stored topics: `topic:<slug>` (the tag or the category of that slug),
+ * `tag:<slug>`, `category:<slug>`. A topic of any other shape
  * matches nothing: a subscriber who chose only topics we no longer understand gets nothing rather
  * than everything.
  */
@@ -23,7 +24,10 @@ function topicMatcher(topics: readonly string[]): (post: DigestPost) => boolean 
   const tags = new Set<string>();
   const categories = new Set<string>();
   for (const topic of topics) {
-    if (topic.startsWith('tag:')) tags.add(topic.slice('tag:'.length));
+    if (topic.startsWith('topic:')) {
+      tags.add(topic.slice('topic:'.length));
+      categories.add(topic.slice('topic:'.length));
+    } else if (topic.startsWith('tag:')) tags.add(topic.slice('tag:'.length));
     else if (topic.startsWith('category:')) categories.add(topic.slice('category:'.length));
   }
   return (post) => (post.category !== null && categories.has(post.category)) || post.tags.some((tag) => tags.has(tag));

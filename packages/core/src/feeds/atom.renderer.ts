@@ -18,6 +18,7 @@ export function renderAtom(input: FeedDocument): string {
     el('updated', {}, feedUpdated(doc) ?? EMPTY_FEED_UPDATED),
     el('generator', {}, GENERATOR),
     ...(doc.iconUrl === undefined ? [] : [el('icon', {}, doc.iconUrl)]),
+    ...(doc.logoUrl === undefined ? [] : [el('logo', {}, doc.logoUrl)]),
     el('link', { rel: 'self', type: ATOM, href: links.self }),
     el('link', { rel: 'alternate', type: 'text/html', href: links.alternateHtml }),
     ...optionalLink('first', links.first),

@@ -23,6 +23,7 @@ export function prepareFeed(doc: FeedDocument): FeedDocument {
     description: text(doc.description),
     language: text(doc.language),
     iconUrl: optionalHref(doc.iconUrl),
+    logoUrl: optionalHref(doc.logoUrl),
     extensionAboutUrl: href(doc.extensionAboutUrl),
     items: doc.items.map(prepareItem),
     links: {
@@ -52,6 +53,7 @@ function prepareItem(item: FeedItem): FeedItem {
     updated: item.updated,
     image: item.image === null ? null : href(item.image),
     related: item.related.filter((link) => isHttpUrl(text(link.url))).map(prepareRelated),
+    ...(item.comments ? { comments: { count: item.comments.count, feedUrl: href(item.comments.feedUrl) } } : {}),
   };
 }
 

@@ -48,6 +48,8 @@ export interface FeedItem {
   image: string | null;
   /** Only http(s) URLs are rendered; anything else is dropped. */
   related: FeedRelatedLink[];
+  /** Readers' comments: how many are published, and the post's comment feed (RSS slash:comments, wfw:commentRss). */
+  comments?: { count: number; feedUrl: string };
 }
 
 /**
@@ -74,7 +76,10 @@ export interface FeedDocument {
   description: string;
   /** BCP 47, e.g. "en". */
   language: string;
+  /** Square icon: Atom <icon>, JSON Feed icon and favicon. */
   iconUrl?: string;
+  /** The site's logo: RSS <image>, Atom <logo> (and the JSON Feed icon when there is no square icon). */
+  logoUrl?: string;
   /** Page describing the `_careerfeed` JSON Feed extension (its `about`). */
   extensionAboutUrl: string;
   /** Newest first, already limited or paged. */

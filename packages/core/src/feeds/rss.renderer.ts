@@ -24,11 +24,17 @@ export function renderRss(input: FeedDocument): string {
     generator: GENERATOR,
     feed_url: links.self,
     site_url: links.alternateHtml,
-    image_url: doc.iconUrl,
+    // RSS <image> is a logo (at most 144×400), so the logo goes first.
+    image_url: doc.logoUrl ?? doc.iconUrl,
     language: doc.language,
     hub: links.hub,
     // content, dc and atom are always declared by the package.
-    custom_namespaces: { media: 'http://search.yahoo.com/mrss/' },
+    custom_namespaces: {
+      media: 'http://search.yahoo.com/mrss/',
+      // Comment counts and comment feeds, as WordPress's feeds carry them.
+      slash: 'http://purl.org/rss/1.0/modules/slash/',
+      wfw: 'http://wellformedweb.org/CommentAPI/',
+    },
     custom_elements: [
       ...optionalLink('first', links.first),
       ...optionalLink('next', links.next),
@@ -61,6 +67,9 @@ function toRssItem(item: FeedItem): RSS.ItemOptions {
       })),
       // media:content rather than <enclosure>, which requires a byte length we do not know.
       ...(item.image === null ? [] : [{ 'media:content': { _attr: { url: item.image, medium: 'image' } } }]),
+      ...(item.comments === undefined
+        ? []
+        : [{ 'slash:comments': String(item.comments.count) }, { 'wfw:commentRss': item.comments.feedUrl }]),
     ],
   };
 }

@@ -24,10 +24,10 @@ export function renderIndexPage(view: IndexPageView): string {
       '“Add feed” or “Subscribe” and paste one of these addresses. If you are not sure which, take the first: ' +
       'every reader understands it.</p>',
     renderFeedAddresses(site.feeds),
-    '<p>Only interested in one topic or one author? Open the tag, category or author page: each has its own ' +
-      'feeds, listed on that page.</p>',
+    `<p>Only interested in one topic or one author? Pick one from ${link(`${site.homeUrl}topics/`, 'all topics')}, or ` +
+      'open an author page: each has its own feeds, listed on that page.</p>',
     subscribe ? `<p>Prefer email? ${link(subscribe, 'Get the new posts in a daily or weekly email')}.</p>` : '',
-    subscribe ? renderCompactSubscribeForm(subscribe) : '',
+    subscribe ? renderCompactSubscribeForm({ subscribeUrl: subscribe, topics: [] }) : '',
     '</section>',
   ];
   return renderLayout({

@@ -1,6 +1,6 @@
 export * from './page-model';
 export { describeAuthorLinks, type AuthorLink } from './author-links';
-export { jsonForScript } from './html';
+export { displayDate, httpUrl, jsonForScript } from './html';
 export {
   FORM_PAGE_CONTENT_SECURITY_POLICY,
   PAGE_CONTENT_SECURITY_POLICY,
@@ -8,14 +8,19 @@ export {
   PAGE_STYLE_HASH,
   TIME_ZONE_GUESS_SCRIPT,
   TIME_ZONE_GUESS_SCRIPT_HASH,
+  TOPIC_FILTER_SCRIPT,
+  TOPIC_FILTER_SCRIPT_HASH,
 } from './layout';
+export { renderTopicPage, renderTopicsIndexPage } from './topics.page';
 export {
   renderCompactSubscribeForm,
+  renderSubscribeBox,
   renderPreferencesPage,
   renderSubscribePage,
   renderSubscriptionMessagePage,
 } from './subscription.pages';
 export { renderIndexPage } from './index.page';
+export { type SiteTheme, renderThemeCss, themeUrl } from './theme';
 export { renderListPage } from './list.page';
 export { renderPostPage } from './post.page';
 export { renderErrorPage, renderNotFoundPage } from './error.page';

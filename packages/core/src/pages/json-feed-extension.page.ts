@@ -56,7 +56,8 @@ export function renderJsonFeedExtensionPage(view: JsonFeedExtensionPageView): st
     field('related[].title', 'String: the related post’s title, as plain text (not HTML).'),
     '</dl>',
     '<h2 id="example">Example</h2>',
-    `<pre><code>${text(example)}</code></pre>`,
+    // Focusable, with a name: a keyboard user can scroll the wide example (axe scrollable-region-focusable).
+    `<pre tabindex="0" aria-label="Example item"><code>${text(example)}</code></pre>`,
     '<h2 id="stability">Stability</h2>',
     '<p>Fields are only ever added; none of the above will be removed or change meaning. Ignore fields you do ' +
       'not know.</p>',

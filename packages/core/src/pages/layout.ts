@@ -61,11 +61,29 @@ export const PAGE_CSS = [
   '.choices{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:0 1.25rem}',
   '.choices li{max-width:100%}',
   '.choices label{display:inline-flex;gap:.5rem;align-items:center;min-height:2.75rem;overflow-wrap:anywhere}',
+  // A choice's name never breaks inside a word ("Weekly", not "Wee-kly"); only its hint wraps, between words.
+  '.choices .name{flex:none;white-space:nowrap}',
+  // The hint goes under its name, lined up with it (past the 1.25rem box and the .5rem gap).
+  '.choices label:has(.hint){flex-wrap:wrap;row-gap:0;padding:.25rem 0}',
+  '.choices .hint{flex-basis:100%;margin:0 0 0 1.75rem;overflow-wrap:break-word;min-width:0}',
+  '.count{color:var(--muted);font-size:.875rem;white-space:nowrap}',
+  'details.topics{border-top:1px solid var(--line);padding:.25rem 0}',
+  // list-item keeps the disclosure triangle; the padding makes it a 44px tap target.
+  'details.topics summary{display:list-item;padding:.625rem 0;cursor:pointer;font-weight:600}',
+  'input[type=search]{display:block;width:100%;font:inherit;padding:.5rem;border:1px solid var(--muted);border-radius:4px;background:var(--bg);color:var(--fg)}',
+  '.topic-index{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}',
   'input[type=checkbox],input[type=radio]{width:1.25rem;height:1.25rem;flex:none}',
   'button{font:inherit;font-weight:600;padding:.625rem 1.25rem;min-height:2.75rem;border:0;border-radius:4px;background:var(--accent);color:var(--bg);cursor:pointer}',
   '.hint{color:var(--muted);font-size:.9375rem;margin:.25rem 0 0}',
   '.notice{border-left:4px solid var(--accent);background:var(--code);padding:.5rem 1rem;margin:1rem 0}',
   '.errors{border-left:4px solid #d93025;background:var(--code);padding:.5rem 1rem;margin:1rem 0}',
+  // Comments: threads indent a little per level; the honeypot field is off-screen for people.
+  '.comment-list,.comment-replies{list-style:none;padding:0;margin:0}',
+  '.comment-replies{margin-left:1rem;padding-left:.75rem;border-left:2px solid var(--line)}',
+  '.comment{border-bottom:1px solid var(--line);padding:.5rem 0}',
+  'textarea,input[type=text],input[type=url]{display:block;width:100%;font:inherit;padding:.5rem;border:1px solid var(--muted);border-radius:4px;background:var(--bg);color:var(--fg)}',
+  '.check{display:inline-flex;gap:.5rem;align-items:center;min-height:2.75rem}',
+  '.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}',
 ].join('\n');
 
 /** 'sha256-…' of PAGE_CSS: the only style the policy allows. */
@@ -94,6 +112,37 @@ export const TIME_ZONE_GUESS_SCRIPT = [
 export const TIME_ZONE_GUESS_SCRIPT_HASH = `'sha256-${createHash('sha256').update(TIME_ZONE_GUESS_SCRIPT, 'utf8').digest('base64')}'`;
 
 /**
+ * Filters the topic picker as the reader types: topics whose name does not contain the text are
+ * hidden, groups with none left are hidden, the others open, and a live region says how many
+ * match. The filter box is `hidden` in the markup, so without JavaScript readers see the grouped
+ * list (and its <details>) and nothing that does not work.
+ */
+export const TOPIC_FILTER_SCRIPT = [
+  '(function () {',
+  "  var box = document.getElementById('topic-filter');",
+  "  var status = document.getElementById('topic-filter-status');",
+  '  if (!box || !status) return;',
+  "  var input = box.querySelector('input');",
+  '  box.hidden = false;',
+  "  input.addEventListener('input', function () {",
+  '    var q = input.value.trim().toLowerCase();',
+  '    var shown = 0;',
+  "    document.querySelectorAll('[data-topic]').forEach(function (item) {",
+  "      item.hidden = q !== '' && item.getAttribute('data-topic').indexOf(q) === -1;",
+  '      if (!item.hidden) shown += 1;',
+  '    });',
+  "    document.querySelectorAll('[data-topic-group]').forEach(function (group) {",
+  "      group.hidden = !group.querySelector('[data-topic]:not([hidden])');",
+  "      if (group.tagName === 'DETAILS') group.open = q !== '' || group.hasAttribute('data-open');",
+  '    });',
+  "    status.textContent = q === '' ? '' : shown === 0 ? 'No topic matches.' : shown + (shown === 1 ? ' topic matches.' : ' topics match.');",
+  '  });',
+  '})();',
+].join('\n');
+
+export const TOPIC_FILTER_SCRIPT_HASH = `'sha256-${createHash('sha256').update(TOPIC_FILTER_SCRIPT, 'utf8').digest('base64')}'`;
+
+/**
  * Content-Security-Policy of every page. Nothing may load or run except our one stylesheet and
  * images (post bodies embed images from anywhere over http(s)). The JSON-LD block is a data block,
  * which script-src does not govern, so scripts can stay forbidden altogether: even markup that
@@ -102,19 +151,21 @@ export const TIME_ZONE_GUESS_SCRIPT_HASH = `'sha256-${createHash('sha256').updat
 export const PAGE_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   'img-src https: http: data:',
-  `style-src ${PAGE_STYLE_HASH}`,
+  // 'self': /theme.css, the site's colours (see theme.ts).
+  `style-src ${PAGE_STYLE_HASH} 'self'`,
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
 
 /**
- * The policy of pages with a subscription form: the same, plus exactly the time-zone script by its
- * hash. Pages that show posts keep scripts forbidden altogether.
+ * The policy of pages with a subscription form (home, subscribe, post and topic pages): the same,
+ * plus exactly the time-zone and topic-filter scripts by their hashes. Injected markup still
+ * cannot run: an inline script runs only if its text hashes to one of these.
  */
 export const FORM_PAGE_CONTENT_SECURITY_POLICY = [
   PAGE_CONTENT_SECURITY_POLICY,
-  `script-src ${TIME_ZONE_GUESS_SCRIPT_HASH}`,
+  `script-src ${TIME_ZONE_GUESS_SCRIPT_HASH} ${TOPIC_FILTER_SCRIPT_HASH}`,
 ].join('; ');
 
 const FEED_TYPES: Readonly<Record<FeedLinkView['format'], string>> = {
@@ -152,6 +203,8 @@ export interface LayoutInput {
   noindex?: boolean;
   /** Add the time-zone guess script (the page must be served with FORM_PAGE_CONTENT_SECURITY_POLICY). */
   guessTimeZone?: boolean;
+  /** Add the topic filter script (the same policy). */
+  filterTopics?: boolean;
   /** The search box in the header; default true (the search page has its own form). */
   searchBox?: boolean;
 }
@@ -167,6 +220,15 @@ function headerSearchForm(site: SiteView): string {
     '<button type="submit">Search</button>' +
     '</form>'
   );
+}
+
+/** The site's name (after its logo, when it has one), linking home. */
+function siteHeaderLink(site: SiteView): string {
+  const logo = httpUrl(site.logoUrl);
+  if (logo === null) return link(site.homeUrl, site.title);
+  const home = httpUrl(site.homeUrl);
+  const inner = `<img src="${attr(logo)}" alt="" height="32">${text(site.title)}`;
+  return home === null ? inner : `<a href="${attr(home)}">${inner}</a>`;
 }
 
 export function renderLayout(input: LayoutInput): string {
@@ -189,21 +251,23 @@ export function renderLayout(input: LayoutInput): string {
     // An empty icon: otherwise every browser asks for /favicon.ico and logs the 404.
     '<link rel="icon" href="data:,">',
     `<style>${PAGE_CSS}</style>`,
+    site.themeUrl && /^\/[^/\\]/.test(site.themeUrl) ? `<link rel="stylesheet" href="${attr(site.themeUrl)}">` : '',
   ].filter((line) => line !== '');
   const footerFeeds = site.feeds.map((feed) => link(feed.url, FEED_FORMAT_NAMES[feed.format])).join(' · ');
   return [
     '<!DOCTYPE html>',
-    `<html lang="${attr(site.language)}">`,
+    `<html lang="${attr(site.language)}" dir="${site.dir === 'rtl' ? 'rtl' : 'ltr'}">`,
     '<head>',
     ...head,
     '</head>',
     '<body>',
-    `<header class="site"><div class="wrap">${link(site.homeUrl, site.title)}${input.searchBox === false ? '' : headerSearchForm(site)}</div></header>`,
+    `<header class="site"><div class="wrap">${siteHeaderLink(site)}${input.searchBox === false ? '' : headerSearchForm(site)}</div></header>`,
     `<main class="wrap">`,
     input.main,
     '</main>',
     `<footer class="site"><div class="wrap"><p>Follow ${text(site.title)}: ${footerFeeds}</p></div></footer>`,
     ...(input.guessTimeZone ? [`<script>${TIME_ZONE_GUESS_SCRIPT}</script>`] : []),
+    ...(input.filterTopics ? [`<script>${TOPIC_FILTER_SCRIPT}</script>`] : []),
     '</body>',
     '</html>',
     '',

@@ -1,8 +1,14 @@
 import type { ListPageView } from './page-model';
-import { text } from './html';
+import { link, text } from './html';
 import { feedDiscoveryLinks, renderLayout } from './layout';
 import { renderAuthorBox } from './author-box';
-import { paginationHeadLinks, renderFeedAddresses, renderPagination, renderPostList } from './post-list';
+import {
+  paginationHeadLinks,
+  renderEmbedSnippet,
+  renderFeedAddresses,
+  renderPagination,
+  renderPostList,
+} from './post-list';
 
 function headingOf(view: ListPageView): string {
   switch (view.kind) {
@@ -23,6 +29,9 @@ export function renderListPage(view: ListPageView): string {
   const main = [
     `<h1>${text(heading)}${text(pageNote)}</h1>`,
     view.author ? renderAuthorBox(view.author, 'About the author') : '',
+    view.topicUrl
+      ? `<p class="meta">${link(view.topicUrl, `All posts about ${view.name}`)}, tagged or filed under it.</p>`
+      : '',
     renderPostList(view.posts, site.language, 2),
     renderPagination(pagination),
     '<section aria-labelledby="follow">',
@@ -30,6 +39,7 @@ export function renderListPage(view: ListPageView): string {
     '<p>Paste one of these addresses into a feed reader to get new posts from this page only:</p>',
     renderFeedAddresses(view.feeds),
     '</section>',
+    view.embedSnippet ? renderEmbedSnippet(view.embedSnippet) : '',
   ];
   return renderLayout({
     site,

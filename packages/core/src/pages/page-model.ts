@@ -18,6 +18,12 @@ export interface SiteView {
   language: string;
   /** `${publicBaseUrl}/` */
   homeUrl: string;
+  /** `dir` of every page: "rtl" for right-to-left languages. Default ltr. */
+  dir?: 'ltr' | 'rtl';
+  /** The site's logo, shown in the header before its name. */
+  logoUrl?: string;
+  /** `/theme.css?v=…` (a path on this host): the site's colours. */
+  themeUrl?: string;
   /** The site-wide feeds, offered in every page's footer. */
   feeds: FeedLinkView[];
 }
@@ -77,6 +83,10 @@ export interface ListPageView {
   pagination: PaginationView;
   /** Only for author pages. */
   author?: AuthorView;
+  /** The one-line script + element that shows these posts on another site (plain text). */
+  embedSnippet?: string;
+  /** For a tag or category page: the topic page of the same slug (its tag's and category's posts together). */
+  topicUrl?: string;
 }
 
 export interface PostView {
@@ -104,6 +114,12 @@ export interface PostPageView {
   site: SiteView;
   post: PostView;
   related: LinkView[];
+  /** `/oembed?url=…&format=json` for this post: announced for oEmbed discovery. */
+  oembedUrl?: string;
+  /** The email box under the post. */
+  subscribe?: CompactSubscribeView;
+  /** The comments section, markup rendered by @careerfeed/comments (escaped there); absent: none. */
+  commentsHtml?: string;
 }
 
 export interface ErrorPageView {
@@ -114,11 +130,57 @@ export interface ErrorPageView {
   message: string;
 }
 
-/** A topic readers can choose: a tag or a category. */
+/** A topic readers can choose: the tag and/or the category of one slug. */
 export interface TopicOptionView {
-  /** "tag:<slug>" or "category:<slug>": the form value and what is stored. */
+  /** "topic:<slug>" (older "tag:<slug>" / "category:<slug>" keys show as their topic): the form value and what is stored. */
   key: string;
   label: string;
+  /** Visible posts; shown as a count when known. */
+  posts?: number;
+}
+
+/** The topic picker: the most popular topics first, then every other topic in its group. */
+export interface TopicPickerView {
+  popular: TopicOptionView[];
+  groups: { label: string; topics: TopicOptionView[] }[];
+}
+
+/** A short subscription form (home, post and topic pages); `topics` are offered ticked. */
+export interface CompactSubscribeView {
+  /** The full form, for more choices. */
+  subscribeUrl: string;
+  topics: TopicOptionView[];
+}
+
+export interface TopicLinkView {
+  label: string;
+  url: string;
+  posts: number;
+}
+
+export interface TopicsIndexPageView {
+  site: SiteView;
+  url: string;
+  groups: { label: string; topics: TopicLinkView[] }[];
+  /** Every feed of the site, as an OPML file for feed readers. */
+  opmlUrl: string;
+  subscribeUrl: string;
+}
+
+export interface TopicPageView {
+  site: SiteView;
+  name: string;
+  /** Visible posts in the topic. */
+  total: number;
+  url: string;
+  feeds: FeedLinkView[];
+  posts: PostSummaryView[];
+  pagination: PaginationView;
+  /** The narrower tag and category pages of the same slug, where they exist. */
+  narrower: LinkView[];
+  subscribe: CompactSubscribeView;
+  /** The one-line script + element that shows this topic's posts on another site (plain text). */
+  embedSnippet: string;
 }
 
 /** The values a subscription form shows (defaults, or what the subscriber chose). */
@@ -133,7 +195,7 @@ export interface SubscriptionFormValues {
 
 export interface SubscribePageView {
   site: SiteView;
-  topics: TopicOptionView[];
+  topics: TopicPickerView;
   /** IANA names offered in the select. */
   timeZones: string[];
   values: SubscriptionFormValues;
@@ -146,7 +208,7 @@ export interface PreferencesPageView {
   /** The address the preferences belong to (the person holding the link already knows it). */
   email: string;
   status: 'pending' | 'active' | 'unsubscribed' | 'suspended';
-  topics: TopicOptionView[];
+  topics: TopicPickerView;
   timeZones: string[];
   values: SubscriptionFormValues;
   unsubscribeUrl: string;

@@ -49,3 +49,12 @@ export function renderFeedAddresses(feeds: FeedLinkView[]): string {
   });
   return `<ul class="feeds">\n${items.join('\n')}\n</ul>`;
 }
+
+/** The copy-paste snippet that shows a list's posts on another site (`/embed.js`), as text in a code box. */
+export function renderEmbedSnippet(snippet: string): string {
+  return (
+    '<section aria-labelledby="embed"><h2 id="embed">Show these posts on your site</h2>' +
+    '<p>Paste this into a page of your site (it can be styled with CSS custom properties):</p>' +
+    `<pre><code>${text(snippet)}</code></pre></section>`
+  );
+}

@@ -2,6 +2,7 @@ import type { PostPageView } from './page-model';
 import { attr, httpUrl, jsonForScript, link, text, time } from './html';
 import { feedDiscoveryLinks, renderLayout } from './layout';
 import { renderAuthorBox } from './author-box';
+import { renderSubscribeBox } from './subscription.pages';
 
 function meta(kind: 'property' | 'name', key: string, value: string | null | undefined): string {
   return value ? `<meta ${kind}="${key}" content="${attr(value)}">` : '';
@@ -54,6 +55,14 @@ function socialMeta(view: PostPageView): string[] {
   ].filter((line) => line !== '');
 }
 
+/** oEmbed discovery (oembed.com §4): consumers given the post's URL find the endpoint here. */
+function oembedDiscoveryLink(view: PostPageView): string[] {
+  const href = httpUrl(view.oembedUrl);
+  return href
+    ? [`<link rel="alternate" type="application/json+oembed" href="${attr(href)}" title="${attr(view.post.title)}">`]
+    : [];
+}
+
 /** A post: the article, its author, and the posts related to it. */
 export function renderPostPage(view: PostPageView): string {
   const { post, site } = view;
@@ -82,6 +91,8 @@ export function renderPostPage(view: PostPageView): string {
     related.length > 0
       ? `<section aria-labelledby="related"><h2 id="related">Related posts</h2>\n<ul>\n${related.join('\n')}\n</ul></section>`
       : '',
+    view.subscribe ? renderSubscribeBox(view.subscribe, 'Get new posts by email') : '',
+    view.commentsHtml ?? '',
   ];
   return renderLayout({
     site,
@@ -91,8 +102,10 @@ export function renderPostPage(view: PostPageView): string {
     head: [
       ...socialMeta(view),
       ...feedDiscoveryLinks(site.feeds),
+      ...oembedDiscoveryLink(view),
       `<script type="application/ld+json">${jsonForScript(articleJsonLd(view))}</script>`,
     ],
     main: main.filter((line) => line !== '').join('\n'),
+    guessTimeZone: view.subscribe !== undefined,
   });
 }

@@ -1,9 +1,11 @@
 import type {
+  CompactSubscribeView,
   PreferencesPageView,
   SubscribePageView,
   SubscriptionFormValues,
   SubscriptionMessageView,
   TopicOptionView,
+  TopicPickerView,
 } from './page-model';
 import { attr, link, text } from './html';
 import { renderLayout } from './layout';
@@ -33,7 +35,7 @@ function frequencyField(values: SubscriptionFormValues, idPrefix: string): strin
   const choices = FREQUENCIES.map(
     ([value, label, hint]) =>
       `<li><label><input type="radio" name="frequency" value="${value}"${checked(values.frequency === value)}> ` +
-      `${text(label)} <span class="hint">(${text(hint)})</span></label></li>`,
+      `<span class="name">${text(label)}</span> <span class="hint">${text(hint)}</span></label></li>`,
   );
   return [
     `<fieldset id="${idPrefix}frequency">`,
@@ -43,21 +45,54 @@ function frequencyField(values: SubscriptionFormValues, idPrefix: string): strin
   ].join('\n');
 }
 
-function topicsField(topics: TopicOptionView[], chosen: string[]): string {
-  if (topics.length === 0) return '';
-  const set = new Set(chosen);
-  const choices = topics.map(
-    (topic) =>
-      `<li><label><input type="checkbox" name="topics" value="${attr(topic.key)}"${checked(set.has(topic.key))}> ` +
-      `${text(topic.label)}</label></li>`,
+/** One topic's checkbox; `data-topic` is what the filter script matches (name and slug, lower case). */
+function topicChoice(topic: TopicOptionView, chosen: ReadonlySet<string>): string {
+  const count = topic.posts === undefined ? '' : ` <span class="count">${topic.posts}</span>`;
+  const slug = topic.key.slice(topic.key.indexOf(':') + 1);
+  return (
+    `<li data-topic="${attr(`${topic.label} ${slug}`.toLowerCase())}"><label>` +
+    `<input type="checkbox" name="topics" value="${attr(topic.key)}"${checked(chosen.has(topic.key))}> ` +
+    `<span>${text(topic.label)}</span>${count}</label></li>`
   );
+}
+
+/**
+ * Topics a reader can find in a long list: a filter box (hidden without JavaScript), the most
+ * popular topics open at the top, and every other topic in a closed <details> group (opened when
+ * it holds a chosen topic). Each topic appears once, so a box ticked is the one value sent.
+ */
+function topicsField(picker: TopicPickerView, chosen: string[]): string {
+  const all = [...picker.popular, ...picker.groups.flatMap((g) => g.topics)];
+  if (all.length === 0) return '';
+  const set = new Set(chosen);
+  const groups = picker.groups
+    .filter((group) => group.topics.length > 0)
+    .map((group) => {
+      const open = group.topics.some((t) => set.has(t.key));
+      return [
+        `<details class="topics" data-topic-group${open ? ' open data-open' : ''}>`,
+        `<summary>${text(group.label)} <span class="count">${group.topics.length} ${group.topics.length === 1 ? 'topic' : 'topics'}</span></summary>`,
+        `<ul class="choices">${group.topics.map((t) => topicChoice(t, set)).join('')}</ul>`,
+        '</details>',
+      ].join('\n');
+    });
   return [
     '<fieldset>',
     '<legend>Topics</legend>',
-    '<p class="hint">Choose none to get every post.</p>',
-    `<ul class="choices">${choices.join('')}</ul>`,
+    '<p class="hint">Choose none to get <strong>every</strong> new post. Numbers are posts so far.</p>',
+    '<div class="field" id="topic-filter" hidden>',
+    '<label for="topic-filter-input">Find a topic</label>',
+    '<input id="topic-filter-input" type="search" autocomplete="off" enterkeyhint="search">',
+    '<p class="hint" id="topic-filter-status" role="status" aria-live="polite"></p>',
+    '</div>',
+    picker.popular.length > 0
+      ? `<div data-topic-group><p class="hint">Popular topics</p><ul class="choices">${picker.popular.map((t) => topicChoice(t, set)).join('')}</ul></div>`
+      : '',
+    ...groups,
     '</fieldset>',
-  ].join('\n');
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
 }
 
 function timeZoneOptions(zones: string[], current: string): string {
@@ -117,18 +152,30 @@ export function renderSubscribePage(view: SubscribePageView): string {
   return renderLayout({
     site,
     title: `Subscribe by email · ${site.title}`,
+    // A form page with one task: its submit button is the only one on the page.
+    searchBox: false,
     description: `New posts of ${site.title} in your inbox, daily or weekly.`,
     canonicalUrl: `${site.homeUrl}subscribe`,
     main: main.filter((line) => line !== '').join('\n'),
     guessTimeZone: true,
+    filterTopics: true,
   });
 }
 
-/** The short form on the home page: address and frequency; the time zone is guessed, the rest defaults. */
-export function renderCompactSubscribeForm(subscribeUrl: string): string {
+/**
+ * The short form of the home, post and topic pages: address, frequency (weekly unless changed) and,
+ * on a post or topic page, that topic ticked; the time zone is guessed, the rest takes the
+ * defaults. Works without JavaScript (the zone then stays UTC until the reader changes it).
+ */
+export function renderCompactSubscribeForm(view: CompactSubscribeView): string {
   const choices = FREQUENCIES.slice(0, 2).map(
     ([value, label]) =>
-      `<li><label><input type="radio" name="frequency" value="${value}"${checked(value === 'weekly')}> ${text(label)}</label></li>`,
+      `<li><label><input type="radio" name="frequency" value="${value}"${checked(value === 'weekly')}> <span class="name">${text(label)}</span></label></li>`,
+  );
+  const topics = view.topics.map(
+    (topic) =>
+      `<li><label><input type="checkbox" name="topics" value="${attr(topic.key)}" checked> ` +
+      `<span>Only posts about ${text(topic.label)}</span></label></li>`,
   );
   return [
     '<form method="post" action="/subscribe" class="subscribe">',
@@ -140,9 +187,24 @@ export function renderCompactSubscribeForm(subscribeUrl: string): string {
     '<legend>How often</legend>',
     `<ul class="choices">${choices.join('')}</ul>`,
     '</fieldset>',
+    topics.length > 0
+      ? `<ul class="choices">${topics.join('')}</ul><p class="hint">Untick to get every new post.</p>`
+      : '',
     '<input type="hidden" name="timezone" value="UTC" data-guess-time-zone>',
-    `<p><button type="submit">Subscribe</button> ${link(subscribeUrl, 'More choices: topics, delivery time')}</p>`,
+    `<p><button type="submit">Subscribe</button> ${link(view.subscribeUrl, 'More choices: topics, delivery time')}</p>`,
     '</form>',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+/** The compact form in a box of its own, for the foot of a post or topic page. */
+export function renderSubscribeBox(view: CompactSubscribeView, heading: string): string {
+  return [
+    '<section class="box" aria-labelledby="subscribe-heading">',
+    `<h2 id="subscribe-heading">${text(heading)}</h2>`,
+    renderCompactSubscribeForm(view),
+    '</section>',
   ].join('\n');
 }
 
@@ -184,6 +246,7 @@ export function renderPreferencesPage(view: PreferencesPageView): string {
     site,
     title: `Email preferences · ${site.title}`,
     noindex: true,
+    filterTopics: editable,
     // Pages opened from an email link carry one task (and a token in their address): no search box.
     searchBox: false,
     main: main.filter((line) => line !== '').join('\n'),

@@ -9,3 +9,4 @@ export {
   RANKING_VERSION,
 } from './related-index';
 export { rankAll, rankRelated, tagsOnlyBaseline, tfidfBaseline } from './rank';
+export { TermAnalyzer } from './analyze';

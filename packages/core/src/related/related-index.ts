@@ -5,6 +5,7 @@ import {
   type FeedbackPost,
   FIELDS,
   type FieldCounts,
+  type PostFields,
   heaviestFeatures,
   MAX_TITLE_TERM_CONTRIBUTION,
   termSpecificity,
@@ -53,9 +54,10 @@ export interface RelatedIndexOptions {
  * change lists. Stored lists are adopted by `load` as they are, so a store ranked by another
  * version must be recomputed instead (the worker compares this with the version it recorded):
  * otherwise old lists, with scores on another scale, would be mixed with new ones. 1: feedback
- * and residual IDF; 2: the title-word cap (MAX_TITLE_TERM_CONTRIBUTION).
+ * and residual IDF; 2: the title-word cap (MAX_TITLE_TERM_CONTRIBUTION); 3: tags as a field of
+ * their own (TAG_FIELD, issue 16).
  */
-export const RANKING_VERSION = 2;
+export const RANKING_VERSION = 3;
 
 export const DEFAULT_RELATED_COUNT = 3;
 export const MAX_RELATED_COUNT = 10;
@@ -64,8 +66,9 @@ export const MAX_RELATED_COUNT = 10;
 // Tags go through the same analysis as text ("career-fair" → career, fair) rather than being
 // matched as opaque slugs, so "resume" and "resume-tips" meet, and IDF makes a tag that every
 // post carries count for almost nothing. On the labelled sample tags as terms raised
-// precision@3 from 0.63 to 0.65 (one mention: 0.63, three: 0.67); a separate field of
-// IDF-weighted slugs lowered it, as tags there are often shared across topics.
+// precision@3 from 0.63 to 0.65 (one mention: 0.63, three: 0.67). Each distinct tag is also a
+// feature of the tag field (TAG_FIELD in vectors.ts, issue 16): on that first sample a field of
+// tag slugs lowered precision, on the two labelled corpora now in the repository it raises it.
 const TAG_TERM_COUNT = 2;
 
 // Multiplier for two posts of the same category: the editors' own grouping is strong evidence,
@@ -106,7 +109,7 @@ interface Post {
   readonly id: string;
   readonly slot: number;
   category: string | null;
-  fields: readonly [FieldCounts, FieldCounts];
+  fields: PostFields;
   /** TF-IDF of the post's own fields: what finds its feedback posts. */
   base: FeatureVector;
   /** `base` expanded with its feedback posts' features: what lists are ranked by. */
@@ -204,7 +207,7 @@ function sameFieldCounts(a: FieldCounts, b: FieldCounts): boolean {
 }
 
 /** Calls `visit` once for each distinct term id of both fields (each field is sorted by id). */
-function forEachDistinctTerm(fields: readonly [FieldCounts, FieldCounts], visit: (id: number) => void): void {
+function forEachDistinctTerm(fields: PostFields, visit: (id: number) => void): void {
   const [a, b] = [fields[0].terms, fields[1].terms];
   let i = 0;
   let j = 0;
@@ -216,6 +219,8 @@ function forEachDistinctTerm(fields: readonly [FieldCounts, FieldCounts], visit:
       j++;
     }
   }
+  // Tag keys ('#…') are terms of their own, never a title or content word.
+  for (const id of fields[2].terms) visit(id);
 }
 
 function sameIds(ids: readonly string[], entries: readonly RelatedEntry[]): boolean {
@@ -418,7 +423,8 @@ export class RelatedIndex {
       existing !== undefined &&
       existing.category === doc.category &&
       sameFieldCounts(existing.fields[0], fields[0]) &&
-      sameFieldCounts(existing.fields[1], fields[1])
+      sameFieldCounts(existing.fields[1], fields[1]) &&
+      sameFieldCounts(existing.fields[2], fields[2])
     ) {
       return { changed: new Map() };
     }
@@ -546,15 +552,18 @@ export class RelatedIndex {
 
   // ---- analysis and term statistics ----
 
-  private analyze(doc: RelatedDocument): [FieldCounts, FieldCounts] {
+  private analyze(doc: RelatedDocument): [FieldCounts, FieldCounts, FieldCounts] {
     const title = new Map<string, number>();
     const content = new Map<string, number>();
+    const tags = new Map<string, number>();
     countTermsOf(this.analyzer.terms(doc.title), 1, title);
     countTermsOf(this.analyzer.terms(doc.text), 1, content);
     for (const tag of new Set(doc.tags)) {
-      countTermsOf(this.analyzer.terms(tag.replace(/[-_]+/g, ' ')), TAG_TERM_COUNT, content);
+      const words = this.analyzer.terms(tag.replace(/[-_]+/g, ' '));
+      countTermsOf(words, TAG_TERM_COUNT, content);
+      if (words.length > 0) tags.set(`#${words.join(' ')}`, 1);
     }
-    return [this.toField(title), this.toField(content)];
+    return [this.toField(title), this.toField(content), this.toField(tags)];
   }
 
   private toField(counts: Map<string, number>): FieldCounts {
@@ -611,7 +620,7 @@ export class RelatedIndex {
     }
   }
 
-  private countTerms(fields: readonly [FieldCounts, FieldCounts], by: 1 | -1): void {
+  private countTerms(fields: PostFields, by: 1 | -1): void {
     for (const { terms, counts } of fields) {
       for (let i = 0; i < terms.length; i++) {
         this.collectionFrequency[terms[i]!] = this.collectionFrequency[terms[i]!]! + by * counts[i]!;
@@ -623,7 +632,7 @@ export class RelatedIndex {
     });
   }
 
-  private weigh(fields: readonly [FieldCounts, FieldCounts]): FeatureVector {
+  private weigh(fields: PostFields): FeatureVector {
     const documents = this.size;
     return weighFeatures(
       fields,
@@ -634,7 +643,7 @@ export class RelatedIndex {
 
   // ---- posts, postings and scoring ----
 
-  private addPost(id: string, category: string | null, fields: [FieldCounts, FieldCounts]): Post {
+  private addPost(id: string, category: string | null, fields: PostFields): Post {
     const slot = this.freeSlots.pop() ?? this.bySlot.length;
     const post: Post = {
       id,

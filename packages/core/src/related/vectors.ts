@@ -21,15 +21,29 @@ export interface FeatureVector {
 
 export const TITLE_FIELD = 0;
 export const CONTENT_FIELD = 1;
-export const FIELDS = 2;
+export const TAG_FIELD = 2;
+export const FIELDS = 3;
 
-// Share of the similarity that comes from title-to-title and from content-to-content matches.
-// A title is the author's one-line statement of what the post is about, so in posts of a few
-// hundred words it is as much evidence of the topic as the whole body; mixed into the body
-// vector instead, its few words are drowned. On the labelled sample, separate fields raised
+/** A post's fields: title, content (body and tag words) and tags, each sorted by term id. */
+export type PostFields = readonly [FieldCounts, FieldCounts, FieldCounts];
+
+// Share of the similarity that comes from title-to-title, content-to-content and tag-to-tag
+// matches. A title is the author's one-line statement of what the post is about, so in posts of a
+// few hundred words it is as much evidence of the topic as the whole body; mixed into the body
+// vector instead, its few words are drowned. On the first labelled sample, separate fields raised
 // precision@3 from 0.60 to 0.65, and title shares from 0.3 to 0.5 all gave 0.65–0.67: equal
-// shares are the unbiased choice within that plateau.
-const FIELD_SHARE = [0.5, 0.5] as const;
+// shares of title and content are the unbiased choice within that plateau.
+//
+// Tags (issue 16): each distinct tag, as its stemmed words ("Grad School" = "grad-schools"), is a
+// feature of a third field weighted by its IDF, so two posts sharing a rare tag count for more
+// than two sharing a tag on every post; tag words also stay in the content field as before. Its
+// share was chosen on fixtures/sample-blog.json and checked on fixtures/related-eval-b.json
+// (precision@3, sample / eval-b; `npm run bench:related-quality`, docs/benchmarks.md): 0: 0.611 /
+// 0.682; 0.05: 0.667 / 0.688; **0.1: 0.715 / 0.688**; 0.15: 0.694 / 0.677; 0.2: 0.701 / 0.672;
+// 0.3: 0.674 / 0.625. Chosen on eval-b instead (title share free too) it is 0.05, which gives
+// 0.569 on the sample: the two corpora disagree on titles, not on tags.
+const TAG_SHARE = 0.1;
+const FIELD_SHARE = [(1 - TAG_SHARE) / 2, (1 - TAG_SHARE) / 2, TAG_SHARE] as const;
 
 /**
  * Most that one shared title feature may add to the similarity of two ranked vectors (at most 1).
@@ -116,7 +130,7 @@ export function termSpecificity(documentFrequency: number, collectionFrequency: 
  * only lowers similarities slightly and never inflates them.
  */
 export function weighFeatures(
-  fields: readonly [FieldCounts, FieldCounts],
+  fields: PostFields,
   idf: (termId: number) => number,
   termText: (termId: number) => string,
   maxFeatures: number = MAX_FEATURES,
@@ -133,13 +147,13 @@ export function weighFeatures(
   });
   let activeShare = 0;
   weighted.forEach(({ norm }, field) => {
-    if (norm > 0) activeShare += FIELD_SHARE[field as 0 | 1];
+    if (norm > 0) activeShare += FIELD_SHARE[field as 0 | 1 | 2];
   });
   const features: number[] = [];
   const kept: number[] = [];
   weighted.forEach(({ terms, weights, norm }, field) => {
     if (norm === 0) return;
-    const scale = Math.sqrt(FIELD_SHARE[field as 0 | 1] / activeShare) / norm;
+    const scale = Math.sqrt(FIELD_SHARE[field as 0 | 1 | 2] / activeShare) / norm;
     for (let i = 0; i < terms.length; i++) {
       // Rounded to float32 here, as stored, so that a weight too small for float32 is dropped
       // rather than stored as 0.

@@ -52,6 +52,7 @@ describe('parseTopicKey', () => {
   it('reads tag and category keys and nothing else', () => {
     expect(parseTopicKey('tag:resume')).toEqual({ kind: 'tag', slug: 'resume' });
     expect(parseTopicKey('category:jobs')).toEqual({ kind: 'category', slug: 'jobs' });
+    expect(parseTopicKey('topic:career-fairs')).toEqual({ kind: 'topic', slug: 'career-fairs' });
     expect(parseTopicKey('author:maya')).toBeNull();
     expect(parseTopicKey('tag:')).toBeNull();
   });
@@ -78,6 +79,12 @@ describe('resolveTopics', () => {
     expect(resolveTopics(['tag:resume', 'jobs', 'category:events', 'resume'], catalogue)).toEqual({
       keys: ['category:events', 'category:jobs', 'tag:jobs', 'tag:resume'],
       unknown: [],
+    });
+  });
+  it('keeps "topic:<slug>" when a tag or a category has that slug, and reports it otherwise', () => {
+    expect(resolveTopics(['topic:jobs', 'topic:resume', 'topic:events', 'topic:nope'], catalogue)).toEqual({
+      keys: ['topic:events', 'topic:jobs', 'topic:resume'],
+      unknown: [{ index: 3, value: 'topic:nope' }],
     });
   });
   it('reports what names no existing topic, with its index', () => {

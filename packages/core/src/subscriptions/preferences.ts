@@ -10,7 +10,10 @@ export type Frequency = (typeof DIGEST_FREQUENCIES)[number];
 
 export interface SubscriberPreferences {
   frequency: Frequency;
-  /** "tag:<slug>" / "category:<slug>"; empty means every post. */
+  /**
+   * "topic:<slug>" (a tag or a category of that slug: what the forms store), or the older
+   * "tag:<slug>" / "category:<slug>", still honoured; empty means every post.
+   */
   topics: string[];
   /** IANA time zone name. */
   timeZone: string;
@@ -62,7 +65,12 @@ export function hasControlCharacters(value: string): boolean {
   return CONTROL_CHARACTERS.test(value);
 }
 
-export type TopicKind = 'tag' | 'category';
+/**
+ * What a stored topic key names: `topic` is the reader's topic (the tag and the category of that
+ * slug, whichever exist, now or later); `tag` and `category` are the narrower keys stored before
+ * topics were unified, and still accepted.
+ */
+export type TopicKind = 'topic' | 'tag' | 'category';
 
 export function topicKey(kind: TopicKind, slug: string): string {
   return `${kind}:${slug}`;
@@ -70,8 +78,13 @@ export function topicKey(kind: TopicKind, slug: string): string {
 
 /** Parses a stored topic key; null for anything else. */
 export function parseTopicKey(key: string): { kind: TopicKind; slug: string } | null {
-  const match = /^(tag|category):(.+)$/.exec(key);
+  const match = /^(topic|tag|category):(.+)$/.exec(key);
   return match ? { kind: match[1] as TopicKind, slug: match[2]! } : null;
+}
+
+/** The slug of the reader's topic a stored key belongs to ("tag:x", "category:x" and "topic:x" all give x). */
+export function topicSlugOfKey(key: string): string | null {
+  return parseTopicKey(key)?.slug ?? null;
 }
 
 /**
@@ -102,7 +115,7 @@ export interface TopicCatalogue {
 }
 
 /**
- * Topic keys for what a subscriber asked for: "tag:<slug>" and "category:<slug>" as they are, a
+ * Topic keys for what a subscriber asked for: "topic:<slug>", "tag:<slug>" and "category:<slug>" as they are, a
  * bare slug as every kind that has it (a slug that is both a tag and a category means both).
  * Anything that names no existing topic is reported with its index. The keys come back sorted and
  * without duplicates, so equal choices are stored equally.
@@ -117,8 +130,11 @@ export function resolveTopics(
     const parsed = parseTopicKey(value);
     const found: string[] = [];
     if (parsed) {
-      const known = parsed.kind === 'tag' ? catalogue.tags : catalogue.categories;
-      if (known.has(parsed.slug)) found.push(value);
+      const known =
+        parsed.kind === 'topic'
+          ? catalogue.tags.has(parsed.slug) || catalogue.categories.has(parsed.slug)
+          : (parsed.kind === 'tag' ? catalogue.tags : catalogue.categories).has(parsed.slug);
+      if (known) found.push(value);
     } else {
       if (catalogue.tags.has(value)) found.push(topicKey('tag', value));
       if (catalogue.categories.has(value)) found.push(topicKey('category', value));

@@ -1,7 +1,7 @@
 import { type DigestPost, type DigestRenderer, type DigestSite, createDigestRenderer } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
-import { findVisibleRelatedLinks, readSite, postUrl } from '@careerfeed/posts';
-import { findTagsOfPosts, findWindowPosts } from './digests.repository';
+import { findVisibleRelatedLinks, readSite, postUrl, siteDirection } from '@careerfeed/posts';
+import { findTagNamesOfPosts, findTagsOfPosts, findWindowPosts } from './digests.repository';
 
 /**
  * What every digest of a run shares, built once per process rather than once per subscriber: the
@@ -14,7 +14,6 @@ export interface DigestContent {
   /** Visible posts published in [start, end), with tags and related links, newest first. */
   postsIn(window: { start: string; end: string }, now: Date): Promise<DigestPost[]>;
 }
-
 
 export function createDigestContent(
   deps: { db: Db; publicBaseUrl: string },
@@ -30,7 +29,11 @@ export function createDigestContent(
     const nowUtc = now.toISOString();
     const rows = await findWindowPosts(db, { ...window, nowUtc });
     const ids = rows.map((row) => row.id);
-    const [tags, related] = await Promise.all([findTagsOfPosts(db, ids), findVisibleRelatedLinks(db, ids, nowUtc)]);
+    const [tags, tagNames, related] = await Promise.all([
+      findTagsOfPosts(db, ids),
+      findTagNamesOfPosts(db, ids),
+      findVisibleRelatedLinks(db, ids, nowUtc),
+    ]);
     return rows
       .map((row) => ({
         id: row.id,
@@ -41,6 +44,7 @@ export function createDigestContent(
         publishedAt: row.published_at_utc,
         tags: tags.get(row.id) ?? [],
         category: row.category,
+        topicNames: [...(row.category ? [row.category] : []), ...(tagNames.get(row.id) ?? [])],
         image: row.image,
         related: (related.get(row.id) ?? []).map((r) => ({ title: r.title, url: postUrl(deps.publicBaseUrl, r.slug) })),
       }))
@@ -59,6 +63,11 @@ export function createDigestContent(
         url: site.url ?? `${deps.publicBaseUrl}/`,
         description: site.description,
         language: site.language,
+        dir: siteDirection(site),
+        brandColor: site.brandColor,
+        accentColor: site.accentColor,
+        postalAddress: site.postalAddress,
+        ...(site.logoUrl ? { logoUrl: site.logoUrl } : {}),
       };
       const siteJson = JSON.stringify(digestSite);
       if (current && current.siteJson === siteJson) {

@@ -283,6 +283,23 @@ function chunks<T>(items: T[]): T[][] {
   return out;
 }
 
+/** Display names of each post's tags, in the post's order (what digests show as topics). */
+export async function findTagNamesOfPosts(db: Executor, postIds: string[]): Promise<Map<string, string[]>> {
+  const byPost = new Map<string, string[]>(postIds.map((id) => [id, []]));
+  for (const part of chunks(postIds)) {
+    const rows = await db
+      .selectFrom('post_tags')
+      .innerJoin('tags', 'tags.slug', 'post_tags.tag_slug')
+      .select(['post_tags.post_id', 'tags.name'])
+      .where('post_tags.post_id', 'in', part)
+      .orderBy('post_tags.post_id')
+      .orderBy('post_tags.position')
+      .execute();
+    for (const row of rows) byPost.get(row.post_id)?.push(row.name);
+  }
+  return byPost;
+}
+
 export async function findTagsOfPosts(db: Executor, postIds: string[]): Promise<Map<string, string[]>> {
   const byPost = new Map<string, string[]>(postIds.map((id) => [id, []]));
   for (const part of chunks(postIds)) {

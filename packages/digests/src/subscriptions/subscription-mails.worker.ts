@@ -11,7 +11,7 @@ import {
   subscriptionMailMessageId,
 } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
-import { readSite } from '@careerfeed/posts';
+import { readSite, siteDirection } from '@careerfeed/posts';
 import { type ConfirmationMailJob, SUBSCRIPTION_MAILS_QUEUE, confirmationMailJobSchema } from '@careerfeed/jobs';
 import { type Mailer, classifyMailError } from '../mail/mailer';
 import { findSubscriber } from '../digests/digests.repository';
@@ -45,6 +45,11 @@ export async function sendSubscriptionMail(
     title: storedSite.title,
     url: storedSite.url ?? `${deps.publicBaseUrl}/`,
     language: storedSite.language,
+    dir: siteDirection(storedSite),
+    brandColor: storedSite.brandColor,
+    accentColor: storedSite.accentColor,
+    postalAddress: storedSite.postalAddress,
+    ...(storedSite.logoUrl ? { logoUrl: storedSite.logoUrl } : {}),
   };
   const messageId = subscriptionMailMessageId(job.kind, subscriber.id, job.nonce, mailDomainOf(deps.mailFrom));
   let mail: { subject: string; html: string; text: string };

@@ -3,7 +3,8 @@ import { JSON_BODY_LIMIT_BYTES, rejectOversizedBodies } from '../problems';
 import type { Principal, createAuthenticator } from './api-keys.service';
 import type { Scope } from './api-keys';
 
-export type Authenticate = (scope: Scope) => RequestHandler;
+/** `bodyLimitBytes`: for the few routes that take more than the usual JSON limit (the batch upload). */
+export type Authenticate = (scope: Scope, options?: { bodyLimitBytes?: number }) => RequestHandler;
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -20,8 +21,12 @@ const refuseOversized = rejectOversizedBodies(JSON_BODY_LIMIT_BYTES);
  * the key is accepted, a declared body over the limit gets 413 at once, on every route.
  */
 export function authenticateWith(authenticator: ReturnType<typeof createAuthenticator>): Authenticate {
-  return (scope) => async (req, res, next) => {
-    req.principal = await authenticator(req.headers.authorization, scope);
-    refuseOversized(req, res, next);
+  return (scope, options = {}) => {
+    const refuse =
+      options.bodyLimitBytes === undefined ? refuseOversized : rejectOversizedBodies(options.bodyLimitBytes);
+    return async (req, res, next) => {
+      req.principal = await authenticator(req.headers.authorization, scope);
+      refuse(req, res, next);
+    };
   };
 }

@@ -5,6 +5,7 @@ import {
   cleanLine,
   cleanText,
   htmlToPlainText,
+  excerptFromPlainText,
   makeExcerpt,
   countWords,
   nowTimestamp,
@@ -20,6 +21,7 @@ import {
   type Kysely,
   type PostRow,
   isUniqueViolation,
+  sql,
   uuidv7,
 } from '@careerfeed/db';
 import { type PostEvent, type PostEventType, type PostSnapshot } from '@careerfeed/jobs';
@@ -59,10 +61,43 @@ const API_SOURCE = 'api';
  * `(source, external_id)`, so a client can re-send its whole catalogue and only changes are stored.
  */
 export function createPost(deps: PostsDeps, input: CreatePostInput): Promise<SaveResult> {
-  const source = input.source ?? API_SOURCE;
-  return savePost(deps, input, (db) =>
-    input.external_id ? postsRepo.findPostByExternalId(db, source, input.external_id) : Promise.resolve(undefined),
-  );
+  return savePost(deps, input, byExternalId(input));
+}
+
+/** One slot of a batch: the saved post, or the client error that kept this item out. */
+export type BatchItemResult = { ok: true; saved: SaveResult } | { ok: false; error: AppError };
+
+/**
+ * Saves many posts in one transaction, each as `createPost` would (an `external_id` makes it an
+ * upsert). An item the client got wrong (unknown author, slug taken, bad date…) is rolled back to
+ * its own savepoint and reported in its slot; the others commit together. Any other failure (the
+ * database went away) rolls back the whole batch, so a retry of the same request is safe.
+ * `null` entries are items the caller already refused; their slots stay empty here.
+ */
+export function createPostsBatch(
+  deps: PostsDeps,
+  inputs: (CreatePostInput | null)[],
+): Promise<(BatchItemResult | null)[]> {
+  return inTransactionWithRetry(deps, async (db) => {
+    const results: (BatchItemResult | null)[] = [];
+    for (const [index, input] of inputs.entries()) {
+      if (input === null) {
+        results.push(null);
+        continue;
+      }
+      const savepoint = sql.raw(`batch_item_${index}`);
+      await sql`savepoint ${savepoint}`.execute(db);
+      try {
+        results.push({ ok: true, saved: await saveWithin(deps, db, input, byExternalId(input)) });
+        await sql`release savepoint ${savepoint}`.execute(db);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        await sql`rollback to savepoint ${savepoint}`.execute(db);
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  });
 }
 
 /** The CLI import: idempotent by slug, so importing the same file twice changes nothing. */
@@ -98,10 +133,7 @@ export async function getSharePayloads(deps: PostsDeps, id: string): Promise<Rec
   return Object.fromEntries(NETWORKS.filter((n) => byNetwork.has(n)).map((n) => [n, byNetwork.get(n)]));
 }
 
-export async function listPosts(
-  deps: PostsDeps,
-  query: ListPostsQuery,
-): Promise<PostPage> {
+export async function listPosts(deps: PostsDeps, query: ListPostsQuery): Promise<PostPage> {
   const db = deps.db.kysely;
   const beforeId = query.cursor ? decodeCursor(query.cursor) : undefined;
   let authorId: string | undefined;
@@ -167,19 +199,33 @@ async function savePost(
   input: CreatePostInput,
   findExisting: (db: Kysely<Database>) => Promise<PostRow | undefined>,
 ): Promise<SaveResult> {
-  return inTransactionWithRetry(deps, async (db) => {
-    const author = await resolveAuthor(db, input.author, now(deps));
-    const existing = await findExisting(db);
-    if (existing) {
-      // A re-sent post keeps its slug and publication time unless the client names new ones.
-      input = {
-        ...input,
-        slug: input.slug ?? existing.slug,
-        published_at: input.published_at ?? existing.published_at,
-      };
-    }
-    return writePost(deps, db, input, author, existing);
-  });
+  return inTransactionWithRetry(deps, (db) => saveWithin(deps, db, input, findExisting));
+}
+
+async function saveWithin(
+  deps: PostsDeps,
+  db: Kysely<Database>,
+  input: CreatePostInput,
+  findExisting: (db: Kysely<Database>) => Promise<PostRow | undefined>,
+): Promise<SaveResult> {
+  const author = await resolveAuthor(db, input.author, now(deps));
+  const existing = await findExisting(db);
+  if (existing) {
+    // A re-sent post keeps its slug and publication time unless the client names new ones.
+    input = {
+      ...input,
+      slug: input.slug ?? existing.slug,
+      published_at: input.published_at ?? existing.published_at,
+    };
+  }
+  return writePost(deps, db, input, author, existing);
+}
+
+/** The post an upsert replaces: the one with the same `(source, external_id)`, when one is given. */
+function byExternalId(input: CreatePostInput): (db: Kysely<Database>) => Promise<PostRow | undefined> {
+  const source = input.source ?? API_SOURCE;
+  return (db) =>
+    input.external_id ? postsRepo.findPostByExternalId(db, source, input.external_id) : Promise.resolve(undefined);
 }
 
 /** The one place that turns client input into stored rows plus an outbox event. */
@@ -197,7 +243,7 @@ async function writePost(
   // normalizing sanitized markup could merge a tag's ">" with a following U+0338 into "≯".
   const html = sanitizePostHtml(cleanText(input.html), input.canonical_url ?? `${deps.publicBaseUrl}/`);
   const text = htmlToPlainText(html);
-  const excerpt = input.excerpt ? makeExcerpt(cleanText(input.excerpt), 2000) : makeExcerpt(text);
+  const excerpt = input.excerpt ? makeExcerpt(cleanText(input.excerpt), 2000) : excerptFromPlainText(text);
   const status = input.status ?? 'published';
   const published = resolvePublishedAt(input.published_at, status, existing, at);
   const tags = normalizeTags(input.tags ?? []);
@@ -251,7 +297,8 @@ async function writePost(
 
 /** The excerpt was written by the client when it is not what we would derive from the text. */
 function hasOwnExcerpt(row: PostRow): boolean {
-  return row.excerpt !== makeExcerpt(row.text_content);
+  // makeExcerpt alone is how excerpts were derived before blocks were kept apart (2026-12-06).
+  return row.excerpt !== excerptFromPlainText(row.text_content) && row.excerpt !== makeExcerpt(row.text_content);
 }
 
 function eventTypeFor(before: PostSnapshot | null, after: PostSnapshot): PostEventType {
@@ -447,7 +494,6 @@ function toResource(
     related: related.map((r) => ({ id: r.related_id, url: postUrl(deps.publicBaseUrl, r.slug), title: r.title })),
   };
 }
-
 
 function hashContent(fields: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');

@@ -32,10 +32,7 @@ export function becomesVisible(event: PostEvent, now: Date): boolean {
 }
 
 /** Whether a stored row is visible at `nowUtc` (ISO 8601 UTC, as `published_at_utc` is stored). */
-export function isRowVisibleAt(
-  row: { status: string; published_at_utc: string | null },
-  nowUtc: string,
-): boolean {
+export function isRowVisibleAt(row: { status: string; published_at_utc: string | null }, nowUtc: string): boolean {
   return row.status === 'published' && row.published_at_utc !== null && row.published_at_utc <= nowUtc;
 }
 

@@ -7,7 +7,10 @@ const timestamp = z.iso.datetime({ offset: true });
 export const pollSummarySchema = z
   .strictObject({
     status: z.int().meta({ description: '200, or 304 when the feed had not changed (nothing was read or written)' }),
-    format: z.enum(['rss', 'atom', 'rdf', 'json']).nullable().meta({ description: 'null on a 304' }),
+    format: z
+      .enum(['rss', 'atom', 'rdf', 'json', 'wordpress'])
+      .nullable()
+      .meta({ description: 'null on a 304; "wordpress": read through the WordPress REST API' }),
     items: z.int().min(0),
     created: z.int().min(0),
     updated: z.int().min(0),
@@ -36,6 +39,10 @@ export const sourceResourceSchema = z
   .strictObject({
     id: z.uuid(),
     url: z.url(),
+    kind: z.enum(['feed', 'wordpress']).meta({
+      description:
+        'feed: an RSS/Atom/JSON feed; wordpress: a WordPress site synced through its REST API (its feed when the API is off)',
+    }),
     interval_minutes: z.int().min(5).max(1440),
     author: z.string().nullable().meta({ description: 'Credited on items that name no author' }),
     category: z.string().nullable().meta({ description: 'Category slug given to every post of the source' }),

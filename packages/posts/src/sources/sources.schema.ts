@@ -27,8 +27,15 @@ const category = z
   .max(64, 'must be at most 64 characters')
   .refine(isCleanIdentifierText, 'must not contain control characters or unpaired surrogates');
 
+/**
+ * `feed` (default): `url` is an RSS, Atom or JSON feed. `wordpress`: `url` is a WordPress site's
+ * address; it is synced through its REST API (/wp-json/wp/v2/posts), or its feed when the API is off.
+ */
+export const SOURCE_KINDS = ['feed', 'wordpress'] as const;
+
 export const createSourceSchema = z.strictObject({
   url,
+  kind: z.enum(SOURCE_KINDS, { message: 'must be "feed" or "wordpress"' }).optional(),
   interval_minutes: intervalMinutes.optional(),
   author: author.nullable().optional(),
   category: category.nullable().optional(),

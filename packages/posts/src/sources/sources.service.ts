@@ -22,6 +22,8 @@ export async function createSource(deps: SourcesDeps, input: CreateSourceInput):
   const row: SourceRow = {
     id: uuidv7(),
     url,
+    kind: input.kind ?? 'feed',
+    sync_cursor: null,
     interval_minutes: input.interval_minutes ?? DEFAULT_INTERVAL_MINUTES,
     author: input.author ?? null,
     category: input.category ? normalizedCategory(input.category) : null,
@@ -136,20 +138,33 @@ export async function syndicateItems(
     category: source.category,
     fallbackName: feed.title ?? new URL(source.url).host,
   };
-  const counts = {
-    items: feed.items.length,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    skipped: feed.skippedWithoutId,
-    withheld: 0,
-  };
-  for (const item of feed.items) {
-    const parsed = createPostSchema.safeParse(itemToPostInput(item, defaults, deps.now?.() ?? new Date()));
-    if (!parsed.success) {
+  const at = deps.now?.() ?? new Date();
+  const saved = await syndicatePostInputs(
+    deps,
+    source,
+    feed.items.map((item) => itemToPostInput(item, defaults, at)),
+  );
+  return { ...saved, skipped: saved.skipped + feed.skippedWithoutId };
+}
+
+/**
+ * Saves candidate post inputs of a partner source (from a feed, or a WordPress site's REST API)
+ * through the posts service, each keyed by (source id, external_id). An input no post can be made
+ * of is skipped and counted; a post an editor set to draft is left alone (withheld).
+ */
+export async function syndicatePostInputs(
+  deps: PostsDeps,
+  source: SourceRow,
+  inputs: unknown[],
+): Promise<Omit<PollSummary, 'status' | 'format' | 'duplicates'>> {
+  const counts = { items: inputs.length, created: 0, updated: 0, unchanged: 0, skipped: 0, withheld: 0 };
+  for (const candidate of inputs) {
+    const parsed = createPostSchema.safeParse(candidate);
+    if (!parsed.success || !parsed.data.external_id) {
       counts.skipped++;
       continue;
     }
+    parsed.data.source = source.id;
     // An editor who unpublished a syndicated post meant it: a partner's next edit must not undo that.
     const existing = await findPostByExternalId(deps.db.kysely, source.id, parsed.data.external_id!);
     if (existing?.status === 'draft') {
@@ -174,6 +189,8 @@ export type PollOutcome =
   | {
       ok: true;
       summary: PollSummary;
+      /** WordPress sources: the new high-water mark of `modified_gmt`. */
+      syncCursor?: string | null;
       etag?: string | null;
       lastModified?: string | null;
       title?: string | null;
@@ -193,6 +210,7 @@ export async function recordPollOutcome(deps: PostsDeps, source: SourceRow, outc
       ...(outcome.etag !== undefined ? { etag: outcome.etag } : {}),
       ...(outcome.lastModified !== undefined ? { last_modified: outcome.lastModified } : {}),
       ...(outcome.title ? { title: outcome.title } : {}),
+      ...(outcome.syncCursor !== undefined ? { sync_cursor: outcome.syncCursor } : {}),
       next_poll_at: nextPollAt({
         now: at,
         intervalMinutes: source.interval_minutes,
@@ -252,6 +270,7 @@ function toResource(row: SourceRow, itemsCount: number): SourceResource {
   return {
     id: row.id,
     url: row.url,
+    kind: row.kind,
     interval_minutes: row.interval_minutes,
     author: row.author,
     category: row.category,

@@ -29,7 +29,7 @@ const SCOPED_ROUTES = new Map(
 // Only the plain spellings: a slug with nothing to percent-decode, lower case, no trailing slash.
 // Any other spelling that express would also route (`/Feed.xml`, `/tags/caf%C3%A9/feed.xml`)
 // simply falls through to express, so this never has to agree with it on decoding or case.
-const SCOPED_FEED_PATH = /^\/(tags|categories|authors)\/([^/%?]{1,200})\/(feed\.xml|feed\.atom|feed\.json)$/;
+const SCOPED_FEED_PATH = /^\/(tags|categories|topics|authors)\/([^/%?]{1,200})\/(feed\.xml|feed\.atom|feed\.json)$/;
 
 /** Which scoped feed (and its route pattern) a request path names, or undefined. */
 function matchScopedFeedPath(path: string): FeedMatch | undefined {

@@ -32,7 +32,7 @@ describe('sendFeed', () => {
         .set({ 'Accept-Encoding': 'identity', ...headers });
       expect(response.status).toBe(status);
       expect(response.headers['x-request-id']).toBe('req-1');
-      expect(response.headers['cache-control']).toBe('public, max-age=300, stale-while-revalidate=3600');
+      expect(response.headers['cache-control']).toBe('public, max-age=300, s-maxage=1, stale-while-revalidate=3600');
       expect(response.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
       expect(response.headers.etag).toBe(feed.etag);
       expect(response.headers['last-modified']).toBe('Sat, 01 Mar 2025 14:00:00 GMT');

@@ -19,13 +19,19 @@ import type { FeedScope } from '@careerfeed/jobs';
  * handler in front of express that answers cache hits (cached-feeds.handler.ts).
  */
 
-const CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
+/**
+ * Readers' caches keep a feed 5 minutes (and may show it stale for an hour while refetching);
+ * shared caches (the nginx in front, deploy/nginx/careerfeed.conf) keep it one second and then
+ * revalidate with the ETag, so a new post reaches everyone behind them within about a second.
+ */
+export const FEED_CACHE_CONTROL = 'public, max-age=300, s-maxage=1, stale-while-revalidate=3600';
+const CACHE_CONTROL = FEED_CACHE_CONTROL;
 
 /** Response headers a script on another origin may read from a feed answer (CORS). */
 export const CORS_EXPOSED_HEADERS = 'ETag, Last-Modified, Link';
 
 /** Path segment of each scope's feeds and pages: /tags/{tag}/feed.xml, … */
-export const SCOPE_SEGMENTS = { tags: 'tag', categories: 'category', authors: 'author' } as const;
+export const SCOPE_SEGMENTS = { tags: 'tag', categories: 'category', topics: 'topic', authors: 'author' } as const;
 export type ScopeSegment = keyof typeof SCOPE_SEGMENTS;
 
 /** The express route pattern of a feed; also the `route` label of its request metrics. */

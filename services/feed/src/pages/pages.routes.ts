@@ -11,7 +11,10 @@ import {
   renderListPage,
   renderNotFoundPage,
   renderPostPage,
+  renderTopicPage,
+  renderTopicsIndexPage,
 } from '@careerfeed/core';
+import { buildTopicPage, buildTopicsIndexPage } from '../topics/topics.service';
 import { JSON_FEED_EXTENSION_PATH } from '@careerfeed/feeds';
 import {
   type ListScope,
@@ -24,7 +27,7 @@ import {
 } from './pages.service';
 
 /**
- * The public HTML: `/`, `/posts/{slug}`, and `/tags/{tag}/`, `/categories/{category}/`,
+ * The public HTML: `/`, `/posts/{slug}`, `/topics/` and `/topics/{slug}/`, and `/tags/{tag}/`, `/categories/{category}/`,
  * `/authors/{slug}/` (the same address their feeds hang under; without the slash it redirects), and
  * `/about/json-feed-extension`, the documentation of the JSON Feed extension.
  * Errors of these routes are pages for browsers and problem+json for everyone else.
@@ -33,8 +36,9 @@ import {
 export function sendHtml(res: Response, status: number, html: string, csp = PAGE_CONTENT_SECURITY_POLICY): void {
   res.status(status);
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  // Short: a post edited or published shows up within a minute without any invalidation.
-  res.setHeader('Cache-Control', 'public, max-age=60');
+  // Short: a post edited or published shows up in browsers within a minute without any
+  // invalidation, and within a second through the shared cache in front (see FEED_CACHE_CONTROL).
+  res.setHeader('Cache-Control', 'public, max-age=60, s-maxage=1');
   res.setHeader('Content-Security-Policy', csp);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
@@ -139,9 +143,32 @@ export function pagesRouter(deps: PagesDeps): Router {
       res.redirect(301, `/posts/${encodeURIComponent(slug)}${search(req)}`);
       return;
     }
-    const view = await buildPostPage(deps, slug);
+    // After a comment form's redirect (`comment=held|published`), or a reply link (`replyto=<id>`).
+    const notice = req.query.comment === 'held' || req.query.comment === 'published' ? req.query.comment : undefined;
+    const replyTo = typeof req.query.replyto === 'string' ? req.query.replyto.slice(0, 36) : undefined;
+    const view = await buildPostPage(deps, slug, { notice, values: replyTo ? { parentId: replyTo } : undefined });
     if (!view) throw notFound('No such post');
-    sendHtml(res, 200, renderPostPage(view));
+    // The email box under the post guesses the time zone: the form pages' policy (scripts by hash only).
+    sendHtml(res, 200, renderPostPage(view), FORM_PAGE_CONTENT_SECURITY_POLICY);
+  });
+
+  // Topics: a tag and a category of one slug, as readers see them.
+  router.get('/topics', async (req, res) => {
+    if (!req.path.endsWith('/')) {
+      res.redirect(301, `/topics/${search(req)}`);
+      return;
+    }
+    sendHtml(res, 200, renderTopicsIndexPage(await buildTopicsIndexPage(deps)));
+  });
+  router.get('/topics/:slug', async (req, res) => {
+    const slug = slugParam(req.params.slug, 'topic');
+    if (!req.path.endsWith('/')) {
+      res.redirect(301, `/topics/${encodeURIComponent(slug)}/${search(req)}`);
+      return;
+    }
+    const view = await buildTopicPage(deps, slug, parsePageQuery(req.query));
+    if (!view) throw notFound('No such topic or page');
+    sendHtml(res, 200, renderTopicPage(view), FORM_PAGE_CONTENT_SECURITY_POLICY);
   });
 
   // A tag, category or author page is the directory its feeds live in: /tags/{tag}/.

@@ -1,3 +1,4 @@
+import { topicKey, topicLabel } from '@careerfeed/core';
 import type {
   AuthorView,
   FeedLinkView,
@@ -9,8 +10,9 @@ import type {
   PostSummaryView,
   SiteView,
 } from '@careerfeed/core';
+import { embedSnippet, themeUrl } from '@careerfeed/core';
 import { type Db } from '@careerfeed/db';
-import { readSite, postUrl } from '@careerfeed/posts';
+import { readSite, postUrl, siteDirection } from '@careerfeed/posts';
 import { type FeedScope, feedUrl, scopePath } from '@careerfeed/jobs';
 import {
   FEED_FILES,
@@ -19,15 +21,27 @@ import {
   JSON_FEED_EXTENSION_PATH,
   feedsRepository as feedsRepo,
 } from '@careerfeed/feeds';
+import {
+  type CommentsSectionView,
+  approvedCommentsOfPost,
+  buildThreads,
+  issueFormToken,
+  renderCommentsSection,
+} from '@careerfeed/comments';
 import * as repo from './pages.repository';
 
 export interface PagesDeps {
   db: Db;
   publicBaseUrl: string;
-  now?: () => Date;
+  now?: (() => Date) | undefined;
+  /** The comment form's signing key (settings `comment-token-key`); without it, no comments section. */
+  commentTokenKey?: (() => Promise<Buffer>) | undefined;
 }
 
-export type ListScope = Exclude<FeedScope, { kind: 'site' }>;
+/** What the comments section of a post page shows besides the threads (see comments.routes.ts). */
+export type CommentFormState = Omit<CommentsSectionView, 'slug' | 'language' | 'threads' | 'formToken' | 'feedUrl'>;
+
+export type ListScope = Extract<FeedScope, { kind: 'tag' | 'category' | 'author' }>;
 
 /** Posts per list page: a phone screen or two; the feeds carry more. */
 export const PAGE_SIZE = 10;
@@ -38,13 +52,17 @@ function nowUtc(deps: PagesDeps): string {
   return (deps.now?.() ?? new Date()).toISOString();
 }
 
+/** A topic's page: the tag and the category of one slug together. */
+export function topicPageUrl(base: string, slug: string): string {
+  return `${base}/topics/${encodeURIComponent(slug)}/`;
+}
 
 /** The page of a scope: '/' for the site, '/tags/x/' (the base of its feeds) for the others. */
 function scopeUrl(base: string, scope: FeedScope): string {
   return `${base}${scopePath(scope)}/`;
 }
 
-function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[] {
+export function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[] {
   return (Object.keys(FEED_FILES) as FeedFormat[]).map((format) => ({
     format,
     title: `${title} (${FORMAT_NAMES[format]})`,
@@ -52,7 +70,7 @@ function feedLinks(base: string, scope: FeedScope, title: string): FeedLinkView[
   }));
 }
 
-function pageUrl(url: string, page: number): string {
+export function pageUrl(url: string, page: number): string {
   return page > 1 ? `${url}?page=${page}` : url;
 }
 
@@ -74,6 +92,9 @@ export async function buildSiteView(deps: PagesDeps): Promise<SiteView> {
     title: site.title,
     description: site.description,
     language: site.language,
+    dir: siteDirection(site),
+    ...(site.logoUrl ? { logoUrl: site.logoUrl } : {}),
+    themeUrl: themeUrl(base, site),
     homeUrl: `${base}/`,
     feeds: feedLinks(base, { kind: 'site' }, site.title),
   };
@@ -93,7 +114,7 @@ function summary(base: string, row: FeedPostRow): PostSummaryView {
  * One page of a scope's visible posts, or null when that page does not exist: page 1 always
  * exists (possibly empty), a later page only when it holds posts.
  */
-async function pageOfPosts(
+export async function pageOfPosts(
   deps: PagesDeps,
   scope: FeedScope,
   page: number,
@@ -151,10 +172,40 @@ export async function buildListPage(deps: PagesDeps, scope: ListScope, page: num
     feeds: feedLinks(base, scope, `${site.title}: ${what}`),
     ...listing,
     ...(author ? { author } : {}),
+    embedSnippet: embedSnippet(base, scope.kind === 'author' ? { author: scope.slug } : { topic: scope.slug }),
+    ...(scope.kind === 'author' ? {} : { topicUrl: topicPageUrl(base, scope.slug) }),
   };
 }
 
-export async function buildPostPage(deps: PagesDeps, slug: string): Promise<PostPageView | null> {
+/** The comments section of a post page: approved threads and a freshly signed form. */
+async function commentsSection(
+  deps: PagesDeps,
+  post: { id: string; slug: string },
+  language: string,
+  form: CommentFormState,
+): Promise<string | undefined> {
+  const tokenKey = deps.commentTokenKey;
+  if (!tokenKey) return undefined;
+  const commentsDeps = { db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now, tokenKey };
+  const [comments, formToken] = await Promise.all([
+    approvedCommentsOfPost(commentsDeps, post.id),
+    issueFormToken(commentsDeps, post.id),
+  ]);
+  return renderCommentsSection({
+    slug: post.slug,
+    language,
+    threads: buildThreads(comments),
+    formToken,
+    feedUrl: `${postUrl(deps.publicBaseUrl, post.slug)}/comments/feed.xml`,
+    ...form,
+  });
+}
+
+export async function buildPostPage(
+  deps: PagesDeps,
+  slug: string,
+  commentForm: CommentFormState = {},
+): Promise<PostPageView | null> {
   const db = deps.db.kysely;
   const base = deps.publicBaseUrl;
   const now = nowUtc(deps);
@@ -167,6 +218,15 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
     feedsRepo.findRelatedLinks(db, [row.id], now),
   ]);
   const url = postUrl(base, row.slug);
+  const tags = terms.get(row.id) ?? [];
+  const categoryLabel = row.category ? topicLabel(row.category, tags.find((t) => t.slug === row.category)?.name) : '';
+  // The email box offers the post's category, else its first tag.
+  const firstTag = tags[0];
+  const boxTopic = row.category
+    ? { slug: row.category, label: categoryLabel }
+    : firstTag
+      ? { slug: firstTag.slug, label: topicLabel(firstTag.slug, firstTag.name) }
+      : null;
   return {
     site,
     post: {
@@ -184,16 +244,22 @@ export async function buildPostPage(deps: PagesDeps, slug: string): Promise<Post
         bio: row.author_bio,
         links: parseLinks(row.author_links),
       },
-      tags: (terms.get(row.id) ?? []).map((t) => ({
-        title: t.name,
-        url: `${base}/tags/${encodeURIComponent(t.slug)}/`,
-      })),
-      category: row.category
-        ? { title: row.category, url: `${base}/categories/${encodeURIComponent(row.category)}/` }
-        : null,
+      // Tags and the category link to their topic: all posts of that word, however they were filed.
+      tags: tags.map((t) => ({ title: t.name, url: topicPageUrl(base, t.slug) })),
+      category: row.category ? { title: categoryLabel, url: topicPageUrl(base, row.category) } : null,
     },
     related: (related.get(row.id) ?? []).map((r) => ({ title: r.title, url: postUrl(base, r.slug) })),
+    oembedUrl: `${base}/oembed?url=${encodeURIComponent(url)}&format=json`,
+    subscribe: {
+      subscribeUrl: boxTopic ? `${base}/subscribe?topic=${encodeURIComponent(boxTopic.slug)}` : `${base}/subscribe`,
+      topics: boxTopic ? [{ key: topicKey('topic', boxTopic.slug), label: boxTopic.label }] : [],
+    },
+    ...optional('commentsHtml', await commentsSection(deps, row, site.language, commentForm)),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 export async function buildJsonFeedExtensionPage(deps: PagesDeps): Promise<JsonFeedExtensionPageView> {

@@ -195,8 +195,13 @@ function subscriptionErrors(deps: SubscriptionsDeps): ErrorRequestHandler {
 export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
   const router = Router();
 
-  router.get('/subscribe', async (_req, res) => {
-    sendPage(res, 200, renderSubscribePage(await buildSubscribePage(deps)), FORM_PAGE_CONTENT_SECURITY_POLICY);
+  router.get('/subscribe', async (req, res) => {
+    sendPage(
+      res,
+      200,
+      renderSubscribePage(await buildSubscribePage(deps, req.query)),
+      FORM_PAGE_CONTENT_SECURITY_POLICY,
+    );
   });
 
   router.post('/subscribe', ...formOrJson, async (req, res) => {
@@ -251,7 +256,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
 
   router.get('/preferences', async (req, res) => {
     const result = await readPreferences(deps, req.query.token);
-    if (wantsHtml(req)) sendPage(res, 200, renderPreferencesPage(result.view));
+    if (wantsHtml(req)) sendPage(res, 200, renderPreferencesPage(result.view), FORM_PAGE_CONTENT_SECURITY_POLICY);
     else sendJson(res, 200, result.body);
   });
 
@@ -262,7 +267,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
         ? { paused: 'false', topics: [], ...(req.body as Record<string, unknown>) }
         : req.body;
     const result = await savePreferences(deps, { queryToken: req.query.token, body });
-    if (wantsHtml(req)) sendPage(res, 200, renderPreferencesPage(result.view));
+    if (wantsHtml(req)) sendPage(res, 200, renderPreferencesPage(result.view), FORM_PAGE_CONTENT_SECURITY_POLICY);
     else sendJson(res, 200, result.body);
   });
   router.all('/preferences', methodNotAllowed(['GET', 'POST']));

@@ -7,11 +7,11 @@ import {
   type PreferencesPageView,
   type SubscribePageView,
   type SubscriberPreferences,
-  type TopicOptionView,
   emailKeyOf,
   manageLinks,
   nextScheduledDigest,
   resolveTopics,
+  topicKey,
   verifySubscriberToken,
 } from '@careerfeed/core';
 import {
@@ -23,7 +23,9 @@ import {
   uuidv7,
 } from '@careerfeed/db';
 import type { ConfirmationMailQueue } from '@careerfeed/jobs';
+import { readSite } from '@careerfeed/posts';
 import { buildSiteView } from '../pages/pages.service';
+import { chosenTopicKeys, loadTopicDirectory, topicPicker } from '../topics/topics.service';
 import type { SubscribeRateLimits } from './subscribe-rate-limits';
 import { type PreferenceChanges, parsePreferenceChanges, parseSubscribeRequest } from './subscription-input';
 import * as repo from './subscriptions.repository';
@@ -73,23 +75,41 @@ function nonce(): string {
 /** Every zone the runtime knows, UTC first. */
 const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 
-async function topicOptions(deps: SubscriptionsDeps): Promise<{
-  options: TopicOptionView[];
-  catalogue: { tags: Set<string>; categories: Set<string> };
-}> {
+/** The topics that exist now, for resolving what a reader asked for: every tag and every category. */
+async function topicCatalogue(deps: SubscriptionsDeps): Promise<{ tags: Set<string>; categories: Set<string> }> {
   const { tags, categories } = await repo.findTopicCatalogue(deps.db.kysely);
-  return {
-    options: [
-      ...tags.map((t) => ({ key: `tag:${t.slug}`, label: t.name })),
-      ...categories.map((c) => ({ key: `category:${c}`, label: `${c} (category)` })),
-    ],
-    catalogue: { tags: new Set(tags.map((t) => t.slug)), categories: new Set(categories) },
-  };
+  return { tags: new Set(tags.map((t) => t.slug)), categories: new Set(categories) };
 }
 
-export async function buildSubscribePage(deps: SubscriptionsDeps): Promise<SubscribePageView> {
-  const [site, topics] = await Promise.all([buildSiteView(deps), topicOptions(deps)]);
-  return { site, topics: topics.options, timeZones: TIME_ZONES, values: { ...DEFAULT_PREFERENCES } };
+/** The preferences a new subscriber starts from: the defaults, with the hour and weekday staff chose. */
+async function newSubscriberDefaults(deps: SubscriptionsDeps): Promise<SubscriberPreferences> {
+  const site = await readSite(deps.db.kysely);
+  return { ...DEFAULT_PREFERENCES, deliveryHour: site.defaultDigestHour, deliveryWeekday: site.defaultDigestWeekday };
+}
+
+/**
+ * GET /subscribe. `?topic=<slug>` (repeatable; the "More choices" link of a topic page) ticks
+ * those topics; anything unknown there is ignored, as the page only offers.
+ */
+export async function buildSubscribePage(
+  deps: SubscriptionsDeps,
+  query: { topic?: unknown } = {},
+): Promise<SubscribePageView> {
+  const [site, directory, defaults] = await Promise.all([
+    buildSiteView(deps),
+    loadTopicDirectory(deps),
+    newSubscriberDefaults(deps),
+  ]);
+  const requested = (Array.isArray(query.topic) ? query.topic : [query.topic]).filter(
+    (t): t is string => typeof t === 'string' && directory.bySlug.has(t),
+  );
+  const topics = requested.slice(0, 20).map((slug) => topicKey('topic', slug));
+  return {
+    site,
+    topics: topicPicker(directory, topics),
+    timeZones: TIME_ZONES,
+    values: { ...defaults, topics },
+  };
 }
 
 /** Applies requested changes to current preferences; unknown topics are a 400 naming each one. */
@@ -100,12 +120,12 @@ async function applyChanges(
 ): Promise<SubscriberPreferences> {
   let topics = current.topics;
   if (changes.topics !== undefined) {
-    const { catalogue } = await topicOptions(deps);
+    const catalogue = await topicCatalogue(deps);
     const resolved = resolveTopics(changes.topics, catalogue);
     if (resolved.unknown.length > 0) {
       const errors: FieldError[] = resolved.unknown.map((u) => ({
         path: `topics/${u.index}`,
-        message: 'is not an existing tag or category',
+        message: 'is not an existing topic (tag or category)',
       }));
       throw new AppError({
         code: 'VALIDATION_FAILED',
@@ -216,7 +236,7 @@ export async function subscribe(deps: SubscriptionsDeps, input: { ip: string; bo
   // A new attempt states its choices in full: what it leaves out takes the defaults, not whatever
   // an earlier, never-confirmed attempt said. Topics are checked before the address is counted,
   // so a typo does not cost one of its attempts.
-  const chosen = await applyChanges(deps, DEFAULT_PREFERENCES, request.changes);
+  const chosen = await applyChanges(deps, await newSubscriberDefaults(deps), request.changes);
   await deps.limits.consumeAddress(emailKeyOf(request.email));
   const attempt = await recordAttempt(deps, request.email, chosen);
   if (attempt.kind === 'suspended') return;
@@ -353,17 +373,18 @@ async function preferencesResult(
   token: string,
   saved: boolean,
 ): Promise<PreferencesResult> {
-  const [site, topics] = await Promise.all([buildSiteView(deps), topicOptions(deps)]);
+  const [site, directory] = await Promise.all([buildSiteView(deps), loadTopicDirectory(deps)]);
   const preferences = preferencesOf(row);
+  const chosen = chosenTopicKeys(preferences.topics);
   return {
     view: {
       site,
       token,
       email: row.email,
       status: row.status,
-      topics: topics.options,
+      topics: topicPicker(directory, chosen),
       timeZones: TIME_ZONES,
-      values: preferences,
+      values: { ...preferences, topics: chosen },
       unsubscribeUrl: manageLinks(deps.publicBaseUrl, key, { id: row.id, linkVersion: row.link_version }, now(deps))
         .unsubscribeUrl,
       saved,

@@ -4,6 +4,7 @@ import type { Db, SourceRow } from '@careerfeed/db';
 import { OutboundRequestError, type OutboundResponse, outboundRequest } from '@careerfeed/http';
 import { type PollOutcome, findSourceForPoll, recordPollOutcome, syndicateItems } from '@careerfeed/posts';
 import type { SourcePollJob } from '@careerfeed/jobs';
+import { pollWordPressSite } from './poll-wordpress';
 
 export interface PollSourceDeps {
   db: Db;
@@ -40,7 +41,10 @@ export async function pollSource(deps: PollSourceDeps, job: SourcePollJob): Prom
   // A tick may queue a source just as another poll of it finishes; that poll moved next_poll_at on.
   if (!job.force && Date.parse(source.next_poll_at) > now.getTime()) return { polled: false, reason: 'not-due' };
 
-  const outcome = await fetchAndSyndicate(deps, source);
+  const outcome =
+    source.kind === 'wordpress'
+      ? await pollWordPressSite(deps, source, (feedUrl) => fetchAndSyndicate(deps, source, feedUrl))
+      : await fetchAndSyndicate(deps, source, source.url);
   await recordPollOutcome(deps, source, outcome);
   deps.onOutcome?.(outcome.ok ? (outcome.summary.status === 304 ? 'not-modified' : 'ok') : outcome.code);
   deps.logger?.info(
@@ -50,11 +54,11 @@ export async function pollSource(deps: PollSourceDeps, job: SourcePollJob): Prom
   return { polled: true, outcome };
 }
 
-async function fetchAndSyndicate(deps: PollSourceDeps, source: SourceRow): Promise<PollOutcome> {
+async function fetchAndSyndicate(deps: PollSourceDeps, source: SourceRow, url: string): Promise<PollOutcome> {
   let response: OutboundResponse;
   try {
     response = await outboundRequest({
-      url: source.url,
+      url,
       headers: {
         accept: ACCEPT,
         ...(source.etag ? { 'if-none-match': source.etag } : {}),
