@@ -32,6 +32,7 @@ COPY packages/sharing/package.json packages/sharing/
 COPY packages/feeds/package.json  packages/feeds/
 COPY packages/wordpress/package.json packages/wordpress/
 COPY packages/comments/package.json  packages/comments/
+COPY packages/staff/package.json  packages/staff/
 COPY services/ingest/package.json services/ingest/
 COPY services/feed/package.json   services/feed/
 COPY services/worker/package.json services/worker/
@@ -78,8 +79,11 @@ COPY --from=build /app/packages/wordpress/package.json packages/wordpress/
 COPY --from=build /app/packages/wordpress/dist      packages/wordpress/dist
 COPY --from=build /app/packages/comments/package.json  packages/comments/
 COPY --from=build /app/packages/comments/dist          packages/comments/dist
+COPY --from=build /app/packages/staff/package.json  packages/staff/
+COPY --from=build /app/packages/staff/dist          packages/staff/dist
 COPY --from=build /app/services/ingest/package.json services/ingest/
 COPY --from=build /app/services/ingest/dist         services/ingest/dist
+COPY --from=build /app/services/ingest/console-assets services/ingest/console-assets
 COPY --from=build /app/services/feed/package.json   services/feed/
 COPY --from=build /app/services/feed/dist           services/feed/dist
 COPY --from=build /app/services/worker/package.json services/worker/

@@ -22,6 +22,11 @@ module.exports = tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'coverage/**', 'tests/artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Scripts served to browsers as they are (no build step): the browser's globals, no modules.
+  {
+    files: ['services/*/console-assets/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...require('globals').browser } },
+  },
   {
     files: ['**/*.ts'],
     rules: {

@@ -10,7 +10,7 @@ module.exports = {
   },
   // Tests import workspace packages from source, so no build is needed to run unit tests.
   moduleNameMapper: {
-    '^@careerfeed/(config|core|db|jobs|http|posts|digests|sharing|feeds|wordpress|comments)$':
+    '^@careerfeed/(config|core|db|jobs|http|posts|digests|sharing|feeds|wordpress|comments|staff)$':
       '<rootDir>/packages/$1/src',
     '^@careerfeed/(ingest|feed|worker|cli)$': '<rootDir>/services/$1/src',
   },

@@ -5,6 +5,8 @@ import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
 import { captureLogs } from '../helpers/log-capture';
+import { createConsoleHarness, linkIn } from '../helpers/console';
+import supertest from 'supertest';
 
 /**
  * The services' loggers at info, fed requests that carry every kind of secret: the log lines of
@@ -92,6 +94,43 @@ describe('secrets never reach the logs', () => {
     expect(logs).toContain('"url":"/subscribe/confirm?token=[redacted]"');
     expect(logs).not.toContain(token);
     expect(logs).not.toContain('cookie-secret-4f1c9a');
+  });
+
+  test('when staff sign in to the console through a mailed link and use their session, then neither the link token nor the session cookie is logged', async () => {
+    const consoleLogs = captureLogs();
+    const harness = createConsoleHarness(database.db, { logger: createLogger('ingest', 'info', consoleLogs.stream) });
+    try {
+      const staff = await harness.signIn({ email: 'logs@careers.test.example', role: 'admin' });
+      const asked = await harness.ingest.request
+        .post('/console/sign-in')
+        .type('form')
+        .send({ email: 'logs@careers.test.example' });
+      expect(asked.status).toBe(200);
+      const mails = await harness.mails();
+      const link = new URL(linkIn(mails[mails.length - 1]!.text));
+      const token = link.searchParams.get('token')!;
+      const browser = supertest.agent(harness.ingest.app);
+      expect((await browser.get(`${link.pathname}${link.search}`)).status).toBe(200);
+      const redeemed = await browser.post('/console/sign-in/link').type('form').send({ token });
+      expect(redeemed.status).toBe(303);
+      const cookie = /cf_staff_session=([^;]+)/.exec(
+        ([] as string[]).concat(redeemed.headers['set-cookie'] ?? []).join('\n'),
+      )![1]!;
+      expect((await browser.get('/console/')).status).toBe(200);
+      // A reused link and a forged form are logged too (4xx), still without secrets.
+      expect((await browser.get(`${link.pathname}${link.search}`)).status).toBe(410);
+      expect(
+        (await staff.agent.post('/console/staff/invite').type('form').send({ email: 'x@y.example', role: 'editor' }))
+          .status,
+      ).toBe(403);
+
+      const logs = consoleLogs.text();
+      expect(logs).toContain('"url":"/console/sign-in/link?token=[redacted]"');
+      expect(logs).toContain('"url":"/console/"');
+      for (const secret of [token, cookie, staff.sessionCookie, staff.csrf]) expect(logs).not.toContain(secret);
+    } finally {
+      await harness.close();
+    }
   });
 
   test('when an error or message quotes a connection URL or a webhook secret, then the logger masks them', () => {

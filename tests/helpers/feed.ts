@@ -46,6 +46,8 @@ export async function startFeedInstance(
     logger?: Logger;
     /** URLs per sitemap file (default 50,000): lower it to reach the sitemap index cheaply. */
     sitemapMaxUrls?: number;
+    /** DATA_DIR/media of the console's uploads. */
+    mediaDir?: string;
   } = {},
 ): Promise<FeedInstance> {
   const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL!;
@@ -71,6 +73,7 @@ export async function startFeedInstance(
     websubHubUrl: options.websubHubUrl,
     now: options.now,
     ...(options.sitemapMaxUrls === undefined ? {} : { sitemapMaxUrls: options.sitemapMaxUrls }),
+    mediaDir: options.mediaDir,
   });
   const server = http.createServer(app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

@@ -13,7 +13,7 @@ import {
   nudgeOutboxRelays,
   openSourcePollsQueue,
 } from '@careerfeed/jobs';
-import { createIngestApp } from '@careerfeed/ingest';
+import { type IngestAppDeps, createIngestApp } from '@careerfeed/ingest';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from './wait';
 import { testRedisErrors } from './redis-errors';
@@ -58,6 +58,9 @@ export function createIngestHarness(
     webhookSecretsKey?: Buffer;
     /** Where approvals ask for comment mails (none by default). */
     commentMails?: CommentMailQueue;
+    /** Mount the staff console (tests/helpers/console.ts builds this). */
+    console?: IngestAppDeps['console'];
+    now?: () => Date;
   } = {},
 ): IngestHarness {
   const redisPrefix = options.redisPrefix ?? `test-${randomBytes(6).toString('hex')}`;
@@ -83,6 +86,8 @@ export function createIngestHarness(
     ...(options.commentMails ? { commentMails: options.commentMails } : {}),
     // As in production: a worker's relay (tests/helpers/worker.ts) hears of new events at once.
     onEventsWritten: () => nudgeOutboxRelays(redis, redisPrefix),
+    console: options.console,
+    now: options.now,
   });
   return {
     request: supertest.agent(app),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { escapeHtml } from '@careerfeed/core';
 import { createPost, searchPosts } from '@careerfeed/posts';
-import { migrateToLatest, migrations } from '@careerfeed/db';
+import { migrateToLatest, migrations, uuidv7 } from '@careerfeed/db';
 import { Migrator } from 'kysely';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../helpers/ingest';
@@ -314,20 +314,53 @@ describe('both engines', () => {
       const database = await createTestDatabase(dialect, { migrate: false });
       try {
         const migrator = new Migrator({ db: database.db.kysely, provider: { getMigrations: async () => migrations } });
-        expect((await migrator.migrateTo('2026-12-06-0010-webhook-attempt-outcome')).error).toBeUndefined();
-        const ingest = createIngestHarness(database.db);
-        try {
-          const res = await ingest.request
-            .post('/v1/posts')
-            .set('Authorization', await ingest.bearer())
-            .send(buildPost({ title: 'Backfilled internship guide', tags: ['internships'] }));
-          expect(res.status).toBe(201);
-          await migrateToLatest(database.db);
-          expect(await titles(database, 'internship guide')).toEqual(['Backfilled internship guide']);
-          expect(await titles(database, 'internships')).toEqual(['Backfilled internship guide']);
-        } finally {
-          await ingest.close();
-        }
+        // The schema as it was just before search: rows written straight into it.
+        const names = Object.keys(migrations).sort();
+        const previous = names[names.indexOf('2026-12-06-0012-post-search') - 1]!;
+        expect((await migrator.migrateTo(previous)).error).toBeUndefined();
+        const db = database.db.kysely;
+        const now = new Date().toISOString();
+        const authorId = uuidv7();
+        const postId = uuidv7();
+        await db
+          .insertInto('authors')
+          .values({
+            id: authorId,
+            slug: 'a',
+            name: 'Ann Example',
+            bio: '',
+            links: '{}',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        await db
+          .insertInto('posts')
+          .values({
+            id: postId,
+            slug: 'backfilled',
+            title: 'Backfilled internship guide',
+            html: '<p>Apply early.</p>',
+            excerpt: 'Apply early.',
+            text_content: 'Apply early.',
+            word_count: 2,
+            author_id: authorId,
+            category: 'advice',
+            status: 'published',
+            published_at: '2025-01-01T00:00:00Z',
+            published_at_utc: '2025-01-01T00:00:00.000Z',
+            created_at: now,
+            updated_at: now,
+            source: 'api',
+            content_hash: 'x',
+          })
+          .execute();
+        await db.insertInto('tags').values({ slug: 'internships', name: 'Internships' }).execute();
+        await db.insertInto('post_tags').values({ post_id: postId, tag_slug: 'internships', position: 0 }).execute();
+        await migrateToLatest(database.db);
+        expect(await titles(database, 'internship guide')).toEqual(['Backfilled internship guide']);
+        expect(await titles(database, 'internships')).toEqual(['Backfilled internship guide']);
+        expect(await titles(database, 'ann example')).toEqual(['Backfilled internship guide']);
       } finally {
         await database.drop();
       }

@@ -168,13 +168,13 @@ describe.each(DIALECTS)('topics, sitemap, robots.txt and OPML (%s)', (dialect) =
     expect(hrefs.some((h) => h?.includes('/tags/') || h?.includes('/categories/'))).toBe(false);
     const box = page.all('input').find((i) => i.attribs.name === 'topics');
     expect(box?.attribs).toMatchObject({ value: 'topic:career-fairs', checked: '' });
-    // Leaving out the site header's search box.
+    // The email box comes first; the comment form follows it (the site header's search box left out).
     expect(
       page
         .all('form')
         .filter((f) => !f.ancestors.some((a) => a.name === 'header'))
         .map((f) => f.attribs.action),
-    ).toEqual(['/subscribe']);
+    ).toEqual(['/subscribe', '/posts/fair-both/comments']);
     // "More choices" opens the full form with the same topic ticked.
     const more = page.all('a').find((a) => a.text.startsWith('More choices'));
     expect(more?.attribs.href).toBe(`${BASE}/subscribe?topic=career-fairs`);

@@ -139,6 +139,12 @@ const environmentSchema = z.object({
     )
     .transform((v) => Buffer.from(v, 'base64'))
     .optional(),
+  // The staff console as staff reach it (the base of mailed sign-in links; https makes its cookie
+  // Secure). Default: http://localhost:<INGEST_PORT>/console.
+  CONSOLE_URL: httpUrl.optional(),
+  // The worker's queue dashboard as staff reach it, linked from the console. Default: the console's
+  // host on WORKER_PORT, /admin/queues.
+  QUEUE_DASHBOARD_URL: httpUrl.optional(),
   // Behind a reverse proxy, the client address (rate limits) comes from X-Forwarded-For.
   TRUST_PROXY: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -205,6 +211,9 @@ export interface Config {
    * (or creates) DATA_DIR/webhook-secrets.key.
    */
   readonly webhookSecretsKey: Buffer | undefined;
+  /** Without a trailing slash: `${consoleUrl}/sign-in`. */
+  readonly consoleUrl: string;
+  readonly queueDashboardUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -241,6 +250,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   }
   const dataDir = path.resolve(cwd, e.DATA_DIR);
   const databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'careerfeed.db')}`;
+  const consoleUrl = (e.CONSOLE_URL ?? `http://localhost:${e.INGEST_PORT}/console`).replace(/\/+$/, '');
+  const consoleOrigin = new URL(consoleUrl);
+  const queueDashboardUrl =
+    e.QUEUE_DASHBOARD_URL ?? `${consoleOrigin.protocol}//${consoleOrigin.hostname}:${e.WORKER_PORT}/admin/queues`;
   return Object.freeze({
     dataDir,
     databaseUrl,
@@ -276,6 +289,8 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     }),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
     webhookSecretsKey: e.WEBHOOK_SECRETS_KEY,
+    consoleUrl,
+    queueDashboardUrl,
   });
 }
 

@@ -15,6 +15,8 @@ export interface AuthorsTable {
   bio: string;
   /** JSON object: network name → handle or URL, e.g. {"linkedin": "https://…", "mastodon": "@a@b.social"} */
   links: string;
+  /** An absolute http(s) URL of the author's portrait; null: none. Set from the console. */
+  photo_url: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -276,6 +278,82 @@ export interface PostSearchDocumentsTable {
   post_id: string;
 }
 
+export type StaffRole = 'editor' | 'admin';
+
+export interface StaffAccountsTable {
+  id: string;
+  email: string;
+  /** Lower-cased address: one address is one account. */
+  email_key: string;
+  name: string;
+  role: StaffRole;
+  disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+  last_sign_in_at: string | null;
+}
+
+export interface StaffSignInLinksTable {
+  /** SHA-256 of the token in the link; the token itself is only in the mail. */
+  token_hash: string;
+  staff_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface StaffSessionsTable {
+  id: string;
+  /** SHA-256 of the session cookie value. */
+  token_hash: string;
+  staff_id: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  revoked_at: string | null;
+  user_agent: string | null;
+}
+
+export interface StaffAuditLogTable {
+  id: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  action: string;
+  target: string | null;
+  /** JSON object. */
+  details: Generated<string>;
+  request_id: string | null;
+  created_at: string;
+}
+
+export type RedirectedTopicKind = 'tag' | 'category';
+
+/** A merged or renamed topic's old slug, answered with a 301 to the topic that replaced it. */
+export interface TopicRedirectsTable {
+  kind: RedirectedTopicKind;
+  from_slug: string;
+  to_slug: string;
+  created_at: string;
+}
+
+/** A syndicated post staff deleted: the poller never recreates (source, external_id). */
+export interface PartnerPostTombstonesTable {
+  source: string;
+  external_id: string;
+  title: string;
+  deleted_at: string;
+}
+
+/** An address no mail may go to (digests, confirmations), whatever its subscription says. */
+export interface SuppressedAddressesTable {
+  /** Lower-cased address (as subscribers.email_key). */
+  email_key: string;
+  /** As typed, trimmed. */
+  email: string;
+  reason: string;
+  created_at: string;
+}
+
 export interface Database {
   authors: AuthorsTable;
   posts: PostsTable;
@@ -294,6 +372,13 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   comments: CommentsTable;
   post_search_documents: PostSearchDocumentsTable;
+  staff_accounts: StaffAccountsTable;
+  staff_sign_in_links: StaffSignInLinksTable;
+  staff_sessions: StaffSessionsTable;
+  staff_audit_log: StaffAuditLogTable;
+  topic_redirects: TopicRedirectsTable;
+  partner_post_tombstones: PartnerPostTombstonesTable;
+  suppressed_addresses: SuppressedAddressesTable;
 }
 
 export type CommentStatus = 'pending' | 'approved' | 'spam' | 'trash';
@@ -341,3 +426,10 @@ export type SharePayloadRow = Selectable<SharePayloadsTable>;
 export type WebhookDestinationRow = Selectable<WebhookDestinationsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type StaffAccountRow = Selectable<StaffAccountsTable>;
+export type StaffSessionRow = Selectable<StaffSessionsTable>;
+export type StaffSignInLinkRow = Selectable<StaffSignInLinksTable>;
+export type StaffAuditLogRow = Selectable<StaffAuditLogTable>;
+export type TopicRedirectRow = Selectable<TopicRedirectsTable>;
+export type PartnerPostTombstoneRow = Selectable<PartnerPostTombstonesTable>;
+export type SuppressedAddressRow = Selectable<SuppressedAddressesTable>;

@@ -8,3 +8,5 @@ export * from './digests/send-digest.job';
 export { findSubscriberByEmail } from './digests/digests.repository';
 export * from './subscriptions/subscription-mails.worker';
 export * from './mail/mail-metrics';
+export * from './audience/suppression.service';
+export * from './audience/audience.service';

@@ -28,3 +28,13 @@ export function feedScopesOfPost(post: { tags: string[]; category: string | null
     `author:${post.author}`,
   ];
 }
+
+/** Asks every feed-service instance to drop the feeds of these scopes from its cache. */
+export async function publishFeedInvalidation(
+  redis: { publish(channel: string, message: string): Promise<unknown> },
+  prefix: string,
+  scopes: string[],
+): Promise<void> {
+  const message: FeedInvalidation = feedInvalidationSchema.parse({ scopes });
+  await redis.publish(feedInvalidationChannel(prefix), JSON.stringify(message));
+}

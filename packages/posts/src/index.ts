@@ -19,7 +19,13 @@ export * from './scheduling/go-live';
 export * from './site/site';
 export { createOutboxRelay } from './outbox/outbox-relay';
 export type { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
-export { countPendingOutboxEvents, markOutboxEventHandled, oldestPendingOutboxEventAt } from './outbox/outbox.repository';
+export {
+  countPendingOutboxEvents,
+  markOutboxEventHandled,
+  oldestPendingOutboxEventAt,
+} from './outbox/outbox.repository';
+export * from './media/media';
+export * from './topics/topics.service';
 export * from './search/search-terms';
 export * from './search/snippet';
 export * from './search/search.service';

@@ -12,6 +12,7 @@ import type * as HttpModule from '@careerfeed/http';
 import type * as DigestModule from './commands/digest';
 import type * as ImportExportModule from './commands/import-export';
 import type * as ImportWordPressModule from './commands/import-wordpress';
+import type * as StaffModule from './commands/staff';
 
 // Only type imports above: each command loads what it needs (`load`), so `--help` answers
 // without loading the database drivers, express or the worker (about 0.8 s of module loading).
@@ -33,6 +34,10 @@ const USAGE = `Usage: npm run cli -- <command>
                                             the key is the last line of output
   keys list                                 list keys (never the keys themselves)
   keys revoke ID|PREFIX                     revoke a key
+  staff invite --email ADDR --role editor|admin [--name NAME]
+                                            create a console account and mail it a one-time sign-in
+                                            link (15 min); the link is the last line of output
+  staff list                                list console accounts
   import FILE                               import {site, authors, posts} JSON (idempotent by slug)
   import wordpress FILE [--out-dir DIR]     import a WordPress export (WXR 1.1/1.2, Tools → Export):
                                             posts, drafts, scheduled posts, authors, terms; idempotent.
@@ -114,6 +119,39 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
         return;
       }
       throw new UsageError(`unknown keys command "${subcommand ?? ''}"`);
+    }
+    case 'staff': {
+      const { inviteFromCli, listFromCli } = load<typeof StaffModule>('./commands/staff');
+      if (subcommand === 'invite') {
+        const { values } = parseArgs({
+          args: rest,
+          options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } },
+        });
+        if (!values.email) throw new UsageError('staff invite needs --email ADDR');
+        if (values.role !== 'editor' && values.role !== 'admin')
+          throw new UsageError('staff invite needs --role editor or --role admin');
+        const result = await withDb(config, (db) =>
+          inviteFromCli(config, db, {
+            email: values.email!,
+            role: values.role as 'editor' | 'admin',
+            name: values.name,
+          }),
+        );
+        if ('problem' in result) throw new UsageError(result.problem);
+        out(`invited ${result.email} as ${result.role}`);
+        out(
+          result.mailed
+            ? `mailed a sign-in link (valid for 15 minutes, once)`
+            : `the mail could not be sent (${result.mailError}); hand over the link yourself`,
+        );
+        out(result.link);
+        return;
+      }
+      if (subcommand === 'list') {
+        for (const line of await withDb(config, listFromCli)) out(line);
+        return;
+      }
+      throw new UsageError(`unknown staff command "${subcommand ?? ''}"`);
     }
     case 'import': {
       if (subcommand === 'wordpress') {
@@ -232,7 +270,9 @@ async function run(argv: string[], config: Config, out: (line: string) => void):
       out(`restored ${positionals[0]} into ${result.database} (${result.applied.length} migration(s))`);
       out(result.keptAs ? `the previous database is kept as ${result.keptAs}` : 'there was no database before');
       if (result.pending.length > 0) {
-        out(`the backup predates ${result.pending.length} migration(s): run \`npm run cli -- migrate\` before starting the services`);
+        out(
+          `the backup predates ${result.pending.length} migration(s): run \`npm run cli -- migrate\` before starting the services`,
+        );
       }
       out('start the services again');
       return;

@@ -1,3 +1,4 @@
+import { mediaRouter } from './media/media.routes';
 import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Redis } from 'ioredis';
@@ -8,6 +9,7 @@ import type { ConfirmationMailQueue, RedisErrors } from '@careerfeed/jobs';
 import type { FeedCache } from '@careerfeed/feeds';
 import { type OnCachedFeedServed, serveCachedFeed } from './feeds/cached-feeds.handler';
 import { feedsRouter } from './feeds/feeds.routes';
+import { topicRedirectsRouter } from './feeds/topic-redirects.routes';
 import { pagesRouter } from './pages/pages.routes';
 import { embedsRouter } from './embeds/embeds.routes';
 import { themeRouter } from './site/theme.routes';
@@ -73,6 +75,8 @@ export interface FeedAppDeps {
   now?: () => Date;
   /** URLs per sitemap file before /sitemap.xml becomes an index; default 50,000 (sitemaps.org). */
   sitemapMaxUrls?: number;
+  /** DATA_DIR/media: featured images uploaded in the console, served at /media/<file>. */
+  mediaDir?: string;
 }
 
 /**
@@ -107,6 +111,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
   const cacheMiss = cacheLookups.labels('miss');
   cacheHit.inc(0);
   cacheMiss.inc(0);
+  app.use(topicRedirectsRouter({ db: deps.db }));
   app.use(
     feedsRouter(
       { db: deps.db, publicBaseUrl: deps.publicBaseUrl, websubHubUrl: deps.websubHubUrl, now: deps.now },
@@ -114,6 +119,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
       { hit: cacheHit, miss: cacheMiss },
     ),
   );
+  if (deps.mediaDir) app.use(mediaRouter(deps.mediaDir));
   app.use(themeRouter({ db: deps.db }));
   app.use(embedsRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   const commentTokenKey = cachedCommentTokenKey(deps.db);

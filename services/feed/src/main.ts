@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { loadConfig } from '@careerfeed/config';
 import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     logger,
     cache,
     publicBaseUrl: config.publicBaseUrl,
+    mediaDir: path.join(config.dataDir, 'media'),
     websubHubUrl: config.websubHubUrl,
   });
   const server = await listen(app, config.host, config.ports.feed);

@@ -124,9 +124,18 @@ const method405 = problemResponse(
   'PUT is not allowed here; use GET, HEAD, OPTIONS',
 );
 
+/** A tag or category merged into another in the staff console keeps answering, permanently moved. */
+function mergedTopicRedirect(what: 'feed' | 'page'): RouteConfig['responses'][string] {
+  return {
+    description: `The topic was merged into another: Location is that topic's ${what} (query string kept); also without the trailing slash`,
+    headers: z.object({ Location: z.string().meta({ example: '/tags/resumes/feed.xml' }) }),
+  };
+}
+
 function registerFeeds(registry: OpenAPIRegistry): void {
   const formats = Object.keys(FEED_FILES) as FeedFormat[];
-  const responses = (format: FeedFormat, scoped: boolean): RouteConfig['responses'] => ({
+  const responses = (format: FeedFormat, scoped: boolean, merged = false): RouteConfig['responses'] => ({
+    ...(merged ? { 301: mergedTopicRedirect('feed') } : {}),
     200: {
       description: `The feed (${FEED_NAMES[format]}), gzip or brotli when the client accepts it`,
       headers: z.object({
@@ -170,7 +179,7 @@ function registerFeeds(registry: OpenAPIRegistry): void {
         summary: `The posts of one ${scope.what}, newest first (${FEED_NAMES[format]})`,
         security: [],
         request: { params: scopeParams(scope.param, scope.what, scope.example), query: feedQuery },
-        responses: responses(format, true),
+        responses: responses(format, true, scope.segment !== 'authors'),
       });
     }
   }
@@ -217,6 +226,7 @@ function registerPages(registry: OpenAPIRegistry): void {
       security: [],
       request: { params: scopeParams(scope.param, scope.what, scope.example), query: pageQuery },
       responses: {
+        ...(scope.segment !== 'authors' ? { 301: mergedTopicRedirect('page') } : {}),
         200: htmlPage(`The ${scope.what} page`),
         400: pageOrProblem(400, 'page is not a positive whole number', 'page must be a positive whole number'),
         404: pageOrProblem(404, `No such ${scope.what}, or a page past the end`, `No such ${scope.what} or page`),

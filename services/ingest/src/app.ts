@@ -20,6 +20,9 @@ import {
 } from '@careerfeed/http';
 import { requestSourcePoll, type RedisErrors } from '@careerfeed/jobs';
 import { authorsRouter } from './authors/authors.routes';
+import { type ConsoleDeps } from './console/console-context';
+import { consoleRouter } from './console/console.routes';
+import type { SignInRateLimits } from './console/sign-in-rate-limits';
 import { buildOpenApiDocument } from './openapi';
 import { countPendingOutboxEvents } from '@careerfeed/posts';
 import { postsRouter } from './posts/posts.routes';
@@ -53,6 +56,16 @@ export interface IngestAppDeps {
   redisPrefix?: string;
   /** WEBHOOK_SECRETS_KEY (resolveWebhookSecretsKey): destination secrets are stored encrypted under it. */
   webhookSecretsKey: Buffer;
+  /** TRUST_PROXY: the client address (sign-in rate limits) and https-ness come from the nearest proxy. */
+  trustProxy?: boolean;
+  /** The staff console at /console (docs/console.md); not mounted without it. */
+  console?: Pick<
+    ConsoleDeps,
+    'consoleUrl' | 'queueDashboardUrl' | 'mailer' | 'mailFrom' | 'dataDir' | 'redisPrefix' | 'share'
+  > & {
+    /** Tests pass tighter or looser limits on sign-in link requests. */
+    signInLimits?: SignInRateLimits;
+  };
 }
 
 /** Builds the ingest HTTP app; it never listens, reads the environment or exits (main.ts does). */
@@ -60,6 +73,7 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy ? 1 : false);
 
   const registry = createMetricsRegistry('ingest');
   new Gauge({
@@ -125,6 +139,31 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
     ),
   );
   app.use('/v1', v1);
+
+  if (deps.console) {
+    const { signInLimits, ...consoleOptions } = deps.console;
+    app.use(
+      '/console',
+      consoleRouter(
+        {
+          ...consoleOptions,
+          db: deps.db,
+          redis: deps.redis,
+          logger: deps.logger,
+          publicBaseUrl: deps.publicBaseUrl,
+          now: deps.now ?? (() => new Date()),
+          onEventsWritten: deps.onEventsWritten,
+          distribution: {
+            allowPrivateNetworks,
+            sourcePolls: deps.sourcePolls,
+            webhookDeliveries: deps.webhookDeliveries,
+            webhookSecretsKey: deps.webhookSecretsKey,
+          },
+        },
+        { signInLimits },
+      ),
+    );
+  }
 
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));

@@ -9,6 +9,7 @@ import {
   openSourcePollsQueue,
   openWebhookDeliveriesQueue,
 } from '@careerfeed/jobs';
+import { createMailer } from '@careerfeed/digests';
 import { sealPlaintextWebhookSecrets } from '@careerfeed/sharing';
 import { createIngestApp } from './app';
 
@@ -33,6 +34,12 @@ async function main(): Promise<void> {
   const webhookDeliveries = openWebhookDeliveriesQueue(redis, config.redisPrefix);
   const commentMails = createCommentMailQueue(redis, config.redisPrefix);
 
+  // The console mails sign-in links the way digests go out: SMTP_URL, or .eml files in DATA_DIR/outbox.
+  const mailer = await createMailer(
+    { smtpUrl: config.smtpUrl, dataDir: config.dataDir, dkim: config.dkim },
+    { maxConnections: 1 },
+  );
+
   const app = createIngestApp({
     db,
     redis,
@@ -46,6 +53,16 @@ async function main(): Promise<void> {
     webhookSecretsKey,
     commentMails,
     redisPrefix: config.redisPrefix,
+    trustProxy: config.trustProxy,
+    console: {
+      consoleUrl: config.consoleUrl,
+      queueDashboardUrl: config.queueDashboardUrl,
+      mailer,
+      mailFrom: config.mailFrom,
+      dataDir: config.dataDir,
+      redisPrefix: config.redisPrefix,
+      share: { networks: config.share.networks, mastodon: config.share.mastodon },
+    },
   });
   const server = await listen(app, config.host, config.ports.ingest);
   logger.info({ url: `http://${config.host}:${config.ports.ingest}` }, 'ingest listening');
@@ -56,6 +73,7 @@ async function main(): Promise<void> {
     await commentMails.close().catch(() => undefined);
     await webhookDeliveries.close().catch(() => undefined);
     redis.disconnect();
+    await mailer.close().catch(() => undefined);
     await db.close();
   });
 }

@@ -23,6 +23,7 @@ import {
   standardReadinessChecks,
 } from '@careerfeed/http';
 import { buildWorkerOpenApiDocument } from './openapi';
+import { staffSessionOr } from './queues/staff-session-auth';
 
 export interface WorkerAppDeps {
   /** Errors of this process's Redis connections and queues; recent ones fail /readyz. */
@@ -52,8 +53,14 @@ export function createWorkerApp(deps: WorkerAppDeps): express.Express {
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: deps.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
   const requireAdmin = authenticateWith(createAuthenticator(deps.db))('admin');
-  // After authentication, as on ingest: an unauthenticated client learns nothing but 401.
-  app.use('/admin/queues', requireAdmin, rejectOversizedBodies(JSON_BODY_LIMIT_BYTES), board.getRouter());
+  // After authentication, as on ingest: an unauthenticated client learns nothing but 401. An
+  // admin's console session (cookie at Path=/admin/queues) is accepted as well as the admin key.
+  app.use(
+    '/admin/queues',
+    staffSessionOr(deps.db, requireAdmin),
+    rejectOversizedBodies(JSON_BODY_LIMIT_BYTES),
+    board.getRouter(),
+  );
 
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));

@@ -1,6 +1,6 @@
 export * from './page-model';
 export { describeAuthorLinks, type AuthorLink } from './author-links';
-export { displayDate, httpUrl, jsonForScript } from './html';
+export { attr, displayDate, httpUrl, jsonForScript, link, paragraphs, text, time } from './html';
 export {
   FORM_PAGE_CONTENT_SECURITY_POLICY,
   PAGE_CONTENT_SECURITY_POLICY,

@@ -140,3 +140,32 @@ function isoWeek(year: number, month: number, day: number): { year: number; week
   const firstDay = Date.UTC(weekYear, 0, 1);
   return { year: weekYear, week: Math.ceil(((date.getTime() - firstDay) / 86_400_000 + 1) / 7) };
 }
+
+/**
+ * `2026-12-07T09:30` read in `timeZone` as RFC 3339 with that zone's offset at the time
+ * (`2026-12-07T09:30:00-03:00`), or null when the text is not such a local date-time. A wall time
+ * that happens twice or not at all resolves as `instantOfLocal` does.
+ */
+export function localDateTimeToRfc3339(local: string, timeZone: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+  if (!m || !isValidTimeZone(timeZone)) return null;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  const valid =
+    check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day && hour <= 23 && minute <= 59 && second <= 59;
+  if (!valid) return null;
+  const instant = instantOfLocal(year, month, day, hour, timeZone) + minute * 60_000 + second * 1000;
+  const offsetMinutes = Math.round(offsetAt(instant, timeZone) / 60_000);
+  const local2 = localTimeOf(new Date(instant), timeZone);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `${pad(local2.year, 4)}-${pad(local2.month)}-${pad(local2.day)}T${pad(local2.hour)}:${pad(local2.minute)}:${pad(local2.second)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}

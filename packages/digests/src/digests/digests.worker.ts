@@ -28,7 +28,7 @@ export interface DigestsWorkerDeps {
 export function digestMetrics(registry: Registry): (outcome: DigestOutcome) => void {
   const counter = new Counter({
     name: 'digests_total',
-    help: 'Digest jobs by outcome: sent, skipped (nothing new), failed (permanent bounce), already-done, inactive',
+    help: 'Digest jobs by outcome: sent, skipped (nothing new), failed (permanent bounce), already-done, inactive, suppressed',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

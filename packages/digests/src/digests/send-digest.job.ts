@@ -23,6 +23,7 @@ import {
   recordHardBounce,
   recordTransientError,
 } from './digests.repository';
+import { isSuppressed } from '../audience/suppression.repository';
 
 export interface DigestSenderDeps {
   db: Db;
@@ -39,7 +40,8 @@ export interface DigestSenderDeps {
   onOutcome?: (outcome: DigestOutcome) => void;
 }
 
-export type DigestOutcome = 'sent' | 'skipped' | 'failed' | 'already-done' | 'inactive';
+/** `suppressed`: the address is on the suppression list; nothing was sent and the period is closed. */
+export type DigestOutcome = 'sent' | 'skipped' | 'failed' | 'already-done' | 'inactive' | 'suppressed';
 
 const isReachable = (s: SubscriberRow | undefined): s is SubscriberRow => s?.status === 'active' && s.paused === 0;
 const whyUnreachable = (s: SubscriberRow | undefined): string =>
@@ -160,6 +162,21 @@ export function createDigestSender(deps: DigestSenderDeps) {
         deps.now().toISOString(),
       );
       return report('inactive');
+    }
+
+    // The suppression list wins over any subscription; checked last, so an address added while this
+    // digest was being composed gets nothing either.
+    if (await isSuppressed(db, current.email_key)) {
+      await markDeliverySkipped(
+        db,
+        { id: delivery.id, subscriberId: subscriber.id, windowEnd, reason: 'address suppressed' },
+        deps.now().toISOString(),
+      );
+      deps.logger.info(
+        { subscriberId: subscriber.id, periodKey: job.periodKey },
+        'digest withheld: address suppressed',
+      );
+      return report('suppressed');
     }
 
     try {

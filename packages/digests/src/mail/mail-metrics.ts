@@ -57,7 +57,7 @@ export function countingMailer(mailer: Mailer, count: Record<MailOutcome, () => 
   };
 }
 
-/** Digest outcomes that sent nothing on purpose: nothing new for the subscriber, or the subscriber is gone. */
+/** Digest outcomes that sent nothing on purpose: nothing new, the subscriber is gone, or the address is suppressed. */
 export function isSkippedDigest(outcome: DigestOutcome): boolean {
-  return outcome === 'skipped' || outcome === 'inactive';
+  return outcome === 'skipped' || outcome === 'inactive' || outcome === 'suppressed';
 }

@@ -15,6 +15,7 @@ import { readSite, siteDirection } from '@careerfeed/posts';
 import { type ConfirmationMailJob, SUBSCRIPTION_MAILS_QUEUE, confirmationMailJobSchema } from '@careerfeed/jobs';
 import { type Mailer, classifyMailError } from '../mail/mailer';
 import { findSubscriber } from '../digests/digests.repository';
+import { isSuppressed } from '../audience/suppression.repository';
 import { unsubscribeHeaders } from '../digests/send-digest.job';
 
 export interface SubscriptionMailsDeps {
@@ -40,6 +41,8 @@ export async function sendSubscriptionMail(
 ): Promise<'sent' | 'moot'> {
   const subscriber = await findSubscriber(deps.db.kysely, job.subscriberId);
   if (!subscriber) return 'moot';
+  // A suppressed address gets no mail of any kind, confirmations included.
+  if (await isSuppressed(deps.db.kysely, subscriber.email_key)) return 'moot';
   const storedSite = await readSite(deps.db.kysely);
   const site = {
     title: storedSite.title,

@@ -63,3 +63,36 @@ export function createAuthenticator(db: Db, now: () => Date = () => new Date()) 
     return { keyId: row.id, name: row.name, scopes };
   };
 }
+
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  key_prefix: string;
+  scopes: string[];
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Every key, newest first, without its hash (the console's list). */
+export async function listApiKeySummaries(db: Db): Promise<ApiKeySummary[]> {
+  const rows = await keysRepo.listApiKeys(db.kysely);
+  return rows.reverse().map((row) => ({
+    id: row.id,
+    name: row.name,
+    key_prefix: row.key_prefix,
+    scopes: JSON.parse(row.scopes) as string[],
+    created_at: row.created_at,
+    last_used_at: row.last_used_at,
+    revoked_at: row.revoked_at,
+  }));
+}
+
+/** Revokes one key by its id; revoking a revoked key changes nothing (false), an unknown id is a 404. */
+export async function revokeApiKeyById(db: Db, id: string, now = new Date()): Promise<boolean> {
+  const rows = await keysRepo.listApiKeys(db.kysely);
+  const row = rows.find((r) => r.id === id);
+  if (!row) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: 'No API key has that id' });
+  if (row.revoked_at !== null) return false;
+  return (await keysRepo.revokeApiKey(db.kysely, id, now.toISOString())) > 0;
+}

@@ -33,7 +33,7 @@ export async function insertAuthorIfAbsent(db: Executor, row: AuthorRow): Promis
 export async function updateAuthor(
   db: Executor,
   id: string,
-  fields: Pick<AuthorRow, 'name' | 'bio' | 'links' | 'updated_at'>,
+  fields: Partial<Pick<AuthorRow, 'name' | 'bio' | 'links' | 'photo_url'>> & Pick<AuthorRow, 'updated_at'>,
 ): Promise<void> {
   await db.updateTable('authors').set(fields).where('id', '=', id).execute();
 }

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { AppError, cleanLine, cleanText } from '@careerfeed/core';
+import { authorLinksSchema, httpUrl } from '../posts/posts.schema';
 import { type AuthorRow, type Database, type Kysely, uuidv7 } from '@careerfeed/db';
 import type { AuthorResource } from '../posts/posts.resource';
 import * as authors from './authors.repository';
@@ -32,7 +34,7 @@ export async function upsertAuthor(
     links: JSON.stringify(input.links ?? {}),
     updated_at: now,
   };
-  const row: AuthorRow = { id: uuidv7(), slug: input.slug, created_at: now, ...fields };
+  const row: AuthorRow = { id: uuidv7(), slug: input.slug, photo_url: null, created_at: now, ...fields };
   if (await authors.insertAuthorIfAbsent(db, row)) return { author: row, created: true };
   const existing = await authors.findAuthorBySlug(db, input.slug);
   if (!existing) throw new Error(`author ${input.slug} vanished during upsert`);
@@ -50,4 +52,44 @@ export async function getAuthorResource(db: Kysely<Database>, slug: string): Pro
   const row = await authors.findAuthorBySlug(db, slug);
   if (!row) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: `No author has the slug "${slug}"` });
   return authorRowToResource(row);
+}
+
+/** What the console edits of an author: the same rules as the API's author bodies, plus a photo. */
+export const authorProfileSchema = z.strictObject({
+  bio: z.string().max(5000, 'must be at most 5000 characters'),
+  photo_url: httpUrl.nullable(),
+  links: authorLinksSchema,
+});
+export type AuthorProfileInput = z.infer<typeof authorProfileSchema>;
+
+export interface AuthorProfile extends AuthorResource {
+  photo_url: string | null;
+}
+
+export async function getAuthorProfile(db: Kysely<Database>, slug: string): Promise<AuthorProfile> {
+  const row = await authors.findAuthorBySlug(db, slug);
+  if (!row) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: `No author has the slug "${slug}"` });
+  return { ...authorRowToResource(row), photo_url: row.photo_url };
+}
+
+/** Replaces an author's bio, photo and links (the name and slug stay: posts and feeds credit them). */
+export async function updateAuthorProfile(
+  db: Kysely<Database>,
+  slug: string,
+  input: AuthorProfileInput,
+  now: string,
+): Promise<AuthorProfile> {
+  const row = await authors.findAuthorBySlug(db, slug);
+  if (!row) throw new AppError({ code: 'NOT_FOUND', status: 404, detail: `No author has the slug "${slug}"` });
+  await authors.updateAuthor(db, row.id, {
+    bio: cleanText(input.bio).trim(),
+    photo_url: input.photo_url,
+    links: JSON.stringify(input.links),
+    updated_at: now,
+  });
+  return getAuthorProfile(db, slug);
+}
+
+export async function listAuthorProfiles(db: Kysely<Database>): Promise<AuthorProfile[]> {
+  return (await authors.listAuthors(db)).map((row) => ({ ...authorRowToResource(row), photo_url: row.photo_url }));
 }

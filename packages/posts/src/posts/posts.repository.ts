@@ -1,4 +1,4 @@
-import type { Database, Kysely, NewPostRow, PostRow, PostRowUpdate } from '@careerfeed/db';
+import { type Database, type Kysely, type NewPostRow, type PostRow, type PostRowUpdate, sql } from '@careerfeed/db';
 
 type Executor = Kysely<Database>;
 
@@ -139,4 +139,79 @@ export async function findRelatedOfPosts(db: Executor, postIds: string[]): Promi
 /** The stored share payloads of a post (one row per network); none while it is not visible. */
 export function findSharePayloads(db: Executor, postId: string): Promise<{ network: string; payload: string }[]> {
   return db.selectFrom('share_payloads').select(['network', 'payload']).where('post_id', '=', postId).execute();
+}
+
+/** Where a post stands for staff: not published, published for later, or visible now. */
+export type StaffPostState = 'draft' | 'scheduled' | 'live';
+
+export interface StaffPostSearch {
+  /** Words of the title (LIKE; the console's lists are small enough). */
+  q?: string | undefined;
+  state?: StaffPostState | undefined;
+  tag?: string | undefined;
+  nowUtc: string;
+  offset: number;
+  limit: number;
+}
+
+/** The console's post list: newest first, with the total for page numbers. */
+export async function searchPostsForStaff(
+  db: Executor,
+  search: StaffPostSearch,
+): Promise<{ rows: PostRow[]; total: number }> {
+  let query = db.selectFrom('posts');
+  if (search.q) {
+    const pattern = `%${search.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where(sql<boolean>`lower(posts.title) like ${pattern} escape '\\'`);
+  }
+  if (search.state === 'draft') query = query.where('posts.status', '=', 'draft');
+  if (search.state === 'scheduled')
+    query = query.where('posts.status', '=', 'published').where('posts.published_at_utc', '>', search.nowUtc);
+  if (search.state === 'live')
+    query = query.where('posts.status', '=', 'published').where('posts.published_at_utc', '<=', search.nowUtc);
+  if (search.tag) {
+    const tag = search.tag;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('post_tags')
+          .select('post_tags.post_id')
+          .whereRef('post_tags.post_id', '=', 'posts.id')
+          .where('post_tags.tag_slug', '=', tag),
+      ),
+    );
+  }
+  const total = await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  const rows = await query
+    .selectAll('posts')
+    .orderBy('posts.id', 'desc')
+    .offset(search.offset)
+    .limit(search.limit)
+    .execute();
+  return { rows, total: Number(total.n) };
+}
+
+/** Every topic (tag) with its number of posts, most used first: the console's suggestions. */
+export function listTagsWithCounts(db: Executor): Promise<{ slug: string; name: string; posts: number | string }[]> {
+  return db
+    .selectFrom('tags')
+    .leftJoin('post_tags', 'post_tags.tag_slug', 'tags.slug')
+    .select(['tags.slug', 'tags.name', (eb) => eb.fn.count<number | string>('post_tags.post_id').as('posts')])
+    .groupBy(['tags.slug', 'tags.name'])
+    .orderBy('posts', 'desc')
+    .orderBy('tags.slug')
+    .limit(500)
+    .execute();
+}
+
+export async function listCategories(db: Executor): Promise<string[]> {
+  const rows = await db
+    .selectFrom('posts')
+    .select('category')
+    .distinct()
+    .where('category', 'is not', null)
+    .orderBy('category')
+    .limit(200)
+    .execute();
+  return rows.map((r) => r.category!);
 }

@@ -30,6 +30,7 @@ import { authorRowToResource, upsertAuthor } from '../authors/authors.service';
 import { insertOutboxEvent } from '../outbox/outbox.repository';
 import type { CreatePostInput, ListPostsQuery, UpdatePostInput } from './posts.schema';
 import * as postsRepo from './posts.repository';
+import { insertTombstone, isPartnerSource } from '../sources/tombstones.repository';
 import type { PostPage, PostResource } from './posts.resource';
 import { postUrl } from './post-url';
 
@@ -157,6 +158,26 @@ export async function listPosts(deps: PostsDeps, query: ListPostsQuery): Promise
   };
 }
 
+/** The console's list: title search, state and topic filters, numbered pages. */
+export async function searchPostsForStaff(
+  deps: PostsDeps,
+  search: Omit<postsRepo.StaffPostSearch, 'nowUtc'>,
+): Promise<{ items: PostResource[]; total: number }> {
+  const { rows, total } = await postsRepo.searchPostsForStaff(deps.db.kysely, { ...search, nowUtc: now(deps).utc });
+  return { items: await toResources(deps, deps.db.kysely, rows), total };
+}
+
+/** Topics to suggest while writing (most used first) and the categories in use. */
+export async function listTopicSuggestions(
+  deps: PostsDeps,
+): Promise<{ tags: { slug: string; name: string; posts: number }[]; categories: string[] }> {
+  const tags = await postsRepo.listTagsWithCounts(deps.db.kysely);
+  return {
+    tags: tags.map((t) => ({ slug: t.slug, name: t.name, posts: Number(t.posts) })),
+    categories: await postsRepo.listCategories(deps.db.kysely),
+  };
+}
+
 export function updatePost(deps: PostsDeps, id: string, patch: UpdatePostInput): Promise<SaveResult> {
   return inTransactionWithRetry(deps, async (db) => {
     const existing = await postsRepo.findPostById(db, id);
@@ -188,6 +209,15 @@ export async function deletePost(deps: PostsDeps, id: string): Promise<void> {
     if (!existing) throw notFound(id);
     const before = await snapshotOf(db, existing);
     await postsRepo.deletePost(db, id);
+    // A partner's feed keeps listing the item: without a tombstone the next poll would bring it back.
+    if (existing.external_id !== null && (await isPartnerSource(db, existing.source))) {
+      await insertTombstone(db, {
+        source: existing.source,
+        external_id: existing.external_id,
+        title: existing.title,
+        deleted_at: now(deps).utc,
+      });
+    }
     await recordEvent(db, 'post.deleted', id, before, null, now(deps), deps.requestId);
   });
 }

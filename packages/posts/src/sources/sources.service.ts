@@ -5,6 +5,7 @@ import { createPostSchema } from '../posts/posts.schema';
 import { type PostsDeps, createPost } from '../posts/posts.service';
 import { findPostByExternalId } from '../posts/posts.repository';
 import * as repo from './sources.repository';
+import { deleteTombstone, hasTombstone, listTombstones } from './tombstones.repository';
 import type { PollSummary, SourceResource } from './sources.resource';
 import { type CreateSourceInput, DEFAULT_INTERVAL_MINUTES, type UpdateSourceInput } from './sources.schema';
 
@@ -80,6 +81,50 @@ export async function updateSource(deps: SourcesDeps, id: string, patch: UpdateS
   };
   await repo.updateSource(deps.db.kysely, id, fields);
   return getSource(deps, id);
+}
+
+/**
+ * A new address for a partner feed (it moved), checked against the SSRF policy exactly as when the
+ * source was added. Its posts stay (they keep their external ids); the validators of the old
+ * address are dropped and the source is due at once.
+ */
+export async function changeSourceUrl(deps: SourcesDeps, id: string, input: string): Promise<SourceResource> {
+  const row = await repo.findSourceById(deps.db.kysely, id);
+  if (!row) throw notFound(id);
+  const url = await checkedUrl(deps, input);
+  if (url === row.url) return getSource(deps, id);
+  if (await repo.findSourceByUrl(deps.db.kysely, url)) throw urlTaken(url);
+  const at = now(deps).utc;
+  try {
+    await repo.updateSource(deps.db.kysely, id, {
+      url,
+      etag: null,
+      last_modified: null,
+      next_poll_at: at,
+      updated_at: at,
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw urlTaken(url);
+    throw error;
+  }
+  return getSource(deps, id);
+}
+
+/** The syndicated posts staff deleted from this source, which its polls will not bring back. */
+export async function listDeletedPartnerPosts(deps: SourcesDeps, id: string) {
+  if (!(await repo.findSourceById(deps.db.kysely, id))) throw notFound(id);
+  return listTombstones(deps.db.kysely, id);
+}
+
+/** Lets a deleted partner post come back on the next poll. */
+export async function allowDeletedPartnerPost(deps: SourcesDeps, id: string, externalId: string): Promise<void> {
+  if (!(await deleteTombstone(deps.db.kysely, id, externalId))) {
+    throw new AppError({
+      code: 'NOT_FOUND',
+      status: 404,
+      detail: 'That item is not on the deleted list of this source',
+    });
+  }
 }
 
 /**
@@ -167,7 +212,11 @@ export async function syndicatePostInputs(
     parsed.data.source = source.id;
     // An editor who unpublished a syndicated post meant it: a partner's next edit must not undo that.
     const existing = await findPostByExternalId(deps.db.kysely, source.id, parsed.data.external_id!);
-    if (existing?.status === 'draft') {
+    // Deleted by staff: stays deleted (see partner_post_tombstones).
+    if (
+      existing?.status === 'draft' ||
+      (!existing && (await hasTombstone(deps.db.kysely, source.id, parsed.data.external_id!)))
+    ) {
       counts.withheld++;
       continue;
     }

@@ -308,3 +308,32 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
   }
   return { createdAt, id };
 }
+
+/**
+ * Replays the dead letters of a destination (the newest `limit`), each as `replayDelivery` does.
+ * One that another request replayed meanwhile is counted as already retried: a repeated click
+ * (or a form sent twice) puts nothing on the queue twice.
+ */
+export async function replayDeadLetters(
+  deps: WebhooksDeps,
+  id: string,
+  limit = 100,
+): Promise<{ replayed: number; alreadyRetried: number }> {
+  const destination = await existingDestination(deps, id);
+  if (destination.enabled !== 1) {
+    throw new AppError({ code: 'CONFLICT', status: 409, detail: 'The webhook is disabled; enable it before retrying' });
+  }
+  const dead = await repo.listDeliveries(deps.db.kysely, { destinationId: id, status: 'failed', limit });
+  let replayed = 0;
+  let alreadyRetried = 0;
+  for (const delivery of dead) {
+    try {
+      await replayDelivery(deps, id, delivery.id);
+      replayed++;
+    } catch (error) {
+      if (error instanceof AppError && error.status === 409 && error.code === 'CONFLICT') alreadyRetried++;
+      else throw error;
+    }
+  }
+  return { replayed, alreadyRetried };
+}

@@ -4,7 +4,14 @@ import type { Config } from '@careerfeed/config';
 import { type Db, readSubscriptionTokenKey } from '@careerfeed/db';
 import { createLogger } from '@careerfeed/http';
 import { RedisErrors, createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
-import { type Mailer, createDigestContent, createDigestSender, enqueueCurrentPeriods, findSubscriberByEmail, runDigestTick } from '@careerfeed/digests';
+import {
+  type Mailer,
+  createDigestContent,
+  createDigestSender,
+  enqueueCurrentPeriods,
+  findSubscriberByEmail,
+  runDigestTick,
+} from '@careerfeed/digests';
 
 export type DigestRunFrequency = 'daily' | 'weekly' | 'all' | undefined;
 
@@ -15,9 +22,14 @@ export type DigestRunFrequency = 'daily' | 'weekly' | 'all' | undefined;
  */
 export async function runDigests(config: Config, db: Db, frequency: DigestRunFrequency): Promise<number> {
   // Waits for Redis to connect, but gives up rather than hang when it is down.
-  const redis = createRedisConnection(config.redisUrl, 'producer', new RedisErrors(createLogger('cli', config.logLevel)), {
-    enableOfflineQueue: true,
-  });
+  const redis = createRedisConnection(
+    config.redisUrl,
+    'producer',
+    new RedisErrors(createLogger('cli', config.logLevel)),
+    {
+      enableOfflineQueue: true,
+    },
+  );
   const queue = openDigestsQueue(redis, config.redisPrefix);
   try {
     const deps = { db, queue, now: () => new Date() };

@@ -23,6 +23,7 @@ import {
   uuidv7,
 } from '@careerfeed/db';
 import type { ConfirmationMailQueue } from '@careerfeed/jobs';
+import { isAddressSuppressed } from '@careerfeed/digests';
 import { readSite } from '@careerfeed/posts';
 import { buildSiteView } from '../pages/pages.service';
 import { chosenTopicKeys, loadTopicDirectory, topicPicker } from '../topics/topics.service';
@@ -173,6 +174,8 @@ type Attempt =
 async function recordAttempt(deps: SubscriptionsDeps, email: string, chosen: SubscriberPreferences): Promise<Attempt> {
   const db = deps.db.kysely;
   const key = emailKeyOf(email);
+  // Suppressed addresses are answered like everyone else (nothing leaks) and nothing is written or sent.
+  if (await isAddressSuppressed(deps.db, email)) return { kind: 'suspended' };
   for (let attempt = 0; ; attempt += 1) {
     const existing = await repo.findSubscriberByEmailKey(db, key);
     if (existing?.status === 'active') return { kind: 'already-subscribed', subscriberId: existing.id };
