@@ -10,28 +10,10 @@ import { type ConsoleHarness, createConsoleHarness } from '../helpers/console';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { buildPost } from '../helpers/factories';
 import { waitFor } from '../helpers/wait';
+import { seriousViolations } from '../helpers/axe';
 
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'wordpress', 'career-center.wxr');
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core's serious and critical findings on the page as it is now. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Through the DevTools protocol, so the console's CSP (scripts from 'self' only) stays on.
-  await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(
-    'axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
-  )) as AxeViolation[];
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('comment moderation, WordPress import and partner blogs in a browser (chromium)', () => {
   let database: TestDatabase;
