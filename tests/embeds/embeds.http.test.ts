@@ -191,7 +191,7 @@ describe.each(DIALECTS)('embeds and oEmbed (%s)', (dialect) => {
       expect(framed.text).toContain('Résumé basics');
     });
 
-    test('when the URL is foreign, unknown or a draft, then 404; format=xml is 501; no url is 400', async () => {
+    test('when the URL is foreign, unknown or a draft, then 404; format=xml is 501; another format or no url is 400', async () => {
       for (const url of [
         'https://evil.example/posts/resume-basics',
         `${BASE}/posts/no-such-post`,
@@ -207,6 +207,10 @@ describe.each(DIALECTS)('embeds and oEmbed (%s)', (dialect) => {
       expect(xml.body.code).toBe('NOT_IMPLEMENTED');
       const missing = await feed.request.get('/oembed');
       expect(missing.status).toBe(400);
+      // A format oEmbed does not define is the client's mistake, not a format we chose not to serve.
+      const unknown = await feed.request.get('/oembed').query({ url: `${BASE}/posts/resume-basics`, format: '1e309' });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors).toEqual([expect.objectContaining({ path: 'format' })]);
     });
 
     test('when a post page is read, then it announces its oEmbed endpoint, and the endpoint answers for it', async () => {

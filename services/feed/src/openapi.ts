@@ -430,7 +430,7 @@ function registerEmbeds(registry: OpenAPIRegistry): void {
       },
       400: problemResponse(
         400,
-        'url is missing, or maxwidth/maxheight is not a positive whole number',
+        'url is missing, format is neither json nor xml, or maxwidth/maxheight is not a positive whole number',
         'url is required',
       ),
       404: problemResponse(
@@ -440,7 +440,7 @@ function registerEmbeds(registry: OpenAPIRegistry): void {
       ),
       501: problemResponse(
         501,
-        'A format other than json was asked for',
+        'format=xml: defined by oEmbed, not served here (JSON only)',
         'format "xml" is not supported; use format=json',
       ),
     },

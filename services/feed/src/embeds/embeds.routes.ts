@@ -113,7 +113,9 @@ export function embedsRouter(deps: EmbedsDeps): Router {
   router.get('/oembed', async (req, res) => {
     allowAnyOrigin(res);
     const format = optionalParam(req, 'format') ?? 'json';
-    if (format !== 'json') {
+    if (format !== 'json' && format !== 'xml') throw badParameter('format', 'must be json');
+    // The oEmbed spec's answer for a format it defines that a provider does not serve.
+    if (format === 'xml') {
       throw new AppError({
         code: 'NOT_IMPLEMENTED',
         status: 501,
