@@ -20,7 +20,7 @@ const blueskyFacetFeature = z.discriminatedUnion('$type', [
   z.strictObject({ $type: z.literal('app.bsky.richtext.facet#tag'), tag: z.string() }),
   z
     .strictObject({ $type: z.literal('app.bsky.richtext.facet#mention'), did: z.string() })
-    .meta({ description: "The author's Bluesky account (its DID) on the \"@handle\" of the text" }),
+    .meta({ description: 'The author\'s Bluesky account (its DID) on the "@handle" of the text' }),
 ]);
 
 export const blueskyPayloadSchema = z
