@@ -38,6 +38,7 @@ const BARE_ANSWERS: Record<string, number> = {
   'get /comments/notifications/confirm': 400,
   'get /comments/notifications/unsubscribe': 400,
   'post /comments/notifications/unsubscribe': 400,
+  'get /v1/search': 400,
 };
 
 describe('the feed service OpenAPI document', () => {
@@ -70,7 +71,7 @@ describe('the feed service OpenAPI document', () => {
       // app's 404 (the feed and subscription routes answer 405).
       (_method, path) =>
         /^\/(posts|tags|categories|topics|authors)\/(\{\w+\}\/?)?$/.test(path) ||
-        path === '/' ||
+        ['/', '/search', '/v1/search', '/opensearch.xml'].includes(path) ||
         path.startsWith('/about/') ||
         path.startsWith('/sitemap-') ||
         path.startsWith('/embed') ||
@@ -79,9 +80,9 @@ describe('the feed service OpenAPI document', () => {
           ? 404
           : 405,
     );
-    // 15 feeds, 8 pages, the theme, 4 documents, 7 subscription operations, 6 embed operations,
+    // 15 feeds, 8 pages, 3 search operations, the theme, 4 documents, 7 subscription operations, 6 embed operations,
     // 6 comment operations, health, readiness, metrics, document, reference.
-    expect(called).toBe(52);
+    expect(called).toBe(55);
     for (const path of ['/feed.xml', '/feed.atom', '/feed.json', '/tags/{tag}/feed.json', '/authors/{slug}/feed.atom'])
       expect(doc.paths[path]?.get).toBeDefined();
   });
@@ -134,6 +135,13 @@ describe('the feed service OpenAPI document', () => {
     const badToken = await feed.request.post('/unsubscribe?token=nope').set('Accept', 'application/json');
     expect(badToken.status).toBe(400);
     check('Problem', badToken.body);
+
+    const search = await feed.request.get('/v1/search?q=career');
+    expect(search.status).toBe(200);
+    check('SearchResults', search.body);
+    const badSearch = await feed.request.get('/v1/search?q=a&limit=500');
+    expect(badSearch.status).toBe(400);
+    check('Problem', badSearch.body);
 
     check('Health', (await feed.request.get('/healthz')).body);
     check('Readiness', (await feed.request.get('/readyz')).body);

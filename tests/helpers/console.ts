@@ -37,7 +37,14 @@ let counter = 0;
 /** The ingest app with its console, mailing sign-in links as .eml files into a temporary DATA_DIR. */
 export function createConsoleHarness(
   db: Db,
-  options: { consoleUrl?: string; now?: () => Date; signInLimits?: SignInRateLimits; logger?: Logger } = {},
+  options: {
+    consoleUrl?: string;
+    now?: () => Date;
+    signInLimits?: SignInRateLimits;
+    logger?: Logger;
+    /** Default true (loopback fixtures); false tests the SSRF guard. */
+    allowPrivateNetworks?: boolean;
+  } = {},
 ): ConsoleHarness {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-console-'));
   const consoleUrl = options.consoleUrl ?? 'http://127.0.0.1/console';
@@ -45,6 +52,7 @@ export function createConsoleHarness(
   const ingest = createIngestHarness(db, undefined, {
     now: options.now,
     logger: options.logger,
+    allowPrivateNetworks: options.allowPrivateNetworks,
     console: {
       consoleUrl,
       queueDashboardUrl: 'http://127.0.0.1:9/admin/queues',

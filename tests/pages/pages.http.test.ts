@@ -413,9 +413,10 @@ describe.each(DIALECTS)('public pages (%s)', (dialect) => {
         }
       }
       expect(post.all('iframe').concat(post.all('object'), post.all('embed'), post.all('svg'))).toEqual([]);
-      // Two forms, both posting to paths of our own on whatever host the reader used: the email box
+      // Three forms, each to a path of our own: the search box in the header (GET), the email box
       // and the comment form.
       expect(post.all('form').map((form) => [form.attribs.method, form.attribs.action])).toEqual([
+        ['get', `${PUBLIC_BASE_URL}/search`],
         ['post', '/subscribe'],
         ['post', '/posts/hostile-post/comments'],
       ]);

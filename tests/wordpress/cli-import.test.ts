@@ -175,6 +175,9 @@ describe('npm run cli -- import wordpress', () => {
 
     const result = await runNode(
       [
+        // A heap far smaller than the file: an importer that held the export (or its posts) whole
+        // would die here, whatever the machine's load does to garbage collection.
+        '--max-old-space-size=96',
         '--require',
         path.join(__dirname, 'support', 'report-peak-rss.js'),
         path.join(ROOT, 'services', 'cli', 'dist', 'main.js'),
@@ -190,7 +193,6 @@ describe('npm run cli -- import wordpress', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('60 imported, 0 updated, 0 unchanged, 120 skipped');
     const peakKib = Number(/peak-rss-kib (\d+)/.exec(result.stderr)?.[1]);
-    expect(peakKib).toBeLessThan(250 * 1024);
     // The CLI's own footprint (modules, database driver) measured on the small fixture: holding the
     // big file whole, even once as a one-byte string, would add at least its size to that.
     const small = await runNode(

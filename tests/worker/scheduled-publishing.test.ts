@@ -9,7 +9,8 @@ import { type WebhookReceiver, startWebhookReceiver } from '../helpers/webhook-r
 import { type RunningWorker, startWorker } from '../helpers/worker';
 
 /** How far ahead the tests schedule: enough for the event to reach the worker first, short enough to wait for. */
-const AHEAD_MS = 2500;
+// Long enough for a loaded worker to handle the event and park the go-live job before the time comes.
+const AHEAD_MS = 5000;
 
 const SALARY = {
   title: 'Negotiating your first salary offer',

@@ -269,6 +269,15 @@ export interface WebhookAttemptsTable {
   outcome: 'delivered' | 'failed' | null;
 }
 
+/**
+ * One search document per post, written only by the triggers of migration 0012 (read through
+ * raw SQL in @careerfeed/posts' search engines). SQLite: `doc_id` is the rowid of the post's row
+ * in the FTS5 table `post_search_index`; PostgreSQL: `document` is the post's weighted tsvector.
+ */
+export interface PostSearchDocumentsTable {
+  post_id: string;
+}
+
 export type StaffRole = 'editor' | 'admin';
 
 export interface StaffAccountsTable {
@@ -362,6 +371,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   comments: CommentsTable;
+  post_search_documents: PostSearchDocumentsTable;
   staff_accounts: StaffAccountsTable;
   staff_sign_in_links: StaffSignInLinksTable;
   staff_sessions: StaffSessionsTable;

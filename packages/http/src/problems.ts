@@ -225,3 +225,29 @@ export const jsonBody: RequestHandler[] = jsonBodyUpTo(JSON_BODY_LIMIT_BYTES);
 export function jsonBodyUpTo(limitBytes: number): RequestHandler[] {
   return [rejectOversizedBodies(limitBytes), requireJsonContentType, express.json({ limit: limitBytes, strict: true })];
 }
+
+/**
+ * For routes people reach from an HTML form as well as from code: a form
+ * (application/x-www-form-urlencoded) or JSON, parsed up to `limitBytes`; anything else with a body
+ * is a 415, before a byte of it is parsed. `parameterLimit` caps the form's fields.
+ */
+export function formOrJsonBody(limit: number | string, parameterLimit: number): RequestHandler[] {
+  return [
+    (req, _res, next) => {
+      const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+      if (hasBody && !req.is(['application/x-www-form-urlencoded', 'application/json'])) {
+        next(
+          new AppError({
+            code: 'UNSUPPORTED_MEDIA_TYPE',
+            status: 415,
+            detail: `Send a form (application/x-www-form-urlencoded) or JSON (got ${String(req.headers['content-type'] ?? 'no Content-Type').slice(0, 100)})`,
+          }),
+        );
+        return;
+      }
+      next();
+    },
+    express.urlencoded({ extended: false, limit, parameterLimit }),
+    express.json({ limit, strict: true }),
+  ];
+}

@@ -26,3 +26,14 @@ export {
 } from './outbox/outbox.repository';
 export * from './media/media';
 export * from './topics/topics.service';
+export * from './search/search-terms';
+export * from './search/snippet';
+export * from './search/search.service';
+export {
+  type PostSearchEngine,
+  type SearchHitRow,
+  findPopularTags,
+  postgresFullTextEngine,
+  searchEngineFor,
+  sqliteFts5Engine,
+} from './search/search.repository';

@@ -14,6 +14,7 @@ import { pagesRouter } from './pages/pages.routes';
 import { embedsRouter } from './embeds/embeds.routes';
 import { themeRouter } from './site/theme.routes';
 import { siteDocumentsRouter } from './site-documents/site-documents.routes';
+import { searchRouter } from './search/search.routes';
 import {
   DEFAULT_SUBSCRIBE_LIMITS,
   type RateLimitRule,
@@ -145,6 +146,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
       sitemapMaxUrls: deps.sitemapMaxUrls,
     }),
   );
+  app.use(searchRouter({ db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now }));
   app.use(
     subscriptionsRouter({
       db: deps.db,

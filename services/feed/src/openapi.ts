@@ -530,6 +530,109 @@ function registerSiteDocuments(registry: OpenAPIRegistry): void {
   });
 }
 
+/** GET /v1/search's answer (tests/search checks real answers against it). */
+export const searchResultsSchema = z
+  .strictObject({
+    items: z.array(
+      z.strictObject({
+        id: z.string().meta({ description: 'The post id' }),
+        url: z.url().meta({ description: 'The post page' }),
+        title: z.string().meta({ description: 'Plain text' }),
+        snippet: z.string().meta({
+          description:
+            'HTML: escaped plain text of the post around the matches, each matching word in `<mark>`; no other markup',
+        }),
+        published_at: z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339, with the author’s offset' }),
+      }),
+    ),
+  })
+  .meta({ id: 'SearchResults', description: 'Visible posts matching every word, best first' });
+
+const SEARCH_QUERY_DESCRIPTION =
+  'Words to find in titles, bodies, author names, tags and categories; every word must match (stemmed, accents ' +
+  'ignored, small filler words such as "how" or "the" dropped). Search syntax (quotes, *, -, :, parentheses, ' +
+  'AND/OR/NOT/NEAR) is read as plain words. At most 500 characters.';
+
+function registerSearch(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/search',
+    operationId: 'searchPosts',
+    tags: ['Search'],
+    summary: 'Published posts matching every word of q, best first',
+    description:
+      'Best first: posts whose title holds a word, then topics (tags and category), then author name, then body; ' +
+      'equal matches newest first. The same answers on SQLite and PostgreSQL. Public, CORS `*`, cached 60 s.',
+    security: [],
+    request: {
+      query: z.object({
+        q: z.string().max(500).meta({ description: SEARCH_QUERY_DESCRIPTION, example: 'resume workshop' }),
+        limit: z.int().min(1).max(50).optional().meta({ description: 'How many results, default 10', example: 10 }),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'The results; an empty list when nothing matches or q holds no words',
+        content: jsonContent(searchResultsSchema, {
+          items: [
+            {
+              id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+              url: `${BASE}/posts/resume-workshop-on-friday`,
+              title: 'Résumé workshop on Friday',
+              snippet:
+                'Bring your <mark>resume</mark> &amp; a printed copy; advisers review it with you at the <mark>workshop</mark>.',
+              published_at: '2026-11-20T10:00:00-05:00',
+            },
+          ],
+        }),
+      },
+      400: problemResponse(
+        400,
+        'q is missing, repeated or longer than 500 characters, or limit is not 1–50',
+        'q is required: the words to search for',
+      ),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/search',
+    operationId: 'searchPage',
+    tags: ['Search'],
+    summary: 'The search page: a form, then the results ten at a time with a "More results" link',
+    description: 'Without q, the form and some topics; not indexed by search engines.',
+    security: [],
+    request: {
+      query: z.object({
+        q: z.string().max(500).optional().meta({ description: SEARCH_QUERY_DESCRIPTION, example: 'internship' }),
+        page: feedQuery.shape.page,
+      }),
+    },
+    responses: {
+      200: htmlPage('The page: results, "no match" with suggestions, or the empty form'),
+      400: htmlPage(
+        'q is repeated or too long, or page is not a positive whole number: the page with the form and what to fix',
+      ),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/opensearch.xml',
+    operationId: 'openSearchDescription',
+    tags: ['Search'],
+    summary: 'OpenSearch 1.1 description, linked from every page with rel="search" so browsers offer the site search',
+    security: [],
+    responses: {
+      200: {
+        description: 'The description document',
+        content: textContent(
+          'application/opensearchdescription+xml; charset=utf-8',
+          `<?xml version="1.0" encoding="UTF-8"?>\n<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/"><ShortName>Careers blog</ShortName><Url type="text/html" method="get" template="${BASE}/search?q={searchTerms}"/></OpenSearchDescription>`,
+        ),
+      },
+    },
+  });
+}
+
 const tokenQuery = z.object({
   token: z.string().meta({ description: 'The signed token from the email link', example: TOKEN }),
 });
@@ -1008,6 +1111,7 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registerFeeds(registry);
   registerPages(registry);
+  registerSearch(registry);
   registerSiteDocuments(registry);
   registerEmbeds(registry);
   registerTheme(registry);
@@ -1029,6 +1133,7 @@ export function buildFeedOpenApiDocument(): OpenApiDocument {
       tags: [
         { name: 'Feeds', description: 'RSS 2.0, Atom and JSON Feed 1.1; conditional GET, compression, CORS' },
         { name: 'Pages', description: 'The public HTML' },
+        { name: 'Search', description: 'Full-text search of published posts: the page, the JSON API, OpenSearch' },
         { name: 'Documents', description: 'For crawlers and feed readers: sitemap, robots.txt, OPML' },
         { name: 'Subscriptions', description: 'The email digest: subscribe, confirm, preferences, unsubscribe' },
         { name: 'Comments', description: "Readers' comments: post, comment feeds, reply-notification links" },

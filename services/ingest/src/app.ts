@@ -103,6 +103,11 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
   };
   const authenticate = authenticateWith(createAuthenticator(deps.db, deps.now));
   const v1 = express.Router();
+  // The API's moderation and the console's share them: approving anywhere mails and invalidates alike.
+  const commentsWiring = {
+    mails: deps.commentMails,
+    announceFeedChanges: deps.redisPrefix === undefined ? undefined : feedChangePublisher(deps.redis, deps.redisPrefix),
+  };
   const allowPrivateNetworks = deps.allowPrivateNetworks ?? false;
   const sourcePolls = deps.sourcePolls;
   const sourcesDeps = {
@@ -130,9 +135,7 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
         publicBaseUrl: deps.publicBaseUrl,
         now: deps.now,
         tokenKey: cachedCommentTokenKey(deps.db),
-        mails: deps.commentMails,
-        announceFeedChanges:
-          deps.redisPrefix === undefined ? undefined : feedChangePublisher(deps.redis, deps.redisPrefix),
+        ...commentsWiring,
         logger: deps.logger,
       },
       authenticate,
@@ -153,6 +156,7 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
           publicBaseUrl: deps.publicBaseUrl,
           now: deps.now ?? (() => new Date()),
           onEventsWritten: deps.onEventsWritten,
+          comments: commentsWiring,
           distribution: {
             allowPrivateNetworks,
             sourcePolls: deps.sourcePolls,

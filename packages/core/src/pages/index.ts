@@ -25,3 +25,5 @@ export { renderListPage } from './list.page';
 export { renderPostPage } from './post.page';
 export { renderErrorPage, renderNotFoundPage } from './error.page';
 export { renderJsonFeedExtensionPage, type JsonFeedExtensionPageView } from './json-feed-extension.page';
+export { renderSearchPage, type SearchPageView, type SearchResultView } from './search.page';
+export { OPENSEARCH_MEDIA_TYPE, openSearchUrl, renderOpenSearchDescription } from './opensearch';

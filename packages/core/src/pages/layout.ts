@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FeedLinkView, SiteView } from './page-model';
 import { attr, httpUrl, link, text } from './html';
+import { OPENSEARCH_MEDIA_TYPE, openSearchUrl } from './opensearch';
 
 /**
  * The whole stylesheet, inline: one request per page, nothing to cache-bust, and the policy below
@@ -17,6 +18,16 @@ export const PAGE_CSS = [
   '.wrap{max-width:42rem;margin:0 auto;padding:0 1rem}',
   'header.site{border-bottom:1px solid var(--line);padding:.75rem 0}',
   'header.site a{font-weight:700;text-decoration:none;color:var(--fg)}',
+  // The header's search box sits beside the site name, or under it on a narrow screen.
+  'header.site .wrap{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between}',
+  '.search-row{display:flex;gap:.5rem}',
+  'input[type=search]{flex:1;min-width:0;font:inherit;padding:.5rem;border:1px solid var(--muted);border-radius:4px;background:var(--bg);color:var(--fg)}',
+  'header.site input[type=search]{width:12rem;padding:.375rem .5rem}',
+  'header.site button{min-height:2.75rem;padding:.375rem .75rem}',
+  'form.search{margin:0 0 1.5rem}',
+  'form.search label{display:block;font-weight:600;margin:0 0 .25rem}',
+  '.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
+  'mark{background:#fff3a3;color:#1b1b1b;padding:0 .1em}',
   'main{padding:1rem 0 2rem}',
   'footer.site{border-top:1px solid var(--line);padding:1rem 0 2rem;color:var(--muted);font-size:.9375rem}',
   'a{color:var(--accent)}',
@@ -194,6 +205,21 @@ export interface LayoutInput {
   guessTimeZone?: boolean;
   /** Add the topic filter script (the same policy). */
   filterTopics?: boolean;
+  /** The search box in the header; default true (the search page has its own form). */
+  searchBox?: boolean;
+}
+
+/** A plain GET form to /search: works without JavaScript, and browsers recognise it as a search. */
+function headerSearchForm(site: SiteView): string {
+  const action = httpUrl(`${site.homeUrl}search`);
+  if (action === null) return '';
+  return (
+    `<form role="search" action="${attr(action)}" method="get" class="search-row">` +
+    '<label class="visually-hidden" for="site-search">Search posts</label>' +
+    '<input type="search" id="site-search" name="q" placeholder="Search posts" enterkeyhint="search">' +
+    '<button type="submit">Search</button>' +
+    '</form>'
+  );
 }
 
 /** The site's name (after its logo, when it has one), linking home. */
@@ -216,6 +242,12 @@ export function renderLayout(input: LayoutInput): string {
     canonical ? `<link rel="canonical" href="${attr(canonical)}">` : '',
     input.noindex ? '<meta name="robots" content="noindex">' : '',
     ...(input.head ?? []),
+    // Browsers offer the site's search (the OpenSearch description) in their address bar.
+    ...(httpUrl(openSearchUrl(site))
+      ? [
+          `<link rel="search" type="${OPENSEARCH_MEDIA_TYPE}" title="${attr(site.title)}" href="${attr(openSearchUrl(site))}">`,
+        ]
+      : []),
     // An empty icon: otherwise every browser asks for /favicon.ico and logs the 404.
     '<link rel="icon" href="data:,">',
     `<style>${PAGE_CSS}</style>`,
@@ -229,7 +261,7 @@ export function renderLayout(input: LayoutInput): string {
     ...head,
     '</head>',
     '<body>',
-    `<header class="site"><div class="wrap">${siteHeaderLink(site)}</div></header>`,
+    `<header class="site"><div class="wrap">${siteHeaderLink(site)}${input.searchBox === false ? '' : headerSearchForm(site)}</div></header>`,
     `<main class="wrap">`,
     input.main,
     '</main>',

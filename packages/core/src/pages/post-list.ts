@@ -55,6 +55,7 @@ export function renderEmbedSnippet(snippet: string): string {
   return (
     '<section aria-labelledby="embed"><h2 id="embed">Show these posts on your site</h2>' +
     '<p>Paste this into a page of your site (it can be styled with CSS custom properties):</p>' +
-    `<pre><code>${text(snippet)}</code></pre></section>`
+    // Focusable: the line is wider than a phone, and a scrollable region must be reachable by keyboard.
+    `<pre tabindex="0" aria-label="Embed code"><code>${text(snippet)}</code></pre></section>`
   );
 }

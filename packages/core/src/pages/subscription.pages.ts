@@ -152,6 +152,8 @@ export function renderSubscribePage(view: SubscribePageView): string {
   return renderLayout({
     site,
     title: `Subscribe by email · ${site.title}`,
+    // A form page with one task: its submit button is the only one on the page.
+    searchBox: false,
     description: `New posts of ${site.title} in your inbox, daily or weekly.`,
     canonicalUrl: `${site.homeUrl}subscribe`,
     main: main.filter((line) => line !== '').join('\n'),
@@ -245,6 +247,8 @@ export function renderPreferencesPage(view: PreferencesPageView): string {
     title: `Email preferences · ${site.title}`,
     noindex: true,
     filterTopics: editable,
+    // Pages opened from an email link carry one task (and a token in their address): no search box.
+    searchBox: false,
     main: main.filter((line) => line !== '').join('\n'),
   });
 }
@@ -268,6 +272,8 @@ export function renderSubscriptionMessagePage(view: SubscriptionMessageView): st
     site,
     title: `${view.heading} · ${site.title}`,
     noindex: true,
+    // Pages opened from an email link carry one task (and a token in their address): no search box.
+    searchBox: false,
     main: main.filter((line) => line !== '').join('\n'),
   });
 }

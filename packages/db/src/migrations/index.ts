@@ -9,6 +9,7 @@ import * as subscriptionLinkVersion from './2026-12-06-0008-subscription-link-ve
 import * as webhookSecretRotation from './2026-12-06-0009-webhook-secret-rotation';
 import * as webhookAttemptOutcome from './2026-12-06-0010-webhook-attempt-outcome';
 import * as staffAccounts from './2026-12-06-0011-staff-accounts';
+import * as postSearch from './2026-12-06-0012-post-search';
 import * as comments from './2026-12-06-0013-comments';
 import * as consoleOperations from './2026-12-06-0014-console-operations';
 import * as wordpressSources from './2026-12-06-0016-wordpress-sources';
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06-0009-webhook-secret-rotation': webhookSecretRotation,
   '2026-12-06-0010-webhook-attempt-outcome': webhookAttemptOutcome,
   '2026-12-06-0011-staff-accounts': staffAccounts,
+  '2026-12-06-0012-post-search': postSearch,
   '2026-12-06-0013-comments': comments,
   '2026-12-06-0014-console-operations': consoleOperations,
   '2026-12-06-0016-wordpress-sources': wordpressSources,

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { openQueue } from '../redis';
+import { addMailJobWithin } from './mail-job';
 
 /**
  * Mails about comments, produced by the feed service (a reader comments) and ingest (staff
@@ -45,24 +46,7 @@ export function createCommentMailQueue(
   return {
     enqueue: async (job) => {
       const data = commentMailJobSchema.parse(job);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([
-          queue.add(data.kind, data, {
-            jobId: commentMailJobId(data),
-            attempts: 5,
-            backoff: { type: 'exponential', delay: 5000 },
-            removeOnComplete: { age: 7 * 24 * 3600 },
-            removeOnFail: { age: 30 * 24 * 3600 },
-          }),
-          timeout,
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await addMailJobWithin(queue, data.kind, data, commentMailJobId(data), timeoutMs);
     },
     close: () => queue.close(),
   };

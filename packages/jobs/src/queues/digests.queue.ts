@@ -47,7 +47,6 @@ export function compactInstant(instant: Date): string {
     .replace(/\.\d{3}Z$/, 'Z');
 }
 
-
 export function openDigestsQueue(connection: Redis, prefix: string): Queue {
   return openQueue(DIGESTS_QUEUE, connection, prefix);
 }

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { openQueue } from '../redis';
+import { addMailJobWithin } from './mail-job';
 
 /**
  * Queues of the subscription side. The feed service only produces (confirmation mails); the
@@ -54,24 +55,7 @@ export function createConfirmationMailQueue(
   return {
     enqueue: async (job) => {
       const data = confirmationMailJobSchema.parse(job);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([
-          queue.add(data.kind, data, {
-            jobId: confirmationMailJobId(data),
-            attempts: 5,
-            backoff: { type: 'exponential', delay: 5000 },
-            removeOnComplete: { age: 7 * 24 * 3600 },
-            removeOnFail: { age: 30 * 24 * 3600 },
-          }),
-          timeout,
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await addMailJobWithin(queue, data.kind, data, confirmationMailJobId(data), timeoutMs);
     },
     close: () => queue.close(),
   };

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import {
   AppError,
   PAGE_CONTENT_SECURITY_POLICY,
@@ -20,7 +20,7 @@ import {
   unsubscribeReplyNotifications,
 } from '@careerfeed/comments';
 import { readSite } from '@careerfeed/posts';
-import { fromBodyParser, methodNotAllowed } from '@careerfeed/http';
+import { formOrJsonBody, fromBodyParser, methodNotAllowed } from '@careerfeed/http';
 import { buildPostPage, buildSiteView } from '../pages/pages.service';
 
 /**
@@ -50,24 +50,7 @@ function sendPage(res: Response, status: number, html: string): void {
   res.send(html);
 }
 
-const formOrJson: RequestHandler[] = [
-  (req, _res, next) => {
-    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is(['application/x-www-form-urlencoded', 'application/json'])) {
-      next(
-        new AppError({
-          code: 'UNSUPPORTED_MEDIA_TYPE',
-          status: 415,
-          detail: `Send a form (application/x-www-form-urlencoded) or JSON (got ${String(req.headers['content-type'] ?? 'no Content-Type').slice(0, 100)})`,
-        }),
-      );
-      return;
-    }
-    next();
-  },
-  express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }),
-  express.json({ limit: BODY_LIMIT, strict: true }),
-];
+const formOrJson = formOrJsonBody(BODY_LIMIT, 50);
 
 const anyBody = express.raw({ type: () => true, limit: BODY_LIMIT });
 

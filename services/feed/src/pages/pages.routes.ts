@@ -33,7 +33,7 @@ import {
  * Errors of these routes are pages for browsers and problem+json for everyone else.
  */
 
-function sendHtml(res: Response, status: number, html: string, csp = PAGE_CONTENT_SECURITY_POLICY): void {
+export function sendHtml(res: Response, status: number, html: string, csp = PAGE_CONTENT_SECURITY_POLICY): void {
   res.status(status);
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
   // Short: a post edited or published shows up in browsers within a minute without any

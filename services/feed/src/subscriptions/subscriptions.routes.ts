@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import {
   AppError,
   FORM_PAGE_CONTENT_SECURITY_POLICY,
@@ -9,7 +9,7 @@ import {
   renderSubscribePage,
   renderSubscriptionMessagePage,
 } from '@careerfeed/core';
-import { fromBodyParser, methodNotAllowed } from '@careerfeed/http';
+import { formOrJsonBody, fromBodyParser, methodNotAllowed } from '@careerfeed/http';
 import { buildSiteView } from '../pages/pages.service';
 import { RateLimitedError } from './subscribe-rate-limits';
 import {
@@ -65,25 +65,7 @@ function sendJson(res: Response, status: number, body: unknown): void {
   res.status(status).json(body);
 }
 
-/** Form or JSON; anything else with a body is a 415, before a byte of it is parsed. */
-const formOrJson: RequestHandler[] = [
-  (req, _res, next) => {
-    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is(['application/x-www-form-urlencoded', 'application/json'])) {
-      next(
-        new AppError({
-          code: 'UNSUPPORTED_MEDIA_TYPE',
-          status: 415,
-          detail: `Send a form (application/x-www-form-urlencoded) or JSON (got ${String(req.headers['content-type'] ?? 'no Content-Type').slice(0, 100)})`,
-        }),
-      );
-      return;
-    }
-    next();
-  },
-  express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 500 }),
-  express.json({ limit: BODY_LIMIT, strict: true }),
-];
+const formOrJson = formOrJsonBody(BODY_LIMIT, 500);
 
 /** A one-click POST may carry any body (RFC 8058 sends `List-Unsubscribe=One-Click`); it is read and ignored. */
 const anyBody = express.raw({ type: () => true, limit: BODY_LIMIT });

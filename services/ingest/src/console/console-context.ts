@@ -3,6 +3,7 @@ import type { Request, Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Network, attr } from '@careerfeed/core';
+import type { CommentsDeps } from '@careerfeed/comments';
 import type { Db } from '@careerfeed/db';
 import type { Mailer } from '@careerfeed/digests';
 import { requestIdOf } from '@careerfeed/http';
@@ -30,6 +31,8 @@ export interface ConsoleDeps {
   share?: { networks: readonly Network[]; mastodon: { maxChars: number; urlLength: number } };
   /** Wakes the outbox relay after a write committed (posts). */
   onEventsWritten?: () => void;
+  /** Comment moderation's wiring (mails on approval, feed invalidation), as the API's comments routes get it. */
+  comments?: Pick<CommentsDeps, 'mails' | 'announceFeedChanges'>;
   /** The distribution pages' wiring (the same the API's admin routes use); absent: those pages answer 503. */
   distribution?: {
     allowPrivateNetworks: boolean;

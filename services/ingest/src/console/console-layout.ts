@@ -37,6 +37,12 @@ export const CONSOLE_CSS = [
   '.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:1rem 0}',
   'pre.wrap-text{white-space:pre-wrap;overflow-wrap:anywhere}',
   '.empty{color:var(--muted);border:1px dashed var(--line);border-radius:6px;padding:1rem}',
+  'ul.tabs{list-style:none;margin:0 0 1rem;padding:0;display:flex;flex-wrap:wrap;gap:.25rem;border-bottom:1px solid var(--line)}',
+  'ul.tabs a{display:inline-block;padding:.5rem .75rem;min-height:2.75rem;text-decoration:none}',
+  'ul.tabs a[aria-current=page]{font-weight:700;border-bottom:3px solid var(--accent)}',
+  '.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
+  '.comment-body{max-width:40rem;overflow-wrap:anywhere}',
+  'progress{width:100%;height:1.25rem}',
 ].join('\n');
 
 export const CONSOLE_STYLE_HASH = `'sha256-${createHash('sha256').update(CONSOLE_CSS, 'utf8').digest('base64')}'`;

@@ -6,6 +6,8 @@ import { staffSection } from './staff/staff.routes';
 import { authorsSection } from './authors/authors.routes';
 import { topicsSection } from './topics/topics.routes';
 import { audienceSection, subscribersSection } from './audience/audience.routes';
+import { commentsSection } from './comments/comments.routes';
+import { importSection } from './import/wordpress-import.routes';
 import { distributionSection } from './distribution/distribution.routes';
 
 /**
@@ -15,11 +17,13 @@ import { distributionSection } from './distribution/distribution.routes';
 export const CONSOLE_SECTIONS: readonly ConsoleSection[] = [
   dashboardSection,
   postsSection,
+  commentsSection,
   authorsSection,
   topicsSection,
   audienceSection,
   subscribersSection,
   distributionSection,
+  importSection,
   staffSection,
   settingsSection,
 ];

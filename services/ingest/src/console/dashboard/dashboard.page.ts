@@ -53,6 +53,7 @@ export function renderDashboard(view: DashboardView, now: Date, queueDashboardUr
     `<section class="card"><h2>Weekly digest readers</h2><p class="figure">${count('weekly')}</p><p class="hint">${count('daily')} daily, ${count('instant')} instant, ${byStatus('pending')} awaiting confirmation</p></section>`,
     `<section class="card"><h2>Last weekly digest</h2>${lastWeekly ? `<p class="figure">${lastWeekly.sent} sent</p><p class="hint">${lastWeekly.failed} failed · ${text(lastWeekly.periodKey)}</p>` : '<p class="hint">None yet</p>'}</section>`,
     `<section class="card"><h2>Scheduled posts</h2><p class="figure">${view.nextScheduled.length}${view.nextScheduled.length === 5 ? '+' : ''}</p><p class="hint">${view.missedSchedules.length ? `<span class="badge warn">${view.missedSchedules.length} missed schedule</span>` : 'none missed'}</p></section>`,
+    `<section class="card"><h2>Comments to moderate</h2><p class="figure">${view.pendingComments}</p><p class="hint">${view.pendingComments ? `<a href="/console/comments?status=pending">Moderate the ${view.pendingComments} pending comment${view.pendingComments === 1 ? '' : 's'}</a>` : 'none pending'}</p></section>`,
     `<section class="card"><h2>Failing</h2><p class="figure">${view.failingSources + view.failingWebhooks}</p><p class="hint">${view.failingSources} source(s), ${view.failingWebhooks} webhook(s)</p></section>`,
     '</div>',
     '<h2>Digests</h2>',

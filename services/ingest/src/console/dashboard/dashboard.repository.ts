@@ -24,6 +24,8 @@ export interface DashboardView {
   missedSchedules: ScheduledPost[];
   failingSources: number;
   failingWebhooks: number;
+  /** Comments waiting for moderation. */
+  pendingComments: number;
 }
 
 /** How long after its time a scheduled post may wait for the worker before it is flagged. */
@@ -133,4 +135,13 @@ export async function countFailingWebhooks(db: Db, now: Date): Promise<number> {
     )
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export async function countPendingComments(db: Db): Promise<number> {
+  const row = await db.kysely
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
 }

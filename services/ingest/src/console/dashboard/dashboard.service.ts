@@ -11,6 +11,7 @@ export async function readDashboard(db: Db, now: Date): Promise<repo.DashboardVi
     missedSchedules: await repo.findMissedSchedules(db, now),
     failingSources: await repo.countFailingSources(db),
     failingWebhooks: await repo.countFailingWebhooks(db, now),
+    pendingComments: await repo.countPendingComments(db),
   };
 }
 

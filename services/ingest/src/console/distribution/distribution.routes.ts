@@ -1,4 +1,5 @@
 import express, { type Response } from 'express';
+import { ZodError } from 'zod';
 import { AppError, type FieldError, attr, text } from '@careerfeed/core';
 import { SCOPES, type Scope, createApiKey, listApiKeySummaries, revokeApiKeyById } from '@careerfeed/http';
 import { requestSourcePoll } from '@careerfeed/jobs';
@@ -6,6 +7,8 @@ import {
   type SourceResource,
   type SourcesDeps,
   allowDeletedPartnerPost,
+  createSource,
+  createSourceSchema,
   changeSourceUrl,
   getSource,
   listDeletedPartnerPosts,
@@ -227,13 +230,53 @@ export const distributionSection: ConsoleSection = {
 
     // ---- partner sources -------------------------------------------------------------------
 
-    router.get('/sources', async (_req, res) => {
+    async function sourcesPage(
+      res: Response,
+      form: { url: string; kind: string } = { url: '', kind: 'feed' },
+      problem?: { status: number; detail: string; errors: FieldError[] },
+    ): Promise<void> {
       const sources = await listSources(sourcesDeps);
+      const urlError = problem?.errors.find((e) => e.path === 'url')?.message;
+      const kindChoice = (value: string, label: string, hint: string) =>
+        `<div><input type="radio" id="kind-${value}" name="kind" value="${value}"${form.kind === value ? ' checked' : ''} aria-describedby="kind-${value}-hint"> <label for="kind-${value}">${text(label)}</label><p class="hint" id="kind-${value}-hint">${text(hint)}</p></div>`;
       sendConsolePage(res, {
         title: 'Partner sources',
+        status: problem?.status,
         main: [
           '<h1>Partner sources</h1>',
           NAV,
+          '<h2>Add a partner blog</h2>',
+          errorBox(
+            problem?.detail,
+            problem?.errors.filter((e) => e.path !== 'url'),
+          ),
+          postForm(
+            res,
+            '/console/distribution/sources',
+            [
+              '<fieldset><legend>What kind of address is it?</legend>',
+              kindChoice(
+                'feed',
+                'An RSS, Atom or JSON feed',
+                'The feed address, e.g. https://alumni.example.edu/feed/',
+              ),
+              kindChoice(
+                'wordpress',
+                'A WordPress site',
+                "Paste the site's address, e.g. https://engineering.example.edu: posts come through its REST API (its feed when the API is off).",
+              ),
+              '</fieldset>',
+              inputField('url', 'Address', form.url, {
+                type: 'url',
+                required: true,
+                maxLength: 2048,
+                error: urlError,
+                hint: 'A public http(s) address. It is fetched within a minute, then every 30 minutes.',
+              }),
+            ].join(''),
+            'Add the partner blog',
+          ),
+          '<h2>Partner blogs we syndicate</h2>',
           dataTable(
             'Partner feeds we syndicate',
             ['Feed', 'Health', 'Last success', 'Last error', 'Posts', 'Next poll', ''],
@@ -251,10 +294,39 @@ export const distributionSection: ConsoleSection = {
                 buttonClass: 'secondary',
               }),
             ]),
-            'No partner source yet. An admin key adds one with POST /v1/sources (see /docs).',
+            'No partner blog yet. Add one above (or with POST /v1/sources, see /docs).',
           ),
         ].join('\n'),
       });
+    }
+
+    router.get('/sources', async (_req, res) => sourcesPage(res));
+
+    router.post('/sources', async (req, res) => {
+      const form = { url: field(req.body, 'url').trim(), kind: field(req.body, 'kind') };
+      let created;
+      try {
+        // The API's schema and service: the same validation, the same SSRF check, the same duplicate check.
+        created = await createSource(
+          sourcesDeps,
+          createSourceSchema.parse({ url: form.url, kind: form.kind === 'wordpress' ? 'wordpress' : 'feed' }),
+        );
+      } catch (error) {
+        const problem =
+          error instanceof ZodError
+            ? {
+                status: 400,
+                detail: 'The partner blog was not added.',
+                errors: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+              }
+            : formError(error);
+        if (!problem) throw error;
+        await sourcesPage(res, form, problem);
+        return;
+      }
+      await audit(res, 'source.created', `source:${created.id}`, { url: created.url, kind: created.kind });
+      setNotice(res, `Added ${created.url}; its first poll runs within a minute.`);
+      res.redirect(303, `/console/distribution/sources/${created.id}`);
     });
 
     async function sourcePage(
