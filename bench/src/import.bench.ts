@@ -30,6 +30,7 @@ const PUBLIC_BASE_URL = 'https://careers.example.edu';
 interface Settings {
   posts: number;
   streamMb: number;
+  commentsPerPost: number;
   dbs: Dialect[];
   pgAdminUrl: string;
 }
@@ -43,6 +44,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   const settings: Settings = {
     posts: int('BENCH_POSTS', 10_000, 10, 1_000_000),
     streamMb: int('BENCH_STREAM_MB', 200, 0, 4096),
+    commentsPerPost: int('BENCH_COMMENTS_PER_POST', 4, 0, 100),
     dbs: [...new Set(dbs)] as Dialect[],
     pgAdminUrl: env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   };
@@ -159,7 +161,7 @@ async function measureServiceBatch(store: Store, file: string): Promise<number> 
 async function measureImport(
   store: Store,
   file: string,
-): Promise<{ postsPerS: number; seconds: number; imported: number }> {
+): Promise<{ postsPerS: number; seconds: number; imported: number; comments: number }> {
   const db = createDb(store.url, { poolSize: 1 });
   try {
     const started = performance.now();
@@ -167,7 +169,16 @@ async function measureImport(
     const seconds = (performance.now() - started) / 1000;
     if (summary.failed.length > 0)
       throw new SetupError(`import failed for ${summary.failed.length} post(s): ${summary.failed[0]!.reason}`);
-    return { postsPerS: summary.imported / seconds, seconds, imported: summary.imported };
+    if (summary.comments.failed.length > 0)
+      throw new SetupError(
+        `import refused ${summary.comments.failed.length} comment(s): ${summary.comments.failed[0]!.detail}`,
+      );
+    return {
+      postsPerS: summary.imported / seconds,
+      seconds,
+      imported: summary.imported,
+      comments: summary.comments.imported,
+    };
   } finally {
     await db.close();
   }
@@ -239,6 +250,15 @@ async function main(): Promise<number> {
     const file = path.join(tmpDir, 'export.wxr');
     await writeSyntheticWxr(file, { posts: settings.posts, bodyBytes: 2000 });
     const bytes = fs.statSync(file).size;
+    // The same posts with comments: the import's cost per comment, against the same import without.
+    const withComments = path.join(tmpDir, 'export-comments.wxr');
+    if (settings.commentsPerPost > 0) {
+      await writeSyntheticWxr(withComments, {
+        posts: settings.posts,
+        bodyBytes: 2000,
+        commentsPerPost: settings.commentsPerPost,
+      });
+    }
 
     for (const dialect of settings.dbs) {
       const baselineStore = await createStore(cleanup, dialect, 'import_baseline', {
@@ -277,6 +297,23 @@ async function main(): Promise<number> {
         ratio_to_repository_insert: round(run.postsPerS / baseline, 3),
         ratio_to_posts_service_batch: round(run.postsPerS / service, 3),
       });
+      if (settings.commentsPerPost > 0) {
+        const commentsStore = await createStore(cleanup, dialect, 'import_wxr_comments', {
+          dir: tmpDir,
+          pgAdminUrl: settings.pgAdminUrl,
+        });
+        note(`${dialect}: WordPress import with ${settings.commentsPerPost} comments per post`);
+        const withRun = await measureImport(commentsStore, withComments);
+        emit({
+          case: 'wordpress-import-with-comments',
+          db: dialect,
+          posts: withRun.imported,
+          comments: withRun.comments,
+          seconds: round(withRun.seconds, 2),
+          comments_per_s: round(withRun.comments / Math.max(1e-9, withRun.seconds - run.seconds), 1),
+          ratio_seconds_to_import_without_comments: round(withRun.seconds / run.seconds, 3),
+        });
+      }
     }
 
     if (settings.streamMb > 0) {

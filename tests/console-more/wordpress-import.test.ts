@@ -99,6 +99,9 @@ describe.each(DIALECTS)('console WordPress import (%s)', (dialect) => {
     expect(done).toContain('Import done');
     expect(done).toMatch(/<h2>Imported<\/h2><p class="figure">5<\/p>/);
     expect(done).toContain('page (only posts are imported)');
+    // The approved comments came along; pingbacks and the rest are listed by reason.
+    expect(done).toMatch(/<h2>Comments<\/h2><p class="figure">6<\/p>/);
+    expect(done).toContain('pingback');
     expect(await postCount()).toBe(5);
     const slugs = (await database.db.kysely.selectFrom('posts').select('slug').execute()).map((p) => p.slug);
     expect(slugs).toEqual(expect.arrayContaining(['fall-career-fair-how-to-prepare', 'resume-basics']));
@@ -138,6 +141,9 @@ describe.each(DIALECTS)('console WordPress import (%s)', (dialect) => {
     const second = await untilFinished(again.headers.location as string);
     expect(second).toMatch(/<h2>Imported<\/h2><p class="figure">0<\/p>/);
     expect(second).toMatch(/5 unchanged/);
+    expect(second).toMatch(
+      /<h2>Comments<\/h2><p class="figure">0<\/p><p class="hint">approved comments imported; 6 already here/,
+    );
     expect(await postCount()).toBe(5);
   });
 

@@ -99,6 +99,7 @@ describe('npm run cli -- import wordpress', () => {
         '  skipped 1: in the trash',
         '  skipped 1: page (only posts are imported)',
         '  skipped 1: menu item',
+        'comments: 6 imported, 0 already imported, 4 skipped (1 pingback, 1 not approved (pending moderation), 1 in the trash, 1 trackback)',
       ]),
     );
 

@@ -5,11 +5,12 @@ import fs from 'node:fs';
  * published posts, each with a featured image attachment, written as a stream so a file of
  * hundreds of megabytes never exists in memory. `bodyBytes` sets the size of each post body;
  * `revisionBytes`, when set, adds a revision of that size after each post (read, then skipped: a
- * large file whose import is bound by reading, not by writing posts).
+ * large file whose import is bound by reading, not by writing posts). `commentsPerPost` adds that
+ * many approved comments to each post, every second one a reply to the one before it.
  */
 export async function writeSyntheticWxr(
   file: string,
-  options: { posts: number; bodyBytes?: number; site?: string; revisionBytes?: number },
+  options: { posts: number; bodyBytes?: number; site?: string; revisionBytes?: number; commentsPerPost?: number },
 ): Promise<void> {
   const site = options.site ?? 'https://blog.example.edu';
   const out = fs.createWriteStream(file);
@@ -61,7 +62,7 @@ export async function writeSyntheticWxr(
 		<wp:meta_key><![CDATA[_thumbnail_id]]></wp:meta_key>
 		<wp:meta_value><![CDATA[${id + 1}]]></wp:meta_value>
 		</wp:postmeta>
-	</item>
+${syntheticComments(i, options.commentsPerPost ?? 0, date)}	</item>
 	<item>
 		<title><![CDATA[image-${i}]]></title>
 		<wp:post_id>${id + 1}</wp:post_id>
@@ -83,4 +84,29 @@ export async function writeSyntheticWxr(
   }
   await write('</channel>\n</rss>\n');
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+function syntheticComments(post: number, count: number, date: string): string {
+  let xml = '';
+  for (let c = 1; c <= count; c++) {
+    const id = post * 100 + c;
+    const parent = c % 2 === 0 ? id - 1 : 0;
+    xml += `		<wp:comment>
+			<wp:comment_id>${id}</wp:comment_id>
+			<wp:comment_author><![CDATA[Reader ${c}]]></wp:comment_author>
+			<wp:comment_author_email><![CDATA[reader${c}@example.edu]]></wp:comment_author_email>
+			<wp:comment_author_url></wp:comment_author_url>
+			<wp:comment_author_IP><![CDATA[203.0.113.${c % 250}]]></wp:comment_author_IP>
+			<wp:comment_date><![CDATA[${date}]]></wp:comment_date>
+			<wp:comment_date_gmt><![CDATA[${date}]]></wp:comment_date_gmt>
+			<wp:comment_content><![CDATA[Thanks for post ${post}: the <a href="https://example.edu/">interview tips</a> helped.
+See you at the fair.]]></wp:comment_content>
+			<wp:comment_approved><![CDATA[1]]></wp:comment_approved>
+			<wp:comment_type><![CDATA[comment]]></wp:comment_type>
+			<wp:comment_parent>${parent}</wp:comment_parent>
+			<wp:comment_user_id>0</wp:comment_user_id>
+		</wp:comment>
+`;
+  }
+  return xml;
 }

@@ -54,6 +54,11 @@ export async function findCommentById(db: Executor, id: string): Promise<Comment
   return db.selectFrom('comments').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** An imported comment by where it came from (comments.external_id, unique). */
+export async function findCommentByExternalId(db: Executor, externalId: string): Promise<CommentRow | undefined> {
+  return db.selectFrom('comments').selectAll().where('external_id', '=', externalId).executeTakeFirst();
+}
+
 export async function hasApprovedComment(db: Executor, emailKey: string): Promise<boolean> {
   const row = await db
     .selectFrom('comments')

@@ -44,7 +44,7 @@ export interface SubmitCommentDeps extends CommentsDeps {
   limits: CommentRateLimits;
 }
 
-function now(deps: CommentsDeps): Date {
+function now(deps: Pick<CommentsDeps, 'now'>): Date {
   return deps.now?.() ?? new Date();
 }
 
@@ -174,6 +174,7 @@ export async function submitComment(
     created_at: at,
     updated_at: at,
     approved_at: verdict.status === 'approved' ? at : null,
+    external_id: null,
   };
   await repo.insertComment(deps.db.kysely, row);
   if (row.reply_notifications === 'pending') {
@@ -209,7 +210,7 @@ async function afterPublished(deps: CommentsDeps, post: repo.CommentPostRow, row
   if (row.parent_id !== null) await askForMail(deps, { kind: 'reply', commentId: row.id });
 }
 
-async function announce(deps: CommentsDeps, post: repo.CommentPostRow): Promise<void> {
+async function announce(deps: ImportCommentsDeps, post: repo.CommentPostRow): Promise<void> {
   if (!deps.announceFeedChanges) return;
   try {
     await deps.announceFeedChanges(feedScopesOfComment(post));
@@ -233,6 +234,20 @@ export interface ImportedComment {
   body: string;
   /** ISO 8601 UTC. */
   createdAt: string;
+  /**
+   * Where it came from (for WordPress `<site>/?p=<post>#comment-<id>`): a comment already imported
+   * with this id is not stored again, and its id is returned.
+   */
+  externalId?: string | undefined;
+}
+
+/** What an import needs of CommentsDeps (no form-token key, mail queue or rate limits). */
+export type ImportCommentsDeps = Pick<CommentsDeps, 'db' | 'publicBaseUrl' | 'now' | 'announceFeedChanges' | 'logger'>;
+
+export interface ImportedCommentResult {
+  id: string;
+  /** false when a comment with the same externalId was imported before (nothing written). */
+  created: boolean;
 }
 
 /**
@@ -244,8 +259,23 @@ export interface ImportedComment {
  * Returns the new comment's id. Announces feed changes per call: an importer of many comments may
  * pass no announcer and invalidate once.
  */
-export async function importApprovedComment(deps: CommentsDeps, comment: ImportedComment): Promise<string> {
+export async function importApprovedComment(deps: ImportCommentsDeps, comment: ImportedComment): Promise<string> {
+  return (await importApprovedCommentOnce(deps, comment)).id;
+}
+
+/**
+ * importApprovedComment, telling whether it was stored now or found from an earlier import (by
+ * `externalId`): what makes a re-import of the same export a no-op.
+ */
+export async function importApprovedCommentOnce(
+  deps: ImportCommentsDeps,
+  comment: ImportedComment,
+): Promise<ImportedCommentResult> {
   const db = deps.db.kysely;
+  if (comment.externalId) {
+    const existing = await repo.findCommentByExternalId(db, comment.externalId);
+    if (existing) return { id: existing.id, created: false };
+  }
   const post = await repo.findPostById(db, comment.postId);
   if (!post) throw notFound(`No post has the id "${comment.postId.slice(0, 80)}"`);
   const input = parseCommentInput({
@@ -276,10 +306,11 @@ export async function importApprovedComment(deps: CommentsDeps, comment: Importe
     created_at: comment.createdAt,
     updated_at: at,
     approved_at: at,
+    external_id: comment.externalId ?? null,
   };
   await repo.insertComment(db, row);
   await announce(deps, post);
-  return row.id;
+  return { id: row.id, created: true };
 }
 
 // ---- reading

@@ -82,13 +82,21 @@ describe('mail settings', () => {
 });
 
 describe('share settings', () => {
-  test('when nothing is set, then all six networks are enabled, old posts are those over 24 h and Mastodon has 500/23', () => {
+  test('BLUESKY_RESOLVER_URL must be an http(s) URL; a trailing slash is dropped', () => {
+    expect(parseConfig({ BLUESKY_RESOLVER_URL: 'https://pds.example.edu/' }).share.blueskyResolverUrl).toBe(
+      'https://pds.example.edu',
+    );
+    expect(() => parseConfig({ BLUESKY_RESOLVER_URL: 'ftp://pds.example.edu' })).toThrow(/BLUESKY_RESOLVER_URL/);
+  });
+
+  test('when nothing is set, then all six networks are enabled, old posts are those over 24 h, Mastodon has 500/23 and Bluesky handles resolve on bsky.social', () => {
     const config = parseConfig({});
 
     expect(config.share).toEqual({
       networks: ['x', 'mastodon', 'bluesky', 'linkedin', 'facebook', 'threads'],
       maxAgeMs: 24 * 3_600_000,
       mastodon: { maxChars: 500, urlLength: 23 },
+      blueskyResolverUrl: 'https://bsky.social',
     });
     expect(config.webhookTimeoutMs).toBe(15_000);
   });

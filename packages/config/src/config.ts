@@ -123,6 +123,9 @@ const environmentSchema = z.object({
     .min(1, 'must be between 1 and 100')
     .max(100, 'must be between 1 and 100')
     .default(23),
+  // Where Bluesky handles (in authors' links) are resolved to DIDs for mention facets: an AT Protocol
+  // service answering com.atproto.identity.resolveHandle (any PDS or AppView does).
+  BLUESKY_RESOLVER_URL: httpUrl.default('https://bsky.social'),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce
     .number({ message: 'must be a number' })
     .int('must be a whole number')
@@ -203,6 +206,8 @@ export interface Config {
     /** A post published longer than this before it became visible is not delivered. */
     readonly maxAgeMs: number;
     readonly mastodon: { readonly maxChars: number; readonly urlLength: number };
+    /** The AT Protocol service that resolves Bluesky handles to DIDs (no trailing slash). */
+    readonly blueskyResolverUrl: string;
   };
   /** Per attempt, the whole exchange. */
   readonly webhookTimeoutMs: number;
@@ -286,6 +291,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       networks: Object.freeze(e.SHARE_NETWORKS),
       maxAgeMs: e.SHARE_MAX_AGE_HOURS * 3_600_000,
       mastodon: Object.freeze({ maxChars: e.MASTODON_MAX_CHARS, urlLength: e.MASTODON_URL_LENGTH }),
+      blueskyResolverUrl: e.BLUESKY_RESOLVER_URL.replace(/\/+$/, ''),
     }),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
     webhookSecretsKey: e.WEBHOOK_SECRETS_KEY,

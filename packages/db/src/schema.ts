@@ -405,6 +405,8 @@ export interface CommentsTable {
   created_at: string;
   updated_at: string;
   approved_at: string | null;
+  /** Where an imported comment came from (`<site>/?p=<post>#comment-<id>` for WordPress); null for readers' comments. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type CommentRow = Selectable<CommentsTable>;

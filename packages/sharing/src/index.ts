@@ -2,6 +2,7 @@
 // signed Standard Webhooks deliveries with their attempt log.
 export * from './shares/share-moment';
 export * from './shares/share-publisher';
+export * from './shares/bluesky-handles';
 export * from './shares/webhook-delivery.worker';
 export * from './webhooks/webhooks.schema';
 export * from './webhooks/webhooks.resource';

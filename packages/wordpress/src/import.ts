@@ -1,5 +1,8 @@
 import fs from 'node:fs';
+import { AppError } from '@careerfeed/core';
+import { importApprovedCommentOnce } from '@careerfeed/comments';
 import { type PostsDeps, createPostsBatch, postUrl, upsertAuthor } from '@careerfeed/posts';
+import { type MappedComments, mapWxrComments } from './comment-mapping';
 import { type MappedItem, type MappingContext, mapWxrItem } from './mapping';
 import { type Redirect, permalinkPath } from './redirects';
 import { type WxrAuthor, type WxrChannel, WxrError, type WxrItem, readWxr } from './wxr-reader';
@@ -20,6 +23,24 @@ export interface SkippedPost {
   detail?: string;
 }
 
+export interface SkippedComment {
+  postId: string;
+  commentId: string;
+  reason: string;
+  detail?: string;
+}
+
+export interface CommentsImportSummary {
+  /** Approved comments stored now. */
+  imported: number;
+  /** Approved comments found from an earlier import of the same site (nothing written). */
+  unchanged: number;
+  /** Comments of imported posts not imported, by reason (pingbacks, pending, spam, …). */
+  skipped: { reason: string; count: number }[];
+  /** The approved comments among them that the comments rules refused, one by one. */
+  failed: SkippedComment[];
+}
+
 export interface WordPressImportSummary {
   site: string;
   version: string;
@@ -36,6 +57,8 @@ export interface WordPressImportSummary {
   authors: number;
   /** Old permalink path → new address, for every imported post readers can see. */
   redirects: Redirect[];
+  /** The approved comments of imported posts. */
+  comments: CommentsImportSummary;
 }
 
 /**
@@ -116,6 +139,43 @@ export async function importWordPressExport(
     failed: [],
     authors: 0,
     redirects: [],
+    comments: { imported: 0, unchanged: 0, skipped: [], failed: [] },
+  };
+  const commentsSkipped = new Map<string, number>();
+  const skipComment = (reason: string) => commentsSkipped.set(reason, (commentsSkipped.get(reason) ?? 0) + 1);
+  // No feed announcements per comment: an import runs from the CLI, and feed caches expire on their TTL.
+  const commentsDeps = { db: deps.db, publicBaseUrl: deps.publicBaseUrl, now: deps.now };
+  const importComments = async (item: WxrItem, postId: string, mapped: MappedComments) => {
+    for (const reason of mapped.skipped) skipComment(reason);
+    // externalId → the comment's id here, for its replies.
+    const ids = new Map<string, string>();
+    for (const comment of mapped.comments) {
+      try {
+        const result = await importApprovedCommentOnce(commentsDeps, {
+          postId,
+          // A parent the rules refused: its replies move up to the post rather than being lost.
+          parentId: comment.parentExternalId ? (ids.get(comment.parentExternalId) ?? null) : null,
+          name: comment.name,
+          email: comment.email,
+          url: comment.url,
+          body: comment.body,
+          createdAt: comment.createdAt,
+          externalId: comment.externalId,
+        });
+        ids.set(comment.externalId, result.id);
+        if (result.created) summary.comments.imported++;
+        else summary.comments.unchanged++;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        skipComment('refused by the comments rules');
+        summary.comments.failed.push({
+          postId: item.postId,
+          commentId: comment.wordpressId,
+          reason: 'refused by the comments rules',
+          detail: error.message,
+        });
+      }
+    }
   };
   const skippedByReason = new Map<string, number>();
   const authorsSeen = new Set<string>();
@@ -124,7 +184,7 @@ export async function importWordPressExport(
 
   // Pass 2: import, BATCH_SIZE posts per transaction (each post still saved as createPost saves it;
   // a post the service refuses is rolled back to its own savepoint and reported).
-  const pending: { item: WxrItem; mapped: Extract<MappedItem, { kind: 'post' }> }[] = [];
+  const pending: { item: WxrItem; mapped: Extract<MappedItem, { kind: 'post' }>; comments: MappedComments }[] = [];
   let pendingChars = 0;
   const flush = async () => {
     if (pending.length === 0) return;
@@ -134,9 +194,9 @@ export async function importWordPressExport(
       deps,
       batch.map(({ mapped }) => mapped.input),
     );
-    results.forEach((result, index) => {
-      const { item, mapped } = batch[index]!;
-      if (!result) return;
+    for (const [index, result] of results.entries()) {
+      const { item, mapped, comments } = batch[index]!;
+      if (!result) continue;
       if (!result.ok) {
         // The post's own fault (its slug is taken by another post, …): skipped and reported.
         skip('refused by the posts API');
@@ -146,7 +206,7 @@ export async function importWordPressExport(
           reason: 'refused by the posts API',
           detail: result.error.message,
         });
-        return;
+        continue;
       }
       const saved = result.saved;
       if (saved.created) summary.imported++;
@@ -155,7 +215,8 @@ export async function importWordPressExport(
       authorsSeen.add(saved.post.author.slug);
       const from = mapped.visible && mapped.permalink ? permalinkPath(mapped.permalink) : null;
       if (from) summary.redirects.push({ from, to: postUrl(deps.publicBaseUrl, saved.post.slug) });
-    });
+      await importComments(item, saved.post.id, comments);
+    }
   };
   let items = 0;
   let bytesImported = 0;
@@ -189,13 +250,19 @@ export async function importWordPressExport(
       }
       mapped.input.author = author.slug;
     }
-    pending.push({ item, mapped });
-    pendingChars += mapped.input.html.length;
+    const comments = mapWxrComments(item, siteUrl);
+    // The comments are mapped: their raw text is not held until the batch is written.
+    item.comments = [];
+    pending.push({ item, mapped, comments });
+    pendingChars += mapped.input.html.length + comments.comments.reduce((n, c) => n + c.body.length, 0);
     if (pending.length >= BATCH_SIZE || pendingChars >= BATCH_CHARS) await flush();
   }
   await flush();
   report('importing', totalBytes, items);
   summary.authors = authorsSeen.size;
+  summary.comments.skipped = [...commentsSkipped]
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count);
   summary.skipped = [...skippedByReason]
     .map(([reason, count]) => ({ reason, count }))
     .sort((a, b) => b.count - a.count);

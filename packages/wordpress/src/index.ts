@@ -4,6 +4,7 @@
 export * from './wxr-reader';
 export * from './markup';
 export * from './mapping';
+export * from './comment-mapping';
 export * from './redirects';
 export * from './import';
 export * from './rest';

@@ -51,6 +51,25 @@ export interface WxrTerm {
   name: string;
 }
 
+/** A `<wp:comment>` of an item, as the export writes it (every field a string, trimmed but for the content). */
+export interface WxrComment {
+  id: string;
+  author: string;
+  authorEmail: string;
+  authorUrl: string;
+  date: string;
+  dateGmt: string;
+  content: string;
+  /** `1` approved, `0` pending, `spam`, `trash`, `post-trashed`. */
+  approved: string;
+  /** Empty or `comment` for a comment; `pingback`, `trackback`, … otherwise. */
+  type: string;
+  /** `0` for a comment on the post, else the `wp:comment_id` it replies to. */
+  parent: string;
+  /** True when the content was longer than MAX_ELEMENT_CHARS (the text kept is cut). */
+  oversized: boolean;
+}
+
 export interface WxrItem {
   title: string;
   link: string;
@@ -70,6 +89,8 @@ export interface WxrItem {
   attachmentUrl: string;
   terms: WxrTerm[];
   meta: Record<string, string>;
+  /** Its comments in file order; empty when its body was skipped (see ReadWxrOptions). */
+  comments: WxrComment[];
 }
 
 export interface WxrChannel {
@@ -130,7 +151,7 @@ export async function* readWxr(file: string, options: ReadWxrOptions = {}): Asyn
   builder.assertComplete();
 }
 
-type Where = 'outside' | 'channel' | 'author' | 'item' | 'postmeta';
+type Where = 'outside' | 'channel' | 'author' | 'item' | 'postmeta' | 'comment' | 'commentmeta' | 'skipped-comment';
 
 /** Turns saxes events into channel and item records. */
 class WxrBuilder {
@@ -145,6 +166,7 @@ class WxrBuilder {
   private where: Where = 'outside';
   private author: WxrAuthor | undefined;
   private item: WxrItem | undefined;
+  private comment: WxrComment | undefined;
   private metaKey = '';
   private metaValue = '';
   private term: { domain: string; nicename: string } | undefined;
@@ -286,16 +308,27 @@ class WxrBuilder {
       if (name === 'category' && ns === '') {
         this.term = { domain: attr(tag, 'domain'), nicename: attr(tag, 'nicename') };
       }
-      const isBody =
-        (name === 'encoded' && (ns === CONTENT_NAMESPACE || EXCERPT_NAMESPACE.test(ns))) ||
-        (isWp && name === 'comment');
+      if (isWp && name === 'comment') {
+        // The comments of an item whose body is skipped (not a post) are not kept either.
+        if (this.skipThisBody) {
+          this.where = 'skipped-comment';
+          return;
+        }
+        this.where = 'comment';
+        this.comment = emptyComment();
+        return;
+      }
+      const isBody = name === 'encoded' && (ns === CONTENT_NAMESPACE || EXCERPT_NAMESPACE.test(ns));
       if (isBody && this.skipThisBody) return;
-      // Comments are not imported (yet); their text is not kept.
-      if (isWp && name === 'comment') return;
       this.startText();
       return;
     }
     if (this.where === 'postmeta' && this.depth === 5) this.startText();
+    if (this.where === 'comment' && this.depth === 5) {
+      // WordPress 4.x+ writes <wp:commentmeta> (akismet history, …) inside a comment: not kept.
+      if (isWp && name === 'commentmeta') this.where = 'commentmeta';
+      else this.startText();
+    }
   }
 
   private close(tag: SaxesTagNS): void {
@@ -339,6 +372,40 @@ class WxrBuilder {
       else if (name === 'author_first_name') author.firstName = value;
       else if (name === 'author_last_name') author.lastName = value;
       else if (name === 'author_description') author.description = value;
+      return;
+    }
+    if (this.where === 'skipped-comment') {
+      if (depth === 4) this.where = 'item';
+      return;
+    }
+    if (this.where === 'commentmeta') {
+      if (depth === 5) this.where = 'comment';
+      return;
+    }
+    if (this.where === 'comment') {
+      const comment = this.comment!;
+      if (depth === 4) {
+        this.item!.comments.push(comment);
+        this.comment = undefined;
+        this.where = 'item';
+        return;
+      }
+      if (depth !== 5 || !isWp) return;
+      if (name === 'comment_content') {
+        comment.content = text;
+        if (overflow) comment.oversized = true;
+        return;
+      }
+      const value = text.trim();
+      if (name === 'comment_id') comment.id = value;
+      else if (name === 'comment_author') comment.author = value;
+      else if (name === 'comment_author_email') comment.authorEmail = value;
+      else if (name === 'comment_author_url') comment.authorUrl = value;
+      else if (name === 'comment_date') comment.date = value;
+      else if (name === 'comment_date_gmt') comment.dateGmt = value;
+      else if (name === 'comment_approved') comment.approved = value;
+      else if (name === 'comment_type') comment.type = value;
+      else if (name === 'comment_parent') comment.parent = value;
       return;
     }
     if (this.where === 'postmeta') {
@@ -444,5 +511,22 @@ function emptyItem(): WxrItem {
     attachmentUrl: '',
     terms: [],
     meta: {},
+    comments: [],
+  };
+}
+
+function emptyComment(): WxrComment {
+  return {
+    id: '',
+    author: '',
+    authorEmail: '',
+    authorUrl: '',
+    date: '',
+    dateGmt: '',
+    content: '',
+    approved: '',
+    type: '',
+    parent: '0',
+    oversized: false,
   };
 }

@@ -216,10 +216,14 @@ const exampleSharePayloads = {
   x: { text: `How to prepare for the career fair ${POST_URL}?utm_source=x #CareerFair` },
   mastodon: { status: `How to prepare for the career fair\n\n${POST_URL}?utm_source=mastodon #CareerFair` },
   bluesky: {
-    text: 'How to prepare for the career fair #CareerFair',
+    text: 'How to prepare for the career fair via @jdoe.bsky.social #CareerFair',
     facets: [
       {
-        index: { byteStart: 35, byteEnd: 46 },
+        index: { byteStart: 39, byteEnd: 56 },
+        features: [{ $type: 'app.bsky.richtext.facet#mention', did: 'did:plc:abcdefghijklmnopqrstuvwx' }],
+      },
+      {
+        index: { byteStart: 57, byteEnd: 68 },
         features: [{ $type: 'app.bsky.richtext.facet#tag', tag: 'CareerFair' }],
       },
     ],

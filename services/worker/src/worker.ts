@@ -41,6 +41,7 @@ import {
   oldestPendingOutboxEventAt,
 } from '@careerfeed/posts';
 import {
+  createBlueskyHandleResolver,
   createSharePublisher,
   createWebhookDeliveryWorker,
   restoreWebhookDeliveryJobs,
@@ -172,6 +173,12 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     maxAgeMs: settings.share.maxAgeMs,
     now,
     logger,
+    resolveBlueskyHandle: createBlueskyHandleResolver({
+      serviceUrl: settings.share.blueskyResolverUrl,
+      allowPrivateNetworks: settings.allowPrivateNetworks,
+      now,
+      logger,
+    }),
   });
   const webhookDeliveryWorker = createWebhookDeliveryWorker({
     connection: redis,

@@ -30,6 +30,8 @@ import { addUtmParams } from './utm';
 interface Composed {
   text: string;
   link?: { start: number; end: number };
+  /** "@handle" inside the "via" (the part a Bluesky mention facet covers). */
+  mention?: { start: number; end: number };
   tags: { start: number; end: number; tag: string }[];
 }
 
@@ -43,6 +45,8 @@ interface Prepared {
   link: string;
 }
 
+const VIA_PREFIX = 'via ';
+
 function prepare(input: ShareInput, network: Network): Prepared {
   const handle = normalizeShareText(input.authorHandles?.[network] ?? '')
     .replace(/^@+/, '')
@@ -51,7 +55,7 @@ function prepare(input: ShareInput, network: Network): Prepared {
     title: normalizeShareText(input.title),
     excerpt: normalizeShareText(input.excerpt),
     hashtags: tagsToHashtags(input.tags),
-    via: handle === '' ? '' : `via @${handle}`,
+    via: handle === '' ? '' : `${VIA_PREFIX}@${handle}`,
     link: addUtmParams(input.url, network, input.utm),
   };
 }
@@ -71,6 +75,8 @@ function plainComposer(via: string, link: string | undefined): Compose {
     const body = [title, excerpt].filter((s) => s !== '').join('\n\n');
     let text = via === '' ? body : body === '' ? via : `${body} ${via}`;
     const composed: Composed = { text, tags: [] };
+    // The via ends the text so far; "via " precedes the mention.
+    if (via !== '') composed.mention = { start: text.length - via.length + VIA_PREFIX.length, end: text.length };
     if (link !== undefined) {
       if (text !== '') text += '\n\n';
       composed.link = { start: text.length, end: text.length + link.length };
@@ -168,6 +174,9 @@ export function buildMastodonPayload(input: ShareInput, limits: ShareLimits = {}
   return { status: fitTemplate(p, plainComposer(p.via, p.link), counter).text };
 }
 
+// DID syntax (W3C DID Core, as the AT Protocol restricts it): method, then the method-specific id.
+export const BLUESKY_DID = /^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$/;
+
 // The app.bsky.richtext.facet#tag lexicon caps a tag at 64 graphemes.
 const BLUESKY_MAX_TAG_GRAPHEMES = 64;
 
@@ -195,6 +204,12 @@ export function buildBlueskyPayload(input: ShareInput, limits: ShareLimits = {})
     return { byteStart, byteEnd: byteStart + Buffer.byteLength(c.text.slice(start, end), 'utf8') };
   };
   const facets: BlueskyFacet[] = [];
+  if (c.mention && input.blueskyDid !== undefined && BLUESKY_DID.test(input.blueskyDid)) {
+    facets.push({
+      index: bytes(c.mention.start, c.mention.end),
+      features: [{ $type: 'app.bsky.richtext.facet#mention', did: input.blueskyDid }],
+    });
+  }
   if (c.link) {
     facets.push({
       index: bytes(c.link.start, c.link.end),

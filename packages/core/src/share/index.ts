@@ -13,5 +13,6 @@ export {
   buildSharePayloadsFor,
   buildThreadsPayload,
   buildXPayload,
+  BLUESKY_DID,
 } from './build-share-payload';
 export { authorHandlesFromLinks } from './author-handles';

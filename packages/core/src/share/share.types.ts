@@ -20,6 +20,11 @@ export interface ShareInput {
   tags: string[];
   /** The author's handle per network, with or without a leading "@". */
   authorHandles?: Partial<Record<Network, string>>;
+  /**
+   * The DID (`did:plc:…`) of `authorHandles.bluesky`, resolved by the caller: the Bluesky payload
+   * then has a mention facet on "@handle". Without it the handle is plain text.
+   */
+  blueskyDid?: string;
   utm?: ShareUtm;
   /** Absolute URL of the post's image, used as the Bluesky card thumbnail. */
   image?: string;
@@ -52,7 +57,9 @@ export interface BlueskyByteSlice {
   byteEnd: number;
 }
 export type BlueskyFacetFeature =
-  { $type: 'app.bsky.richtext.facet#link'; uri: string } | { $type: 'app.bsky.richtext.facet#tag'; tag: string };
+  | { $type: 'app.bsky.richtext.facet#link'; uri: string }
+  | { $type: 'app.bsky.richtext.facet#tag'; tag: string }
+  | { $type: 'app.bsky.richtext.facet#mention'; did: string };
 export interface BlueskyFacet {
   index: BlueskyByteSlice;
   features: BlueskyFacetFeature[];

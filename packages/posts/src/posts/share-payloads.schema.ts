@@ -18,6 +18,9 @@ export const mastodonPayloadSchema = z.strictObject({ status: z.string() }).meta
 const blueskyFacetFeature = z.discriminatedUnion('$type', [
   z.strictObject({ $type: z.literal('app.bsky.richtext.facet#link'), uri: z.string() }),
   z.strictObject({ $type: z.literal('app.bsky.richtext.facet#tag'), tag: z.string() }),
+  z
+    .strictObject({ $type: z.literal('app.bsky.richtext.facet#mention'), did: z.string() })
+    .meta({ description: 'The author\'s Bluesky account (its DID) on the "@handle" of the text' }),
 ]);
 
 export const blueskyPayloadSchema = z

@@ -10,6 +10,7 @@ import {
 } from '@careerfeed/core';
 import type { Db } from '@careerfeed/db';
 import { type PostEvent, WEBHOOK_DELIVERY_JOB, webhookDeliveryJobOptions } from '@careerfeed/jobs';
+import type { BlueskyHandleResolver } from './bluesky-handles';
 import { isSharedOn } from './share-moment';
 import { postUrl } from '@careerfeed/posts';
 import {
@@ -57,6 +58,11 @@ export interface SharePublisherDeps {
   maxAgeMs: number;
   now: () => Date;
   logger?: Logger;
+  /**
+   * The DID of an author's Bluesky handle, for the mention facet (createBlueskyHandleResolver).
+   * Without it, or when it answers nothing, the Bluesky payload has "@handle" as plain text.
+   */
+  resolveBlueskyHandle?: BlueskyHandleResolver;
 }
 
 /**
@@ -76,6 +82,11 @@ export function createSharePublisher(deps: SharePublisherDeps): (event: PostEven
       return;
     }
     const url = postUrl(deps.publicBaseUrl, post.slug);
+    const authorHandles = authorHandlesFromLinks(JSON.parse(post.author_links) as Record<string, string>);
+    const blueskyDid =
+      authorHandles.bluesky && deps.networks.includes('bluesky')
+        ? await deps.resolveBlueskyHandle?.(authorHandles.bluesky)
+        : undefined;
     const payloads = buildSharePayloadsFor(
       deps.networks,
       {
@@ -83,7 +94,8 @@ export function createSharePublisher(deps: SharePublisherDeps): (event: PostEven
         excerpt: post.excerpt,
         url,
         tags: post.tags,
-        authorHandles: authorHandlesFromLinks(JSON.parse(post.author_links) as Record<string, string>),
+        authorHandles,
+        ...(blueskyDid === undefined ? {} : { blueskyDid }),
         ...(post.image === null ? {} : { image: post.image }),
       },
       deps.limits,

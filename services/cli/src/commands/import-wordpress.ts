@@ -63,6 +63,17 @@ export function describeWordPressImport(result: WordPressImportResult): string[]
       `  post ${failure.postId} "${failure.title}": ${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`,
     );
   }
+  const { comments } = summary;
+  const commentsSkipped = comments.skipped.reduce((n, s) => n + s.count, 0);
+  const reasons = comments.skipped.map((s) => `${s.count} ${s.reason}`).join(', ');
+  lines.push(
+    `comments: ${comments.imported} imported, ${comments.unchanged} already imported, ${commentsSkipped} skipped${reasons ? ` (${reasons})` : ''}`,
+  );
+  for (const failure of comments.failed) {
+    lines.push(
+      `  comment ${failure.commentId} on post ${failure.postId}: ${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`,
+    );
+  }
   lines.push(`redirect map (${summary.redirects.length} permalinks): ${result.csvFile}, ${result.nginxFile}`);
   return lines;
 }

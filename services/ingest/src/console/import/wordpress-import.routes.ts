@@ -93,6 +93,7 @@ function progressView(job: ImportJob): string {
   }
   const s = job.summary!;
   const skipped = s.skipped.reduce((n, r) => n + r.count, 0);
+  const commentsSkipped = s.comments.skipped.reduce((n, r) => n + r.count, 0);
   const base = `/console/import/${job.id}`;
   return [
     '<h1>Import done</h1>',
@@ -103,6 +104,7 @@ function progressView(job: ImportJob): string {
     `<section class="card"><h2>Updated</h2><p class="figure">${s.updated}</p><p class="hint">${s.unchanged} unchanged</p></section>`,
     `<section class="card"><h2>Skipped</h2><p class="figure">${skipped}</p><p class="hint">pages, revisions, drafts in trash…</p></section>`,
     `<section class="card"><h2>Authors</h2><p class="figure">${s.authors}</p></section>`,
+    `<section class="card"><h2>Comments</h2><p class="figure">${s.comments.imported}</p><p class="hint">approved comments imported; ${s.comments.unchanged} already here, ${commentsSkipped} skipped</p></section>`,
     '</div>',
     '<h2>Skipped items</h2>',
     dataTable(
@@ -116,6 +118,25 @@ function progressView(job: ImportJob): string {
           'Posts the importer refused',
           ['WordPress id', 'Title', 'Reason'],
           s.failed.map((f) => [text(f.postId), text(f.title), text(`${f.reason}${f.detail ? ` (${f.detail})` : ''}`)]),
+          '',
+        )}`
+      : '',
+    '<h2>Comments not imported</h2>',
+    dataTable(
+      'Comments of imported posts not imported, by reason',
+      ['Reason', 'Count'],
+      s.comments.skipped.map((r) => [text(r.reason), String(r.count)]),
+      'Every comment of the imported posts was an approved comment and was imported.',
+    ),
+    s.comments.failed.length
+      ? `<h2>Comments that failed</h2>${dataTable(
+          'Approved comments the comment rules refused',
+          ['WordPress post id', 'WordPress comment id', 'Reason'],
+          s.comments.failed.map((f) => [
+            text(f.postId),
+            text(f.commentId),
+            text(`${f.reason}${f.detail ? ` (${f.detail})` : ''}`),
+          ]),
           '',
         )}`
       : '',
@@ -160,6 +181,7 @@ export const importSection: ConsoleSection = {
                   updated: job.summary.updated,
                   unchanged: job.summary.unchanged,
                   failed: job.summary.failed.length,
+                  commentsImported: job.summary.comments.imported,
                 }
               : { error: job.error }),
           },
