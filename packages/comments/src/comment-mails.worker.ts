@@ -1,10 +1,10 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { mailDomainOf } from '@careerfeed/core';
 import type { Db } from '@careerfeed/db';
 import { COMMENT_MAILS_QUEUE, type CommentMailJob, commentMailJobSchema } from '@careerfeed/jobs';
-import { type Mailer, classifyMailError, unsubscribeHeaders } from '@careerfeed/digests';
+import { type Mailer, createMailJobsWorker, sendOrBounce, unsubscribeHeaders } from '@careerfeed/digests';
 import { postUrl, readSite } from '@careerfeed/posts';
 import { renderConfirmRepliesMail, renderNewCommentMail, renderReplyMail } from './comment-mails';
 import { replyNotificationUrls } from './reply-links';
@@ -90,44 +90,30 @@ export async function sendCommentMail(
       break;
     }
   }
-  try {
-    await deps.mailer.send({
-      from: deps.mailFrom,
-      to,
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      messageId: `<comment-${job.kind}.${comment.id}@${mailDomainOf(deps.mailFrom)}>`,
-      date: createdAt,
-      headers,
-    });
-  } catch (error) {
-    if (classifyMailError(error) === 'permanent') {
-      throw new UnrecoverableError(`permanent SMTP failure: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    throw error;
-  }
+  await sendOrBounce(deps.mailer, {
+    from: deps.mailFrom,
+    to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    messageId: `<comment-${job.kind}.${comment.id}@${mailDomainOf(deps.mailFrom)}>`,
+    date: createdAt,
+    headers,
+  });
   return 'sent';
 }
 
 export function createCommentMailsWorker(
   deps: CommentMailsDeps & { connection: Redis; prefix: string; mailRatePerSecond: number },
 ): Worker {
-  const worker = new Worker(
-    COMMENT_MAILS_QUEUE,
-    async (job: Job) => {
-      const parsed = commentMailJobSchema.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`invalid comment mail job: ${parsed.error.message}`);
-      return sendCommentMail(deps, parsed.data, new Date(job.timestamp));
-    },
-    {
-      connection: deps.connection,
-      prefix: deps.prefix,
-      concurrency: 5,
-      ...(deps.mailRatePerSecond > 0 ? { limiter: { max: deps.mailRatePerSecond, duration: 1000 } } : {}),
-    },
-  );
-  worker.on('error', (error) => deps.logger.warn({ err: error }, 'comment-mails worker error'));
-  worker.on('failed', (job, error) => deps.logger.warn({ jobId: job?.id, err: error }, 'comment mail failed'));
-  return worker;
+  return createMailJobsWorker({
+    queue: COMMENT_MAILS_QUEUE,
+    what: 'comment mail',
+    schema: commentMailJobSchema,
+    handle: (data, createdAt) => sendCommentMail(deps, data, createdAt),
+    connection: deps.connection,
+    prefix: deps.prefix,
+    mailRatePerSecond: deps.mailRatePerSecond,
+    logger: deps.logger,
+  });
 }

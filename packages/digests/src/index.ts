@@ -1,6 +1,7 @@
 // Email: digests (scheduling, content, sending, the BullMQ processor), confirmation mails, and the
 // mailer (SMTP or .eml files).
 export * from './mail/mailer';
+export * from './mail/mail-jobs.worker';
 export * from './digests/digest-content';
 export * from './digests/digest-scheduler';
 export * from './digests/digests.worker';

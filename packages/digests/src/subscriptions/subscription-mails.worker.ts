@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -13,7 +13,8 @@ import {
 import { type Db } from '@careerfeed/db';
 import { readSite, siteDirection } from '@careerfeed/posts';
 import { type ConfirmationMailJob, SUBSCRIPTION_MAILS_QUEUE, confirmationMailJobSchema } from '@careerfeed/jobs';
-import { type Mailer, classifyMailError } from '../mail/mailer';
+import type { Mailer } from '../mail/mailer';
+import { createMailJobsWorker, sendOrBounce } from '../mail/mail-jobs.worker';
 import { findSubscriber } from '../digests/digests.repository';
 import { isSuppressed } from '../audience/suppression.repository';
 import { unsubscribeHeaders } from '../digests/send-digest.job';
@@ -81,44 +82,30 @@ export async function sendSubscriptionMail(
     mail = renderAlreadySubscribedMail(site, { email: subscriber.email, ...links });
     headers = unsubscribeHeaders(links.unsubscribeUrl);
   }
-  try {
-    await deps.mailer.send({
-      from: deps.mailFrom,
-      to: subscriber.email,
-      subject: mail.subject,
-      html: mail.html,
-      text: mail.text,
-      messageId,
-      date: createdAt,
-      headers,
-    });
-  } catch (error) {
-    if (classifyMailError(error) === 'permanent') {
-      throw new UnrecoverableError(`permanent SMTP failure: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    throw error;
-  }
+  await sendOrBounce(deps.mailer, {
+    from: deps.mailFrom,
+    to: subscriber.email,
+    subject: mail.subject,
+    html: mail.html,
+    text: mail.text,
+    messageId,
+    date: createdAt,
+    headers,
+  });
   return 'sent';
 }
 
 export function createSubscriptionMailsWorker(
   deps: SubscriptionMailsDeps & { connection: Redis; prefix: string; mailRatePerSecond: number },
 ): Worker {
-  const worker = new Worker(
-    SUBSCRIPTION_MAILS_QUEUE,
-    async (job: Job) => {
-      const parsed = confirmationMailJobSchema.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`invalid subscription mail job: ${parsed.error.message}`);
-      return sendSubscriptionMail(deps, parsed.data, new Date(job.timestamp));
-    },
-    {
-      connection: deps.connection,
-      prefix: deps.prefix,
-      concurrency: 5,
-      ...(deps.mailRatePerSecond > 0 ? { limiter: { max: deps.mailRatePerSecond, duration: 1000 } } : {}),
-    },
-  );
-  worker.on('error', (error) => deps.logger.warn({ err: error }, 'subscription-mails worker error'));
-  worker.on('failed', (job, error) => deps.logger.warn({ jobId: job?.id, err: error }, 'subscription mail failed'));
-  return worker;
+  return createMailJobsWorker({
+    queue: SUBSCRIPTION_MAILS_QUEUE,
+    what: 'subscription mail',
+    schema: confirmationMailJobSchema,
+    handle: (data, createdAt) => sendSubscriptionMail(deps, data, createdAt),
+    connection: deps.connection,
+    prefix: deps.prefix,
+    mailRatePerSecond: deps.mailRatePerSecond,
+    logger: deps.logger,
+  });
 }
