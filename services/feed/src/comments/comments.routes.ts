@@ -1,7 +1,6 @@
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import {
   AppError,
-  PAGE_CONTENT_SECURITY_POLICY,
   isValidSlug,
   renderNotFoundPage,
   renderPostPage,
@@ -10,7 +9,6 @@ import {
 } from '@careerfeed/core';
 import {
   COMMENT_FEED_CONTENT_TYPE,
-  CommentRateLimitedError,
   type SubmitCommentDeps,
   buildCommentFeedItems,
   checkReplyUnsubscribeLink,
@@ -20,8 +18,9 @@ import {
   unsubscribeReplyNotifications,
 } from '@careerfeed/comments';
 import { readSite } from '@careerfeed/posts';
-import { formOrJsonBody, fromBodyParser, methodNotAllowed } from '@careerfeed/http';
+import { formOrJsonBody, methodNotAllowed } from '@careerfeed/http';
 import { buildPostPage, buildSiteView } from '../pages/pages.service';
+import { formErrorPages, sendFormPage, wantsHtml } from '../forms/form-pages';
 
 /**
  * Readers' side of comments: `POST /posts/{slug}/comments` (a form that works without JavaScript,
@@ -32,23 +31,6 @@ import { buildPostPage, buildSiteView } from '../pages/pages.service';
 
 /** Far above the longest comment (8,000 characters, escaped); larger bodies are a 413. */
 const BODY_LIMIT = '64kb';
-
-function wantsHtml(req: Request): boolean {
-  const accept = req.headers.accept;
-  if (accept === undefined || accept.trim() === '' || accept.trim() === '*/*') return !req.is('application/json');
-  return req.accepts(['text/html', 'application/problem+json', 'application/json']) === 'text/html';
-}
-
-function sendPage(res: Response, status: number, html: string): void {
-  res.status(status);
-  res.vary('Accept');
-  res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.send(html);
-}
 
 const formOrJson = formOrJsonBody(BODY_LIMIT, 50);
 
@@ -88,60 +70,39 @@ function messagePage(
  * limit or an outage says when to try again. API clients get problem+json from the app's handler.
  */
 function commentErrors(deps: SubmitCommentDeps): ErrorRequestHandler {
-  return (error: unknown, req, res, next) => {
-    const known =
-      error instanceof AppError
-        ? error
-        : typeof error === 'object' && error !== null
-          ? fromBodyParser(error)
-          : undefined;
-    if (!known || res.headersSent || (known.status >= 500 && known.status !== 503)) {
-      next(error);
-      return;
+  return formErrorPages(async (known, req) => {
+    const site = await buildSiteView(deps);
+    // Route parameters are not kept for a router-level error handler: the path says which post.
+    const slug = /^\/posts\/([^/]+)\/comments$/.exec(req.path)?.[1];
+    if (known.code === 'VALIDATION_FAILED' && slug !== undefined && isValidSlug(slug)) {
+      const typed = typedValues(req.body);
+      const view = await buildPostPage({ ...deps, commentTokenKey: deps.tokenKey }, slug, {
+        errors: known.errors ?? [{ path: '', message: known.message }],
+        values: {
+          name: typed.name,
+          email: typed.email,
+          url: typed.url,
+          body: typed.body,
+          parentId: typed.parent_id,
+          notifyReplies: typed.notify_replies === 'on',
+        },
+      });
+      if (view) return renderPostPage(view);
     }
-    if (known instanceof CommentRateLimitedError) res.setHeader('Retry-After', String(known.retryAfterSeconds));
-    if (known.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', '30');
-    res.setHeader('Cache-Control', 'no-store');
-    res.vary('Accept');
-    if (!wantsHtml(req)) {
-      next(known);
-      return;
+    if (known.status === 404) return renderNotFoundPage(site);
+    if (known.code === 'RATE_LIMITED') {
+      const minutes = Math.ceil((known.retryAfterSeconds ?? 60) / 60);
+      return messagePage(site, 'Too many comments', [
+        `Your comment was not saved. Please wait ${minutes} minute${minutes === 1 ? '' : 's'}, then go back and send it again.`,
+      ]);
     }
-    const render = async (): Promise<string> => {
-      const site = await buildSiteView(deps);
-      // Route parameters are not kept for a router-level error handler: the path says which post.
-      const slug = /^\/posts\/([^/]+)\/comments$/.exec(req.path)?.[1];
-      if (known.code === 'VALIDATION_FAILED' && slug !== undefined && isValidSlug(slug)) {
-        const typed = typedValues(req.body);
-        const view = await buildPostPage({ ...deps, commentTokenKey: deps.tokenKey }, slug, {
-          errors: known.errors ?? [{ path: '', message: known.message }],
-          values: {
-            name: typed.name,
-            email: typed.email,
-            url: typed.url,
-            body: typed.body,
-            parentId: typed.parent_id,
-            notifyReplies: typed.notify_replies === 'on',
-          },
-        });
-        if (view) return renderPostPage(view);
-      }
-      if (known.status === 404) return renderNotFoundPage(site);
-      if (known.code === 'RATE_LIMITED') {
-        const minutes = Math.ceil((known.retryAfterSeconds ?? 60) / 60);
-        return messagePage(site, 'Too many comments', [
-          `Your comment was not saved. Please wait ${minutes} minute${minutes === 1 ? '' : 's'}, then go back and send it again.`,
-        ]);
-      }
-      return messagePage(
-        site,
-        known.title,
-        [`Nothing was changed. ${known.message}.`],
-        [{ title: 'Go to the latest posts', url: site.homeUrl }],
-      );
-    };
-    render().then((html) => sendPage(res, known.status, html), next);
-  };
+    return messagePage(
+      site,
+      known.title,
+      [`Nothing was changed. ${known.message}.`],
+      [{ title: 'Go to the latest posts', url: site.homeUrl }],
+    );
+  });
 }
 
 export function commentsRouter(deps: SubmitCommentDeps): Router {
@@ -230,7 +191,7 @@ export function commentsRouter(deps: SubmitCommentDeps): Router {
         return;
       }
       const site = await buildSiteView(deps);
-      sendPage(
+      sendFormPage(
         res,
         200,
         messagePage(
@@ -256,7 +217,7 @@ export function commentsRouter(deps: SubmitCommentDeps): Router {
       }
       const site = await buildSiteView(deps);
       const token = typeof req.query.token === 'string' ? req.query.token : '';
-      sendPage(
+      sendFormPage(
         res,
         200,
         renderSubscriptionMessagePage({
@@ -279,7 +240,7 @@ export function commentsRouter(deps: SubmitCommentDeps): Router {
         return;
       }
       const site = await buildSiteView(deps);
-      sendPage(
+      sendFormPage(
         res,
         200,
         messagePage(site, 'Reply notifications are off', [

@@ -1,16 +1,16 @@
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import {
-  AppError,
+  type AppError,
   FORM_PAGE_CONTENT_SECURITY_POLICY,
-  PAGE_CONTENT_SECURITY_POLICY,
   type SiteView,
   type SubscriptionMessageView,
   renderPreferencesPage,
   renderSubscribePage,
   renderSubscriptionMessagePage,
 } from '@careerfeed/core';
-import { formOrJsonBody, fromBodyParser, methodNotAllowed } from '@careerfeed/http';
+import { formOrJsonBody, methodNotAllowed } from '@careerfeed/http';
 import { buildSiteView } from '../pages/pages.service';
+import { formErrorPages, sendFormPage, wantsHtml } from '../forms/form-pages';
 import { RateLimitedError } from './subscribe-rate-limits';
 import {
   type SubscriptionsDeps,
@@ -41,22 +41,6 @@ const SUBSCRIBED_MESSAGE =
  * Whether to answer with a page: the client prefers HTML, or says nothing about it and sent a form
  * (or, for a GET, anything). A JSON body without an Accept header gets JSON.
  */
-function wantsHtml(req: Request): boolean {
-  const accept = req.headers.accept;
-  if (accept === undefined || accept.trim() === '' || accept.trim() === '*/*') return !req.is('application/json');
-  return req.accepts(['text/html', 'application/problem+json', 'application/json']) === 'text/html';
-}
-
-function sendPage(res: Response, status: number, html: string, csp = PAGE_CONTENT_SECURITY_POLICY): void {
-  res.status(status);
-  res.vary('Accept');
-  res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Security-Policy', csp);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.send(html);
-}
 
 function sendJson(res: Response, status: number, body: unknown): void {
   res.vary('Accept');
@@ -151,34 +135,17 @@ function errorView(error: AppError, site: SiteView): Omit<SubscriptionMessageVie
 
 /** Refusals become pages for browsers and problem+json (from the app's handler) for everyone else. */
 function subscriptionErrors(deps: SubscriptionsDeps): ErrorRequestHandler {
-  return (error: unknown, req, res, next) => {
-    const known =
-      error instanceof AppError
-        ? error
-        : typeof error === 'object' && error !== null
-          ? fromBodyParser(error)
-          : undefined;
-    if (!known || res.headersSent || (known.status >= 500 && known.status !== 503)) {
-      next(error);
-      return;
-    }
-    if (known instanceof RateLimitedError) res.setHeader('Retry-After', String(known.retryAfterSeconds));
-    if (known.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', '30');
-    res.setHeader('Cache-Control', 'no-store');
-    res.vary('Accept');
-    if (!wantsHtml(req)) {
-      next(known);
-      return;
-    }
-    buildSiteView(deps).then((site) => sendPage(res, known.status, messagePage(site, errorView(known, site))), next);
-  };
+  return formErrorPages(async (known) => {
+    const site = await buildSiteView(deps);
+    return messagePage(site, errorView(known, site));
+  });
 }
 
 export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
   const router = Router();
 
   router.get('/subscribe', async (req, res) => {
-    sendPage(
+    sendFormPage(
       res,
       200,
       renderSubscribePage(await buildSubscribePage(deps, req.query)),
@@ -191,7 +158,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
     // The same answer whatever the address's state: nothing here tells who is subscribed.
     if (wantsHtml(req)) {
       const site = await buildSiteView(deps);
-      sendPage(
+      sendFormPage(
         res,
         202,
         messagePage(site, {
@@ -219,7 +186,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
       return;
     }
     const site = await buildSiteView(deps);
-    sendPage(
+    sendFormPage(
       res,
       200,
       messagePage(site, {
@@ -238,7 +205,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
 
   router.get('/preferences', async (req, res) => {
     const result = await readPreferences(deps, req.query.token);
-    if (wantsHtml(req)) sendPage(res, 200, renderPreferencesPage(result.view), FORM_PAGE_CONTENT_SECURITY_POLICY);
+    if (wantsHtml(req)) sendFormPage(res, 200, renderPreferencesPage(result.view), FORM_PAGE_CONTENT_SECURITY_POLICY);
     else sendJson(res, 200, result.body);
   });
 
@@ -249,7 +216,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
         ? { paused: 'false', topics: [], ...(req.body as Record<string, unknown>) }
         : req.body;
     const result = await savePreferences(deps, { queryToken: req.query.token, body });
-    if (wantsHtml(req)) sendPage(res, 200, renderPreferencesPage(result.view), FORM_PAGE_CONTENT_SECURITY_POLICY);
+    if (wantsHtml(req)) sendFormPage(res, 200, renderPreferencesPage(result.view), FORM_PAGE_CONTENT_SECURITY_POLICY);
     else sendJson(res, 200, result.body);
   });
   router.all('/preferences', methodNotAllowed(['GET', 'POST']));
@@ -262,7 +229,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
     }
     const site = await buildSiteView(deps);
     const token = typeof req.query.token === 'string' ? req.query.token : '';
-    sendPage(
+    sendFormPage(
       res,
       200,
       messagePage(
@@ -290,7 +257,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
       return;
     }
     const site = await buildSiteView(deps);
-    sendPage(
+    sendFormPage(
       res,
       200,
       messagePage(site, {
