@@ -1,19 +1,10 @@
-import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { type IngestHarness, createIngestHarness } from '../helpers/ingest';
-
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
+import { seriousViolations } from '../helpers/axe';
 
 /**
  * A reader comments through the form on a post page in Chromium (no JavaScript of ours runs: the
@@ -91,13 +82,7 @@ describe('commenting on a post in a browser (chromium)', () => {
     await page.waitForURL(/comment=published/);
     expect(await page.locator('.comment-replies').textContent()).toContain('Yes, bring three copies.');
 
-    await page.evaluate(AXE_SOURCE);
-    const violations = (await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
-      return (await axe.run()).violations;
-    })) as AxeViolation[];
-    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -16,20 +15,10 @@ import { type IngestHarness, PUBLIC_BASE_URL, createIngestHarness } from '../hel
 import { readSampleBlog } from '../helpers/sample-blog';
 import { testRedisErrors } from '../helpers/redis-errors';
 import { HOSTILE } from '../pages/blog-fixture';
+import { type AxeViolation, axeViolations, isSerious, seriousViolations } from '../helpers/axe';
 
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 /** The budget of a post page: its HTML with the inline stylesheet (there is nothing else to load). */
 const POST_PAGE_BUDGET_BYTES = 60 * 1024;
-/** Runs axe-core (every rule, default tags) on the page and lists its violations. */
-const AXE_VIOLATIONS = `axe.run(document, { resultTypes: ['violations'] }).then((result) =>
-  result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) })))`;
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
 
 /**
  * The public pages in Chromium, on the sample corpus (48 posts, 8 categories, 84 tags: the ~95
@@ -266,11 +255,9 @@ describe('topics and subscribing in a browser (chromium)', () => {
     const checked: string[] = [];
     for (const [name, path] of await publicPages()) {
       await page.goto(`${origin}${path}`);
-      // Evaluated through the DevTools protocol, which the pages' CSP does not govern.
-      await page.evaluate(AXE_SOURCE);
-      const violations = (await page.evaluate(AXE_VIOLATIONS)) as AxeViolation[];
+      const violations = await axeViolations(page);
       checked.push(name);
-      const severe = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      const severe = violations.filter(isSerious);
       if (severe.length > 0) found[name] = severe;
     }
     expect(checked).toHaveLength(15);
@@ -280,15 +267,12 @@ describe('topics and subscribing in a browser (chromium)', () => {
   test("when a post's own body has wide blocks and images without alt text, then every serious finding is inside that body, none in the template", async () => {
     const page = await phone();
     await page.goto(`${origin}/posts/hostile-post`);
-    await page.evaluate(AXE_SOURCE);
-    const severe = ((await page.evaluate(AXE_VIOLATIONS)) as AxeViolation[]).filter(
-      (v) => v.impact === 'serious' || v.impact === 'critical',
-    );
+    const severe = (await axeViolations(page)).filter(isSerious);
     // What the author wrote: a wide <pre> and <table> (scrollable, not focusable) and an <img> without alt.
     expect(severe.map((v) => v.id).sort()).toEqual(['image-alt', 'scrollable-region-focusable']);
     for (const violation of severe) {
-      for (const target of violation.nodes) {
-        const selector = (JSON.parse(target) as string[])[0]!;
+      for (const { target } of violation.nodes) {
+        const selector = target[0]!;
         const inBody = await page.evaluate(
           `[...document.querySelectorAll(${JSON.stringify(selector)})].every((node) => node.closest('.content') !== null)`,
         );
@@ -303,8 +287,6 @@ describe('topics and subscribing in a browser (chromium)', () => {
     await page.fill('input[name=email]', 'axe.check@uni.example.edu');
     await page.click('button[type=submit]');
     await page.locator('h1', { hasText: 'Check your inbox' }).waitFor();
-    await page.evaluate(AXE_SOURCE);
-    const impacts = ((await page.evaluate(AXE_VIOLATIONS)) as AxeViolation[]).map((v) => `${v.id}:${v.impact}`);
-    expect(impacts.filter((i) => i.endsWith(':serious') || i.endsWith(':critical'))).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 });
