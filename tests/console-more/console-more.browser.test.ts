@@ -3,17 +3,16 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { CLI_ACTOR, type StaffRole, inviteStaff } from '@careerfeed/staff';
+import type { StaffRole } from '@careerfeed/staff';
 import { launchChromium } from '../helpers/browser';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
-import { type ConsoleHarness, createConsoleHarness } from '../helpers/console';
+import { type ConsoleHarness, createConsoleHarness, signedInBrowserPage } from '../helpers/console';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { buildPost } from '../helpers/factories';
 import { waitFor } from '../helpers/wait';
 import { seriousViolations } from '../helpers/axe';
 
 const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'wordpress', 'career-center.wxr');
-
 
 describe('comment moderation, WordPress import and partner blogs in a browser (chromium)', () => {
   let database: TestDatabase;
@@ -81,20 +80,8 @@ describe('comment moderation, WordPress import and partner blogs in a browser (c
     await database?.drop();
   });
 
-  async function signedInPage(width: number, role: StaffRole): Promise<Page> {
-    const { token } = await inviteStaff(database.db, {
-      email: `${role}-${width}-${Date.now()}@careers.test.example`,
-      role,
-      actor: CLI_ACTOR,
-      now: new Date(),
-    });
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${origin}/console/sign-in/link?token=${encodeURIComponent(token)}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${origin}/console/`);
-    return page;
-  }
+  const signedInPage = (width: number, role: StaffRole): Promise<Page> =>
+    signedInBrowserPage(browser, database.db, origin, { width, role });
 
   test('an editor approves a pending comment from the dashboard link, and readers see it on the post page', async () => {
     const page = await signedInPage(1280, 'editor');

@@ -1,10 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { CLI_ACTOR, inviteStaff } from '@careerfeed/staff';
 import { launchChromium } from '../helpers/browser';
 import { type TestDatabase, createTestDatabase } from '../helpers/databases';
-import { type ConsoleHarness, createConsoleHarness } from '../helpers/console';
+import { type ConsoleHarness, createConsoleHarness, signedInBrowserPage } from '../helpers/console';
 import { type FeedInstance, startFeedInstance } from '../helpers/feed';
 import { buildPost } from '../helpers/factories';
 import { type WebhookReceiver, startWebhookReceiver } from '../helpers/webhook-receiver';
@@ -12,8 +11,6 @@ import { type RunningWorker, startWorker } from '../helpers/worker';
 import { insertSubscriber } from '../digests/support';
 import { waitFor } from '../helpers/wait';
 import { seriousViolations } from '../helpers/axe';
-
-
 
 describe('console operations in a browser (chromium)', () => {
   let database: TestDatabase;
@@ -89,20 +86,8 @@ describe('console operations in a browser (chromium)', () => {
     await database?.drop();
   });
 
-  async function signedInPage(width: number): Promise<Page> {
-    const { token } = await inviteStaff(database.db, {
-      email: `admin-${width}-${Date.now()}@careers.test.example`,
-      role: 'admin',
-      actor: CLI_ACTOR,
-      now: new Date(),
-    });
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${origin}/console/sign-in/link?token=${encodeURIComponent(token)}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${origin}/console/`);
-    return page;
-  }
+  const signedInPage = (width: number): Promise<Page> =>
+    signedInBrowserPage(browser, database.db, origin, { width, role: 'admin' });
 
   test('an admin merges two tags through the confirmation page, and the old tag’s address 301s to the new one', async () => {
     const page = await signedInPage(1280);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import type { Logger } from 'pino';
+import type { Browser, Page } from 'playwright-core';
 import supertest from 'supertest';
 import type { Db } from '@careerfeed/db';
 import { createOutboxMailer } from '@careerfeed/digests';
@@ -121,3 +122,27 @@ export const PNG_1X1 = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
 );
+
+/**
+ * A Chromium page signed in to the console at `origin` as a new staff member of `role`: invited
+ * as the CLI does, then through the sign-in link page's button, as a person would.
+ */
+export async function signedInBrowserPage(
+  browser: Browser,
+  db: Db,
+  origin: string,
+  options: { width: number; role: StaffRole },
+): Promise<Page> {
+  const { token } = await inviteStaff(db, {
+    email: `${options.role}-${options.width}-${Date.now()}@careers.test.example`,
+    role: options.role,
+    actor: CLI_ACTOR,
+    now: new Date(),
+  });
+  const context = await browser.newContext({ viewport: { width: options.width, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${origin}/console/sign-in/link?token=${encodeURIComponent(token)}`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${origin}/console/`);
+  return page;
+}
