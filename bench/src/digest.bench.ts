@@ -14,8 +14,9 @@ import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { manageLinks, selectDigestPosts } from '@careerfeed/core';
 import { type Dialect, type NewSubscriberRow, createDb, readSubscriptionTokenKey, sql, uuidv7 } from '@careerfeed/db';
-import { Cleanup } from './support/cleanup';
-import { SetupError, describeError } from './support/errors';
+import { type Cleanup } from './support/cleanup';
+import { SetupError } from './support/errors';
+import { runBench } from './support/run-bench';
 import { seedFeedStore } from './support/feed-seed';
 import { round } from './support/load';
 import { loadFixture } from './support/posts';
@@ -357,97 +358,72 @@ async function runSystem(
   }
 }
 
-async function main(): Promise<number> {
-  let settings: Settings;
-  try {
-    settings = readSettings(process.env);
-  } catch (error) {
-    note(describeError(error));
-    return 2;
-  }
-  const cleanup = new Cleanup();
-  process.once('exit', () => cleanup.runSyncFallback());
-  const stop = () => void cleanup.runAll().finally(() => process.exit(130));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    for (const file of [WORKER_MAIN, CLI_MAIN, SINK])
-      if (!fs.existsSync(file)) throw new SetupError(`${file} is missing; build first (npx tsc -b)`);
-    if (settings.db === 'postgres') await assertPostgresReachable(settings.pgAdminUrl);
-    const fixture = loadFixture(settings.fixture);
-    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-bench-digest-'));
-    const removeTmp = () => fs.rmSync(tmpDir, { recursive: true, force: true });
-    cleanup.add(`remove ${tmpDir}`, removeTmp, removeTmp);
-    fs.mkdirSync(path.join(tmpDir, 'redis'));
-    const redis = await startRedisServer(cleanup, path.join(tmpDir, 'redis'));
-    const sink = await startSink(cleanup);
-    note(
-      `${settings.subscribers} subscribers, ${settings.posts} new posts, ${settings.db}; workers ${settings.workers.join(', ')}; ` +
-        `${os.cpus().length} CPUs, Node ${process.version}, load ${os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}`,
-    );
+runBench(readSettings, note, async (settings, cleanup) => {
+  for (const file of [WORKER_MAIN, CLI_MAIN, SINK])
+    if (!fs.existsSync(file)) throw new SetupError(`${file} is missing; build first (npx tsc -b)`);
+  if (settings.db === 'postgres') await assertPostgresReachable(settings.pgAdminUrl);
+  const fixture = loadFixture(settings.fixture);
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-bench-digest-'));
+  const removeTmp = () => fs.rmSync(tmpDir, { recursive: true, force: true });
+  cleanup.add(`remove ${tmpDir}`, removeTmp, removeTmp);
+  fs.mkdirSync(path.join(tmpDir, 'redis'));
+  const redis = await startRedisServer(cleanup, path.join(tmpDir, 'redis'));
+  const sink = await startSink(cleanup);
+  note(
+    `${settings.subscribers} subscribers, ${settings.posts} new posts, ${settings.db}; workers ${settings.workers.join(', ')}; ` +
+      `${os.cpus().length} CPUs, Node ${process.version}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
 
-    let ceiling: number | undefined;
-    for (const workers of settings.workers) {
-      const store = await createStore(cleanup, settings.db, `digest_${workers}`, {
-        dir: tmpDir,
-        pgAdminUrl: settings.pgAdminUrl,
-      });
-      // The new posts: published over the last ~18 days, up to a day ago, with related posts.
-      await seedFeedStore(store, fixture, { count: settings.posts, publicBaseUrl: PUBLIC_BASE_URL, spanYears: 0.05 });
-      await seedSubscribers(store, settings.subscribers);
+  let ceiling: number | undefined;
+  for (const workers of settings.workers) {
+    const store = await createStore(cleanup, settings.db, `digest_${workers}`, {
+      dir: tmpDir,
+      pgAdminUrl: settings.pgAdminUrl,
+    });
+    // The new posts: published over the last ~18 days, up to a day ago, with related posts.
+    await seedFeedStore(store, fixture, { count: settings.posts, publicBaseUrl: PUBLIC_BASE_URL, spanYears: 0.05 });
+    await seedSubscribers(store, settings.subscribers);
 
-      if (ceiling === undefined) {
-        const messages = await renderDigests(store, settings.ceilingMails);
-        const mime = await measureMimeBuild(messages.slice(0, Math.min(messages.length, 1000)));
-        const result = await measureCeiling(sink, messages);
-        ceiling = result.mailsPerS;
-        emit({ case: 'mime-build', mails_per_s: round(mime, 1) });
-        emit({
-          case: 'ceiling',
-          what: 'nodemailer pool (5 connections) sending pre-rendered digests',
-          mails: messages.length,
-          mails_per_s: round(ceiling, 1),
-          mean_message_kb: round(result.meanBytes / 1024, 1),
-        });
-      }
-
-      note(`system run with ${workers} worker(s)`);
-      const r = await runSystem(cleanup, {
-        store,
-        sink,
-        redisUrl: redis.url,
-        tmpDir,
-        workers,
-        expected: settings.subscribers,
-        timeoutMs: settings.timeoutMin * 60_000,
-      });
+    if (ceiling === undefined) {
+      const messages = await renderDigests(store, settings.ceilingMails);
+      const mime = await measureMimeBuild(messages.slice(0, Math.min(messages.length, 1000)));
+      const result = await measureCeiling(sink, messages);
+      ceiling = result.mailsPerS;
+      emit({ case: 'mime-build', mails_per_s: round(mime, 1) });
       emit({
-        case: 'system',
-        workers,
-        subscribers: settings.subscribers,
-        mails: r.mails,
-        failed: r.failed,
-        mails_per_s: round(r.mailsPerS, 1),
-        ratio_to_ceiling: round(r.mailsPerS / ceiling, 3),
-        enqueue_ms: r.enqueueMs,
-        claim_to_sent_p50_ms: r.p50Ms,
-        claim_to_sent_p99_ms: r.p99Ms,
-        worker_peak_rss_mb: r.peakRssMb.map((v) => round(v, 1)),
+        case: 'ceiling',
+        what: 'nodemailer pool (5 connections) sending pre-rendered digests',
+        mails: messages.length,
+        mails_per_s: round(ceiling, 1),
+        mean_message_kb: round(result.meanBytes / 1024, 1),
       });
     }
-    return 0;
-  } catch (error) {
-    note(describeError(error));
-    return 1;
-  } finally {
-    await cleanup.runAll();
-  }
-}
 
-void main().then((code) => {
-  process.exitCode = code;
-  setTimeout(() => process.exit(code), 5000).unref();
+    note(`system run with ${workers} worker(s)`);
+    const r = await runSystem(cleanup, {
+      store,
+      sink,
+      redisUrl: redis.url,
+      tmpDir,
+      workers,
+      expected: settings.subscribers,
+      timeoutMs: settings.timeoutMin * 60_000,
+    });
+    emit({
+      case: 'system',
+      workers,
+      subscribers: settings.subscribers,
+      mails: r.mails,
+      failed: r.failed,
+      mails_per_s: round(r.mailsPerS, 1),
+      ratio_to_ceiling: round(r.mailsPerS / ceiling, 3),
+      enqueue_ms: r.enqueueMs,
+      claim_to_sent_p50_ms: r.p50Ms,
+      claim_to_sent_p99_ms: r.p99Ms,
+      worker_peak_rss_mb: r.peakRssMb.map((v) => round(v, 1)),
+    });
+  }
 });

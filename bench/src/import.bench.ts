@@ -15,8 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { type Dialect, type PostRow, createDb, uuidv7 } from '@careerfeed/db';
 import { type CreatePostInput, createPostsBatch, postsRepository, upsertAuthor } from '@careerfeed/posts';
 import { type WxrAuthor, importWordPressExport, mapWxrItem, readWxr } from '@careerfeed/wordpress';
-import { Cleanup } from './support/cleanup';
-import { SetupError, describeError } from './support/errors';
+import { SetupError } from './support/errors';
+import { runBench } from './support/run-bench';
 import { round } from './support/load';
 import { intSettingsReader } from './support/settings';
 import { type Store, assertPostgresReachable, createStore } from './support/stores';
@@ -222,132 +222,107 @@ function runCliImport(
   });
 }
 
-async function main(): Promise<number> {
-  let settings: Settings;
-  try {
-    settings = readSettings(process.env);
-  } catch (error) {
-    note(describeError(error));
-    return 2;
+runBench(readSettings, note, async (settings, cleanup) => {
+  if (!fs.existsSync(CLI_MAIN)) throw new SetupError(`${CLI_MAIN} is missing; build first (npx tsc -b)`);
+  if (settings.dbs.includes('postgres')) await assertPostgresReachable(settings.pgAdminUrl);
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-bench-import-'));
+  const removeTmp = () => fs.rmSync(tmpDir, { recursive: true, force: true });
+  cleanup.add(`remove ${tmpDir}`, removeTmp, removeTmp);
+  note(
+    `${settings.posts} posts; ${settings.dbs.join(', ')}; ${os.cpus().length} CPUs, Node ${process.version}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const file = path.join(tmpDir, 'export.wxr');
+  await writeSyntheticWxr(file, { posts: settings.posts, bodyBytes: 2000 });
+  const bytes = fs.statSync(file).size;
+  // The same posts with comments: the import's cost per comment, against the same import without.
+  const withComments = path.join(tmpDir, 'export-comments.wxr');
+  if (settings.commentsPerPost > 0) {
+    await writeSyntheticWxr(withComments, {
+      posts: settings.posts,
+      bodyBytes: 2000,
+      commentsPerPost: settings.commentsPerPost,
+    });
   }
-  const cleanup = new Cleanup();
-  process.once('exit', () => cleanup.runSyncFallback());
-  const stop = () => void cleanup.runAll().finally(() => process.exit(130));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    if (!fs.existsSync(CLI_MAIN)) throw new SetupError(`${CLI_MAIN} is missing; build first (npx tsc -b)`);
-    if (settings.dbs.includes('postgres')) await assertPostgresReachable(settings.pgAdminUrl);
-    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-bench-import-'));
-    const removeTmp = () => fs.rmSync(tmpDir, { recursive: true, force: true });
-    cleanup.add(`remove ${tmpDir}`, removeTmp, removeTmp);
-    note(
-      `${settings.posts} posts; ${settings.dbs.join(', ')}; ${os.cpus().length} CPUs, Node ${process.version}, load ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
-    const file = path.join(tmpDir, 'export.wxr');
-    await writeSyntheticWxr(file, { posts: settings.posts, bodyBytes: 2000 });
-    const bytes = fs.statSync(file).size;
-    // The same posts with comments: the import's cost per comment, against the same import without.
-    const withComments = path.join(tmpDir, 'export-comments.wxr');
+
+  for (const dialect of settings.dbs) {
+    const baselineStore = await createStore(cleanup, dialect, 'import_baseline', {
+      dir: tmpDir,
+      pgAdminUrl: settings.pgAdminUrl,
+    });
+    note(`${dialect}: repository insert baseline`);
+    const baseline = await measureRepositoryInsert(baselineStore, settings.posts);
+    const serviceStore = await createStore(cleanup, dialect, 'import_service', {
+      dir: tmpDir,
+      pgAdminUrl: settings.pgAdminUrl,
+    });
+    note(`${dialect}: posts service batches (pre-mapped inputs)`);
+    const service = await measureServiceBatch(serviceStore, file);
+    const importStore = await createStore(cleanup, dialect, 'import_wxr', {
+      dir: tmpDir,
+      pgAdminUrl: settings.pgAdminUrl,
+    });
+    note(`${dialect}: WordPress import`);
+    const run = await measureImport(importStore, file);
+    emit({ case: 'repository-insert', db: dialect, posts: settings.posts, posts_per_s: round(baseline, 1) });
+    emit({
+      case: 'posts-service-batch',
+      db: dialect,
+      posts: settings.posts,
+      posts_per_s: round(service, 1),
+      ratio_to_repository_insert: round(service / baseline, 3),
+    });
+    emit({
+      case: 'wordpress-import',
+      db: dialect,
+      posts: run.imported,
+      file_mb: round(bytes / 1024 / 1024, 1),
+      seconds: round(run.seconds, 2),
+      posts_per_s: round(run.postsPerS, 1),
+      ratio_to_repository_insert: round(run.postsPerS / baseline, 3),
+      ratio_to_posts_service_batch: round(run.postsPerS / service, 3),
+    });
     if (settings.commentsPerPost > 0) {
-      await writeSyntheticWxr(withComments, {
-        posts: settings.posts,
-        bodyBytes: 2000,
-        commentsPerPost: settings.commentsPerPost,
-      });
-    }
-
-    for (const dialect of settings.dbs) {
-      const baselineStore = await createStore(cleanup, dialect, 'import_baseline', {
+      const commentsStore = await createStore(cleanup, dialect, 'import_wxr_comments', {
         dir: tmpDir,
         pgAdminUrl: settings.pgAdminUrl,
       });
-      note(`${dialect}: repository insert baseline`);
-      const baseline = await measureRepositoryInsert(baselineStore, settings.posts);
-      const serviceStore = await createStore(cleanup, dialect, 'import_service', {
-        dir: tmpDir,
-        pgAdminUrl: settings.pgAdminUrl,
-      });
-      note(`${dialect}: posts service batches (pre-mapped inputs)`);
-      const service = await measureServiceBatch(serviceStore, file);
-      const importStore = await createStore(cleanup, dialect, 'import_wxr', {
-        dir: tmpDir,
-        pgAdminUrl: settings.pgAdminUrl,
-      });
-      note(`${dialect}: WordPress import`);
-      const run = await measureImport(importStore, file);
-      emit({ case: 'repository-insert', db: dialect, posts: settings.posts, posts_per_s: round(baseline, 1) });
+      note(`${dialect}: WordPress import with ${settings.commentsPerPost} comments per post`);
+      const withRun = await measureImport(commentsStore, withComments);
       emit({
-        case: 'posts-service-batch',
+        case: 'wordpress-import-with-comments',
         db: dialect,
-        posts: settings.posts,
-        posts_per_s: round(service, 1),
-        ratio_to_repository_insert: round(service / baseline, 3),
-      });
-      emit({
-        case: 'wordpress-import',
-        db: dialect,
-        posts: run.imported,
-        file_mb: round(bytes / 1024 / 1024, 1),
-        seconds: round(run.seconds, 2),
-        posts_per_s: round(run.postsPerS, 1),
-        ratio_to_repository_insert: round(run.postsPerS / baseline, 3),
-        ratio_to_posts_service_batch: round(run.postsPerS / service, 3),
-      });
-      if (settings.commentsPerPost > 0) {
-        const commentsStore = await createStore(cleanup, dialect, 'import_wxr_comments', {
-          dir: tmpDir,
-          pgAdminUrl: settings.pgAdminUrl,
-        });
-        note(`${dialect}: WordPress import with ${settings.commentsPerPost} comments per post`);
-        const withRun = await measureImport(commentsStore, withComments);
-        emit({
-          case: 'wordpress-import-with-comments',
-          db: dialect,
-          posts: withRun.imported,
-          comments: withRun.comments,
-          seconds: round(withRun.seconds, 2),
-          comments_per_s: round(withRun.comments / Math.max(1e-9, withRun.seconds - run.seconds), 1),
-          ratio_seconds_to_import_without_comments: round(withRun.seconds / run.seconds, 3),
-        });
-      }
-    }
-
-    if (settings.streamMb > 0) {
-      const big = path.join(tmpDir, 'big.wxr');
-      const revisionBytes = 2 * 1024 * 1024;
-      const posts = Math.max(1, Math.round((settings.streamMb * 1024 * 1024) / revisionBytes));
-      await writeSyntheticWxr(big, { posts, bodyBytes: 2000, revisionBytes, site: 'https://big.example.edu' });
-      const bigBytes = fs.statSync(big).size;
-      const store = await createStore(cleanup, 'sqlite', 'import_stream', {
-        dir: tmpDir,
-        pgAdminUrl: settings.pgAdminUrl,
-      });
-      note(`streaming: ${round(bigBytes / 1024 / 1024, 1)} MB export through the CLI`);
-      const run = await runCliImport(store, big, tmpDir);
-      emit({
-        case: 'cli-import-large-file',
-        db: 'sqlite',
-        file_mb: round(bigBytes / 1024 / 1024, 1),
-        posts,
-        seconds: round(run.seconds, 2),
-        mb_per_s: round(bigBytes / 1024 / 1024 / run.seconds, 1),
-        peak_rss_mb: round(run.peakRssKib / 1024, 1),
+        posts: withRun.imported,
+        comments: withRun.comments,
+        seconds: round(withRun.seconds, 2),
+        comments_per_s: round(withRun.comments / Math.max(1e-9, withRun.seconds - run.seconds), 1),
+        ratio_seconds_to_import_without_comments: round(withRun.seconds / run.seconds, 3),
       });
     }
-    return 0;
-  } catch (error) {
-    note(describeError(error));
-    return 1;
-  } finally {
-    await cleanup.runAll();
   }
-}
 
-void main().then((code) => {
-  process.exitCode = code;
-  setTimeout(() => process.exit(code), 5000).unref();
+  if (settings.streamMb > 0) {
+    const big = path.join(tmpDir, 'big.wxr');
+    const revisionBytes = 2 * 1024 * 1024;
+    const posts = Math.max(1, Math.round((settings.streamMb * 1024 * 1024) / revisionBytes));
+    await writeSyntheticWxr(big, { posts, bodyBytes: 2000, revisionBytes, site: 'https://big.example.edu' });
+    const bigBytes = fs.statSync(big).size;
+    const store = await createStore(cleanup, 'sqlite', 'import_stream', {
+      dir: tmpDir,
+      pgAdminUrl: settings.pgAdminUrl,
+    });
+    note(`streaming: ${round(bigBytes / 1024 / 1024, 1)} MB export through the CLI`);
+    const run = await runCliImport(store, big, tmpDir);
+    emit({
+      case: 'cli-import-large-file',
+      db: 'sqlite',
+      file_mb: round(bigBytes / 1024 / 1024, 1),
+      posts,
+      seconds: round(run.seconds, 2),
+      mb_per_s: round(bigBytes / 1024 / 1024 / run.seconds, 1),
+      peak_rss_mb: round(run.peakRssKib / 1024, 1),
+    });
+  }
 });

@@ -30,8 +30,9 @@ import { type Dialect, createDb, uuidv7 } from '@careerfeed/db';
 import { outboundRequest } from '@careerfeed/http';
 import { type PostEvent, createRedisConnection, openWebhookDeliveriesQueue } from '@careerfeed/jobs';
 import { benchRedisErrors } from './support/redis-errors';
-import { Cleanup } from './support/cleanup';
-import { SetupError, describeError } from './support/errors';
+import { type Cleanup } from './support/cleanup';
+import { SetupError } from './support/errors';
+import { runBench } from './support/run-bench';
 import { seedFeedStore } from './support/feed-seed';
 import { round } from './support/load';
 import { loadFixture } from './support/posts';
@@ -183,10 +184,7 @@ async function measureDeliveries(
       updated_at: at,
     };
   };
-  await db.kysely
-    .insertInto('webhook_destinations')
-    .values(destinationRow())
-    .execute();
+  await db.kysely.insertInto('webhook_destinations').values(destinationRow()).execute();
   const posts = await db.kysely
     .selectFrom('posts')
     .innerJoin('authors', 'authors.id', 'posts.author_id')
@@ -273,10 +271,7 @@ async function measureDeliveries(
   // before a fresh worker starts, so the rate is signing + POST + bookkeeping, not payload building.
   note(`worker alone: ${expected} queued messages, then the worker starts`);
   await db.kysely.updateTable('webhook_destinations').set({ enabled: 0 }).execute();
-  await db.kysely
-    .insertInto('webhook_destinations')
-    .values(destinationRow())
-    .execute();
+  await db.kysely.insertInto('webhook_destinations').values(destinationRow()).execute();
   for (const event of events) await publisher(event);
   receiver.arrivals.clear();
   const drainStarted = performance.now();
@@ -361,44 +356,19 @@ async function measureDeliveries(
   });
 }
 
-async function main(): Promise<number> {
-  let settings: Settings;
-  try {
-    settings = readSettings(process.env);
-  } catch (error) {
-    note(describeError(error));
-    return 2;
-  }
-  const cleanup = new Cleanup();
-  process.once('exit', () => cleanup.runSyncFallback());
-  const stop = () => void cleanup.runAll().finally(() => process.exit(130));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    if (settings.db === 'postgres') await assertPostgresReachable(settings.pgAdminUrl);
-    const fixture = loadFixture(settings.fixture);
-    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-bench-share-'));
-    const removeTmp = () => fs.rmSync(tmpDir, { recursive: true, force: true });
-    cleanup.add(`remove ${tmpDir}`, removeTmp, removeTmp);
-    note(
-      `${settings.buildPosts} posts to build, ${settings.deliveries} deliveries, ${settings.db}; ` +
-        `${os.cpus().length} CPUs, Node ${process.version}, load ${os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}`,
-    );
-    measureBuild(fixture, settings.buildPosts);
-    await measureDeliveries(settings, fixture, cleanup, tmpDir);
-    return 0;
-  } catch (error) {
-    note(describeError(error));
-    return 1;
-  } finally {
-    await cleanup.runAll();
-  }
-}
-
-void main().then((code) => {
-  process.exitCode = code;
-  setTimeout(() => process.exit(code), 5000).unref();
+runBench(readSettings, note, async (settings, cleanup) => {
+  if (settings.db === 'postgres') await assertPostgresReachable(settings.pgAdminUrl);
+  const fixture = loadFixture(settings.fixture);
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-bench-share-'));
+  const removeTmp = () => fs.rmSync(tmpDir, { recursive: true, force: true });
+  cleanup.add(`remove ${tmpDir}`, removeTmp, removeTmp);
+  note(
+    `${settings.buildPosts} posts to build, ${settings.deliveries} deliveries, ${settings.db}; ` +
+      `${os.cpus().length} CPUs, Node ${process.version}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
+  measureBuild(fixture, settings.buildPosts);
+  await measureDeliveries(settings, fixture, cleanup, tmpDir);
 });
