@@ -1,5 +1,6 @@
-import { configs, extractUrls, extractUrlsWithIndices, parseTweet, type ParseTweetOptions } from 'twitter-text';
+import type { ParseTweetOptions } from 'twitter-text';
 import { SINGLE_GRAPHEME_CHARS, graphemeCount } from './text-fit';
+import { twitterText } from './twitter-text';
 
 /**
  * One counter per network, each the network's own rule or a conservative bound of it (never
@@ -17,7 +18,7 @@ export function codePoints(s: string): number {
 
 /** X: twitter-text's weighted length (URLs 23, CJK and emoji 2). */
 export function xLength(text: string): number {
-  return parseTweet(text).weightedLength;
+  return twitterText().parseTweet(text).weightedLength;
 }
 
 // `configs` is exported by twitter-text but missing from @types/twitter-text.
@@ -25,7 +26,6 @@ declare module 'twitter-text' {
   export const configs: { defaults: Required<ParseTweetOptions> };
 }
 
-const X_CONFIG = configs.defaults;
 // twemoji-parser counts an emoji sequence as one weight; these mark the graphemes that may be one.
 const MAYBE_EMOJI =
   /\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{Emoji_Modifier}|\u20E3|\uFE0F|[\u{E0020}-\u{E007F}]/u;
@@ -38,13 +38,14 @@ const MAYBE_EMOJI =
  */
 export function xGraphemeWeight(grapheme: string): number {
   if (MAYBE_EMOJI.test(grapheme)) return xLength(grapheme);
+  const xConfig = twitterText().configs.defaults;
   let weight = 0;
   for (const ch of grapheme.normalize('NFC')) {
     const unit = ch.charCodeAt(0);
-    const range = X_CONFIG.ranges.find((r) => unit >= r.start && unit <= r.end);
-    weight += range?.weight ?? X_CONFIG.defaultWeight;
+    const range = xConfig.ranges.find((r) => unit >= r.start && unit <= r.end);
+    weight += range?.weight ?? xConfig.defaultWeight;
   }
-  return weight / X_CONFIG.scale;
+  return weight / xConfig.scale;
 }
 
 /**
@@ -54,7 +55,7 @@ export function xGraphemeWeight(grapheme: string): number {
 export function mastodonLength(text: string, urlLength = 23): number {
   let n = 0;
   let last = 0;
-  for (const { indices } of extractUrlsWithIndices(text, { extractUrlsWithoutProtocol: false })) {
+  for (const { indices } of twitterText().extractUrlsWithIndices(text, { extractUrlsWithoutProtocol: false })) {
     n += codePoints(text.slice(last, indices[0])) + urlLength;
     last = indices[1];
   }
@@ -79,5 +80,5 @@ export function threadsGraphemeLength(grapheme: string): number {
 
 /** Threads counts unique URLs, bare domains included. */
 export function threadsLinkCount(text: string): number {
-  return new Set(extractUrls(text)).size;
+  return new Set(twitterText().extractUrls(text)).size;
 }

@@ -1,4 +1,4 @@
-import { extractUrlsWithIndices } from 'twitter-text';
+import { twitterText } from './twitter-text';
 
 /**
  * Shortening text to fit a network's counter. The counters differ (twitter-text weights, code
@@ -61,7 +61,9 @@ interface Range {
 
 /** UTF-16 ranges of everything a network might treat as a link, including bare domains. */
 export function urlRanges(text: string): Range[] {
-  const ranges: Range[] = extractUrlsWithIndices(text).map((u) => ({ start: u.indices[0], end: u.indices[1] }));
+  const ranges: Range[] = twitterText()
+    .extractUrlsWithIndices(text)
+    .map((u) => ({ start: u.indices[0], end: u.indices[1] }));
   for (const m of text.matchAll(PROTOCOL_URL)) ranges.push({ start: m.index, end: m.index + m[0].length });
   return ranges;
 }
