@@ -168,6 +168,18 @@ describe.each(DIALECTS)('post search on %s', (dialect) => {
     expect(second.hasMore).toBe(false);
   });
 
+  test('when a post is created with several tags and a category, then it is found once by each of them and by its body', async () => {
+    await create({
+      title: 'Alumni panel',
+      html: '<p>Bring a quokka question.</p>',
+      tags: ['Mentorship', 'Alumni stories', 'Panels'],
+      category: 'Outreach',
+    });
+    for (const query of ['mentorship', 'alumni stories', 'panels', 'outreach', 'quokka']) {
+      expect({ query, titles: await titles(database, query) }).toEqual({ query, titles: ['Alumni panel'] });
+    }
+  });
+
   test('when a post is edited, retagged, unpublished and deleted, then search follows each change', async () => {
     const post = await create({ title: 'Portfolio review day', html: '<p>Bring designs.</p>', tags: ['design'] });
     expect(await titles(database, 'portfolio')).toEqual(['Portfolio review day']);

@@ -1,4 +1,12 @@
-import { type Database, type Kysely, type NewPostRow, type PostRow, type PostRowUpdate, sql } from '@careerfeed/db';
+import {
+  type Database,
+  type Dialect,
+  type Kysely,
+  type NewPostRow,
+  type PostRow,
+  type PostRowUpdate,
+  sql,
+} from '@careerfeed/db';
 
 type Executor = Kysely<Database>;
 
@@ -29,6 +37,32 @@ export async function insertPost(db: Executor, row: NewPostRow): Promise<void> {
   await db.insertInto('posts').values(row).execute();
 }
 
+/**
+ * A new post and its tags. On SQLite the search triggers of migration 0012 re-index the whole post
+ * (body text included) for every post_tags row, so a post with four tags was tokenized five times.
+ * There the tags go in first, while the post does not exist yet (foreign keys deferred until the
+ * post row is in, then immediate again), and the post's own insert trigger indexes it once, topics
+ * included: the same index entry, one FTS5 insert instead of 1 + tags. PostgreSQL's triggers run
+ * once per statement and its foreign keys are not deferrable, so there the order stays.
+ */
+export async function insertPostWithTags(
+  db: Executor,
+  dialect: Dialect,
+  row: NewPostRow,
+  tags: { slug: string; name: string }[],
+): Promise<void> {
+  if (dialect !== 'sqlite' || tags.length === 0) {
+    await insertPost(db, row);
+    await insertPostTags(db, row.id, tags);
+    return;
+  }
+  await sql`pragma defer_foreign_keys = on`.execute(db);
+  await insertPostTags(db, row.id, tags);
+  await insertPost(db, row);
+  // Every deferred reference is satisfied now (the post exists); later statements check as usual.
+  await sql`pragma defer_foreign_keys = off`.execute(db);
+}
+
 export async function updatePost(db: Executor, id: string, fields: PostRowUpdate): Promise<void> {
   await db.updateTable('posts').set(fields).where('id', '=', id).execute();
 }
@@ -49,20 +83,22 @@ export async function replacePostTags(
   postId: string,
   tags: { slug: string; name: string }[],
 ): Promise<void> {
-  if (tags.length > 0) {
-    await db
-      .insertInto('tags')
-      .values(tags)
-      .onConflict((oc) => oc.column('slug').doNothing())
-      .execute();
-  }
   await db.deleteFrom('post_tags').where('post_id', '=', postId).execute();
-  if (tags.length > 0) {
-    await db
-      .insertInto('post_tags')
-      .values(tags.map((tag, position) => ({ post_id: postId, tag_slug: tag.slug, position })))
-      .execute();
-  }
+  await insertPostTags(db, postId, tags);
+}
+
+/** The tags (created when new) and the post's links to them, in order; the post has none yet. */
+async function insertPostTags(db: Executor, postId: string, tags: { slug: string; name: string }[]): Promise<void> {
+  if (tags.length === 0) return;
+  await db
+    .insertInto('tags')
+    .values(tags)
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .execute();
+  await db
+    .insertInto('post_tags')
+    .values(tags.map((tag, position) => ({ post_id: postId, tag_slug: tag.slug, position })))
+    .execute();
 }
 
 export async function findTagsOfPosts(db: Executor, postIds: string[]): Promise<Map<string, string[]>> {

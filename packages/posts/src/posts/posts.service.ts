@@ -312,9 +312,12 @@ async function writePost(
         source: input.source ?? API_SOURCE,
         external_id: input.external_id ?? null,
       };
-  if (existing) await postsRepo.updatePost(db, row.id, { ...fields, content_hash: contentHash, updated_at: at.utc });
-  else await postsRepo.insertPost(db, row);
-  await postsRepo.replacePostTags(db, row.id, tags);
+  if (existing) {
+    await postsRepo.updatePost(db, row.id, { ...fields, content_hash: contentHash, updated_at: at.utc });
+    await postsRepo.replacePostTags(db, row.id, tags);
+  } else {
+    await postsRepo.insertPostWithTags(db, deps.db.dialect, row, tags);
+  }
 
   const after: PostSnapshot = snapshot(
     row,
