@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { countWords, excerptFromPlainText, htmlToPlainText, makeExcerpt } from './plain-text';
 import { codePointLength } from './text';
 
@@ -374,5 +375,50 @@ describe('excerptFromPlainText', () => {
     expect(codePointLength(excerpt)).toBeLessThanOrEqual(50);
     expect(excerpt.startsWith('Heading · word word')).toBe(true);
     expect(excerpt.endsWith('…')).toBe(true);
+  });
+
+  // The whole text split into blocks first, as excerpts were derived before they stopped reading
+  // past the cut: the stored excerpts must not change.
+  function wholeTextExcerpt(text: string, maxChars: number): string {
+    const blocks = text
+      .split(/\n+/)
+      .map((block) => block.replace(/\s+/g, ' ').trim())
+      .filter((block) => block !== '');
+    let joined = '';
+    for (const block of blocks) {
+      if (joined !== '') joined += /[.!?:;…。！？：；،؛؟।]["'”’»)\]]*$/u.test(joined) ? ' ' : ' · ';
+      joined += block;
+      if (joined.length > maxChars * 4) break;
+    }
+    return makeExcerpt(joined, maxChars);
+  }
+
+  it('when any text is excerpted, then it is what splitting the whole text into blocks first gives', () => {
+    const piece = fc.constantFrom(
+      'word',
+      'A',
+      '1',
+      '.',
+      '!',
+      ':',
+      '"',
+      '”',
+      ')',
+      ' ',
+      '\n',
+      '\n\n',
+      '\t',
+      '\u00a0',
+      '。',
+      '😀',
+      '·',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 300 }), fc.integer({ min: 1, max: 120 }), (pieces, maxChars) => {
+        const text = pieces.join('');
+        expect(excerptFromPlainText(text, maxChars)).toBe(wholeTextExcerpt(text, maxChars));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
