@@ -57,6 +57,7 @@ const environmentSchema = z.object({
   WORKER_PORT: port.default(3003),
   ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   WEBSUB_HUB_URL: httpUrl.optional(),
+  FEED_CACHE_REFRESH_URL: httpUrl.optional(),
   RELATED_POSTS_COUNT: z.coerce
     .number({ message: 'must be a number' })
     .int('must be a whole number')
@@ -188,6 +189,11 @@ export interface Config {
   readonly ports: { readonly ingest: number; readonly feed: number; readonly worker: number };
   readonly allowPrivateNetworks: boolean;
   readonly websubHubUrl: string | undefined;
+  /**
+   * nginx's refresh server (deploy/nginx/careerfeed.conf, port 8081): changed feeds are re-fetched
+   * through it so the cache in front shows a change at once. Unset: no refresh.
+   */
+  readonly feedCacheRefreshUrl: string | undefined;
   /** Related posts kept and shown per post. */
   readonly relatedPostsCount: number;
   /** Longest time between two full recomputes of the related lists; 0 = by corpus change only. */
@@ -272,6 +278,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     ports: Object.freeze({ ingest: e.INGEST_PORT, feed: e.FEED_PORT, worker: e.WORKER_PORT }),
     allowPrivateNetworks: e.ALLOW_PRIVATE_NETWORKS,
     websubHubUrl: e.WEBSUB_HUB_URL,
+    feedCacheRefreshUrl: e.FEED_CACHE_REFRESH_URL,
     relatedPostsCount: e.RELATED_POSTS_COUNT,
     relatedRebuildIntervalMs: e.RELATED_REBUILD_INTERVAL_HOURS * 3_600_000,
     logLevel: e.LOG_LEVEL,

@@ -31,6 +31,7 @@ import {
   openSubscriptionMailsQueue,
   openWebhookDeliveriesQueue,
   outboxNudgeChannel,
+  createFeedCacheRefresher,
   redisSettingsProblems,
 } from '@careerfeed/jobs';
 import {
@@ -69,6 +70,7 @@ export type WorkerSettings = Pick<
   | 'redisPrefix'
   | 'publicBaseUrl'
   | 'websubHubUrl'
+  | 'feedCacheRefreshUrl'
   | 'share'
   | 'allowPrivateNetworks'
   | 'webhookTimeoutMs'
@@ -192,6 +194,16 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     ...(deps.webhookRetrySchedule ? { retrySchedule: deps.webhookRetrySchedule } : {}),
   });
 
+  // nginx's copies of the feeds a change touched, re-fetched once the feed instances dropped theirs.
+  const feedCacheRefresher = settings.feedCacheRefreshUrl
+    ? createFeedCacheRefresher({
+        refreshUrl: settings.feedCacheRefreshUrl,
+        publicBaseUrl: settings.publicBaseUrl,
+        logger,
+      })
+    : undefined;
+  const announce = { db, redis, prefix, feedCacheRefresher };
+
   // The index lives in a thread of its own (see related-posts.maintainer.ts); its full
   // recomputes change lists outside any post event, and are announced like a sync's changes.
   const observeRebuild = relatedRebuildMetrics(registry);
@@ -204,7 +216,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       observeRebuild(outcome);
       const { changed } = outcome;
       if (changed.length === 0) return;
-      const scopes = await announceFeedChanges({ db, redis, prefix }, null, changed);
+      const scopes = await announceFeedChanges(announce, null, changed);
       await websub.notify(`related-rebuild-${Date.now()}`, scopes);
     },
   });
@@ -214,7 +226,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
   const publishEffects: PostEventHandler[] = [
     async (event) => {
       const changed = await relatedPosts.sync();
-      const scopes = await announceFeedChanges({ db, redis, prefix }, event, changed);
+      const scopes = await announceFeedChanges(announce, event, changed);
       await websub.notify(event.eventId, scopes);
     },
     async (event) => {
@@ -444,6 +456,8 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       // retries the event.
       await relatedPosts.close();
       await processorsClosed;
+      // After the last announcement; feeds still queued are left to nginx's own revalidation.
+      await feedCacheRefresher?.close();
       await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
     },
   };
