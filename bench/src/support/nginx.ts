@@ -95,7 +95,11 @@ export interface FeedCacheNginx extends NginxServer {
 }
 
 /** nginx in front of the feed service at `upstreamPort`, configured by deploy/nginx/careerfeed.conf. */
-export async function startFeedCacheNginx(cleanup: Cleanup, dir: string, upstreamPort: number): Promise<FeedCacheNginx> {
+export async function startFeedCacheNginx(
+  cleanup: Cleanup,
+  dir: string,
+  upstreamPort: number,
+): Promise<FeedCacheNginx> {
   fs.chmodSync(dir, 0o755);
   const port = await freePort();
   const refreshPort = await freePort();

@@ -35,10 +35,11 @@ export interface FeedCacheRefresher {
 
 /**
  * The Accept-Encoding values that give each variant nginx stores of a feed (it keys feeds on the
- * encoding it negotiated: brotli, gzip or none). Identity first: that request renders the feed on
- * the instance, the other two reuse the rendering and only compress it.
+ * encoding it negotiated: none, gzip or brotli). The plain one first: that request renders the feed
+ * on the instance; the other two then reuse the rendering, compressing it at the same time.
  */
-const VARIANTS = ['', 'gzip', 'br'] as const;
+const PLAIN = '';
+const COMPRESSED = ['gzip', 'br'] as const;
 
 /**
  * Re-fetches changed feeds through nginx's refresh server, which always asks the feed service
@@ -59,7 +60,7 @@ export function createFeedCacheRefresher(options: FeedCacheRefresherOptions): Fe
   const timeoutMs = options.timeoutMs ?? 5_000;
   const concurrency = options.concurrency ?? 4;
   const client = target.protocol === 'https:' ? https : http;
-  const agent = new client.Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = new client.Agent({ keepAlive: true, maxSockets: concurrency * COMPRESSED.length });
 
   const queued = new Set<string>();
   let draining: Promise<void> | undefined;
@@ -98,14 +99,16 @@ export function createFeedCacheRefresher(options: FeedCacheRefresherOptions): Fe
   }
 
   async function refreshFeed(path: string): Promise<void> {
-    for (const encoding of VARIANTS) await refreshVariant(path, encoding);
+    const started = performance.now();
+    await refreshVariant(path, PLAIN);
+    await Promise.all(COMPRESSED.map((encoding) => refreshVariant(path, encoding)));
+    logger.debug({ path, ms: Math.round(performance.now() - started) }, 'refreshed a feed in the nginx cache');
   }
 
   async function drain(): Promise<void> {
     while (queued.size > 0 && !closed) {
       const round = [...queued];
       queued.clear();
-      const started = performance.now();
       const failures: { path: string; error: unknown }[] = [];
       let next = 0;
       const lane = async () => {
@@ -115,14 +118,16 @@ export function createFeedCacheRefresher(options: FeedCacheRefresherOptions): Fe
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, round.length) }, lane));
-      const ms = Math.round(performance.now() - started);
       if (failures.length > 0) {
         logger.warn(
-          { feeds: round.length, failed: failures.length, paths: failures.slice(0, 5).map((f) => f.path), err: failures[0]!.error },
+          {
+            feeds: round.length,
+            failed: failures.length,
+            paths: failures.slice(0, 5).map((f) => f.path),
+            err: failures[0]!.error,
+          },
           'refreshing changed feeds in the nginx cache failed; nginx revalidates them after s-maxage anyway',
         );
-      } else {
-        logger.debug({ feeds: round.length, paths: round.slice(0, 50), ms }, 'refreshed changed feeds in the nginx cache');
       }
     }
   }
