@@ -72,6 +72,7 @@ export type WorkerSettings = Pick<
   | 'share'
   | 'allowPrivateNetworks'
   | 'webhookTimeoutMs'
+  | 'webhookConcurrency'
   | 'relatedPostsCount'
   | 'relatedRebuildIntervalMs'
   | 'instantDigestDelaySeconds'
@@ -189,6 +190,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     allowPrivateNetworks: settings.allowPrivateNetworks,
     secretsKey: deps.webhookSecretsKey,
     timeoutMs: settings.webhookTimeoutMs,
+    concurrency: settings.webhookConcurrency,
     ...(deps.webhookRetrySchedule ? { retrySchedule: deps.webhookRetrySchedule } : {}),
   });
 
