@@ -337,7 +337,9 @@ async function measureDeliveries(
   const noopIds = rows.map((row) => row.id);
   for (let i = 0; i < noopIds.length; i += 500) {
     await noopQueue.addBulk(
-      noopIds.slice(i, i + 500).map((id) => ({ name: 'noop', data: { messageId: id }, opts: webhookDeliveryJobOptions(id) })),
+      noopIds
+        .slice(i, i + 500)
+        .map((id) => ({ name: 'noop', data: { messageId: id }, opts: webhookDeliveryJobOptions(id) })),
     );
   }
   let noopDone = 0;

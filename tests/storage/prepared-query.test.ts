@@ -46,7 +46,9 @@ describe.each(DIALECTS)('prepareQuery (%s)', (dialect) => {
     await insert(database.db.kysely, { id: 'dest-b', url: 'https://b.example/hooks', at: '2026-12-02T00:00:00.000Z' });
 
     const disabled = await disable(database.db.kysely, { id: 'dest-b', at: '2026-12-03T00:00:00.000Z' });
-    expect(disabled.rows).toEqual([{ id: 'dest-b', url: 'https://b.example/hooks', updated_at: '2026-12-03T00:00:00.000Z' }]);
+    expect(disabled.rows).toEqual([
+      { id: 'dest-b', url: 'https://b.example/hooks', updated_at: '2026-12-03T00:00:00.000Z' },
+    ]);
     // The `enabled = 1` written in the query is still a condition: a second run matches nothing.
     expect((await disable(database.db.kysely, { id: 'dest-b', at: '2026-12-04T00:00:00.000Z' })).rows).toEqual([]);
 
@@ -57,8 +59,20 @@ describe.each(DIALECTS)('prepareQuery (%s)', (dialect) => {
       .orderBy('id')
       .execute();
     expect(rows).toEqual([
-      { id: 'dest-a', url: 'https://a.example/hooks', enabled: 1, disabled_reason: null, created_at: '2026-12-01T00:00:00.000Z' },
-      { id: 'dest-b', url: 'https://b.example/hooks', enabled: 0, disabled_reason: 'operator', created_at: '2026-12-02T00:00:00.000Z' },
+      {
+        id: 'dest-a',
+        url: 'https://a.example/hooks',
+        enabled: 1,
+        disabled_reason: null,
+        created_at: '2026-12-01T00:00:00.000Z',
+      },
+      {
+        id: 'dest-b',
+        url: 'https://b.example/hooks',
+        enabled: 0,
+        disabled_reason: 'operator',
+        created_at: '2026-12-02T00:00:00.000Z',
+      },
     ]);
   });
 
