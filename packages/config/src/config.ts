@@ -133,6 +133,15 @@ const environmentSchema = z.object({
     .min(1, 'must be between 1 and 60')
     .max(60, 'must be between 1 and 60')
     .default(15),
+  // Webhook messages one worker process sends at once. Receivers are remote and slow (tens to
+  // hundreds of ms each), so throughput is this over their latency; bounded because each message
+  // in flight holds a socket, a BullMQ job lock and, briefly, a database connection.
+  WEBHOOK_CONCURRENCY: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 200')
+    .max(200, 'must be between 1 and 200')
+    .default(50),
   // The AES-256-GCM key webhook destination secrets are encrypted with in the database: 32 random
   // bytes in base64. Unset: a key generated into DATA_DIR/webhook-secrets.key on first use.
   WEBHOOK_SECRETS_KEY: z
@@ -217,6 +226,8 @@ export interface Config {
   };
   /** Per attempt, the whole exchange. */
   readonly webhookTimeoutMs: number;
+  /** Webhook messages in flight at once in one worker process. */
+  readonly webhookConcurrency: number;
   /**
    * WEBHOOK_SECRETS_KEY (32 bytes); undefined when unset, and then `resolveWebhookSecretsKey` uses
    * (or creates) DATA_DIR/webhook-secrets.key.
@@ -301,6 +312,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       blueskyResolverUrl: e.BLUESKY_RESOLVER_URL.replace(/\/+$/, ''),
     }),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    webhookConcurrency: e.WEBHOOK_CONCURRENCY,
     webhookSecretsKey: e.WEBHOOK_SECRETS_KEY,
     consoleUrl,
     queueDashboardUrl,

@@ -74,6 +74,7 @@ export type WorkerSettings = Pick<
   | 'share'
   | 'allowPrivateNetworks'
   | 'webhookTimeoutMs'
+  | 'webhookConcurrency'
   | 'relatedPostsCount'
   | 'relatedRebuildIntervalMs'
   | 'instantDigestDelaySeconds'
@@ -191,6 +192,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     allowPrivateNetworks: settings.allowPrivateNetworks,
     secretsKey: deps.webhookSecretsKey,
     timeoutMs: settings.webhookTimeoutMs,
+    concurrency: settings.webhookConcurrency,
     ...(deps.webhookRetrySchedule ? { retrySchedule: deps.webhookRetrySchedule } : {}),
   });
 
