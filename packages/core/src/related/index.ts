@@ -20,6 +20,7 @@ export {
   listThreshold,
   offerToList,
   type PostingEntries,
+  PostingList,
   PostingsWalk,
   type Ranked,
   SAME_CATEGORY_FACTOR,

@@ -219,6 +219,52 @@ export interface PostingEntries {
   readonly length: number;
 }
 
+/** A growable posting list: the posts having one feature, with their weights for it. */
+export class PostingList implements PostingEntries {
+  slots: Int32Array = new Int32Array(4);
+  weights: Float32Array = new Float32Array(4);
+  length = 0;
+
+  /** A list holding the first `length` entries of `slots` and `weights` (taken, not copied). */
+  static of(slots: Int32Array, weights: Float32Array, length: number): PostingList {
+    const list = new PostingList();
+    if (length > 0) {
+      list.slots = slots;
+      list.weights = weights;
+      list.length = length;
+    }
+    return list;
+  }
+
+  add(slot: number, weight: number): void {
+    if (this.length === this.slots.length) {
+      const slots = new Int32Array(Math.max(4, this.length * 2));
+      slots.set(this.slots);
+      this.slots = slots;
+      const weights = new Float32Array(Math.max(4, this.length * 2));
+      weights.set(this.weights);
+      this.weights = weights;
+    }
+    this.slots[this.length] = slot;
+    this.weights[this.length] = weight;
+    this.length++;
+  }
+
+  remove(slot: number): void {
+    const last = this.length - 1;
+    for (let i = 0; i <= last; i++) {
+      if (this.slots[i] === slot) {
+        // Order within a posting list does not matter: each candidate's score receives at most
+        // one product per feature, added in the query's feature order.
+        this.slots[i] = this.slots[last]!;
+        this.weights[i] = this.weights[last]!;
+        this.length = last;
+        return;
+      }
+    }
+  }
+}
+
 /**
  * The walk of posting lists that scores a vector against every post sharing a feature with it:
  * per-slot accumulators (all zero between calls) and the touched slots with their sums. Kept

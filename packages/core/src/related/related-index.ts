@@ -9,6 +9,7 @@ import {
   insertRanked,
   listThreshold,
   offerToList,
+  PostingList,
   PostingsWalk,
   ranksBefore,
   type RelatedDocument,
@@ -104,41 +105,6 @@ interface Post {
   complete: boolean;
   /** Posts whose `list` contains this one: the lists to repair when it is removed or edited. */
   readonly inListsOf: Set<Post>;
-}
-
-/** A growable posting list: the posts having one feature, with their weights for it. */
-class PostingList {
-  slots = new Int32Array(4);
-  weights = new Float32Array(4);
-  length = 0;
-
-  add(slot: number, weight: number): void {
-    if (this.length === this.slots.length) {
-      const slots = new Int32Array(this.length * 2);
-      slots.set(this.slots);
-      this.slots = slots;
-      const weights = new Float32Array(this.length * 2);
-      weights.set(this.weights);
-      this.weights = weights;
-    }
-    this.slots[this.length] = slot;
-    this.weights[this.length] = weight;
-    this.length++;
-  }
-
-  remove(slot: number): void {
-    const last = this.length - 1;
-    for (let i = 0; i <= last; i++) {
-      if (this.slots[i] === slot) {
-        // Order within a posting list does not matter: each candidate's score receives at most
-        // one product per feature, added in the query's feature order.
-        this.slots[i] = this.slots[last]!;
-        this.weights[i] = this.weights[last]!;
-        this.length = last;
-        return;
-      }
-    }
-  }
 }
 
 function sameIds(ids: readonly string[], entries: readonly RelatedEntry[]): boolean {
