@@ -50,9 +50,12 @@ describe.each(DIALECTS)('related posts kept by the worker (%s)', (dialect) => {
   });
   afterAll(() => database.drop());
 
-  test('when the worker starts on a store nobody ranked, then every published post gets 3 related posts, never itself', async () => {
+  test('when the worker starts on a store nobody ranked, then it fills the shared index in the background and every published post gets 3 related posts, never itself', async () => {
     const maintainer = startMaintainer();
     await maintainer.init();
+    expect(maintainer.rebuilding).toBe(true);
+    await maintainer.settled();
+    expect(maintainer.rebuilding).toBe(false);
     const lists = await storedLists();
     expect(lists.size).toBe(fixture.posts.length);
     for (const [postId, related] of lists) {

@@ -256,3 +256,14 @@ export async function saveSlotPages(db: Executor, rows: readonly SlotPageRow[]):
       .execute();
   }
 }
+
+/**
+ * Starts a full recompute: every list emptied and marked complete, every threshold 0, every
+ * posting list dropped (they are rebuilt from the vectors page by page).
+ */
+export async function clearListsAndPostings(db: Executor, zeroThresholds: Uint8Array): Promise<void> {
+  await db.deleteFrom('related_store_neighbors').execute();
+  await db.deleteFrom('related_store_postings').execute();
+  await db.updateTable('related_store_posts').set({ complete: 1 }).execute();
+  await db.updateTable('related_store_slot_pages').set({ thresholds: zeroThresholds }).execute();
+}

@@ -380,6 +380,13 @@ class Operation {
     }
   }
 
+  /** The next `limit` posts after `afterSlot`, in slot order. */
+  async postsAfter(afterSlot: number, limit: number): Promise<StoredPost[]> {
+    const rows = await repo.findPostPage(this.db, afterSlot, limit);
+    await this.cachePosts(rows.filter((row) => !this.posts.has(row.slot)));
+    return rows.map((row) => this.post(row.slot));
+  }
+
   newPost(id: string, fields: PostFields): StoredPost {
     const post: StoredPost = {
       id,
@@ -590,11 +597,28 @@ class Operation {
 
   /** Weighs `post` anew, finds its feedback posts, and links it (the heart of an upsert). */
   async index(post: StoredPost): Promise<void> {
+    await this.reweigh(post);
+    await this.reexpand(post);
+    await this.relink(post);
+  }
+
+  /** Gives `post` its base vector by the current statistics, in the base postings. */
+  async reweigh(post: StoredPost): Promise<void> {
+    await this.termsWithIds(post.fields.flatMap((f) => [...f.terms]));
     post.base = this.weigh(post.fields);
     post.weighedAt = this.nowUtc;
     post.dirty = true;
     await this.addPostings(BASE, post.slot, post.base);
+  }
+
+  /** Gives `post` its ranked vector from the base postings as they are. */
+  async reexpand(post: StoredPost): Promise<void> {
     post.vector = await this.expand(post);
+    post.dirty = true;
+  }
+
+  /** Puts `post`'s ranked vector in the ranked postings, ranks it and offers it to the others. */
+  async relink(post: StoredPost): Promise<void> {
     await this.addPostings(RANKED, post.slot, post.vector);
     await this.link(post);
   }
@@ -701,6 +725,8 @@ export interface RelatedStoreState {
   rankingVersion: number | undefined;
   /** True while a fill from the posts table has not finished. */
   filling: boolean;
+  /** When an operation last changed the store (ISO time); undefined for an empty store. */
+  updatedAt: string | undefined;
 }
 
 /**
@@ -731,7 +757,12 @@ export class RelatedStore {
 
   async state(db: Executor): Promise<RelatedStoreState> {
     const meta = await repo.findMeta(db);
-    return { posts: meta?.posts ?? 0, rankingVersion: meta?.ranking_version, filling: meta?.filling === 1 };
+    return {
+      posts: meta?.posts ?? 0,
+      rankingVersion: meta?.ranking_version,
+      filling: meta?.filling === 1,
+      updatedAt: meta?.updated_at,
+    };
   }
 
   /**
@@ -819,6 +850,93 @@ export class RelatedStore {
     const changed = op.changed(post);
     await op.flush();
     return { changed, postingsRead: this.walk.postingsRead - read };
+  }
+
+  /**
+   * Adds posts with their analysed fields and term counts only, unranked: the first step of a
+   * fill, followed by a recompute (`recomputePhase`). Ids already in the store are skipped.
+   */
+  async addUnranked(db: Executor, docs: readonly RelatedDocument[], nowUtc: string): Promise<void> {
+    const op = await this.operation(db, nowUtc);
+    for (const doc of docs) {
+      validateDocument(doc);
+      if ((await op.postById(doc.id)) !== undefined) continue;
+      const counts = analyzeDocument(this.analyzer, doc);
+      await op.termsNamed(counts.flatMap((field) => [...field.keys()]));
+      const termId = (text: string) => op.termId(text);
+      const fields: PostFields = [
+        toFieldCounts(counts[0], termId),
+        toFieldCounts(counts[1], termId),
+        toFieldCounts(counts[2], termId),
+      ];
+      op.countTerms(fields, 1);
+      const post = op.newPost(doc.id, fields);
+      await op.placeNewPost(post, await op.categoryId(doc.category));
+    }
+    await op.flush();
+  }
+
+  /**
+   * Starts a full recompute (RelatedIndex.rebuild, in pages): empties every list and posting
+   * list. The store answers nothing useful until the three phases of `recomputePhase` have run
+   * over every page, so the caller marks it (`filling`) and other workers wait.
+   */
+  async beginRecompute(db: Executor, nowUtc: string): Promise<void> {
+    await repo.clearListsAndPostings(db, Buffer.alloc(SLOTS_PER_PAGE * 8));
+    const meta = await this.meta(db, nowUtc);
+    await repo.writeMeta(db, { ...meta, filling: 1, updated_at: nowUtc });
+  }
+
+  /**
+   * One page of one phase of a full recompute, for the `limit` posts after `afterSlot`:
+   * 'weigh' gives each its base vector by the current statistics; 'expand' (once every post is
+   * weighed) its ranked vector from its feedback posts; 'link' (once every post is expanded)
+   * ranks it against the posts linked before it and offers it to them, so each pair is scored
+   * once, as in RelatedIndex's recompute. Returns the last slot done, or undefined when the
+   * phase has no posts left.
+   */
+  async recomputePhase(
+    db: Executor,
+    phase: 'weigh' | 'expand' | 'link',
+    afterSlot: number,
+    limit: number,
+    nowUtc: string,
+  ): Promise<number | undefined> {
+    const op = await this.operation(db, nowUtc);
+    const posts = await op.postsAfter(afterSlot, limit);
+    if (posts.length === 0) return undefined;
+    for (const post of posts) {
+      if (phase === 'weigh') await op.reweigh(post);
+      else if (phase === 'expand') await op.reexpand(post);
+      else await op.relink(post);
+    }
+    await op.flush();
+    return posts[posts.length - 1]!.slot;
+  }
+
+  /** The first k of each stored list for the `limit` posts after `afterSlot` (to publish them). */
+  async listsPage(
+    db: Executor,
+    afterSlot: number,
+    limit: number,
+  ): Promise<{ lists: Map<string, RelatedEntry[]>; lastSlot: number | undefined }> {
+    const rows = await repo.findPostPage(db, afterSlot, limit);
+    const neighbors = await repo.findNeighbors(
+      db,
+      rows.map((row) => row.slot),
+    );
+    const lists = new Map<string, RelatedEntry[]>();
+    const bySlot = new Map<number, RelatedEntry[]>();
+    for (const row of rows) {
+      const list: RelatedEntry[] = [];
+      lists.set(row.post_id, list);
+      bySlot.set(row.slot, list);
+    }
+    for (const n of neighbors) {
+      const list = bySlot.get(n.slot)!;
+      if (list.length < this.k) list.push({ id: n.neighbor_id, score: n.score });
+    }
+    return { lists, lastSlot: rows[rows.length - 1]?.slot };
   }
 
   /** Removes a post (deleted or unpublished). Unknown ids are ignored. */
