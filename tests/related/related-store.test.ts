@@ -21,7 +21,10 @@ function scenario(file: string): Step[] {
     category: i % 3 === 0 ? `group-${i % 2}` : null,
   }));
   const steps: Step[] = docs.map((doc) => ({ op: 'upsert', doc }));
-  const edit = (i: number, change: Partial<RelatedDocument>): Step => ({ op: 'upsert', doc: { ...docs[i]!, ...change } });
+  const edit = (i: number, change: Partial<RelatedDocument>): Step => ({
+    op: 'upsert',
+    doc: { ...docs[i]!, ...change },
+  });
   steps.push(
     edit(5, { title: `${docs[5]!.title} and ${docs[9]!.title}` }),
     edit(10, { tags: [...docs[10]!.tags, 'something-else', ...docs[30]!.tags] }),
@@ -78,7 +81,9 @@ describe.each(DIALECTS)('related store on %s', (dialect) => {
         const expected = step.op === 'upsert' ? reference.upsert(step.doc) : reference.remove(step.id);
         const actual = await db
           .transaction()
-          .execute((trx) => (step.op === 'upsert' ? store.upsert(trx, step.doc, NOW) : store.remove(trx, step.id, NOW)));
+          .execute((trx) =>
+            step.op === 'upsert' ? store.upsert(trx, step.doc, NOW) : store.remove(trx, step.id, NOW),
+          );
         expectSameLists(actual.changed, expected.changed, `step ${n} (${step.op})`);
       }
 

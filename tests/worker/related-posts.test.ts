@@ -1,6 +1,17 @@
 import { type PostsDeps, createPost, deletePost, importPost } from '@careerfeed/posts';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import { type RelatedPostsMaintainer, createRelatedPostsEngine, createRelatedPostsMaintainer } from '@careerfeed/worker';
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
+import {
+  type RelatedPostsMaintainer,
+  createRelatedPostsEngine,
+  createRelatedPostsMaintainer,
+} from '@careerfeed/worker';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { readSampleBlog } from '../helpers/sample-blog';
@@ -135,10 +146,20 @@ describe.each(DIALECTS)('related posts kept by the worker (%s)', (dialect) => {
     await Promise.all([first.init(), second.init()]);
     await Promise.all([first.settled(), second.settled()]);
     const base = fixture.posts[2]!;
-    const one = await createPost(deps, { title: `${base.title}, the sequel`, html: base.html, author: base.author, tags: base.tags });
+    const one = await createPost(deps, {
+      title: `${base.title}, the sequel`,
+      html: base.html,
+      author: base.author,
+      tags: base.tags,
+    });
     expect(await first.sync()).toContain(one.post.id);
 
-    const two = await createPost(deps, { title: `${base.title}, the third part`, html: base.html, author: base.author, tags: base.tags });
+    const two = await createPost(deps, {
+      title: `${base.title}, the third part`,
+      html: base.html,
+      author: base.author,
+      tags: base.tags,
+    });
     const changed = await second.sync();
 
     // The second worker never saw the first post's event, yet ranks against it: one index.
@@ -149,18 +170,27 @@ describe.each(DIALECTS)('related posts kept by the worker (%s)', (dialect) => {
 
     // Both at once: the maintenance lock serializes them, and replays are harmless.
     const more = await Promise.all(
-      fixture.posts.slice(3, 6).map((post) =>
-        createPost(deps, { title: `${post.title} revisited`, html: post.html, author: post.author, tags: post.tags }),
-      ),
+      fixture.posts
+        .slice(3, 6)
+        .map((post) =>
+          createPost(deps, { title: `${post.title} revisited`, html: post.html, author: post.author, tags: post.tags }),
+        ),
     );
     await Promise.all([first.sync(), second.sync()]);
     await Promise.all([first.sync(), second.sync()]);
     const after = await storedLists();
-    const visible = await database.db.kysely.selectFrom('posts').select('id').where('status', '=', 'published').execute();
+    const visible = await database.db.kysely
+      .selectFrom('posts')
+      .select('id')
+      .where('status', '=', 'published')
+      .execute();
     const meta = await database.db.kysely.selectFrom('related_store_meta').selectAll().executeTakeFirstOrThrow();
     expect(meta.posts).toBe(visible.length);
     for (const created of more) expect(after.get(created.post.id)).toHaveLength(3);
-    const indexed = await database.db.kysely.selectFrom('related_store_neighbors').select(['slot', 'rank', 'neighbor_id']).execute();
+    const indexed = await database.db.kysely
+      .selectFrom('related_store_neighbors')
+      .select(['slot', 'rank', 'neighbor_id'])
+      .execute();
     const slots = await database.db.kysely.selectFrom('related_store_posts').select(['slot', 'post_id']).execute();
     const idOf = new Map(slots.map((row) => [row.slot, row.post_id]));
     // related_posts holds the first 3 of each list the store keeps.
@@ -189,11 +219,20 @@ describe.each(DIALECTS)('related posts kept by the worker (%s)', (dialect) => {
 
     reads.splice(0);
     const base = fixture.posts[7]!;
-    const created = await createPost(deps, { title: `${base.title} again`, html: base.html, author: base.author, tags: base.tags });
+    const created = await createPost(deps, {
+      title: `${base.title} again`,
+      html: base.html,
+      author: base.author,
+      tags: base.tags,
+    });
     expect(await engine.sync(clock.toISOString())).toContain(created.post.id);
-    const whole = reads.filter((read) => read.table.startsWith('related_store_') && read.table !== 'related_store_meta' && !read.where);
+    const whole = reads.filter(
+      (read) => read.table.startsWith('related_store_') && read.table !== 'related_store_meta' && !read.where,
+    );
     expect(whole).toEqual([]);
-    const postRows = reads.filter((read) => read.table === 'related_store_posts').reduce((sum, read) => sum + read.rows, 0);
+    const postRows = reads
+      .filter((read) => read.table === 'related_store_posts')
+      .reduce((sum, read) => sum + read.rows, 0);
     const indexed = await database.db.kysely.selectFrom('related_store_posts').select('slot').execute();
     expect(postRows).toBeLessThan(indexed.length);
   });

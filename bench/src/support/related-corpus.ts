@@ -105,4 +105,3 @@ export function createCorpus(seed: number): Corpus {
     },
   };
 }
-

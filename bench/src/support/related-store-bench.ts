@@ -29,11 +29,15 @@ export function storeSettings(env: NodeJS.ProcessEnv): StoreSettings {
     .map((d) => d.trim())
     .filter((d) => d !== '' && d !== 'none');
   if (!dialects.every((d) => d === 'sqlite' || d === 'postgres')) {
-    throw new Error('Invalid bench settings:\n  - BENCH_RELATED_STORE: sqlite, postgres, both comma-separated, or none');
+    throw new Error(
+      'Invalid bench settings:\n  - BENCH_RELATED_STORE: sqlite, postgres, both comma-separated, or none',
+    );
   }
   const sizes = (env.BENCH_RELATED_STORE_SIZES ?? '2000').split(',').map((s) => Number(s.trim()));
   if (!sizes.every((n) => Number.isInteger(n) && n >= 100 && n <= 1_000_000)) {
-    throw new Error('Invalid bench settings:\n  - BENCH_RELATED_STORE_SIZES: comma-separated whole numbers from 100 to 1,000,000');
+    throw new Error(
+      'Invalid bench settings:\n  - BENCH_RELATED_STORE_SIZES: comma-separated whole numbers from 100 to 1,000,000',
+    );
   }
   return {
     dialects: dialects as Dialect[],

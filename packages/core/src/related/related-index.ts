@@ -33,12 +33,7 @@ import {
   weighFeatures,
 } from './vectors';
 
-export {
-  DEFAULT_RELATED_COUNT,
-  MAX_RELATED_COUNT,
-  type RelatedDocument,
-  type RelatedEntry,
-} from './ranking';
+export { DEFAULT_RELATED_COUNT, MAX_RELATED_COUNT, type RelatedDocument, type RelatedEntry } from './ranking';
 
 /**
  * The stored lists that one operation changed (a different sequence of ids), keyed by post id,
@@ -296,11 +291,7 @@ export class RelatedIndex {
     validateDocument(doc);
     const fields = this.analyze(doc);
     const existing = this.byId.get(doc.id);
-    if (
-      existing !== undefined &&
-      existing.category === doc.category &&
-      sameFields(existing.fields, fields)
-    ) {
+    if (existing !== undefined && existing.category === doc.category && sameFields(existing.fields, fields)) {
       return { changed: new Map() };
     }
 

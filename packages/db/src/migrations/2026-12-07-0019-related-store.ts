@@ -52,7 +52,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('complete', 'integer', (c) => c.notNull())
     .addColumn('weighed_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('related_store_posts_weighed_idx').on('related_store_posts').column('weighed_at').execute();
+  await db.schema
+    .createIndex('related_store_posts_weighed_idx')
+    .on('related_store_posts')
+    .column('weighed_at')
+    .execute();
   // Each post's best 2k neighbors (related_posts holds the first k of them).
   await db.schema
     .createTable('related_store_neighbors')

@@ -119,7 +119,11 @@ export async function findPostsBySlots(db: Executor, slots: readonly number[]): 
 export async function findPostIdsBySlots(db: Executor, slots: readonly number[]): Promise<Map<number, string>> {
   const ids = new Map<number, string>();
   for (const chunk of chunks(slots, CHUNK)) {
-    const rows = await db.selectFrom('related_store_posts').select(['slot', 'post_id']).where('slot', 'in', chunk).execute();
+    const rows = await db
+      .selectFrom('related_store_posts')
+      .select(['slot', 'post_id'])
+      .where('slot', 'in', chunk)
+      .execute();
     for (const row of rows) ids.set(row.slot, row.post_id);
   }
   return ids;
@@ -156,7 +160,8 @@ export async function savePosts(db: Executor, rows: readonly PostRow[]): Promise
 }
 
 export async function deletePosts(db: Executor, slots: readonly number[]): Promise<void> {
-  for (const chunk of chunks(slots, CHUNK)) await db.deleteFrom('related_store_posts').where('slot', 'in', chunk).execute();
+  for (const chunk of chunks(slots, CHUNK))
+    await db.deleteFrom('related_store_posts').where('slot', 'in', chunk).execute();
 }
 
 export type NeighborRow = RelatedStoreNeighborsTable;
@@ -188,9 +193,18 @@ export async function findHolders(db: Executor, slot: number): Promise<number[]>
 }
 
 /** Replaces the neighbor lists of `slots` with `rows`. */
-export async function replaceNeighbors(db: Executor, slots: readonly number[], rows: readonly NeighborRow[]): Promise<void> {
-  for (const chunk of chunks(slots, CHUNK)) await db.deleteFrom('related_store_neighbors').where('slot', 'in', chunk).execute();
-  for (const chunk of chunks(rows, INSERT_CHUNK)) await db.insertInto('related_store_neighbors').values([...chunk]).execute();
+export async function replaceNeighbors(
+  db: Executor,
+  slots: readonly number[],
+  rows: readonly NeighborRow[],
+): Promise<void> {
+  for (const chunk of chunks(slots, CHUNK))
+    await db.deleteFrom('related_store_neighbors').where('slot', 'in', chunk).execute();
+  for (const chunk of chunks(rows, INSERT_CHUNK))
+    await db
+      .insertInto('related_store_neighbors')
+      .values([...chunk])
+      .execute();
 }
 
 export async function findPostings(
@@ -221,7 +235,9 @@ export async function savePostings(
     await db
       .insertInto('related_store_postings')
       .values(chunk.map(({ feature, entries }) => ({ kind, feature, entries })))
-      .onConflict((oc) => oc.columns(['kind', 'feature']).doUpdateSet((eb) => ({ entries: eb.ref('excluded.entries') })))
+      .onConflict((oc) =>
+        oc.columns(['kind', 'feature']).doUpdateSet((eb) => ({ entries: eb.ref('excluded.entries') })),
+      )
       .execute();
   }
 }

@@ -199,7 +199,10 @@ class Operation {
     for (const row of await repo.findTermsByText(this.db, missing)) this.cacheTerm(row, false);
     for (const text of missing) {
       if (this.termsByText.has(text)) continue;
-      this.cacheTerm({ term_id: this.meta.next_term_id++, term: text, document_frequency: 0, collection_frequency: 0 }, true);
+      this.cacheTerm(
+        { term_id: this.meta.next_term_id++, term: text, document_frequency: 0, collection_frequency: 0 },
+        true,
+      );
     }
   }
 
@@ -422,7 +425,8 @@ class Operation {
     const missing: number[] = [];
     for (let i = 0; i < features.length; i++) if (!cache.has(features[i]!)) missing.push(features[i]!);
     if (missing.length === 0) return;
-    for (const row of await repo.findPostings(this.db, kind, missing)) cache.set(row.feature, unpackPostings(row.entries));
+    for (const row of await repo.findPostings(this.db, kind, missing))
+      cache.set(row.feature, unpackPostings(row.entries));
     for (const feature of missing) if (!cache.has(feature)) cache.set(feature, new PostingList());
   }
 
@@ -502,19 +506,18 @@ class Operation {
     const unknown = kept.map((i) => slots[i]!).filter((slot) => !this.posts.has(slot));
     const ids = await repo.findPostIdsBySlots(this.db, unknown);
     return bestOf(
-      kept.map((i) => ({ id: this.posts.get(slots[i]!)?.id ?? ids.get(slots[i]!)!, slot: slots[i]!, score: scores[i]! })),
+      kept.map((i) => ({
+        id: this.posts.get(slots[i]!)?.id ?? ids.get(slots[i]!)!,
+        slot: slots[i]!,
+        score: scores[i]!,
+      })),
       count,
     );
   }
 
   /** `post`'s base vector expanded with its feedback posts (RelatedIndex.expand). */
   async expand(post: StoredPost): Promise<FeatureVector> {
-    const candidates = await this.score(
-      post,
-      heaviestFeatures(post.base, FEEDBACK_QUERY_FEATURES),
-      BASE,
-      Infinity,
-    );
+    const candidates = await this.score(post, heaviestFeatures(post.base, FEEDBACK_QUERY_FEATURES), BASE, Infinity);
     const best = await this.best(candidates, FEEDBACK_POSTS);
     await this.postsAt(best.map((n) => n.slot));
     const feedback = best.map((n) => ({ vector: this.post(n.slot).base, score: n.score }));
@@ -541,7 +544,12 @@ class Operation {
   }
 
   private offer(holder: StoredPost, candidate: StoredPost, score: number): void {
-    const offered = offerToList(holder.list, holder.complete, { id: candidate.id, slot: candidate.slot, score }, this.capacity);
+    const offered = offerToList(
+      holder.list,
+      holder.complete,
+      { id: candidate.id, slot: candidate.slot, score },
+      this.capacity,
+    );
     if (!offered.entered) return;
     holder.complete = offered.complete;
     holder.listDirty = true;

@@ -95,7 +95,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
   let initialized = false;
   let closing = false;
   let rebuilding = false;
-  let settledWaiters: (() => void)[] = [];
+  const settledWaiters: (() => void)[] = [];
   function setRebuilding(value: boolean): void {
     rebuilding = value;
     if (!value) for (const resolve of settledWaiters.splice(0)) resolve();

@@ -7,10 +7,7 @@ type Executor = Kysely<Database>;
 /** Posts a reader can see now: published, and not scheduled for later. */
 export async function findVisibleDocuments(db: Executor, nowUtc: string, ids?: string[]): Promise<RelatedDocument[]> {
   if (ids && ids.length === 0) return [];
-  let query = db
-    .selectFrom('posts')
-    .select(['id', 'title', 'text_content', 'category'])
-    .where(visiblePostsAt(nowUtc));
+  let query = db.selectFrom('posts').select(['id', 'title', 'text_content', 'category']).where(visiblePostsAt(nowUtc));
   if (ids) query = query.where('id', 'in', ids);
   const rows = await query.orderBy('id').execute();
   const tags = new Map<string, string[]>();
@@ -72,7 +69,10 @@ export async function findPostIdsChangedSince(db: Executor, sinceUtc: string, no
 }
 
 /** The stored lists of `ids`, best first. */
-export async function findStoredRelatedLists(db: Executor, ids: readonly string[]): Promise<Map<string, RelatedEntry[]>> {
+export async function findStoredRelatedLists(
+  db: Executor,
+  ids: readonly string[],
+): Promise<Map<string, RelatedEntry[]>> {
   const lists = new Map<string, RelatedEntry[]>();
   for (let i = 0; i < ids.length; i += 1000) {
     const rows = await db
