@@ -81,7 +81,7 @@ export interface WorkerReport {
   start_ms: number;
   process_ready_ms: number;
   rss_after_start_mb: number;
-  upsert: { median_ms: number; p99_ms: number; max_ms: number; postings_per_op: number };
+  upsert: { median_ms: number; p99_ms: number; max_ms: number; postings_per_op: number; cpu_ms_per_op: number };
   rss_after_upserts_mb: number;
   peak_rss_mb: number;
 }

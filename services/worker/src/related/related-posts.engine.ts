@@ -92,7 +92,7 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
   }
 
   /** Every post visible now, added unranked, a page at a time (the store is marked filling). */
-  async function fill(nowUtc: string): Promise<void> {
+  async function fill(nowUtc: string, stamp: () => string): Promise<void> {
     await locked(nowUtc, (trx) => store.reset(trx, nowUtc, true));
     // The fill reads every post as it is from now on: the next sync needs to replay only what
     // changes from here (what changed before is in the pages it reads).
@@ -101,7 +101,8 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
     for (;;) {
       const docs = await repo.findVisibleDocumentsPage(db.kysely, nowUtc, after, pageSize);
       if (docs.length === 0) break;
-      await locked(nowUtc, (trx) => store.addUnranked(trx, docs, nowUtc));
+      const at = stamp();
+      await locked(at, (trx) => store.addUnranked(trx, docs, at));
       after = docs[docs.length - 1]!.id;
     }
   }
@@ -176,7 +177,13 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
     async rebuildDue(nowUtc) {
       if (fillNeeded) return true;
       const { posts, filling, updatedAt } = await store.state(db.kysely);
-      if (posts === 0 || filling) return false;
+      if (filling) {
+        // Another instance's fill or recompute that stopped long ago (that instance died): this
+        // one starts it again.
+        fillNeeded = updatedAt !== undefined && Date.parse(nowUtc) - Date.parse(updatedAt) > STALE_FILL_MS;
+        return fillNeeded;
+      }
+      if (posts === 0) return false;
       const last = await repo.findLastRebuildState(db.kysely);
       const base = Math.max(last?.posts ?? 0, 1);
       if (posts > base * REBUILD_GROWTH || posts < base / REBUILD_GROWTH) return true;
@@ -189,28 +196,44 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
     },
 
     async rebuild(nowUtc) {
-      const started = performance.now();
-      if (fillNeeded) await fill(nowUtc);
-      await locked(nowUtc, (trx) => store.beginRecompute(trx, nowUtc));
-      // Each phase over every page before the next: expansions need every base vector, links
-      // every ranked vector of the posts before them.
-      for (const phase of ['weigh', 'expand', 'link'] as const) {
-        let after: number | undefined = -1;
-        while (after !== undefined) {
-          const from: number = after;
-          after = await locked(nowUtc, (trx) => store.recomputePhase(trx, phase, from, pageSize, nowUtc));
-        }
+      try {
+        return await recompute(nowUtc);
+      } catch (error) {
+        // The store is left marked as filling, half rebuilt: the next chance starts over from the
+        // posts.
+        fillNeeded = true;
+        throw error;
       }
-      const changed = await publishLists(nowUtc);
-      const { posts } = await store.state(db.kysely);
-      await locked(nowUtc, async (trx) => {
-        await store.finishFill(trx, nowUtc);
-        await repo.recordRebuild(trx, nowUtc, posts);
-        await repo.recordRankingVersion(trx, RANKING_VERSION, nowUtc);
-      });
-      fillNeeded = false;
-      churn = 0;
-      return { changed, posts, durationMs: performance.now() - started };
     },
   };
+
+  async function recompute(startUtc: string): Promise<RebuildOutcome> {
+    const started = performance.now();
+    // Each page stamps the store with the caller's time plus the time elapsed since: a fill that
+    // still advances never looks abandoned to another instance (STALE_FILL_MS).
+    const stamp = () => new Date(Date.parse(startUtc) + (performance.now() - started)).toISOString();
+    const nowUtc = startUtc;
+    if (fillNeeded) await fill(nowUtc, stamp);
+    await locked(nowUtc, (trx) => store.beginRecompute(trx, nowUtc));
+    // Each phase over every page before the next: expansions need every base vector, links
+    // every ranked vector of the posts before them.
+    for (const phase of ['weigh', 'expand', 'link'] as const) {
+      let after: number | undefined = -1;
+      while (after !== undefined) {
+        const from: number = after;
+        const at = stamp();
+        after = await locked(at, (trx) => store.recomputePhase(trx, phase, from, pageSize, at));
+      }
+    }
+    const changed = await publishLists(nowUtc);
+    const { posts } = await store.state(db.kysely);
+    await locked(nowUtc, async (trx) => {
+      await store.finishFill(trx, nowUtc);
+      await repo.recordRebuild(trx, nowUtc, posts);
+      await repo.recordRankingVersion(trx, RANKING_VERSION, nowUtc);
+    });
+    fillNeeded = false;
+    churn = 0;
+    return { changed, posts, durationMs: performance.now() - started };
+  }
 }
