@@ -434,10 +434,10 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       await deps.subscriber.subscribe(nudgeChannel);
       relay.start();
 
-      // Loading the index re-weighs every post, and after an upgrade of the ranking recomputes
-      // every list: minutes at 100,000 posts. It runs in the thread while the queues work; post
-      // events wait for it in their sync, digests and webhooks do not. A failed load is retried by
-      // the next sync.
+      // The index is shared in the database: starting reads its state only. A first start on
+      // posts never indexed, or after an upgrade of the ranking, fills it in the background in
+      // the thread while the queues work (syncs return at once meanwhile). A failed start is
+      // retried by the next sync.
       relatedPosts
         .init()
         .catch((error: unknown) => logger.error({ err: error }, 'related posts: loading the index failed'));
