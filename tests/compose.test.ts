@@ -138,7 +138,7 @@ const APP_SERVICES = [
 
 // Understood by packages/config (REDIS_PREFIX, LOG_LEVEL) or by Node itself (NODE_ENV).
 // TRUST_PROXY: the feed service sits behind nginx in the compose file.
-const EXTRA_VARIABLES = ['REDIS_PREFIX', 'LOG_LEVEL', 'NODE_ENV', 'TRUST_PROXY'];
+const EXTRA_VARIABLES = ['REDIS_PREFIX', 'LOG_LEVEL', 'NODE_ENV', 'TRUST_PROXY', 'FEED_CACHE_REFRESH_URL'];
 
 /** The names in the first column of the contract's "## Configuration" table. */
 function readContractVariables(): { names: string[]; source: string } {
@@ -423,6 +423,18 @@ describe('docker-compose.yml: nginx in front of the feed service', () => {
     expect(conf).toContain(`server feed:${environmentOf(service('feed')).FEED_PORT};`);
     expect(conf).toMatch(/^\s*listen 80;/m);
     expect(conf).toMatch(/proxy_cache_path \/var\/cache\/nginx\//);
+  });
+
+  test('its refresh server (FEED_CACHE_REFRESH_URL) listens on a port the compose network reaches and the host does not', () => {
+    const refresh = new URL(environmentOf(service('worker')).FEED_CACHE_REFRESH_URL ?? 'missing:');
+    expect(refresh.hostname).toBe('nginx');
+    expect(conf).toMatch(new RegExp(`^\\s*listen ${refresh.port};`, 'm'));
+    for (const name of ['ingest', 'feed', 'worker']) {
+      expect(environmentOf(service(name)).FEED_CACHE_REFRESH_URL).toBe(refresh.href.replace(/\/$/, ''));
+    }
+    const published = Object.values(services()).flatMap((svc) => (isDict(svc) ? portsOf(svc) : []));
+    expect(published.map((port) => port.published)).not.toContain(Number(refresh.port));
+    expect(portsOf(service('nginx'))).toEqual([{ published: 3002, target: 80 }]);
   });
 
   test('starts once the feed service is healthy; the feed service trusts its X-Forwarded-For', () => {

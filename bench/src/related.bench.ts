@@ -5,6 +5,12 @@
  *   npx tsc -b && node --max-old-space-size=4096 bench/dist/related.bench.js
  *   BENCH_RELATED_SIZES=2000,20000 BENCH_RELATED_OPS=100 node bench/dist/related.bench.js
  *
+ * The store-backed index (RelatedStore, what the worker uses since issue 16) is measured at
+ * BENCH_RELATED_STORE_SIZES (default 2000) on BENCH_RELATED_STORE (sqlite, postgres, both, or
+ * none; default sqlite), each beside the in-memory index at the same size: fill and full
+ * recompute, then a worker process starting against the store (start time, RSS) and upserting
+ * (see support/related-store-bench.ts).
+ *
  * Per corpus size: builds the index in one pass (`build`), then times `upsert` of new posts,
  * `upsert` of edited posts (new content under an existing id), `remove` of existing posts and,
  * as the baseline, `rankFromScratch` (one post scored against every post). Results are JSON
@@ -14,9 +20,10 @@
  * Topics matter: with purely random words every post would share only rare words with a few
  * others, and posting lists (the cost of an update) would be unrealistically short.
  */
-// Deep import until packages/core/src/index.ts re-exports the related module.
-import { type RelatedDocument, RelatedIndex } from '@careerfeed/core';
+import { RelatedIndex } from '@careerfeed/core';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { createCorpus } from './support/related-corpus';
+import { runStoreSize, type StoreSettings, storeSettings } from './support/related-store-bench';
 
 interface Settings {
   sizes: number[];
@@ -37,108 +44,6 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   if (!Number.isInteger(seed)) problems.push('BENCH_RELATED_SEED: a whole number');
   if (problems.length > 0) throw new Error(`Invalid bench settings:\n  - ${problems.join('\n  - ')}`);
   return { sizes, ops, seed };
-}
-
-// ---- seeded synthetic corpus ----
-
-/** mulberry32: small, fast, good enough for workloads, and the same on every machine. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Draws indexes 0..n-1 with probability ∝ 1/(rank+1)^s (Zipf), by binary search on the CDF. */
-function createZipf(n: number, s: number, random: () => number): () => number {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    sum += 1 / Math.pow(i + 1, s);
-    cdf[i] = sum;
-  }
-  return () => {
-    const target = random() * sum;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid]! < target) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
-const VOCABULARY = 50_000;
-const TOPICS = 200;
-const TOPIC_WORDS = 400;
-const TOPIC_SHARE = 0.35;
-const TAGS = 200;
-const CATEGORIES = 20;
-const WORDS_PER_POST = 300;
-const TITLE_WORDS = 8;
-
-/** Distinct pronounceable words ("kavelo"), so the analyzer and stemmer do real work. */
-function makeVocabulary(size: number, random: () => number): string[] {
-  const consonants = 'bcdfghjklmnprstvwz';
-  const vowels = 'aeiou';
-  const words = new Set<string>();
-  while (words.size < size) {
-    const syllables = 2 + Math.floor(random() * 3);
-    let word = '';
-    for (let i = 0; i < syllables; i++) {
-      word += consonants[Math.floor(random() * consonants.length)]! + vowels[Math.floor(random() * vowels.length)]!;
-    }
-    words.add(word);
-  }
-  return [...words];
-}
-
-interface Corpus {
-  next(id: string): RelatedDocument;
-}
-
-function createCorpus(seed: number): Corpus {
-  const random = createRandom(seed);
-  const vocabulary = makeVocabulary(VOCABULARY, random);
-  const general = createZipf(VOCABULARY, 1.0, random);
-  // A topic's words come from the less common part of the vocabulary, as topic words do.
-  const topics = Array.from({ length: TOPICS }, () => ({
-    words: Array.from({ length: TOPIC_WORDS }, () => vocabulary[500 + Math.floor(random() * (VOCABULARY - 500))]!),
-    tags: Array.from({ length: 6 }, () => Math.floor(random() * TAGS)),
-  }));
-  const inTopic = createZipf(TOPIC_WORDS, 1.0, random);
-  const tagNames = Array.from({ length: TAGS }, (_, i) => `${vocabulary[i * 7 + 3]!}-${vocabulary[i * 11 + 5]!}`);
-
-  const word = (topic: (typeof topics)[number]): string =>
-    random() < TOPIC_SHARE ? topic.words[inTopic()]! : vocabulary[general()]!;
-
-  return {
-    next(id) {
-      const topicIndex = Math.floor(random() * TOPICS);
-      const topic = topics[topicIndex]!;
-      const title = Array.from({ length: TITLE_WORDS }, () => word(topic)).join(' ');
-      const sentences: string[] = [];
-      for (let written = 0; written < WORDS_PER_POST;) {
-        const length = Math.min(WORDS_PER_POST - written, 8 + Math.floor(random() * 12));
-        sentences.push(`${Array.from({ length }, () => word(topic)).join(' ')}.`);
-        written += length;
-      }
-      const tagCount = 3 + Math.floor(random() * 3);
-      const tags = new Set<string>();
-      while (tags.size < tagCount) {
-        const tag =
-          random() < 0.7 ? topic.tags[Math.floor(random() * topic.tags.length)]! : Math.floor(random() * TAGS);
-        tags.add(tagNames[tag]!);
-      }
-      return { id, title, text: sentences.join(' '), tags: [...tags], category: `category-${topicIndex % CATEGORIES}` };
-    },
-  };
 }
 
 // ---- measurement ----
@@ -206,7 +111,11 @@ function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'related', ...line })}\n`);
 }
 
-async function runSize(posts: number, settings: Settings): Promise<{ upsertMedian: number }> {
+async function runSize(
+  posts: number,
+  settings: Settings,
+  withStore: StoreSettings | undefined,
+): Promise<{ upsertMedian: number }> {
   const corpus = createCorpus(settings.seed);
   process.stderr.write(`related: generating ${posts} posts…\n`);
   const docs = Array.from({ length: posts }, (_, i) => corpus.next(`post-${i}`));
@@ -218,6 +127,7 @@ async function runSize(posts: number, settings: Settings): Promise<{ upsertMedia
   // Auto-rebuilds are for small corpora; here they would only add noise to the timings.
   const index = RelatedIndex.build(docs, { k: 3, rebuildWhileBelow: 0 });
   const buildMs = performance.now() - buildStarted;
+  const buildRssMb = peakRssMb();
   emit({
     posts,
     op: 'build',
@@ -284,14 +194,32 @@ async function runSize(posts: number, settings: Settings): Promise<{ upsertMedia
     peak_rss_mb: peakRssMb(),
     heap_used_mb: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
   });
+  if (withStore !== undefined) {
+    // The baseline of a worker's start is what it did before the shared store: build the index.
+    await runStoreSize(
+      posts,
+      docs,
+      { buildMs, upsertMedianMs: upsert.median_ms, rssMb: buildRssMb },
+      { seed: settings.seed, ops: settings.ops },
+      withStore,
+      emit,
+    );
+  }
   return { upsertMedian: upsert.median_ms };
 }
 
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
+  const stores = storeSettings(process.env);
   const medians: { posts: number; upsertMedian: number }[] = [];
+  // The store-backed index at its own sizes (a fill is far slower than an in-memory build),
+  // each with the in-memory index measured at the same size in the same run.
+  for (const posts of stores.dialects.length > 0 ? stores.sizes : []) {
+    await runSize(posts, settings, stores);
+    global.gc?.();
+  }
   for (const posts of settings.sizes) {
-    medians.push({ posts, ...(await runSize(posts, settings)) });
+    medians.push({ posts, ...(await runSize(posts, settings, undefined)) });
     // Let the previous index go before building the next one, so peak memory is per size.
     global.gc?.();
   }

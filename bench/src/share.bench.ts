@@ -4,9 +4,14 @@
  * share publisher (payloads stored, delivery rows written, BullMQ jobs added) and the delivery
  * worker (Standard Webhooks signing, outboundRequest, attempt log) — to a local receiver, next to
  * the raw client (outboundRequest with the same signed bodies and the same concurrency) in the same
- * run, so the result is a ratio. JSON lines on stdout; progress on stderr. See bench/README.md.
+ * run, so the result is a ratio; a BullMQ worker doing nothing with as many jobs shows what the
+ * queue alone costs. CPU per message (this process, all threads; and the redis-server's, from INFO
+ * cpu) next to the rates: on a shared machine it moves less than they do. JSON lines on stdout;
+ * progress on stderr. See bench/README.md.
  */
 import { createSharePublisher, createWebhookDeliveryWorker } from '@careerfeed/sharing';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -28,7 +33,13 @@ import {
 } from '@careerfeed/core';
 import { type Dialect, createDb, uuidv7 } from '@careerfeed/db';
 import { outboundRequest } from '@careerfeed/http';
-import { type PostEvent, createRedisConnection, openWebhookDeliveriesQueue } from '@careerfeed/jobs';
+import {
+  type PostEvent,
+  createRedisConnection,
+  openQueue,
+  openWebhookDeliveriesQueue,
+  webhookDeliveryJobOptions,
+} from '@careerfeed/jobs';
 import { benchRedisErrors } from './support/redis-errors';
 import { type Cleanup } from './support/cleanup';
 import { SetupError } from './support/errors';
@@ -82,6 +93,29 @@ function note(message: string): void {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** CPU time (ms) of this process (all its threads) and of the redis-server, since `start`. */
+interface CpuMeter {
+  stop(): Promise<{ processMs: number; redisMs: number }>;
+}
+
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  // INFO cpu: "used_cpu_user:1.234" and "used_cpu_sys:…", in seconds.
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+async function startCpuMeter(redis: Redis): Promise<CpuMeter> {
+  const redisStart = await redisCpuMs(redis);
+  const processStart = process.cpuUsage();
+  return {
+    async stop() {
+      const used = process.cpuUsage(processStart);
+      return { processMs: (used.user + used.system) / 1000, redisMs: (await redisCpuMs(redis)) - redisStart };
+    },
+  };
 }
 
 // ---- (1) building payloads ----
@@ -158,7 +192,7 @@ async function measureDeliveries(
   await seedFeedStore(store, fixture, { count: postCount, publicBaseUrl: PUBLIC_BASE_URL, spanYears: 0.01 });
   const receiver = await startReceiver(cleanup);
 
-  const db = createDb(store.url, { poolSize: 4 });
+  const db = createDb(store.url, { poolSize: 4, backgroundCheckpoints: true });
   cleanup.add('close database', () => db.close());
   const redis = createRedisConnection(redisServer.url, 'worker', benchRedisErrors);
   cleanup.add('disconnect redis', () => redis.disconnect());
@@ -274,6 +308,7 @@ async function measureDeliveries(
   await db.kysely.insertInto('webhook_destinations').values(destinationRow()).execute();
   for (const event of events) await publisher(event);
   receiver.arrivals.clear();
+  const drainCpu = await startCpuMeter(redis);
   const drainStarted = performance.now();
   const drainWorker = createWebhookDeliveryWorker({
     connection: redis,
@@ -292,12 +327,47 @@ async function measureDeliveries(
   }
   const drainRate = expected / ((Math.max(...receiver.arrivals.values()) - drainStarted) / 1000);
   await drainWorker.close();
+  const drainCpuMs = await drainCpu.stop();
+
+  // BullMQ alone: as many jobs with the delivery jobs' options, a worker that does nothing with
+  // them. What the queue costs by itself, the ceiling of any one-job-per-message worker here.
+  note(`bullmq no-op: ${expected} queued jobs, a worker that does nothing`);
+  const noopQueue = openQueue('bench-noop', redis, prefix);
+  cleanup.add('close no-op queue', () => noopQueue.close());
+  const noopIds = rows.map((row) => row.id);
+  for (let i = 0; i < noopIds.length; i += 500) {
+    await noopQueue.addBulk(
+      noopIds
+        .slice(i, i + 500)
+        .map((id) => ({ name: 'noop', data: { messageId: id }, opts: webhookDeliveryJobOptions(id) })),
+    );
+  }
+  let noopDone = 0;
+  let noopFinished: () => void = () => undefined;
+  const allNoopDone = new Promise<void>((resolve) => (noopFinished = resolve));
+  const noopCpu = await startCpuMeter(redis);
+  const noopStarted = performance.now();
+  const noopWorker = new Worker(
+    'bench-noop',
+    async () => {
+      if (++noopDone === noopIds.length) noopFinished();
+      return 'ok';
+    },
+    { connection: redis, prefix, concurrency: settings.concurrency, lockDuration: 15_000, stalledInterval: 5_000 },
+  );
+  noopWorker.on('error', (error) => note(`no-op worker: ${error.message}`));
+  cleanup.add('close no-op worker', () => noopWorker.close());
+  await allNoopDone;
+  const noopRate = noopIds.length / ((performance.now() - noopStarted) / 1000);
+  await noopWorker.close();
+  const noopCpuMs = await noopCpu.stop();
 
   // The raw client: the same bodies, signed the same way, POSTed with the same concurrency.
   note(`raw: ${rows.length} POSTs with outboundRequest, concurrency ${settings.concurrency}`);
   receiver.arrivals.clear();
   const rawLatencies: number[] = [];
   let next = 0;
+  const rawCpu = await startCpuMeter(redis);
   const rawStarted = performance.now();
   await Promise.all(
     Array.from({ length: settings.concurrency }, async () => {
@@ -322,6 +392,7 @@ async function measureDeliveries(
     }),
   );
   const rawSeconds = (performance.now() - rawStarted) / 1000;
+  const rawCpuMs = await rawCpu.stop();
   const rawRate = rows.length / rawSeconds;
   rawLatencies.sort((a, b) => a - b);
 
@@ -344,6 +415,19 @@ async function measureDeliveries(
     concurrency: settings.concurrency,
     deliveries_per_s: round(drainRate, 1),
     ratio_to_raw: round(drainRate / rawRate, 3),
+    cpu_ms_per_delivery: round(drainCpuMs.processMs / expected, 3),
+    redis_cpu_ms_per_delivery: round(drainCpuMs.redisMs / expected, 3),
+    cpu_ratio_to_raw: round(rawCpuMs.processMs / rows.length / (drainCpuMs.processMs / expected), 3),
+  });
+  emit({
+    case: 'deliveries',
+    path: 'bullmq-noop',
+    jobs: noopIds.length,
+    concurrency: settings.concurrency,
+    jobs_per_s: round(noopRate, 1),
+    ratio_to_raw: round(noopRate / rawRate, 3),
+    cpu_ms_per_job: round(noopCpuMs.processMs / noopIds.length, 3),
+    redis_cpu_ms_per_job: round(noopCpuMs.redisMs / noopIds.length, 3),
   });
   emit({
     case: 'deliveries',
@@ -353,6 +437,7 @@ async function measureDeliveries(
     deliveries_per_s: round(rawRate, 1),
     request_p50_ms: round(percentile(rawLatencies, 50), 2),
     request_p99_ms: round(percentile(rawLatencies, 99), 2),
+    cpu_ms_per_delivery: round(rawCpuMs.processMs / rows.length, 3),
   });
 }
 

@@ -103,7 +103,24 @@ describe('nginx with deploy/nginx/careerfeed.conf in front of the feed service',
     expect(later.headers['x-cache-status']).toBe('REVALIDATED');
   });
 
-  test('when a post is published, then it shows through nginx within about a second of the service showing it', async () => {
+  test('when readers spell Accept-Encoding differently, then they share the one copy stored per encoding', async () => {
+    const first = await get(nginx.port, '/feed.xml?page=1', { 'Accept-Encoding': 'gzip, deflate, br' });
+    const chrome = await get(nginx.port, '/feed.xml?page=1', { 'Accept-Encoding': 'gzip, deflate, br, zstd' });
+    const gzipOnly = await get(nginx.port, '/feed.xml?page=1', { 'Accept-Encoding': 'gzip' });
+    const refusesBrotli = await get(nginx.port, '/feed.xml?page=1', { 'Accept-Encoding': 'br;q=0, gzip' });
+
+    expect(first.headers['content-encoding']).toBe('br');
+    expect(chrome.headers['content-encoding']).toBe('br');
+    // Found in the cache (REVALIDATED when the one-second lifetime ran out in between), never a MISS.
+    expect(['HIT', 'REVALIDATED']).toContain(chrome.headers['x-cache-status']);
+    expect(gzipOnly.headers['content-encoding']).toBe('gzip');
+    expect(refusesBrotli.headers['content-encoding']).toBe('gzip');
+    expect(['HIT', 'REVALIDATED']).toContain(refusesBrotli.headers['x-cache-status']);
+    // Readers' own caches still see that the answer depends on Accept-Encoding.
+    expect(chrome.headers.vary).toContain('Accept-Encoding');
+  });
+
+  test('when a post is published without a refresh, then it shows through nginx within about a second of the service showing it', async () => {
     const title = `Published behind nginx ${randomBytes(3).toString('hex')}`;
     await get(nginx.port, '/feed.json'); // a stored copy without the post
 

@@ -13,7 +13,7 @@ import { type WebhookReceiver, startWebhookReceiver } from '../helpers/webhook-r
 const DESTINATIONS = 20;
 const POSTS = 5;
 const MESSAGES = DESTINATIONS * POSTS;
-/** The webhook delivery worker's concurrency (webhook-delivery.worker.ts): requests in flight at most. */
+/** The worker's WEBHOOK_CONCURRENCY here (set below): requests in flight at most. */
 const IN_FLIGHT = 20;
 /** Every receiver answers this late, so a stop lands with requests in flight. */
 const RECEIVER_DELAY_MS = 400;
@@ -74,6 +74,7 @@ describe.each(DIALECTS)('a worker process stopped mid webhook fan-out (%s)', (di
         DATA_DIR: dataDir,
         // The key the ingest harness sealed the destinations' secrets with.
         WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY.toString('base64'),
+        WEBHOOK_CONCURRENCY: String(IN_FLIGHT),
         WORKER_PORT: String(await freePort()),
       },
       stdio: 'ignore',

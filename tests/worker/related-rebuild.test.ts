@@ -39,8 +39,6 @@ function startHarness(
     k: 3,
     now,
     rebuildIntervalMs: options.rebuildIntervalMs,
-    // Far below this store's size: the index never recomputes itself, as above 1,000 posts.
-    rebuildWhileBelow: 0,
     onRebuilt: (outcome) => {
       rebuilds.push(outcome);
       for (const resolve of waiting.splice(0)) resolve(outcome);
@@ -107,7 +105,11 @@ describe.each(DIALECTS)('full recompute of the related lists by the worker (%s)'
   test('when the index has grown by a quarter above the small-index size, then the sync is followed by a full recompute that stores exactly what rankAll gives', async () => {
     await importFixturePosts(fixture.posts.slice(0, 32));
     const { maintainer, rebuilds, nextRebuild } = startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses);
+    // The first start fills the shared index (reported like a recompute).
+    const filled = nextRebuild();
     await maintainer.init();
+    expect((await filled).posts).toBe(32);
+    rebuilds.splice(0);
     // Two thirds of the posts, then the last third incrementally: 32 → 48 is more than a quarter.
     await importFixturePosts(fixture.posts.slice(32));
     clock = new Date(clock.getTime() + 60_000);
@@ -192,7 +194,9 @@ describe.each(DIALECTS)('full recompute of the related lists by the worker (%s)'
     if ((await database.db.kysely.selectFrom('posts').select('id').execute()).length === 0) {
       await importFixturePosts(fixture.posts.slice(0, 12));
     }
-    await startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses).maintainer.init();
+    const first = startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses).maintainer;
+    await first.init();
+    await first.settled();
     const expected = await expectedLists(database, clock);
     // Lists that look usable (k distinct other posts each) but are not what this engine ranks:
     // each post is given the three posts after it in id order.
@@ -208,11 +212,8 @@ describe.each(DIALECTS)('full recompute of the related lists by the worker (%s)'
           ),
         )
         .execute();
-      await database.db.kysely
-        .updateTable('settings')
-        .set({ value: JSON.stringify(rankingVersion) })
-        .where('key', '=', 'related-posts-ranking-version')
-        .execute();
+      // The version the shared index was built by (migration 0019).
+      await database.db.kysely.updateTable('related_store_meta').set({ ranking_version: rankingVersion }).execute();
     }
     const rankingVersion = async () =>
       JSON.parse(
@@ -227,7 +228,11 @@ describe.each(DIALECTS)('full recompute of the related lists by the worker (%s)'
     expect(await rankingVersion()).toBe(RANKING_VERSION);
 
     await plant(RANKING_VERSION - 1);
-    await startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses).maintainer.init();
+    const upgraded = startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses).maintainer;
+    await upgraded.init();
+    // Feeds keep the lists they have while the index is refilled in the background.
+    expect(upgraded.rebuilding).toBe(true);
+    await upgraded.settled();
     expect(await storedLists(database)).toEqual(expected);
     expect(await rankingVersion()).toBe(RANKING_VERSION);
 
@@ -265,9 +270,13 @@ function word(index: number): string {
   return `${out}x`;
 }
 
-async function insertSyntheticPosts(database: TestDatabase, count: number, seed: number): Promise<void> {
+async function insertSyntheticPosts(
+  database: TestDatabase,
+  count: number,
+  seed: number,
+  at = '2026-06-01T00:00:00.000Z',
+): Promise<void> {
   const next = random(seed);
-  const at = '2026-06-01T00:00:00.000Z';
   let author = await database.db.kysely.selectFrom('authors').select('id').executeTakeFirst();
   if (author === undefined) {
     author = { id: uuidv7() };
@@ -341,7 +350,10 @@ describe('a full recompute of a few thousand posts (sqlite)', () => {
   test('while it runs, the main thread stays responsive and syncs return at once; a post published meanwhile is taken in right after it', async () => {
     const { maintainer, rebuilds, nextRebuild } = startHarness(database, now, { rebuildIntervalMs: 0 }, harnesses);
     await maintainer.init();
-    await insertSyntheticPosts(database, 1300, 2);
+    await maintainer.settled();
+    rebuilds.splice(0);
+    // Published now: rows written behind the outbox are found by their publication time only.
+    await insertSyntheticPosts(database, 1300, 2, clock.toISOString());
     const rebuilt = nextRebuild();
     const delay = monitorEventLoopDelay({ resolution: 10 });
 

@@ -65,13 +65,20 @@ export async function startNginx(cleanup: Cleanup, dir: string, files: StaticFil
 
 /**
  * deploy/nginx/careerfeed.conf as production runs it, with only its addresses changed: the feed
- * service at `upstreamPort`, nginx on `listenPort` (loopback) and its cache under `dir`.
+ * service at `upstreamPort`, nginx on `listenPort` and its refresh server on `refreshPort`
+ * (loopback), its cache under `dir`.
  */
-export function deployedFeedCacheConfig(dir: string, upstreamPort: number, listenPort: number): string {
+export function deployedFeedCacheConfig(
+  dir: string,
+  upstreamPort: number,
+  listenPort: number,
+  refreshPort: number,
+): string {
   const deployed = fs.readFileSync(DEPLOYED_FEED_CACHE_CONF, 'utf8');
   const swaps: [RegExp, string][] = [
     [/server feed:3002;/, `server 127.0.0.1:${upstreamPort};`],
     [/listen 80;/, `listen 127.0.0.1:${listenPort};`],
+    [/listen 8081;/, `listen 127.0.0.1:${refreshPort};`],
     [/\/var\/cache\/nginx\/careerfeed/, path.join(dir, 'cache')],
   ];
   return swaps.reduce((conf, [pattern, replacement]) => {
@@ -82,11 +89,22 @@ export function deployedFeedCacheConfig(dir: string, upstreamPort: number, liste
 
 export const DEPLOYED_FEED_CACHE_CONF = path.resolve(__dirname, '..', '..', '..', 'deploy', 'nginx', 'careerfeed.conf');
 
+export interface FeedCacheNginx extends NginxServer {
+  /** The refresh server's port (8081 in the deployed file): what FEED_CACHE_REFRESH_URL points at. */
+  refreshPort: number;
+}
+
 /** nginx in front of the feed service at `upstreamPort`, configured by deploy/nginx/careerfeed.conf. */
-export async function startFeedCacheNginx(cleanup: Cleanup, dir: string, upstreamPort: number): Promise<NginxServer> {
+export async function startFeedCacheNginx(
+  cleanup: Cleanup,
+  dir: string,
+  upstreamPort: number,
+): Promise<FeedCacheNginx> {
   fs.chmodSync(dir, 0o755);
   const port = await freePort();
-  return runNginx(cleanup, dir, port, deployedFeedCacheConfig(dir, upstreamPort, port));
+  const refreshPort = await freePort();
+  const server = await runNginx(cleanup, dir, port, deployedFeedCacheConfig(dir, upstreamPort, port, refreshPort));
+  return { ...server, refreshPort };
 }
 
 /** One nginx master with one worker, in the foreground, serving `httpBlock` inside the shared settings. */

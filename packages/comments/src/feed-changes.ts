@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { feedInvalidationChannel, feedScopesOfPost } from '@careerfeed/jobs';
+import { type FeedCacheRefresher, feedScopesOfPost, publishFeedInvalidation } from '@careerfeed/jobs';
 
 /**
  * Which cached feeds a comment change touches: every feed its post is in (their items carry
@@ -9,9 +9,14 @@ export function feedScopesOfComment(post: { tags: string[]; category: string | n
   return feedScopesOfPost({ tags: post.tags, category: post.category, author: post.author_slug });
 }
 
-/** Publishes "these feeds changed" on the channel every feed instance listens to (as the worker does for posts). */
-export function feedChangePublisher(redis: Redis, prefix: string): (scopes: string[]) => Promise<void> {
-  return async (scopes) => {
-    await redis.publish(feedInvalidationChannel(prefix), JSON.stringify({ scopes }));
-  };
+/**
+ * Publishes "these feeds changed" on the channel every feed instance listens to (as the worker does
+ * for posts), then has nginx re-fetch them when a refresher (FEED_CACHE_REFRESH_URL) is given.
+ */
+export function feedChangePublisher(
+  redis: Redis,
+  prefix: string,
+  feedCacheRefresher?: FeedCacheRefresher,
+): (scopes: string[]) => Promise<void> {
+  return (scopes) => publishFeedInvalidation(redis, prefix, scopes, feedCacheRefresher);
 }

@@ -99,6 +99,7 @@ describe('share settings', () => {
       blueskyResolverUrl: 'https://bsky.social',
     });
     expect(config.webhookTimeoutMs).toBe(15_000);
+    expect(config.webhookConcurrency).toBe(50);
   });
 
   test('when networks are listed with spaces, capitals and repeats, then they are read as a set in the given order', () => {
@@ -123,6 +124,8 @@ describe('share settings', () => {
     ).toEqual(['MASTODON_MAX_CHARS', 'SHARE_MAX_AGE_HOURS', 'SHARE_NETWORKS']);
     expect(problemsOf({ SHARE_NETWORKS: ' , ' })).toEqual(['SHARE_NETWORKS']);
     expect(problemsOf({ WEBHOOK_TIMEOUT_SECONDS: '0' })).toEqual(['WEBHOOK_TIMEOUT_SECONDS']);
+    expect(problemsOf({ WEBHOOK_CONCURRENCY: '0' })).toEqual(['WEBHOOK_CONCURRENCY']);
+    expect(problemsOf({ WEBHOOK_CONCURRENCY: '201' })).toEqual(['WEBHOOK_CONCURRENCY']);
     expect(problemsOf({ RELATED_REBUILD_INTERVAL_HOURS: '-1' })).toEqual(['RELATED_REBUILD_INTERVAL_HOURS']);
   });
 

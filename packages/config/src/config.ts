@@ -57,6 +57,7 @@ const environmentSchema = z.object({
   WORKER_PORT: port.default(3003),
   ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   WEBSUB_HUB_URL: httpUrl.optional(),
+  FEED_CACHE_REFRESH_URL: httpUrl.optional(),
   RELATED_POSTS_COUNT: z.coerce
     .number({ message: 'must be a number' })
     .int('must be a whole number')
@@ -132,6 +133,15 @@ const environmentSchema = z.object({
     .min(1, 'must be between 1 and 60')
     .max(60, 'must be between 1 and 60')
     .default(15),
+  // Webhook messages one worker process sends at once. Receivers are remote and slow (tens to
+  // hundreds of ms each), so throughput is this over their latency; bounded because each message
+  // in flight holds a socket, a BullMQ job lock and, briefly, a database connection.
+  WEBHOOK_CONCURRENCY: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 200')
+    .max(200, 'must be between 1 and 200')
+    .default(50),
   // The AES-256-GCM key webhook destination secrets are encrypted with in the database: 32 random
   // bytes in base64. Unset: a key generated into DATA_DIR/webhook-secrets.key on first use.
   WEBHOOK_SECRETS_KEY: z
@@ -188,6 +198,11 @@ export interface Config {
   readonly ports: { readonly ingest: number; readonly feed: number; readonly worker: number };
   readonly allowPrivateNetworks: boolean;
   readonly websubHubUrl: string | undefined;
+  /**
+   * nginx's refresh server (deploy/nginx/careerfeed.conf, port 8081): changed feeds are re-fetched
+   * through it so the cache in front shows a change at once. Unset: no refresh.
+   */
+  readonly feedCacheRefreshUrl: string | undefined;
   /** Related posts kept and shown per post. */
   readonly relatedPostsCount: number;
   /** Longest time between two full recomputes of the related lists; 0 = by corpus change only. */
@@ -211,6 +226,8 @@ export interface Config {
   };
   /** Per attempt, the whole exchange. */
   readonly webhookTimeoutMs: number;
+  /** Webhook messages in flight at once in one worker process. */
+  readonly webhookConcurrency: number;
   /**
    * WEBHOOK_SECRETS_KEY (32 bytes); undefined when unset, and then `resolveWebhookSecretsKey` uses
    * (or creates) DATA_DIR/webhook-secrets.key.
@@ -272,6 +289,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     ports: Object.freeze({ ingest: e.INGEST_PORT, feed: e.FEED_PORT, worker: e.WORKER_PORT }),
     allowPrivateNetworks: e.ALLOW_PRIVATE_NETWORKS,
     websubHubUrl: e.WEBSUB_HUB_URL,
+    feedCacheRefreshUrl: e.FEED_CACHE_REFRESH_URL,
     relatedPostsCount: e.RELATED_POSTS_COUNT,
     relatedRebuildIntervalMs: e.RELATED_REBUILD_INTERVAL_HOURS * 3_600_000,
     logLevel: e.LOG_LEVEL,
@@ -294,6 +312,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       blueskyResolverUrl: e.BLUESKY_RESOLVER_URL.replace(/\/+$/, ''),
     }),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    webhookConcurrency: e.WEBHOOK_CONCURRENCY,
     webhookSecretsKey: e.WEBHOOK_SECRETS_KEY,
     consoleUrl,
     queueDashboardUrl,

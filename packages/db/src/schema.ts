@@ -70,6 +70,72 @@ export interface RelatedPostsTable {
   score: number;
 }
 
+/** The shared related-posts index (migration 0019; see packages/posts/src/related). */
+export interface RelatedStoreMetaTable {
+  id: number;
+  ranking_version: number;
+  k: number;
+  posts: number;
+  next_slot: number;
+  next_term_id: number;
+  next_category_id: number;
+  /** 1 while the store is being filled from the posts table. */
+  filling: number;
+  updated_at: string;
+}
+
+export interface RelatedStoreTermsTable {
+  term_id: number;
+  term: string;
+  document_frequency: number;
+  collection_frequency: number;
+}
+
+export interface RelatedStoreCategoriesTable {
+  category: string;
+  category_id: number;
+}
+
+export interface RelatedStorePostsTable {
+  post_id: string;
+  slot: number;
+  category_id: number | null;
+  /** Packed analysed fields (term ids and counts). */
+  fields: Uint8Array;
+  /** Packed base vector (int32 features, float32 weights). */
+  base: Uint8Array;
+  /** Packed ranked vector. */
+  vector: Uint8Array;
+  /** 1 when the neighbor list holds every post with a positive score. */
+  complete: number;
+  weighed_at: string;
+}
+
+export interface RelatedStoreNeighborsTable {
+  slot: number;
+  /** 0 = most related. */
+  rank: number;
+  neighbor_slot: number;
+  neighbor_id: string;
+  score: number;
+}
+
+export interface RelatedStorePostingsTable {
+  /** 0: base vectors, 1: ranked vectors. */
+  kind: number;
+  feature: number;
+  /** Packed (int32 slot, float32 weight) pairs. */
+  entries: Uint8Array;
+}
+
+export interface RelatedStoreSlotPagesTable {
+  page: number;
+  /** int32 per slot: category id, -1 for none. */
+  categories: Uint8Array;
+  /** float64 per slot: the lowest score that may enter the slot's list. */
+  thresholds: Uint8Array;
+}
+
 export interface SettingsTable {
   key: string;
   /** JSON. */
@@ -360,6 +426,13 @@ export interface Database {
   tags: TagsTable;
   post_tags: PostTagsTable;
   related_posts: RelatedPostsTable;
+  related_store_meta: RelatedStoreMetaTable;
+  related_store_terms: RelatedStoreTermsTable;
+  related_store_categories: RelatedStoreCategoriesTable;
+  related_store_posts: RelatedStorePostsTable;
+  related_store_neighbors: RelatedStoreNeighborsTable;
+  related_store_postings: RelatedStorePostingsTable;
+  related_store_slot_pages: RelatedStoreSlotPagesTable;
   settings: SettingsTable;
   api_keys: ApiKeysTable;
   outbox_events: OutboxEventsTable;

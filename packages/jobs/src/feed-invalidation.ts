@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FeedCacheRefresher } from './feed-cache-refresh';
 
 /**
  * Redis pub/sub channel (under the deployment's key prefix) on which the worker announces which
@@ -29,12 +30,17 @@ export function feedScopesOfPost(post: { tags: string[]; category: string | null
   ];
 }
 
-/** Asks every feed-service instance to drop the feeds of these scopes from its cache. */
+/**
+ * Asks every feed-service instance to drop the feeds of these scopes from its cache, then (with a
+ * refresher) has nginx re-fetch them: after the publish, so the instances dropped theirs first.
+ */
 export async function publishFeedInvalidation(
   redis: { publish(channel: string, message: string): Promise<unknown> },
   prefix: string,
   scopes: string[],
+  feedCacheRefresher?: FeedCacheRefresher,
 ): Promise<void> {
   const message: FeedInvalidation = feedInvalidationSchema.parse({ scopes });
   await redis.publish(feedInvalidationChannel(prefix), JSON.stringify(message));
+  feedCacheRefresher?.refresh(message.scopes);
 }

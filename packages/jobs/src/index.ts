@@ -12,3 +12,4 @@ export * from './feed-invalidation';
 export * from './feed-urls';
 export * from './outbox-nudge';
 export * from './redis-settings';
+export * from './feed-cache-refresh';

@@ -37,3 +37,9 @@ export {
   searchEngineFor,
   sqliteFts5Engine,
 } from './search/search.repository';
+export {
+  RelatedStore,
+  type RelatedStoreOptions,
+  type RelatedStoreState,
+  type StoreUpdate,
+} from './related/related-store';

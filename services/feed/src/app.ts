@@ -28,7 +28,7 @@ import {
   createCommentRateLimits,
   feedChangePublisher,
 } from '@careerfeed/comments';
-import type { CommentMailQueue } from '@careerfeed/jobs';
+import type { CommentMailQueue, FeedCacheRefresher } from '@careerfeed/jobs';
 import { commentsRouter } from './comments/comments.routes';
 import { cachedLegacyManageLinksDeadline, cachedTokenKey } from './subscriptions/subscriptions.service';
 import {
@@ -70,6 +70,8 @@ export interface FeedAppDeps {
   logger: Logger;
   publicBaseUrl: string;
   websubHubUrl?: string | undefined;
+  /** FEED_CACHE_REFRESH_URL's refresher: nginx re-fetches the feeds a new comment touched. */
+  feedCacheRefresher?: FeedCacheRefresher;
   /** Rendered feeds; the caller wires its invalidation (see main.ts). */
   cache: FeedCache;
   now?: () => Date;
@@ -133,7 +135,7 @@ export function createFeedApp(deps: FeedAppDeps): RequestListener {
       limits: createCommentRateLimits(deps.redis, deps.redisPrefix, deps.commentLimits),
       mails: deps.commentMails,
       // Every instance (this one included) drops the feeds that count the comment.
-      announceFeedChanges: feedChangePublisher(deps.redis, deps.redisPrefix),
+      announceFeedChanges: feedChangePublisher(deps.redis, deps.redisPrefix, deps.feedCacheRefresher),
       notifyNewComments: deps.notifyNewComments,
       logger: deps.logger,
     }),

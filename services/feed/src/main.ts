@@ -4,6 +4,7 @@ import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
 import {
   createCommentMailQueue,
+  createFeedCacheRefresher,
   createConfirmationMailQueue,
   RedisErrors,
   createRedisConnection,
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
   const commentMails = createCommentMailQueue(redis, config.redisPrefix);
   const cache = new FeedCache(FEED_CACHE_TTL_MS);
   await subscribeToFeedInvalidations(subscriber, config.redisPrefix, cache, logger);
+  const feedCacheRefresher = config.feedCacheRefreshUrl
+    ? createFeedCacheRefresher({ refreshUrl: config.feedCacheRefreshUrl, publicBaseUrl: config.publicBaseUrl, logger })
+    : undefined;
 
   const app = createFeedApp({
     db,
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
     redisPrefix: config.redisPrefix,
     subscriptionMails,
     commentMails,
+    feedCacheRefresher,
     notifyNewComments: config.commentsNotifyEmail !== undefined,
     trustProxy: config.trustProxy,
     logger,
@@ -53,6 +58,7 @@ async function main(): Promise<void> {
 
   handleShutdownSignals(logger, async () => {
     await closeServer(server);
+    await feedCacheRefresher?.close();
     await subscriptionMails.close();
     await commentMails.close();
     subscriber.disconnect();

@@ -30,7 +30,7 @@ import { sourcesRouter } from './sources/sources.routes';
 import { webhooksRouter } from './webhooks/webhooks.routes';
 import { commentsRouter } from './comments/comments.routes';
 import { cachedCommentTokenKey, feedChangePublisher } from '@careerfeed/comments';
-import type { CommentMailQueue } from '@careerfeed/jobs';
+import type { CommentMailQueue, FeedCacheRefresher } from '@careerfeed/jobs';
 
 export interface IngestAppDeps {
   /** Errors of this process's Redis connections and queues; recent ones fail /readyz. */
@@ -54,6 +54,8 @@ export interface IngestAppDeps {
   commentMails?: CommentMailQueue;
   /** REDIS_PREFIX: approving a comment announces the feeds it changes on this deployment's channel. */
   redisPrefix?: string;
+  /** FEED_CACHE_REFRESH_URL's refresher: nginx re-fetches the feeds a comment or topic change touched. */
+  feedCacheRefresher?: FeedCacheRefresher;
   /** WEBHOOK_SECRETS_KEY (resolveWebhookSecretsKey): destination secrets are stored encrypted under it. */
   webhookSecretsKey: Buffer;
   /** TRUST_PROXY: the client address (sign-in rate limits) and https-ness come from the nearest proxy. */
@@ -106,7 +108,10 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
   // The API's moderation and the console's share them: approving anywhere mails and invalidates alike.
   const commentsWiring = {
     mails: deps.commentMails,
-    announceFeedChanges: deps.redisPrefix === undefined ? undefined : feedChangePublisher(deps.redis, deps.redisPrefix),
+    announceFeedChanges:
+      deps.redisPrefix === undefined
+        ? undefined
+        : feedChangePublisher(deps.redis, deps.redisPrefix, deps.feedCacheRefresher),
   };
   const allowPrivateNetworks = deps.allowPrivateNetworks ?? false;
   const sourcePolls = deps.sourcePolls;
@@ -157,6 +162,7 @@ export function createIngestApp(deps: IngestAppDeps): express.Express {
           now: deps.now ?? (() => new Date()),
           onEventsWritten: deps.onEventsWritten,
           comments: commentsWiring,
+          feedCacheRefresher: deps.feedCacheRefresher,
           distribution: {
             allowPrivateNetworks,
             sourcePolls: deps.sourcePolls,

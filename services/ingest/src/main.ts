@@ -3,6 +3,7 @@ import { assertMigrated, createDb } from '@careerfeed/db';
 import { closeServer, createLogger, exitOnStartupError, handleShutdownSignals, listen } from '@careerfeed/http';
 import {
   createCommentMailQueue,
+  createFeedCacheRefresher,
   RedisErrors,
   createRedisConnection,
   nudgeOutboxRelays,
@@ -34,6 +35,10 @@ async function main(): Promise<void> {
   const webhookDeliveries = openWebhookDeliveriesQueue(redis, config.redisPrefix);
   const commentMails = createCommentMailQueue(redis, config.redisPrefix);
 
+  const feedCacheRefresher = config.feedCacheRefreshUrl
+    ? createFeedCacheRefresher({ refreshUrl: config.feedCacheRefreshUrl, publicBaseUrl: config.publicBaseUrl, logger })
+    : undefined;
+
   // The console mails sign-in links the way digests go out: SMTP_URL, or .eml files in DATA_DIR/outbox.
   const mailer = await createMailer(
     { smtpUrl: config.smtpUrl, dataDir: config.dataDir, dkim: config.dkim },
@@ -53,6 +58,7 @@ async function main(): Promise<void> {
     webhookSecretsKey,
     commentMails,
     redisPrefix: config.redisPrefix,
+    feedCacheRefresher,
     trustProxy: config.trustProxy,
     console: {
       consoleUrl: config.consoleUrl,
@@ -69,6 +75,7 @@ async function main(): Promise<void> {
 
   handleShutdownSignals(logger, async () => {
     await closeServer(server);
+    await feedCacheRefresher?.close();
     await sourcePolls.close().catch(() => undefined);
     await commentMails.close().catch(() => undefined);
     await webhookDeliveries.close().catch(() => undefined);

@@ -7,6 +7,7 @@ export type { PostEventHandler } from './events/post-events.worker';
 export { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
 export type { RebuildOutcome, RelatedPostsMaintainer } from './related/related-posts.maintainer';
 export { findVisibleDocuments } from './related/related.repository';
+export { createRelatedPostsEngine } from './related/related-posts.engine';
 export { relatedRebuildMetrics } from './related/related-rebuild.metrics';
 export { announceFeedChanges } from './feeds/feed-invalidation.publisher';
 export * from './scheduling/post-goes-live';

@@ -31,6 +31,7 @@ import {
   openSubscriptionMailsQueue,
   openWebhookDeliveriesQueue,
   outboxNudgeChannel,
+  createFeedCacheRefresher,
   redisSettingsProblems,
 } from '@careerfeed/jobs';
 import {
@@ -69,9 +70,11 @@ export type WorkerSettings = Pick<
   | 'redisPrefix'
   | 'publicBaseUrl'
   | 'websubHubUrl'
+  | 'feedCacheRefreshUrl'
   | 'share'
   | 'allowPrivateNetworks'
   | 'webhookTimeoutMs'
+  | 'webhookConcurrency'
   | 'relatedPostsCount'
   | 'relatedRebuildIntervalMs'
   | 'instantDigestDelaySeconds'
@@ -189,8 +192,19 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     allowPrivateNetworks: settings.allowPrivateNetworks,
     secretsKey: deps.webhookSecretsKey,
     timeoutMs: settings.webhookTimeoutMs,
+    concurrency: settings.webhookConcurrency,
     ...(deps.webhookRetrySchedule ? { retrySchedule: deps.webhookRetrySchedule } : {}),
   });
+
+  // nginx's copies of the feeds a change touched, re-fetched once the feed instances dropped theirs.
+  const feedCacheRefresher = settings.feedCacheRefreshUrl
+    ? createFeedCacheRefresher({
+        refreshUrl: settings.feedCacheRefreshUrl,
+        publicBaseUrl: settings.publicBaseUrl,
+        logger,
+      })
+    : undefined;
+  const announce = { db, redis, prefix, feedCacheRefresher };
 
   // The index lives in a thread of its own (see related-posts.maintainer.ts); its full
   // recomputes change lists outside any post event, and are announced like a sync's changes.
@@ -204,7 +218,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       observeRebuild(outcome);
       const { changed } = outcome;
       if (changed.length === 0) return;
-      const scopes = await announceFeedChanges({ db, redis, prefix }, null, changed);
+      const scopes = await announceFeedChanges(announce, null, changed);
       await websub.notify(`related-rebuild-${Date.now()}`, scopes);
     },
   });
@@ -214,7 +228,7 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
   const publishEffects: PostEventHandler[] = [
     async (event) => {
       const changed = await relatedPosts.sync();
-      const scopes = await announceFeedChanges({ db, redis, prefix }, event, changed);
+      const scopes = await announceFeedChanges(announce, event, changed);
       await websub.notify(event.eventId, scopes);
     },
     async (event) => {
@@ -420,10 +434,10 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       await deps.subscriber.subscribe(nudgeChannel);
       relay.start();
 
-      // Loading the index re-weighs every post, and after an upgrade of the ranking recomputes
-      // every list: minutes at 100,000 posts. It runs in the thread while the queues work; post
-      // events wait for it in their sync, digests and webhooks do not. A failed load is retried by
-      // the next sync.
+      // The index is shared in the database: starting reads its state only. A first start on
+      // posts never indexed, or after an upgrade of the ranking, fills it in the background in
+      // the thread while the queues work (syncs return at once meanwhile). A failed start is
+      // retried by the next sync.
       relatedPosts
         .init()
         .catch((error: unknown) => logger.error({ err: error }, 'related posts: loading the index failed'));
@@ -444,6 +458,8 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       // retries the event.
       await relatedPosts.close();
       await processorsClosed;
+      // After the last announcement; feeds still queued are left to nginx's own revalidation.
+      await feedCacheRefresher?.close();
       await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
     },
   };

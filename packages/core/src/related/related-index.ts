@@ -1,10 +1,30 @@
 import { TermAnalyzer } from './analyze';
 import {
+  analyzeDocument,
+  bestOf,
+  DEFAULT_RELATED_COUNT,
+  FEEDBACK_POSTS,
+  FEEDBACK_QUERY_FEATURES,
+  forEachDistinctTerm,
+  insertRanked,
+  listThreshold,
+  offerToList,
+  PostingList,
+  PostingsWalk,
+  ranksBefore,
+  type RelatedDocument,
+  type RelatedEntry,
+  SAME_CATEGORY_FACTOR,
+  sameFields,
+  toFieldCounts,
+  validateCount,
+  validateDocument,
+} from './ranking';
+import {
   expandWithFeedback,
   type FeatureVector,
   type FeedbackPost,
   FIELDS,
-  type FieldCounts,
   type PostFields,
   heaviestFeatures,
   MAX_TITLE_TERM_CONTRIBUTION,
@@ -13,22 +33,7 @@ import {
   weighFeatures,
 } from './vectors';
 
-/** What the engine reads of a published post. */
-export interface RelatedDocument {
-  id: string;
-  title: string;
-  /** Plain-text body (see `htmlToPlainText`). */
-  text: string;
-  /** Tag slugs. */
-  tags: readonly string[];
-  category: string | null;
-}
-
-export interface RelatedEntry {
-  id: string;
-  /** Similarity in [0, 1.5]: a cosine in [0, 1], times 1.5 when both posts share a category. */
-  score: number;
-}
+export { DEFAULT_RELATED_COUNT, MAX_RELATED_COUNT, type RelatedDocument, type RelatedEntry } from './ranking';
 
 /**
  * The stored lists that one operation changed (a different sequence of ids), keyed by post id,
@@ -59,49 +64,17 @@ export interface RelatedIndexOptions {
  */
 export const RANKING_VERSION = 3;
 
-export const DEFAULT_RELATED_COUNT = 3;
-export const MAX_RELATED_COUNT = 10;
-
-// A tag is the author's own label for the post; its words count as two mentions in the body.
-// Tags go through the same analysis as text ("career-fair" → career, fair) rather than being
-// matched as opaque slugs, so "resume" and "resume-tips" meet, and IDF makes a tag that every
-// post carries count for almost nothing. On the labelled sample tags as terms raised
-// precision@3 from 0.63 to 0.65 (one mention: 0.63, three: 0.67). Each distinct tag is also a
-// feature of the tag field (TAG_FIELD in vectors.ts, issue 16): on that first sample a field of
-// tag slugs lowered precision, on the two labelled corpora now in the repository it raises it.
-const TAG_TERM_COUNT = 2;
-
-// Multiplier for two posts of the same category: the editors' own grouping is strong evidence,
-// but a post in another category that is clearly closer in content (over 1.5× the similarity)
-// still ranks first. Multiplicative, so that posts sharing no term stay unrelated and the
-// category never has to be searched as a posting list.
-const SAME_CATEGORY_FACTOR = 1.5;
-
 // IDF moves as the corpus grows, and vectors keep the weights they were given (see `rebuild`).
 // While the corpus is small a full recompute is cheap and the statistics move fast, so it is
 // redone each time the corpus has grown by this factor (a geometric schedule costs a constant
 // number of recomputes per post in total).
 const REBUILD_GROWTH = 1.25;
 
-// Nearest neighbors (by the first-pass similarity) whose words are added to a post's vector as
-// pseudo-relevance feedback (see `expandWithFeedback`). A handful, as in the PRF literature: on
-// the labelled sample, 3 to 10 (with β from 0.5 to 1) all gave precision@3 within 0.69–0.73.
-const FEEDBACK_POSTS = 5;
-
-// Features of a post's base vector that search for its feedback posts: the heavier half of the
-// MAX_FEATURES it keeps. That search only has to find the few nearest posts, and the heaviest
-// features are the post's most telling words: the heavier half carries ~85% of a vector's
-// squared weight (85% on the labelled sample, 88% on the bench's synthetic posts), so leaving
-// out the rest moves any similarity by at most their norm (~0.38), and mostly far less. The
-// lighter half are the commoner words, with the longest posting lists: at 20,000 bench posts
-// they were half of the postings this search read. The ranked vectors, and so the stored lists,
-// are unaffected: they are still compared in full, which is what keeps updates exact. On the
-// sample, 16 to 48 features gave precision@3 0.708–0.743 (all 64: 0.729).
-const FEEDBACK_QUERY_FEATURES = 32;
 const DEFAULT_REBUILD_WHILE_BELOW = 1_000;
 
 interface Neighbor {
   readonly post: Post;
+  readonly id: string;
   readonly score: number;
 }
 
@@ -129,106 +102,8 @@ interface Post {
   readonly inListsOf: Set<Post>;
 }
 
-/** A growable posting list: the posts having one feature, with their weights for it. */
-class PostingList {
-  slots = new Int32Array(4);
-  weights = new Float32Array(4);
-  length = 0;
-
-  add(slot: number, weight: number): void {
-    if (this.length === this.slots.length) {
-      const slots = new Int32Array(this.length * 2);
-      slots.set(this.slots);
-      this.slots = slots;
-      const weights = new Float32Array(this.length * 2);
-      weights.set(this.weights);
-      this.weights = weights;
-    }
-    this.slots[this.length] = slot;
-    this.weights[this.length] = weight;
-    this.length++;
-  }
-
-  remove(slot: number): void {
-    const last = this.length - 1;
-    for (let i = 0; i <= last; i++) {
-      if (this.slots[i] === slot) {
-        // Order within a posting list does not matter: each candidate's score receives at most
-        // one product per feature, added in the query's feature order.
-        this.slots[i] = this.slots[last]!;
-        this.weights[i] = this.weights[last]!;
-        this.length = last;
-        return;
-      }
-    }
-  }
-}
-
-function ranksBefore(aScore: number, aId: string, b: Neighbor): boolean {
-  return aScore > b.score || (aScore === b.score && aId < b.post.id);
-}
-
-/** Inserts into a best-first list; false (and no change) when it would land past `capacity`. */
-function insertRanked(list: Neighbor[], post: Post, score: number, capacity: number): boolean {
-  let at = list.length;
-  while (at > 0 && ranksBefore(score, post.id, list[at - 1]!)) at--;
-  if (at >= capacity) return false;
-  list.splice(at, 0, { post, score });
-  return true;
-}
-
-function validateCount(k: number): number {
-  if (!Number.isInteger(k) || k < 1 || k > MAX_RELATED_COUNT) {
-    throw new RangeError(`k must be an integer from 1 to ${MAX_RELATED_COUNT}, got ${k}`);
-  }
-  return k;
-}
-
-function validateDocument(doc: RelatedDocument): void {
-  if (typeof doc !== 'object' || doc === null) throw new TypeError('a related document must be an object');
-  if (typeof doc.id !== 'string' || doc.id === '') throw new TypeError('document id must be a non-empty string');
-  if (typeof doc.title !== 'string' || typeof doc.text !== 'string') {
-    throw new TypeError(`document ${doc.id}: title and text must be strings`);
-  }
-  if (!Array.isArray(doc.tags) || !doc.tags.every((tag) => typeof tag === 'string')) {
-    throw new TypeError(`document ${doc.id}: tags must be an array of strings`);
-  }
-  if (doc.category !== null && typeof doc.category !== 'string') {
-    throw new TypeError(`document ${doc.id}: category must be a string or null`);
-  }
-}
-
-function sameFieldCounts(a: FieldCounts, b: FieldCounts): boolean {
-  if (a.terms.length !== b.terms.length) return false;
-  for (let i = 0; i < a.terms.length; i++) {
-    if (a.terms[i] !== b.terms[i] || a.counts[i] !== b.counts[i]) return false;
-  }
-  return true;
-}
-
-/** Calls `visit` once for each distinct term id of both fields (each field is sorted by id). */
-function forEachDistinctTerm(fields: PostFields, visit: (id: number) => void): void {
-  const [a, b] = [fields[0].terms, fields[1].terms];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j === b.length || (i < a.length && a[i]! < b[j]!)) visit(a[i++]!);
-    else if (i === a.length || b[j]! < a[i]!) visit(b[j++]!);
-    else {
-      visit(a[i++]!);
-      j++;
-    }
-  }
-  // Tag keys ('#…') are terms of their own, never a title or content word.
-  for (const id of fields[2].terms) visit(id);
-}
-
 function sameIds(ids: readonly string[], entries: readonly RelatedEntry[]): boolean {
   return ids.length === entries.length && ids.every((id, i) => entries[i]!.id === id);
-}
-
-function countTermsOf(terms: readonly string[], by: number, into: Map<string, number>): void {
-  for (const term of terms) into.set(term, (into.get(term) ?? 0) + by);
 }
 
 function grownFloat64(array: Float64Array<ArrayBuffer>, minLength: number, fill: number): Float64Array<ArrayBuffer> {
@@ -315,15 +190,12 @@ export class RelatedIndex {
   private categoryOf = new Int32Array(1024).fill(NO_CATEGORY);
   private thresholds = new Float64Array(1024);
 
-  // Scratch space of `score`: per-slot accumulators (all zero between calls), then the scored
-  // candidates.
-  private accumulators = new Float64Array(1024);
+  // Scratch space of `score`: the walk of the posting lists, then the scored candidates.
+  private readonly walk = new PostingsWalk();
   private candidateSlots = new Int32Array(1024);
   private candidateScores = new Float64Array(1024);
   // Scratch space of `rankFromScratch`: the query's weights by feature id (all zero between calls).
   private dense = new Float64Array(0);
-
-  private postingsRead = 0;
 
   // Lists as they were before the current operation touched them, to report real changes only.
   private snapshots: Map<Post, string[]> | null = null;
@@ -360,7 +232,7 @@ export class RelatedIndex {
    * removals and rebuilds, independent of CPU speed and load (for benchmarks).
    */
   get postingsVisited(): number {
-    return this.postingsRead;
+    return this.walk.postingsRead;
   }
 
   has(id: string): boolean {
@@ -401,7 +273,7 @@ export class RelatedIndex {
       }
       if (score <= 0) continue;
       if (post.category !== null && post.category === other.category) score *= SAME_CATEGORY_FACTOR;
-      if (insertRanked(best, other, score, this.k) && best.length > this.k) best.pop();
+      if (insertRanked(best, { post: other, id: other.id, score }, this.k) && best.length > this.k) best.pop();
     }
     for (const feature of features) dense[feature] = 0;
     return best.map(({ post: other, score }) => ({ id: other.id, score }));
@@ -419,13 +291,7 @@ export class RelatedIndex {
     validateDocument(doc);
     const fields = this.analyze(doc);
     const existing = this.byId.get(doc.id);
-    if (
-      existing !== undefined &&
-      existing.category === doc.category &&
-      sameFieldCounts(existing.fields[0], fields[0]) &&
-      sameFieldCounts(existing.fields[1], fields[1]) &&
-      sameFieldCounts(existing.fields[2], fields[2])
-    ) {
+    if (existing !== undefined && existing.category === doc.category && sameFields(existing.fields, fields)) {
       return { changed: new Map() };
     }
 
@@ -511,14 +377,14 @@ export class RelatedIndex {
     const changed = new Map<string, RelatedEntry[]>();
     for (const post of this.byId.values()) {
       const previous = stored.get(post.id) ?? [];
-      const neighbors = previous.map(({ id, score }) => ({ post: this.byId.get(id), score }));
+      const neighbors = previous.map(({ id, score }) => ({ post: this.byId.get(id), id, score }));
       const usable =
         neighbors.length >= this.k &&
         new Set(previous.map(({ id }) => id)).size === previous.length &&
         neighbors.every(({ post: other }) => other !== undefined && other !== post);
       if (usable) {
         const list = (neighbors as Neighbor[])
-          .sort((a, b) => (ranksBefore(a.score, a.post.id, b) ? -1 : 1))
+          .sort((a, b) => (ranksBefore(a.score, a.id, b) ? -1 : 1))
           .slice(0, this.k);
         // Only the top k were stored: the list is exact for that length, nothing is known beyond.
         this.setList(post, list, false);
@@ -552,37 +418,10 @@ export class RelatedIndex {
 
   // ---- analysis and term statistics ----
 
-  private analyze(doc: RelatedDocument): [FieldCounts, FieldCounts, FieldCounts] {
-    const title = new Map<string, number>();
-    const content = new Map<string, number>();
-    const tags = new Map<string, number>();
-    countTermsOf(this.analyzer.terms(doc.title), 1, title);
-    countTermsOf(this.analyzer.terms(doc.text), 1, content);
-    for (const tag of new Set(doc.tags)) {
-      const words = this.analyzer.terms(tag.replace(/[-_]+/g, ' '));
-      countTermsOf(words, TAG_TERM_COUNT, content);
-      if (words.length > 0) tags.set(`#${words.join(' ')}`, 1);
-    }
-    return [this.toField(title), this.toField(content), this.toField(tags)];
-  }
-
-  private toField(counts: Map<string, number>): FieldCounts {
-    // Distinct terms have distinct ids; sorted through an index array, without a map per field.
-    const ids = new Int32Array(counts.size);
-    const values = new Float32Array(counts.size);
-    let n = 0;
-    for (const [term, count] of counts) {
-      ids[n] = this.termId(term);
-      values[n++] = count;
-    }
-    const order = new Uint32Array(n).map((_, i) => i).sort((a, b) => ids[a]! - ids[b]!);
-    const terms = new Int32Array(n);
-    const sorted = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      terms[i] = ids[order[i]!]!;
-      sorted[i] = values[order[i]!]!;
-    }
-    return { terms, counts: sorted };
+  private analyze(doc: RelatedDocument): PostFields {
+    const termId = (term: string) => this.termId(term);
+    const [title, content, tags] = analyzeDocument(this.analyzer, doc);
+    return [toFieldCounts(title, termId), toFieldCounts(content, termId), toFieldCounts(tags, termId)];
   }
 
   private termId(term: string): number {
@@ -658,7 +497,6 @@ export class RelatedIndex {
     };
     this.bySlot[slot] = post;
     this.byId.set(id, post);
-    this.accumulators = grownFloat64(this.accumulators, slot + 1, 0);
     this.thresholds = grownFloat64(this.thresholds, slot + 1, 0);
     this.categoryOf = grownInt32(this.categoryOf, slot + 1, NO_CATEGORY);
     this.thresholds[slot] = 0;
@@ -689,22 +527,12 @@ export class RelatedIndex {
    */
   private expand(post: Post): FeatureVector {
     const count = this.score(post, heaviestFeatures(post.base, FEEDBACK_QUERY_FEATURES), this.basePostings, Infinity);
-    const best: Neighbor[] = [];
+    const candidates: Neighbor[] = [];
     for (let i = 0; i < count; i++) {
-      const score = this.candidateScores[i]!;
-      if (
-        best.length === FEEDBACK_POSTS &&
-        !ranksBefore(score, this.bySlot[this.candidateSlots[i]!]!.id, best[best.length - 1]!)
-      ) {
-        continue;
-      }
-      if (
-        insertRanked(best, this.bySlot[this.candidateSlots[i]!]!, score, FEEDBACK_POSTS) &&
-        best.length > FEEDBACK_POSTS
-      ) {
-        best.pop();
-      }
+      const other = this.bySlot[this.candidateSlots[i]!]!;
+      candidates.push({ post: other, id: other.id, score: this.candidateScores[i]! });
     }
+    const best = bestOf(candidates, FEEDBACK_POSTS);
     const feedback: FeedbackPost[] = best.map(({ post: other, score }) => ({ vector: other.base, score }));
     return expandWithFeedback(post.base, feedback, (feature) => this.termNames[Math.floor(feature / FIELDS)]!);
   }
@@ -722,42 +550,20 @@ export class RelatedIndex {
     postings = this.postings,
     titleCap = MAX_TITLE_TERM_CONTRIBUTION,
   ): number {
-    const { features, weights } = vector;
-    const accumulators = this.accumulators;
-    let slotsOut = this.candidateSlots;
-    let count = 0;
-    for (let i = 0; i < features.length; i++) {
-      const list = postings[features[i]!];
-      if (list === undefined) continue;
-      const weight = weights[i]!;
-      const cap = features[i]! % FIELDS === TITLE_FIELD ? titleCap : Infinity;
-      const { slots, weights: otherWeights, length } = list;
-      this.postingsRead += length;
-      for (let j = 0; j < length; j++) {
-        const slot = slots[j]!;
-        const sum = accumulators[slot]!;
-        // Weights are positive, so 0 means "not touched yet in this call".
-        if (sum === 0) {
-          if (count === slotsOut.length) {
-            const grown = new Int32Array(count * 2);
-            grown.set(slotsOut);
-            slotsOut = grown;
-            this.candidateSlots = grown;
-          }
-          slotsOut[count++] = slot;
-        }
-        accumulators[slot] = sum + Math.min(weight * otherWeights[j]!, cap);
-      }
+    const count = this.walk.walk(vector, (feature) => postings[feature], titleCap);
+    if (this.candidateSlots.length < count) {
+      this.candidateSlots = new Int32Array(this.walk.slots.length);
+      this.candidateScores = new Float64Array(this.walk.slots.length);
     }
-    if (this.candidateScores.length < slotsOut.length) this.candidateScores = new Float64Array(slotsOut.length);
+    const { slots, sums } = this.walk;
+    const slotsOut = this.candidateSlots;
     const scores = this.candidateScores;
     const categoryOf = this.categoryOf;
     const category = categoryOf[post.slot]!;
     let kept = 0;
     for (let i = 0; i < count; i++) {
-      const slot = slotsOut[i]!;
-      let score = accumulators[slot]!;
-      accumulators[slot] = 0;
+      const slot = slots[i]!;
+      let score = sums[i]!;
       if (slot === post.slot) continue;
       if (category !== NO_CATEGORY && categoryOf[slot] === category) score *= SAME_CATEGORY_FACTOR;
       slotsOut[kept] = slot;
@@ -783,7 +589,8 @@ export class RelatedIndex {
       const score = scores[i]!;
       if (offer && score >= thresholds[slot]!) this.offer(this.bySlot[slot]!, post, score);
       if (list.length === this.capacity && score < worst) continue;
-      if (insertRanked(list, this.bySlot[slot]!, score, this.capacity)) {
+      const other = this.bySlot[slot]!;
+      if (insertRanked(list, { post: other, id: other.id, score }, this.capacity)) {
         if (list.length > this.capacity) list.pop();
         worst = list[list.length - 1]!.score;
       }
@@ -803,8 +610,7 @@ export class RelatedIndex {
   }
 
   private updateThreshold(post: Post): void {
-    const last = post.list[post.list.length - 1];
-    this.thresholds[post.slot] = post.complete ? 0 : last === undefined ? Infinity : last.score;
+    this.thresholds[post.slot] = listThreshold(post.list, post.complete);
   }
 
   /** Ranks a new or re-weighted post and offers it to every post it scored against. */
@@ -818,14 +624,12 @@ export class RelatedIndex {
    * it ranks above the last entry, or the list already holds every positive-score post.
    */
   private offer(post: Post, candidate: Post, score: number): void {
-    const list = post.list;
-    const last = list[list.length - 1];
-    if (!post.complete && (last === undefined || !ranksBefore(score, candidate.id, last))) return;
     this.touch(post);
-    insertRanked(list, candidate, score, this.capacity + 1);
+    const offered = offerToList(post.list, post.complete, { post: candidate, id: candidate.id, score }, this.capacity);
+    if (!offered.entered) return;
     candidate.inListsOf.add(post);
-    if (list.length > this.capacity) list.pop()!.post.inListsOf.delete(post);
-    if (list.length >= this.capacity) post.complete = false;
+    offered.dropped?.post.inListsOf.delete(post);
+    post.complete = offered.complete;
     this.updateThreshold(post);
   }
 

@@ -14,6 +14,7 @@ import * as comments from './2026-12-06-0013-comments';
 import * as consoleOperations from './2026-12-06-0014-console-operations';
 import * as wordpressSources from './2026-12-06-0016-wordpress-sources';
 import * as commentExternalIds from './2026-12-06-0018-comment-external-ids';
+import * as relatedStore from './2026-12-07-0019-related-store';
 import * as searchTagTrigger from './2026-12-07-0022-search-tag-trigger';
 
 /**
@@ -36,5 +37,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06-0014-console-operations': consoleOperations,
   '2026-12-06-0016-wordpress-sources': wordpressSources,
   '2026-12-06-0018-comment-external-ids': commentExternalIds,
+  '2026-12-07-0019-related-store': relatedStore,
   '2026-12-07-0022-search-tag-trigger': searchTagTrigger,
 };

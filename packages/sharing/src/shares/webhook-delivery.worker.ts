@@ -11,16 +11,21 @@ import {
   webhookHeaders,
   webhookRetryDelayMs,
 } from '@careerfeed/core';
-import type { Db } from '@careerfeed/db';
+import { type Db, transactEach, transactInBatches } from '@careerfeed/db';
 import { OutboundRequestError, outboundRequest } from '@careerfeed/http';
 import { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERIES_QUEUE, webhookDeliveryJobSchema } from '@careerfeed/jobs';
 import {
+  type ClaimedDelivery,
+  claimDelivery,
   disableGoneDestination,
   findDeliveryToSend,
-  finishAttempt,
   finishDelivery,
-  startAttempt,
+  recordAttempt,
+  webhookDeliveryStatements,
 } from './webhook-deliveries.repository';
+
+/** Opened destination secrets kept in memory (see `openSecret`). */
+const OPENED_SECRETS_CAP = 1_000;
 
 /** A failed attempt to retry; carries the receiver's Retry-After for the backoff strategy. */
 class WebhookAttemptFailed extends Error {
@@ -30,6 +35,17 @@ class WebhookAttemptFailed extends Error {
   ) {
     super(message);
     this.name = 'WebhookAttemptFailed';
+  }
+}
+
+/** A claimed delivery whose destination secret does not open: the claim is undone, the delivery fails. */
+class UnsignableDelivery extends Error {
+  constructor(
+    readonly destinationId: string,
+    override readonly cause: WebhookSecretError,
+  ) {
+    super(cause.message);
+    this.name = 'UnsignableDelivery';
   }
 }
 
@@ -99,50 +115,88 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     }),
   ) as Record<'delivered' | 'failed' | 'gone' | 'cancelled', () => void>;
 
-  async function deliver(job: Job): Promise<string> {
-    const parsed = webhookDeliveryJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid webhook delivery job: ${parsed.error.message}`);
-    const started = now();
-    const delivery = await findDeliveryToSend(deps.db.kysely, parsed.data.messageId, started.toISOString());
+  const statements = webhookDeliveryStatements(deps.db.kysely);
+  // SQLite: the claims and results of concurrent messages share commits (see transactInBatches).
+  const transact = deps.db.dialect === 'sqlite' ? transactInBatches(deps.db.kysely) : transactEach(deps.db.kysely);
+  // Opening a sealed secret (AES-GCM, and hashing the key to check its id) for every message of
+  // the same destination is repeated work: the opened secret is kept per stored value, so a
+  // rotation (a new stored value) is seen at once and a damaged value is never cached.
+  const openedSecrets = new Map<string, string>();
+  const openSecret = (destinationId: string, stored: string): string => {
+    const key = `${destinationId}\n${stored}`;
+    let opened = openedSecrets.get(key);
+    if (opened === undefined) {
+      opened = openWebhookSecret(deps.secretsKey, destinationId, stored);
+      // Bounded: a few entries per destination; dropping all at the cap costs one open each.
+      if (openedSecrets.size >= OPENED_SECRETS_CAP) openedSecrets.clear();
+      openedSecrets.set(key, opened);
+    }
+    return opened;
+  };
+  /** The secrets that sign: the current one, and during a rotation's overlap the one it replaced. */
+  const signingSecrets = (delivery: ClaimedDelivery, nowUtc: string): string[] => {
+    try {
+      const secrets = [openSecret(delivery.destination_id, delivery.secret)];
+      if (
+        delivery.previous_secret !== null &&
+        delivery.previous_secret_expires_at !== null &&
+        delivery.previous_secret_expires_at > nowUtc
+      ) {
+        secrets.push(openSecret(delivery.destination_id, delivery.previous_secret));
+      }
+      return secrets;
+    } catch (caught) {
+      if (caught instanceof WebhookSecretError) throw new UnsignableDelivery(delivery.destination_id, caught);
+      throw caught;
+    }
+  };
+
+  /** Why a delivery could not be claimed; cancels it when it should no longer be sent. */
+  async function notClaimed(messageId: string, nowUtc: string): Promise<string> {
+    const delivery = await findDeliveryToSend(deps.db.kysely, messageId, nowUtc);
     // Already delivered, dead, cancelled or deleted: a duplicate job or a stale one; nothing to do.
     if (!delivery || delivery.status !== 'pending') return 'not pending';
     if (delivery.destination_enabled !== 1 || !delivery.post_visible) {
       const why = delivery.destination_enabled !== 1 ? 'the destination is disabled' : 'the post is no longer visible';
-      await finishDelivery(deps.db.kysely, delivery.id, 'cancelled', started.toISOString(), why);
+      await finishDelivery(deps.db.kysely, delivery.id, 'cancelled', nowUtc, why);
       ended.cancelled();
       return 'cancelled';
     }
+    // Sendable now, but not at the claim: it changed in between (a replay, a re-enable). BullMQ
+    // retries the job, which claims it then.
+    throw new Error(`webhook delivery ${messageId} changed while being claimed`);
+  }
 
-    // The secrets that sign: the current one, and during a rotation's overlap the one it replaced.
-    // One that does not open (a wrong WEBHOOK_SECRETS_KEY, a damaged row) fails the delivery loudly:
-    // a dead letter saying why, replayable once the key is right; never a request with a bad signature.
-    let secrets: string[];
+  async function deliver(job: Job): Promise<string> {
+    const parsed = webhookDeliveryJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid webhook delivery job: ${parsed.error.message}`);
+    const started = now();
+    const startedUtc = started.toISOString();
+    let claimed;
     try {
-      secrets = [openWebhookSecret(deps.secretsKey, delivery.destination_id, delivery.secret)];
-      if (
-        delivery.previous_secret !== null &&
-        delivery.previous_secret_expires_at !== null &&
-        delivery.previous_secret_expires_at > started.toISOString()
-      ) {
-        secrets.push(openWebhookSecret(deps.secretsKey, delivery.destination_id, delivery.previous_secret));
-      }
+      // The claim and the attempt's log entry, committed before the request leaves. The secrets
+      // are opened inside it: one that does not open (a wrong WEBHOOK_SECRETS_KEY, a damaged row)
+      // undoes the claim and fails the delivery loudly — a dead letter saying why, replayable once
+      // the key is right; never a request with a bad signature, never an attempt that was not made.
+      claimed = await claimDelivery(
+        transact,
+        statements,
+        { deliveryId: parsed.data.messageId, attemptedAt: startedUtc },
+        (delivery) => signingSecrets(delivery, startedUtc),
+      );
     } catch (caught) {
-      if (!(caught instanceof WebhookSecretError)) throw caught;
-      const why = `cannot sign: ${caught.message}`;
+      if (!(caught instanceof UnsignableDelivery)) throw caught;
+      const why = `cannot sign: ${caught.cause.message}`;
       deps.logger.error(
-        { destinationId: delivery.destination_id, deliveryId: delivery.id, err: caught },
+        { destinationId: caught.destinationId, deliveryId: parsed.data.messageId, err: caught.cause },
         'webhook delivery failed: the destination secret cannot be decrypted; check WEBHOOK_SECRETS_KEY',
       );
-      await finishDelivery(deps.db.kysely, delivery.id, 'failed', started.toISOString(), why);
+      await finishDelivery(deps.db.kysely, parsed.data.messageId, 'failed', startedUtc, why);
       outcomes?.inc({ outcome: 'unsignable' });
-      throw new UnrecoverableError(`webhook delivery ${delivery.id}: ${why}`);
+      throw new UnrecoverableError(`webhook delivery ${parsed.data.messageId}: ${why}`);
     }
-    const attemptId = await startAttempt(deps.db.kysely, {
-      deliveryId: delivery.id,
-      attemptedAt: started.toISOString(),
-    });
-    // Settled or deleted between the read above and the claim: nothing to send.
-    if (attemptId === undefined) return 'not pending';
+    if (!claimed) return notClaimed(parsed.data.messageId, startedUtc);
+    const { attemptId, delivery, prepared: secrets } = claimed;
 
     const timestamp = Math.floor(started.getTime() / 1000);
     let statusCode: number | null = null;
@@ -197,12 +251,12 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     const verdict = statusCode === null ? 'retry' : deliveryVerdictOf(statusCode);
     outcomes?.inc({ outcome: verdict });
     if (verdict === 'delivered') {
-      await finishAttempt(deps.db.kysely, attempt, 'delivered');
+      await recordAttempt(transact, statements, attempt, 'delivered');
       ended.delivered();
       return 'delivered';
     }
     if (verdict === 'gone') {
-      await finishAttempt(deps.db.kysely, attempt);
+      await recordAttempt(transact, statements, attempt);
       await disableGoneDestination(deps.db.kysely, delivery.destination_id, finishedUtc);
       deps.logger.warn({ destinationId: delivery.destination_id }, 'webhook destination answered 410 Gone: disabled');
       ended.gone();
@@ -210,11 +264,11 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     }
     const failedAttempts = job.attemptsMade + 1;
     if (permanent || webhookRetryDelayMs(failedAttempts, schedule) === undefined) {
-      await finishAttempt(deps.db.kysely, attempt, 'failed');
+      await recordAttempt(transact, statements, attempt, 'failed');
       ended.failed();
       throw new UnrecoverableError(`webhook delivery ${delivery.id} failed for good: ${error}`);
     }
-    await finishAttempt(deps.db.kysely, attempt);
+    await recordAttempt(transact, statements, attempt);
     throw new WebhookAttemptFailed(error ?? 'failed', retryAfterMs);
   }
 

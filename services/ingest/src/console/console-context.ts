@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { type Network, attr } from '@careerfeed/core';
 import type { CommentsDeps } from '@careerfeed/comments';
 import type { Db } from '@careerfeed/db';
+import type { FeedCacheRefresher } from '@careerfeed/jobs';
 import type { Mailer } from '@careerfeed/digests';
 import { requestIdOf } from '@careerfeed/http';
 import type { Actor, StaffMember, StaffRole, StaffSession } from '@careerfeed/staff';
@@ -31,6 +32,8 @@ export interface ConsoleDeps {
   share?: { networks: readonly Network[]; mastodon: { maxChars: number; urlLength: number } };
   /** Wakes the outbox relay after a write committed (posts). */
   onEventsWritten?: () => void;
+  /** nginx re-fetches the feeds a topic change touched (FEED_CACHE_REFRESH_URL); absent: no refresh. */
+  feedCacheRefresher?: FeedCacheRefresher | undefined;
   /** Comment moderation's wiring (mails on approval, feed invalidation), as the API's comments routes get it. */
   comments?: Pick<CommentsDeps, 'mails' | 'announceFeedChanges'>;
   /** The distribution pages' wiring (the same the API's admin routes use); absent: those pages answer 503. */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '@careerfeed/db';
-import { type PostEvent, feedInvalidationChannel, feedScopesOfPost } from '@careerfeed/jobs';
+import { type FeedCacheRefresher, type PostEvent, feedInvalidationChannel, feedScopesOfPost } from '@careerfeed/jobs';
 import { findFeedMembership } from '../related/related.repository';
 
 /**
@@ -8,9 +8,13 @@ import { findFeedMembership } from '../related/related.repository';
  * before and is in after (a re-tagged post leaves one tag feed and joins another), plus the feeds
  * of every post whose related list changed (their items show the new list). Without an event (a
  * full recompute of the related lists), only the latter.
+ *
+ * Then, with a refresher (FEED_CACHE_REFRESH_URL), nginx re-fetches those feeds: only after the
+ * publish, when Redis has already written the message to every instance's connection, so the
+ * instances drop their copies before nginx's request reaches them and nginx stores fresh bytes.
  */
 export async function announceFeedChanges(
-  deps: { db: Db; redis: Redis; prefix: string },
+  deps: { db: Db; redis: Redis; prefix: string; feedCacheRefresher?: FeedCacheRefresher | undefined },
   event: PostEvent | null,
   postsWithNewRelatedLists: string[],
 ): Promise<string[]> {
@@ -23,5 +27,6 @@ export async function announceFeedChanges(
   }
   const list = [...scopes];
   await deps.redis.publish(feedInvalidationChannel(deps.prefix), JSON.stringify({ scopes: list }));
+  deps.feedCacheRefresher?.refresh(list);
   return list;
 }

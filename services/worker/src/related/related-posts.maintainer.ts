@@ -18,8 +18,8 @@ export interface RelatedPostsMaintainerDeps {
    * of its posts were edited or removed. 0: only those. Default one day.
    */
   rebuildIntervalMs?: number;
-  /** RelatedIndex's own small-index rule (default 1,000 posts; tests lower it). */
-  rebuildWhileBelow?: number;
+  /** Posts per transaction of a fill or full recompute (default 200). */
+  pageSize?: number;
   /**
    * Called after a full recompute with the posts whose lists it changed, and those the sync run
    * right after it changed (the changes that arrived meanwhile), all persisted already: their
@@ -31,11 +31,14 @@ export interface RelatedPostsMaintainerDeps {
 
 export interface RelatedPostsMaintainer {
   /**
-   * Loads every visible post into the index, and the stored lists as they are (all recomputed
-   * when another ranking version stored them). A sync called meanwhile waits for this load;
-   * sync() also loads the index itself when it was not loaded, or the thread died.
+   * Starts the thread and reads the shared index's state: nothing is loaded, so this is quick.
+   * When the index must first be filled from the posts (a new deployment, another ranking
+   * version), the fill runs in the background like a full recompute (`rebuilding`); stored lists
+   * stay as they are until it ends. sync() calls this itself when needed (or the thread died).
    */
   init(): Promise<void>;
+  /** Resolves once no fill or full recompute is running (at once when none is). */
+  settled(): Promise<void>;
   /**
    * Brings the index and the stored lists up to date with every change since the last sync and
    * returns the ids of the posts whose related list changed (their feeds need refreshing). While
@@ -69,13 +72,14 @@ interface Pending {
 }
 
 /**
- * Keeps `related_posts` current: each change re-ranks only the posts it can affect (see
- * RelatedIndex), never the whole store, so reading a feed never ranks; and from time to time the
- * whole index is recomputed, which takes minutes of CPU at 100,000 posts. The index therefore
- * lives in a worker thread of its own (related-posts.thread.ts, with its own database
- * connection): this side only forwards requests, so neither a load nor a recompute ever blocks
- * the event loop that runs the queues. During a recompute, syncs return at once and the changes
- * they would have applied wait for it: a recompute delays related-list updates, never a job.
+ * Keeps `related_posts` current: each change re-ranks only the posts it can affect, never the
+ * whole store, so reading a feed never ranks; and from time to time the whole index is
+ * recomputed, page by page. The index is in the database (RelatedStore, shared by every worker),
+ * so starting loads nothing. The work runs in a worker thread of its own
+ * (related-posts.thread.ts, with its own database connection): this side only forwards requests,
+ * so neither an update's CPU nor a recompute ever blocks the event loop that runs the queues.
+ * During a fill or recompute, syncs return at once and the changes they would have applied wait
+ * for it: it delays related-list updates, never a job.
  */
 export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): RelatedPostsMaintainer {
   const now = deps.now ?? (() => new Date());
@@ -83,7 +87,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     databaseUrl: deps.databaseUrl,
     k: deps.k,
     rebuildIntervalMs: deps.rebuildIntervalMs ?? DEFAULT_RELATED_REBUILD_INTERVAL_MS,
-    rebuildWhileBelow: deps.rebuildWhileBelow,
+    pageSize: deps.pageSize,
   };
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -91,6 +95,11 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
   let initialized = false;
   let closing = false;
   let rebuilding = false;
+  const settledWaiters: (() => void)[] = [];
+  function setRebuilding(value: boolean): void {
+    rebuilding = value;
+    if (!value) for (const resolve of settledWaiters.splice(0)) resolve();
+  }
 
   function start(): Worker {
     const worker = new Worker(THREAD_FILE, { workerData: options });
@@ -102,7 +111,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
         return;
       }
       if (message.type === 'rebuild-failed') {
-        rebuilding = false;
+        setRebuilding(false);
         // The syncs skipped meanwhile are replayed by the next one (it reads every change since the
         // last sync that ran).
         deps.logger?.error({ err: message.message }, 'related posts: full recompute failed');
@@ -112,7 +121,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
       if (request === undefined) return;
       pending.delete(message.id);
       if (message.type === 'reply') {
-        if (message.rebuilding) rebuilding = true;
+        if (message.rebuilding) setRebuilding(true);
         request.resolve(message.changed);
       } else {
         request.reject(new Error(message.message));
@@ -124,7 +133,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
       if (thread === worker) {
         thread = undefined;
         initialized = false;
-        rebuilding = false;
+        setRebuilding(false);
       }
       for (const request of pending.values()) request.reject(error);
       pending.clear();
@@ -167,6 +176,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     } catch (error) {
       deps.logger?.warn({ err: error }, 'related posts: announcing a full recompute failed');
     }
+    setRebuilding(rebuilding);
   }
 
   // One load at a time: a sync that comes while the index is loading waits for that load rather
@@ -197,9 +207,15 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     get rebuilding() {
       return rebuilding;
     },
+    async settled() {
+      await ensureInitialized();
+      if (!rebuilding) return;
+      await new Promise<void>((resolve) => settledWaiters.push(resolve));
+    },
     async close() {
       if (closing) return;
       closing = true;
+      for (const resolve of settledWaiters.splice(0)) resolve();
       const worker = thread;
       if (worker === undefined) return;
       // The thread gets a moment to close its connection, no more: a recompute in progress can take

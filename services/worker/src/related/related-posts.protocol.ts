@@ -5,7 +5,8 @@ export interface RelatedThreadOptions {
   databaseUrl: string;
   k: number;
   rebuildIntervalMs: number;
-  rebuildWhileBelow?: number;
+  /** Posts per transaction of a fill or full recompute. */
+  pageSize?: number;
 }
 
 /** Main thread → related-posts thread: one request, answered by a reply with the same id. */

@@ -4,10 +4,11 @@ import { createRelatedPostsEngine } from './related-posts.engine';
 import type { RelatedThreadMessage, RelatedThreadOptions, RelatedThreadRequest } from './related-posts.protocol';
 
 /**
- * Entry point of the thread that owns the related-posts index (started by
- * related-posts.maintainer.ts), with its own database connection. Requests run one at a time, in
- * order; a full recompute is queued right after the sync that made it due, so a request sent
- * meanwhile waits for it (the main side sends none then: see `rebuilding` there).
+ * Entry point of the thread that maintains the related-posts index (started by
+ * related-posts.maintainer.ts), with its own database connection; the index itself is in the
+ * database (RelatedStore). Requests run one at a time, in order; a fill or full recompute is
+ * queued right after the request that made it due, so a request sent meanwhile waits for it (the
+ * main side sends none then: see `rebuilding` there).
  */
 if (parentPort === null) throw new Error('related-posts.thread must run as a worker thread');
 const port = parentPort;
@@ -35,13 +36,17 @@ async function rebuild(nowUtc: string): Promise<void> {
 async function handle(request: RelatedThreadRequest): Promise<void> {
   try {
     switch (request.op) {
-      case 'init':
-        await engine.init(request.nowUtc);
-        send({ type: 'reply', id: request.id, changed: [], rebuilding: false });
+      case 'init': {
+        // Reads the store's state only; a store that must be filled first is filled in the
+        // background, like a full recompute.
+        const rebuilding = await engine.init(request.nowUtc);
+        send({ type: 'reply', id: request.id, changed: [], rebuilding });
+        if (rebuilding) enqueue(() => rebuild(request.nowUtc));
         return;
+      }
       case 'sync': {
         const changed = await engine.sync(request.nowUtc);
-        const rebuilding = engine.rebuildDue(request.nowUtc);
+        const rebuilding = await engine.rebuildDue(request.nowUtc);
         // The reply leaves first: the sync's caller carries on while the recompute runs here.
         send({ type: 'reply', id: request.id, changed, rebuilding });
         if (rebuilding) enqueue(() => rebuild(request.nowUtc));

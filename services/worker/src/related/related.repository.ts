@@ -7,10 +7,7 @@ type Executor = Kysely<Database>;
 /** Posts a reader can see now: published, and not scheduled for later. */
 export async function findVisibleDocuments(db: Executor, nowUtc: string, ids?: string[]): Promise<RelatedDocument[]> {
   if (ids && ids.length === 0) return [];
-  let query = db
-    .selectFrom('posts')
-    .select(['id', 'title', 'text_content', 'category'])
-    .where(visiblePostsAt(nowUtc));
+  let query = db.selectFrom('posts').select(['id', 'title', 'text_content', 'category']).where(visiblePostsAt(nowUtc));
   if (ids) query = query.where('id', 'in', ids);
   const rows = await query.orderBy('id').execute();
   const tags = new Map<string, string[]>();
@@ -34,6 +31,29 @@ export async function findVisibleDocuments(db: Executor, nowUtc: string, ids?: s
   }));
 }
 
+/** How many posts a reader can see now. */
+export async function countVisiblePosts(db: Executor, nowUtc: string): Promise<number> {
+  const row = await db
+    .selectFrom('posts')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where(visiblePostsAt(nowUtc))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** The next `limit` visible posts after the id `afterId`, in id order (a fill's page). */
+export async function findVisibleDocumentsPage(
+  db: Executor,
+  nowUtc: string,
+  afterId: string | undefined,
+  limit: number,
+): Promise<RelatedDocument[]> {
+  let query = db.selectFrom('posts').select('id').where(visiblePostsAt(nowUtc));
+  if (afterId !== undefined) query = query.where('id', '>', afterId);
+  const ids = (await query.orderBy('id').limit(limit).execute()).map((row) => row.id);
+  return findVisibleDocuments(db, nowUtc, ids);
+}
+
 /** Posts touched since `sinceUtc`: changed through the API (outbox log) or whose scheduled time has come. */
 export async function findPostIdsChangedSince(db: Executor, sinceUtc: string, nowUtc: string): Promise<string[]> {
   const [fromEvents, becameVisible] = await Promise.all([
@@ -48,11 +68,23 @@ export async function findPostIdsChangedSince(db: Executor, sinceUtc: string, no
   return [...new Set([...fromEvents.map((r) => r.post_id), ...becameVisible.map((r) => r.id)])];
 }
 
-export async function findStoredRelatedLists(db: Executor): Promise<Map<string, RelatedEntry[]>> {
-  const rows = await db.selectFrom('related_posts').selectAll().orderBy('post_id').orderBy('rank').execute();
+/** The stored lists of `ids`, best first. */
+export async function findStoredRelatedLists(
+  db: Executor,
+  ids: readonly string[],
+): Promise<Map<string, RelatedEntry[]>> {
   const lists = new Map<string, RelatedEntry[]>();
-  for (const row of rows)
-    lists.set(row.post_id, [...(lists.get(row.post_id) ?? []), { id: row.related_id, score: row.score }]);
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await db
+      .selectFrom('related_posts')
+      .selectAll()
+      .where('post_id', 'in', ids.slice(i, i + 1000))
+      .orderBy('post_id')
+      .orderBy('rank')
+      .execute();
+    for (const row of rows)
+      lists.set(row.post_id, [...(lists.get(row.post_id) ?? []), { id: row.related_id, score: row.score }]);
+  }
   return lists;
 }
 
@@ -141,15 +173,17 @@ export async function findLastSync(db: Executor): Promise<number | undefined> {
   return at === undefined ? undefined : Date.parse(at);
 }
 
-/** Notes the time of a full recompute of the related lists (by any instance). */
-export function recordRebuild(db: Executor, nowUtc: string): Promise<void> {
-  return writeSetting(db, LAST_REBUILD_KEY, nowUtc, nowUtc);
+/** Notes the time of a full recompute of the related lists (by any instance) and the posts it ranked. */
+export function recordRebuild(db: Executor, nowUtc: string, posts: number): Promise<void> {
+  return writeSetting(db, LAST_REBUILD_KEY, { at: nowUtc, posts }, nowUtc);
 }
 
-/** When the last full recompute by any instance ran (epoch ms), or undefined if none is recorded. */
-export async function findLastRebuild(db: Executor): Promise<number | undefined> {
-  const at = await readSetting<string>(db, LAST_REBUILD_KEY);
-  return at === undefined ? undefined : Date.parse(at);
+/** When the last full recompute by any instance ran (epoch ms) and how many posts it ranked. */
+export async function findLastRebuildState(db: Executor): Promise<{ at: number; posts: number } | undefined> {
+  const value = await readSetting<{ at: string; posts: number } | string>(db, LAST_REBUILD_KEY);
+  // Before the shared store the value was the time alone.
+  if (value === undefined || typeof value === 'string') return undefined;
+  return { at: Date.parse(value.at), posts: value.posts };
 }
 
 /** Records which version of the ranking (core's RANKING_VERSION) computed the stored lists. */
@@ -160,9 +194,4 @@ export function recordRankingVersion(db: Executor, version: number, nowUtc: stri
 /** The ranking version that computed the stored lists; undefined when none was recorded (before versions). */
 export function findRankingVersion(db: Executor): Promise<number | undefined> {
   return readSetting<number>(db, RANKING_VERSION_KEY);
-}
-
-/** Drops every stored list, before a full recompute replaces them all. */
-export async function deleteAllRelatedLists(db: Executor): Promise<void> {
-  await db.deleteFrom('related_posts').execute();
 }

@@ -34,7 +34,7 @@ export const topicsSection: ConsoleSection = {
     /** Feeds list tags and categories on every item: drop every cached feed (merges are rare). */
     async function invalidateFeeds(scopes: string[]): Promise<boolean> {
       try {
-        await publishFeedInvalidation(deps.redis, deps.redisPrefix, scopes);
+        await publishFeedInvalidation(deps.redis, deps.redisPrefix, scopes, deps.feedCacheRefresher);
         return true;
       } catch (error) {
         deps.logger.warn(

@@ -1,0 +1,285 @@
+import type {
+  Database,
+  Kysely,
+  RelatedStoreMetaTable,
+  RelatedStoreNeighborsTable,
+  RelatedStorePostsTable,
+  RelatedStoreSlotPagesTable,
+} from '@careerfeed/db';
+
+/** All SQL of the shared related-posts index (tables of migration 0019). */
+
+type Executor = Kysely<Database>;
+
+// Ids per IN list and rows per multi-row insert: well under SQLite's 32,766 and PostgreSQL's
+// 65,535 bound parameters.
+const CHUNK = 1000;
+const INSERT_CHUNK = 200;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export type StoreMeta = Omit<RelatedStoreMetaTable, 'id'>;
+
+export async function findMeta(db: Executor): Promise<StoreMeta | undefined> {
+  const row = await db.selectFrom('related_store_meta').selectAll().where('id', '=', 1).executeTakeFirst();
+  if (row === undefined) return undefined;
+  const { id: _id, ...meta } = row;
+  return meta;
+}
+
+export async function writeMeta(db: Executor, meta: StoreMeta): Promise<void> {
+  await db
+    .insertInto('related_store_meta')
+    .values({ id: 1, ...meta })
+    .onConflict((oc) => oc.column('id').doUpdateSet(meta))
+    .execute();
+}
+
+/** Empties every table of the store (a store ranked by another version, or a fresh fill). */
+export async function clearStore(db: Executor): Promise<void> {
+  await db.deleteFrom('related_store_slot_pages').execute();
+  await db.deleteFrom('related_store_postings').execute();
+  await db.deleteFrom('related_store_neighbors').execute();
+  await db.deleteFrom('related_store_posts').execute();
+  await db.deleteFrom('related_store_categories').execute();
+  await db.deleteFrom('related_store_terms').execute();
+  await db.deleteFrom('related_store_meta').execute();
+}
+
+export interface TermRow {
+  term_id: number;
+  term: string;
+  document_frequency: number;
+  collection_frequency: number;
+}
+
+export async function findTermsByText(db: Executor, terms: readonly string[]): Promise<TermRow[]> {
+  const rows: TermRow[] = [];
+  for (const chunk of chunks(terms, CHUNK)) {
+    rows.push(...(await db.selectFrom('related_store_terms').selectAll().where('term', 'in', chunk).execute()));
+  }
+  return rows;
+}
+
+export async function findTermsById(db: Executor, ids: readonly number[]): Promise<TermRow[]> {
+  const rows: TermRow[] = [];
+  for (const chunk of chunks(ids, CHUNK)) {
+    rows.push(...(await db.selectFrom('related_store_terms').selectAll().where('term_id', 'in', chunk).execute()));
+  }
+  return rows.map((row) => ({ ...row, term_id: Number(row.term_id) }));
+}
+
+export async function saveTerms(db: Executor, rows: readonly TermRow[]): Promise<void> {
+  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+    await db
+      .insertInto('related_store_terms')
+      .values([...chunk])
+      .onConflict((oc) =>
+        oc.column('term_id').doUpdateSet((eb) => ({
+          document_frequency: eb.ref('excluded.document_frequency'),
+          collection_frequency: eb.ref('excluded.collection_frequency'),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function findCategoryId(db: Executor, category: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('related_store_categories')
+    .select('category_id')
+    .where('category', '=', category)
+    .executeTakeFirst();
+  return row?.category_id;
+}
+
+export async function insertCategory(db: Executor, category: string, id: number): Promise<void> {
+  await db.insertInto('related_store_categories').values({ category, category_id: id }).execute();
+}
+
+export type PostRow = RelatedStorePostsTable;
+
+export async function findPostById(db: Executor, id: string): Promise<PostRow | undefined> {
+  return db.selectFrom('related_store_posts').selectAll().where('post_id', '=', id).executeTakeFirst();
+}
+
+export async function findPostsBySlots(db: Executor, slots: readonly number[]): Promise<PostRow[]> {
+  const rows: PostRow[] = [];
+  for (const chunk of chunks(slots, CHUNK)) {
+    rows.push(...(await db.selectFrom('related_store_posts').selectAll().where('slot', 'in', chunk).execute()));
+  }
+  return rows;
+}
+
+/** Post ids of `slots`, without their vectors (to settle ties between equal scores). */
+export async function findPostIdsBySlots(db: Executor, slots: readonly number[]): Promise<Map<number, string>> {
+  const ids = new Map<number, string>();
+  for (const chunk of chunks(slots, CHUNK)) {
+    const rows = await db
+      .selectFrom('related_store_posts')
+      .select(['slot', 'post_id'])
+      .where('slot', 'in', chunk)
+      .execute();
+    for (const row of rows) ids.set(row.slot, row.post_id);
+  }
+  return ids;
+}
+
+/** A page of posts in slot order, after `afterSlot` (for fills and rolling re-weighs). */
+export async function findPostPage(db: Executor, afterSlot: number, limit: number): Promise<PostRow[]> {
+  return db
+    .selectFrom('related_store_posts')
+    .selectAll()
+    .where('slot', '>', afterSlot)
+    .orderBy('slot')
+    .limit(limit)
+    .execute();
+}
+
+export async function savePosts(db: Executor, rows: readonly PostRow[]): Promise<void> {
+  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+    await db
+      .insertInto('related_store_posts')
+      .values([...chunk])
+      .onConflict((oc) =>
+        oc.column('post_id').doUpdateSet((eb) => ({
+          category_id: eb.ref('excluded.category_id'),
+          fields: eb.ref('excluded.fields'),
+          base: eb.ref('excluded.base'),
+          vector: eb.ref('excluded.vector'),
+          complete: eb.ref('excluded.complete'),
+          weighed_at: eb.ref('excluded.weighed_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function deletePosts(db: Executor, slots: readonly number[]): Promise<void> {
+  for (const chunk of chunks(slots, CHUNK))
+    await db.deleteFrom('related_store_posts').where('slot', 'in', chunk).execute();
+}
+
+export type NeighborRow = RelatedStoreNeighborsTable;
+
+export async function findNeighbors(db: Executor, slots: readonly number[]): Promise<NeighborRow[]> {
+  const rows: NeighborRow[] = [];
+  for (const chunk of chunks(slots, CHUNK)) {
+    rows.push(
+      ...(await db
+        .selectFrom('related_store_neighbors')
+        .selectAll()
+        .where('slot', 'in', chunk)
+        .orderBy('slot')
+        .orderBy('rank')
+        .execute()),
+    );
+  }
+  return rows.map((row) => ({ ...row, score: Number(row.score) }));
+}
+
+/** Slots whose neighbor lists hold `slot`. */
+export async function findHolders(db: Executor, slot: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('related_store_neighbors')
+    .select('slot')
+    .where('neighbor_slot', '=', slot)
+    .execute();
+  return rows.map((row) => row.slot);
+}
+
+/** Replaces the neighbor lists of `slots` with `rows`. */
+export async function replaceNeighbors(
+  db: Executor,
+  slots: readonly number[],
+  rows: readonly NeighborRow[],
+): Promise<void> {
+  for (const chunk of chunks(slots, CHUNK))
+    await db.deleteFrom('related_store_neighbors').where('slot', 'in', chunk).execute();
+  for (const chunk of chunks(rows, INSERT_CHUNK))
+    await db
+      .insertInto('related_store_neighbors')
+      .values([...chunk])
+      .execute();
+}
+
+export async function findPostings(
+  db: Executor,
+  kind: number,
+  features: readonly number[],
+): Promise<{ feature: number; entries: Uint8Array }[]> {
+  const rows: { feature: number; entries: Uint8Array }[] = [];
+  for (const chunk of chunks(features, CHUNK)) {
+    rows.push(
+      ...(await db
+        .selectFrom('related_store_postings')
+        .select(['feature', 'entries'])
+        .where('kind', '=', kind)
+        .where('feature', 'in', chunk)
+        .execute()),
+    );
+  }
+  return rows;
+}
+
+export async function savePostings(
+  db: Executor,
+  kind: number,
+  lists: readonly { feature: number; entries: Uint8Array }[],
+): Promise<void> {
+  for (const chunk of chunks(lists, INSERT_CHUNK)) {
+    await db
+      .insertInto('related_store_postings')
+      .values(chunk.map(({ feature, entries }) => ({ kind, feature, entries })))
+      .onConflict((oc) =>
+        oc.columns(['kind', 'feature']).doUpdateSet((eb) => ({ entries: eb.ref('excluded.entries') })),
+      )
+      .execute();
+  }
+}
+
+export async function deletePostings(db: Executor, kind: number, features: readonly number[]): Promise<void> {
+  for (const chunk of chunks(features, CHUNK)) {
+    await db.deleteFrom('related_store_postings').where('kind', '=', kind).where('feature', 'in', chunk).execute();
+  }
+}
+
+export type SlotPageRow = RelatedStoreSlotPagesTable;
+
+export async function findSlotPages(db: Executor, pages: readonly number[]): Promise<SlotPageRow[]> {
+  const rows: SlotPageRow[] = [];
+  for (const chunk of chunks(pages, CHUNK)) {
+    rows.push(...(await db.selectFrom('related_store_slot_pages').selectAll().where('page', 'in', chunk).execute()));
+  }
+  return rows;
+}
+
+export async function saveSlotPages(db: Executor, rows: readonly SlotPageRow[]): Promise<void> {
+  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+    await db
+      .insertInto('related_store_slot_pages')
+      .values([...chunk])
+      .onConflict((oc) =>
+        oc.column('page').doUpdateSet((eb) => ({
+          categories: eb.ref('excluded.categories'),
+          thresholds: eb.ref('excluded.thresholds'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Starts a full recompute: every list emptied and marked complete, every threshold 0, every
+ * posting list dropped (they are rebuilt from the vectors page by page).
+ */
+export async function clearListsAndPostings(db: Executor, zeroThresholds: Uint8Array): Promise<void> {
+  await db.deleteFrom('related_store_neighbors').execute();
+  await db.deleteFrom('related_store_postings').execute();
+  await db.updateTable('related_store_posts').set({ complete: 1 }).execute();
+  await db.updateTable('related_store_slot_pages').set({ thresholds: zeroThresholds }).execute();
+}
