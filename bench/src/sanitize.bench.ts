@@ -11,7 +11,16 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sanitizeHtml from 'sanitize-html';
 import { Parser } from 'htmlparser2';
-import { cleanText, countWords, excerptFromPlainText, htmlToPlainText, sanitizePostHtml } from '@careerfeed/core';
+import {
+  cleanText,
+  countWords,
+  excerptFromPlainText,
+  htmlToPlainText,
+  POST_HTML_ALLOWED_ATTRIBUTES,
+  POST_HTML_ALLOWED_TAGS,
+  POST_HTML_DROPPED_WITH_CONTENT,
+  sanitizePostHtml,
+} from '@careerfeed/core';
 import { round } from './support/load';
 import { buildPostInput, loadFixture } from './support/posts';
 import { runBench } from './support/run-bench';
@@ -69,26 +78,12 @@ function median(values: number[]): number {
 // only allowlists. They do not resolve relative URLs against the post's URL, vet rel tokens,
 // dimensions or code classes, or drop an <img> without a usable src: the figures below are what
 // the allowlist alone costs in each library, a lower bound for the same policy.
-const ALLOWED_TAGS = [
-  'p', 'br', 'hr', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'em',
-  'strong', 'b', 'i', 'u', 's', 'del', 'ins', 'sub', 'sup', 'mark', 'small', 'abbr', 'cite', 'q', 'dl', 'dt',
-  'dd', 'figure', 'figcaption', 'img', 'table', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'caption',
-]; // prettier-ignore
-const ALLOWED_ATTRIBUTES: Record<string, string[]> = {
-  a: ['href', 'title', 'rel'],
-  img: ['src', 'alt', 'title', 'width', 'height'],
-  th: ['colspan', 'rowspan', 'scope'],
-  td: ['colspan', 'rowspan', 'scope'],
-  abbr: ['title'],
-  code: ['class'],
-  pre: ['class'],
-  ol: ['start'],
-};
-const DROPPED_WITH_CONTENT = [
-  'script', 'style', 'textarea', 'option', 'select', 'button', 'iframe', 'frame', 'frameset', 'noframes',
-  'object', 'embed', 'applet', 'form', 'svg', 'math', 'template', 'noscript', 'noembed', 'xmp', 'plaintext',
-  'head', 'title', 'canvas',
-]; // prettier-ignore
+// (packages/core exports them, so the lists here cannot drift from the policy.)
+const ALLOWED_TAGS = [...POST_HTML_ALLOWED_TAGS];
+const ALLOWED_ATTRIBUTES: Record<string, string[]> = Object.fromEntries(
+  Object.entries(POST_HTML_ALLOWED_ATTRIBUTES).map(([tag, names]) => [tag, [...names]]),
+);
+const DROPPED_WITH_CONTENT = [...POST_HTML_DROPPED_WITH_CONTENT];
 
 type Case = { name: string; note: string; step: (html: string) => unknown };
 
