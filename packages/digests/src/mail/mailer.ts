@@ -54,17 +54,20 @@ export async function createMailer(config: MailerConfig, options: { maxConnectio
 
 type Dkim = { domainName: string; keySelector: string; privateKey: string } | undefined;
 
+/** Control characters other than tab, CR and LF, and everything beyond 7-bit ASCII (per UTF-16 unit). */
+const NOT_TEXT_ASCII = /[\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]/g;
+
 /**
  * Whether nodemailer, left to itself, would pick quoted-printable (not base64) for this value:
- * more ASCII letters than control and 8-bit characters.
+ * more ASCII letters than control and 8-bit characters. The rare others are counted by the regex
+ * engine; letters only until they outnumber them (a few dozen characters into an HTML body).
  */
 function favoursQuotedPrintable(value: string): boolean {
+  const other = value.match(NOT_TEXT_ASCII)?.length ?? 0;
   let letters = 0;
-  let other = 0;
-  for (let i = 0; i < value.length; i++) {
+  for (let i = 0; i < value.length && letters <= other; i++) {
     const c = value.charCodeAt(i);
-    if (c >= 0x80 || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) other++;
-    else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) letters++;
+    if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) letters++;
   }
   return other < letters;
 }
