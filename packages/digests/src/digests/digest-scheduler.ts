@@ -105,6 +105,7 @@ export async function runDigestTick(
   await initialiseMissingSchedules(deps, frequencies, now);
 
   let enqueued = 0;
+  let advancing: Promise<void> = Promise.resolve();
   const read = (after: ScheduleRow | undefined) =>
     findDueSubscribers(deps.db.kysely, {
       nowUtc,
@@ -132,13 +133,18 @@ export async function runDigestTick(
       deps,
       planned.map((p) => p.job),
     );
-    await advanceNextDigests(
+    // This page's jobs are in; its schedules move on while the next page is read and enqueued.
+    // One advance in flight at a time, and the tick ends only when the last one has.
+    await advancing;
+    advancing = advanceNextDigests(
       deps.db.kysely,
       planned.map((p) => p.move),
       nowUtc,
     );
+    advancing.catch(() => undefined);
     enqueued += planned.length;
   });
+  await advancing;
   if (enqueued > 0) deps.logger?.info({ enqueued }, 'digests enqueued');
   return { enqueued };
 }
