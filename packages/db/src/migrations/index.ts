@@ -14,7 +14,7 @@ import * as comments from './2026-12-06-0013-comments';
 import * as consoleOperations from './2026-12-06-0014-console-operations';
 import * as wordpressSources from './2026-12-06-0016-wordpress-sources';
 import * as commentExternalIds from './2026-12-06-0018-comment-external-ids';
-import * as digestUnscheduledIndex from './2026-12-07-0020-digest-unscheduled-index';
+import * as subscriberPageIndexes from './2026-12-07-0020-subscriber-page-indexes';
 
 /**
  * Listed by hand rather than read from the folder, so the same list works from TypeScript
@@ -36,5 +36,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06-0014-console-operations': consoleOperations,
   '2026-12-06-0016-wordpress-sources': wordpressSources,
   '2026-12-06-0018-comment-external-ids': commentExternalIds,
-  '2026-12-07-0020-digest-unscheduled-index': digestUnscheduledIndex,
+  '2026-12-07-0020-subscriber-page-indexes': subscriberPageIndexes,
 };
