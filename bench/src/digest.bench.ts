@@ -6,7 +6,16 @@
  * the MIME messages alone. Results are JSON lines on stdout; progress goes to stderr.
  * See bench/README.md.
  */
-import { type MailMessage, createDigestContent, createSmtpMailer, unsubscribeHeaders } from '@careerfeed/digests';
+import {
+  type MailMessage,
+  createDigestContent,
+  createSmtpMailer,
+  digestJobOptions,
+  runDigestTick,
+  unsubscribeHeaders,
+} from '@careerfeed/digests';
+import { DIGEST_JOB, createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
+import { benchRedisErrors } from './support/redis-errors';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +32,7 @@ import { loadFixture } from './support/posts';
 import {
   type ManagedProcess,
   freePort,
+  processCpuMs,
   sleep,
   spawnManaged,
   startRedisServer,
@@ -49,7 +59,10 @@ const TIME_ZONES = [
   'Pacific/Tongatapu',
 ];
 
+type Case = 'system' | 'tick';
+
 interface Settings {
+  cases: Case[];
   subscribers: number;
   posts: number;
   workers: number[];
@@ -58,6 +71,11 @@ interface Settings {
   pgAdminUrl: string;
   fixture: string;
   timeoutMin: number;
+  tickSubscribers: number;
+  tickDue: number;
+  tickDb: Dialect;
+  /** When set, each worker runs with --cpu-prof and writes its profile under this directory. */
+  cpuProfDir: string | undefined;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -71,7 +89,15 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     );
   const db = env.BENCH_DB || 'sqlite';
   if (db !== 'sqlite' && db !== 'postgres') problems.push(`BENCH_DB: sqlite or postgres (got ${JSON.stringify(db)})`);
+  const tickDb = env.BENCH_TICK_DB || 'postgres';
+  if (tickDb !== 'sqlite' && tickDb !== 'postgres')
+    problems.push(`BENCH_TICK_DB: sqlite or postgres (got ${JSON.stringify(tickDb)})`);
+  const cases = (env.BENCH_CASES || 'system,tick').split(',').map((s) => s.trim());
+  if (cases.length === 0 || !cases.every((c) => c === 'system' || c === 'tick'))
+    problems.push(`BENCH_CASES: comma-separated, from system and tick (got ${JSON.stringify(env.BENCH_CASES)})`);
+  const tickSubscribers = int('BENCH_TICK_SUBSCRIBERS', 1_000_000, 1000, 10_000_000);
   const settings: Settings = {
+    cases: cases as Case[],
     subscribers,
     posts: int('BENCH_POSTS', 20, 1, 1000),
     workers,
@@ -80,6 +106,10 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     pgAdminUrl: env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     fixture: path.resolve(env.BENCH_FIXTURE || path.join(ROOT, 'fixtures', 'sample-blog.json')),
     timeoutMin: int('BENCH_TIMEOUT_MIN', 30, 1, 24 * 60),
+    tickSubscribers,
+    tickDue: int('BENCH_TICK_DUE', 10_000, 0, tickSubscribers),
+    tickDb: tickDb as Dialect,
+    cpuProfDir: env.BENCH_CPU_PROF_DIR ? path.resolve(env.BENCH_CPU_PROF_DIR) : undefined,
   };
   if (problems.length > 0) throw new SetupError(`Invalid bench settings:\n  - ${problems.join('\n  - ')}`);
   return settings;
@@ -264,6 +294,8 @@ interface SystemResult {
   p50Ms: number;
   p99Ms: number;
   peakRssMb: number[];
+  /** Each worker's CPU time (user + system) from healthy to the last mail, in ms. */
+  cpuMs: number[];
   failed: number;
 }
 
@@ -284,6 +316,7 @@ async function runSystem(
     workers: number;
     expected: number;
     timeoutMs: number;
+    cpuProfDir: string | undefined;
   },
 ): Promise<SystemResult> {
   await ctx.sink.reset();
@@ -303,13 +336,18 @@ async function runSystem(
   const workers: ManagedProcess[] = [];
   for (let i = 0; i < ctx.workers; i++) {
     const port = await freePort();
-    const worker = spawnManaged(cleanup, `worker-${i}`, process.execPath, [WORKER_MAIN], {
+    const profile = ctx.cpuProfDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.cpuProfDir, `digest-${ctx.workers}w-${i}`)}`]
+      : [];
+    const worker = spawnManaged(cleanup, `worker-${i}`, process.execPath, [...profile, WORKER_MAIN], {
       env: { ...env, WORKER_PORT: String(port) },
       cwd: ctx.tmpDir,
     });
     workers.push(worker);
     await waitForHealthy(port, worker, 60_000);
   }
+  // Start-up (module loading, migrations check, scheduler upsert) is not per-mail work.
+  const cpuAtStart = workers.map((w) => processCpuMs(w.child.pid) ?? NaN);
   try {
     const started = Date.now();
     const cli = spawnManaged(cleanup, 'cli', process.execPath, [CLI_MAIN, 'digest', 'run', '--frequency', 'all'], {
@@ -329,6 +367,7 @@ async function runSystem(
       stats = await ctx.sink.stats();
     }
     const rss = workers.map((w) => peakRssMb(w.child.pid));
+    const cpuMs = workers.map((w, i) => (processCpuMs(w.child.pid) ?? NaN) - cpuAtStart[i]!);
 
     const db = createDb(ctx.store.url, { poolSize: 1 });
     try {
@@ -348,6 +387,7 @@ async function runSystem(
         p50Ms: at(0.5),
         p99Ms: at(0.99),
         peakRssMb: rss,
+        cpuMs,
         failed: rows.filter((r) => r.status === 'failed').length,
       };
     } finally {
@@ -358,72 +398,243 @@ async function runSystem(
   }
 }
 
-runBench(readSettings, note, async (settings, cleanup) => {
+// ---- the scheduler tick over a large table ----
+
+/**
+ * `count` subscribers written by the database itself (generate_series), so a million rows take
+ * seconds: every `count / due`-th one is due within the last ten minutes, the rest are due over
+ * the next day (daily) or week (weekly), or unsubscribed (1 in 20) or paused (1 in 50).
+ */
+async function seedTickSubscribers(store: Store, count: number, due: number, now: Date): Promise<void> {
+  const db = createDb(store.url, { poolSize: 1 });
+  try {
+    const step = due === 0 ? count + 1 : Math.floor(count / due);
+    const zones = sql.join(TIME_ZONES.map((z) => sql`${z}::text`));
+    const iso = (at: ReturnType<typeof sql>) => sql`to_char(${at}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    const nowTs = sql`(${now.toISOString()}::timestamptz at time zone 'UTC')`;
+    const since = new Date(now.getTime() - 30 * 24 * 3600_000).toISOString();
+    const isDue = sql`(i % ${sql.lit(step)} = 0 and i / ${sql.lit(step)} <= ${sql.lit(due)})`;
+    for (let from = 1; from <= count; from += 250_000) {
+      const to = Math.min(count, from + 250_000 - 1);
+      await sql`
+        insert into subscribers (id, email, email_key, status, frequency, topics, time_zone, delivery_hour,
+          delivery_weekday, paused, confirmation_sent_at, confirmed_at, digest_cursor, next_digest_at,
+          created_at, updated_at)
+        select '00000000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'),
+          'student' || i || '@example.edu', 'student' || i || '@example.edu',
+          case when not ${isDue} and i % 20 = 7 then 'unsubscribed' else 'active' end,
+          case when i % 2 = 0 then 'daily' else 'weekly' end,
+          '[]', (array[${zones}])[1 + i % ${sql.lit(TIME_ZONES.length)}], 6 + i % 5, 1 + i % 7,
+          case when not ${isDue} and i % 50 = 3 then 1 else 0 end,
+          ${since}, ${since}, ${since},
+          case when ${isDue} then ${iso(sql`${nowTs} - (i % 600) * interval '1 second'`)}
+               when i % 20 = 7 then null
+               else ${iso(sql`${nowTs} + (1 + i % (case when i % 2 = 0 then 1440 else 10080 end)) * interval '1 minute'`)}
+          end,
+          ${since}, ${now.toISOString()}
+        from generate_series(${sql.lit(from)}, ${sql.lit(to)}) as i`.execute(db.kysely);
+    }
+    await sql`analyze subscribers`.execute(db.kysely);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Samples this process's RSS every 20 ms while `work` runs: the peak, not just the two ends. */
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRss: number }> {
+  let peakRss = process.memoryUsage.rss();
+  const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
+  try {
+    const value = await work();
+    return { value, peakRss: Math.max(peakRss, process.memoryUsage.rss()) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function measureTick(
+  settings: Settings,
+  cleanup: Cleanup,
+  ctx: { tmpDir: string; redisUrl: string },
+): Promise<void> {
+  await assertPostgresReachable(settings.pgAdminUrl);
+  const store = await createStore(cleanup, 'postgres', 'digest_tick', {
+    dir: ctx.tmpDir,
+    pgAdminUrl: settings.pgAdminUrl,
+  });
+  const now = new Date();
+  note(`tick: seeding ${settings.tickSubscribers} subscribers (${settings.tickDue} due) on postgres`);
+  const seedStarted = performance.now();
+  await seedTickSubscribers(store, settings.tickSubscribers, settings.tickDue, now);
+  note(`tick: seeded in ${Math.round((performance.now() - seedStarted) / 1000)} s`);
+
+  const db = createDb(store.url, { poolSize: 4 });
+  cleanup.add('close tick database', () => db.close());
+  const redis = createRedisConnection(ctx.redisUrl, 'producer', benchRedisErrors);
+  cleanup.add('disconnect tick redis', () => redis.disconnect());
+  const queue = openDigestsQueue(redis, 'bench-tick');
+  const bareQueue = openDigestsQueue(redis, 'bench-tick-bare');
+  cleanup.add('close tick queues', async () => {
+    await queue.close();
+    await bareQueue.close();
+  });
+  await sql`select 1`.execute(db.kysely);
+  await queue.waitUntilReady();
+
+  // The baseline: the same number of digest jobs added with addBulk in pages of 500 and nothing
+  // else (no database) — what enqueueing alone costs on this machine now.
+  const jobs = Array.from({ length: settings.tickDue }, (_, i) => ({
+    subscriberId: `00000000-0000-7000-8000-${i.toString(16).padStart(12, '0')}`,
+    periodKey: 'daily:2026-12-07',
+    windowEnd: now.toISOString(),
+  }));
+  const bareStarted = performance.now();
+  for (let i = 0; i < jobs.length; i += 500)
+    await bareQueue.addBulk(
+      jobs.slice(i, i + 500).map((data) => ({ name: DIGEST_JOB, data, opts: digestJobOptions(data) })),
+    );
+  const bareMs = performance.now() - bareStarted;
+  jobs.length = 0;
+
+  const rssBefore = process.memoryUsage.rss();
+  const started = performance.now();
+  const { value: result, peakRss } = await withPeakRss(() => runDigestTick({ db, queue, now: () => now }));
+  const tickMs = performance.now() - started;
+  const rssAfter = process.memoryUsage.rss();
+  const waiting = await queue.getWaitingCount();
+  if (result.enqueued !== settings.tickDue || waiting !== settings.tickDue)
+    throw new Error(`tick enqueued ${result.enqueued} (${waiting} waiting), expected ${settings.tickDue}`);
+
+  // The next minute's tick: only what falls due in that minute, and it must not scan the table.
+  const idleStarted = performance.now();
+  const idle = await runDigestTick({ db, queue, now: () => new Date(now.getTime() + 60_000) });
+  const idleMs = performance.now() - idleStarted;
+
+  const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
+  emit({
+    case: 'tick',
+    db: 'postgres',
+    subscribers: settings.tickSubscribers,
+    due: settings.tickDue,
+    enqueued: result.enqueued,
+    tick_ms: round(tickMs, 1),
+    us_per_due: settings.tickDue > 0 ? round((tickMs * 1000) / settings.tickDue, 1) : null,
+    bare_enqueue_ms: round(bareMs, 1),
+    ratio_to_bare_enqueue: settings.tickDue > 0 ? round(tickMs / bareMs, 2) : null,
+    rss_before_mb: mb(rssBefore),
+    rss_peak_mb: mb(peakRss),
+    rss_after_mb: mb(rssAfter),
+    next_tick_ms: round(idleMs, 1),
+    next_tick_enqueued: idle.enqueued,
+  });
+}
+
+// ---- the whole run ----
+
+async function measureSystems(
+  settings: Settings,
+  cleanup: Cleanup,
+  ctx: { tmpDir: string; redisUrl: string },
+): Promise<void> {
   for (const file of [WORKER_MAIN, CLI_MAIN, SINK])
     if (!fs.existsSync(file)) throw new SetupError(`${file} is missing; build first (npx tsc -b)`);
   if (settings.db === 'postgres') await assertPostgresReachable(settings.pgAdminUrl);
   const fixture = loadFixture(settings.fixture);
-  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-bench-digest-'));
-  const removeTmp = () => fs.rmSync(tmpDir, { recursive: true, force: true });
-  cleanup.add(`remove ${tmpDir}`, removeTmp, removeTmp);
-  fs.mkdirSync(path.join(tmpDir, 'redis'));
-  const redis = await startRedisServer(cleanup, path.join(tmpDir, 'redis'));
   const sink = await startSink(cleanup);
-  note(
-    `${settings.subscribers} subscribers, ${settings.posts} new posts, ${settings.db}; workers ${settings.workers.join(', ')}; ` +
-      `${os.cpus().length} CPUs, Node ${process.version}, load ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-  );
 
-  let ceiling: number | undefined;
+  // The ceiling is measured before the first system run and after each one: a run at 100,000
+  // subscribers lasts many minutes on a shared machine, and each run's ratio is to the mean of
+  // the ceilings on either side of it.
+  let messages: MailMessage[] | undefined;
+  const ceiling = async (): Promise<number> => {
+    const cpuBefore = process.cpuUsage();
+    const result = await measureCeiling(sink, messages!);
+    const cpu = process.cpuUsage(cpuBefore);
+    emit({
+      case: 'ceiling',
+      what: 'nodemailer pool (5 connections) sending pre-rendered digests',
+      mails: messages!.length,
+      mails_per_s: round(result.mailsPerS, 1),
+      cpu_ms_per_mail: round((cpu.user + cpu.system) / 1000 / messages!.length, 3),
+      mean_message_kb: round(result.meanBytes / 1024, 1),
+    });
+    return result.mailsPerS;
+  };
+  let ceilingBefore: number | undefined;
+  const results: { workers: number; mailsPerS: number; cpuMsPerMail: number }[] = [];
   for (const workers of settings.workers) {
     const store = await createStore(cleanup, settings.db, `digest_${workers}`, {
-      dir: tmpDir,
+      dir: ctx.tmpDir,
       pgAdminUrl: settings.pgAdminUrl,
     });
     // The new posts: published over the last ~18 days, up to a day ago, with related posts.
     await seedFeedStore(store, fixture, { count: settings.posts, publicBaseUrl: PUBLIC_BASE_URL, spanYears: 0.05 });
     await seedSubscribers(store, settings.subscribers);
 
-    if (ceiling === undefined) {
-      const messages = await renderDigests(store, settings.ceilingMails);
+    if (messages === undefined) {
+      messages = await renderDigests(store, settings.ceilingMails);
       const mime = await measureMimeBuild(messages.slice(0, Math.min(messages.length, 1000)));
-      const result = await measureCeiling(sink, messages);
-      ceiling = result.mailsPerS;
       emit({ case: 'mime-build', mails_per_s: round(mime, 1) });
-      emit({
-        case: 'ceiling',
-        what: 'nodemailer pool (5 connections) sending pre-rendered digests',
-        mails: messages.length,
-        mails_per_s: round(ceiling, 1),
-        mean_message_kb: round(result.meanBytes / 1024, 1),
-      });
     }
+    ceilingBefore ??= await ceiling();
 
     note(`system run with ${workers} worker(s)`);
     const r = await runSystem(cleanup, {
       store,
       sink,
-      redisUrl: redis.url,
-      tmpDir,
+      redisUrl: ctx.redisUrl,
+      tmpDir: ctx.tmpDir,
       workers,
       expected: settings.subscribers,
       timeoutMs: settings.timeoutMin * 60_000,
+      cpuProfDir: settings.cpuProfDir,
     });
+    const ceilingAfter = await ceiling();
+    const meanCeiling = (ceilingBefore + ceilingAfter) / 2;
+    ceilingBefore = ceilingAfter;
+    const cpuMsPerMail = r.cpuMs.reduce((a, b) => a + b, 0) / r.mails;
+    results.push({ workers, mailsPerS: r.mailsPerS, cpuMsPerMail });
     emit({
       case: 'system',
+      db: settings.db,
       workers,
       subscribers: settings.subscribers,
       mails: r.mails,
       failed: r.failed,
       mails_per_s: round(r.mailsPerS, 1),
-      ratio_to_ceiling: round(r.mailsPerS / ceiling, 3),
+      ratio_to_ceiling: round(r.mailsPerS / meanCeiling, 3),
+      worker_cpu_ms_per_mail: round(cpuMsPerMail, 3),
       enqueue_ms: r.enqueueMs,
       claim_to_sent_p50_ms: r.p50Ms,
       claim_to_sent_p99_ms: r.p99Ms,
       worker_peak_rss_mb: r.peakRssMb.map((v) => round(v, 1)),
     });
   }
+  const one = results.find((r) => r.workers === 1);
+  if (one)
+    for (const r of results.filter((x) => x.workers > 1))
+      emit({
+        case: 'scale',
+        workers: r.workers,
+        ratio_to_one_worker: round(r.mailsPerS / one.mailsPerS, 3),
+        cpu_per_mail_ratio_to_one_worker: round(r.cpuMsPerMail / one.cpuMsPerMail, 3),
+      });
+}
+
+runBench(readSettings, note, async (settings, cleanup) => {
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careerfeed-bench-digest-'));
+  const removeTmp = () => fs.rmSync(tmpDir, { recursive: true, force: true });
+  cleanup.add(`remove ${tmpDir}`, removeTmp, removeTmp);
+  fs.mkdirSync(path.join(tmpDir, 'redis'));
+  const redis = await startRedisServer(cleanup, path.join(tmpDir, 'redis'));
+  note(
+    `cases ${settings.cases.join(', ')}; ${settings.subscribers} subscribers, ${settings.posts} new posts, ${settings.db}; ` +
+      `workers ${settings.workers.join(', ')}; tick over ${settings.tickSubscribers} (${settings.tickDue} due); ` +
+      `${os.cpus().length} CPUs, Node ${process.version}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
+  if (settings.cases.includes('system')) await measureSystems(settings, cleanup, { tmpDir, redisUrl: redis.url });
+  if (settings.cases.includes('tick')) await measureTick(settings, cleanup, { tmpDir, redisUrl: redis.url });
 });

@@ -1,3 +1,4 @@
+import { runDigestTick } from '@careerfeed/digests';
 import { type PostsDeps } from '@careerfeed/posts';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -164,6 +165,32 @@ describe.each(DIALECTS)('digests (%s)', (dialect) => {
       (await Promise.all(ids.map(async (id) => (await subscriber(id)).email))).sort(),
     );
     for (const id of ids) expect((await subscriber(id)).next_digest_at).toBe('2026-11-26T08:00:00.000Z');
+  });
+
+  test('when more subscribers are due than fit on a page, with equal due times across page boundaries, and two schedulers page at once, then each gets one job and moves on once', async () => {
+    engine = await startEngine(database.db, { now });
+    // 4 per page; 11 due at three instants (ties cross the page boundaries), 2 never scheduled,
+    // 1 not due yet, 1 paused.
+    const dueAt = ['2026-11-25T06:00:00.000Z', '2026-11-25T07:00:00.000Z', '2026-11-25T08:00:00.000Z'];
+    const due = await Promise.all(
+      Array.from({ length: 11 }, (_, i) => dueDaily({ next_digest_at: dueAt[i % 3]!, delivery_hour: 6 + (i % 3) })),
+    );
+    const unscheduled = await Promise.all([insertSubscriber(database.db), insertSubscriber(database.db)]);
+    const later = await dueDaily({ next_digest_at: '2026-11-25T09:00:00.000Z', delivery_hour: 9 });
+    const paused = await dueDaily({ paused: 1 });
+    const scheduler = { ...engine.scheduler, pageSize: 4 };
+
+    const [first, second] = await Promise.all([runDigestTick(scheduler), runDigestTick(scheduler)]);
+
+    expect(first.enqueued + second.enqueued).toBeGreaterThanOrEqual(11);
+    const jobs = await engine.queue.getJobs(['wait']);
+    expect(jobs.map((j) => (j.data as { subscriberId: string }).subscriberId).sort()).toEqual([...due].sort());
+    for (const [i, id] of due.entries())
+      expect((await subscriber(id)).next_digest_at).toBe(`2026-11-26T0${6 + (i % 3)}:00:00.000Z`);
+    for (const id of unscheduled) expect((await subscriber(id)).next_digest_at).toBe('2026-11-26T08:00:00.000Z');
+    expect((await subscriber(later)).next_digest_at).toBe('2026-11-25T09:00:00.000Z');
+    expect((await subscriber(paused)).next_digest_at).toBe('2026-11-25T08:00:00.000Z');
+    expect((await runDigestTick(scheduler)).enqueued).toBe(0);
   });
 
   test('when the SMTP server answers 421 to the first attempt, then the retried job delivers exactly one mail', async () => {

@@ -15,6 +15,7 @@ import * as consoleOperations from './2026-12-06-0014-console-operations';
 import * as wordpressSources from './2026-12-06-0016-wordpress-sources';
 import * as commentExternalIds from './2026-12-06-0018-comment-external-ids';
 import * as relatedStore from './2026-12-07-0019-related-store';
+import * as subscriberPageIndexes from './2026-12-07-0020-subscriber-page-indexes';
 import * as searchTagTrigger from './2026-12-07-0022-search-tag-trigger';
 
 /**
@@ -38,5 +39,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06-0016-wordpress-sources': wordpressSources,
   '2026-12-06-0018-comment-external-ids': commentExternalIds,
   '2026-12-07-0019-related-store': relatedStore,
+  '2026-12-07-0020-subscriber-page-indexes': subscriberPageIndexes,
   '2026-12-07-0022-search-tag-trigger': searchTagTrigger,
 };

@@ -16,7 +16,7 @@ import {
 import {
   type ScheduleRow,
   type ScheduledFrequency,
-  advanceNextDigest,
+  advanceNextDigests,
   findActiveSubscribersPage,
   findDueSubscribers,
 } from './digests.repository';
@@ -57,6 +57,26 @@ function scheduleOf(row: ScheduleRow): DigestSchedule {
   };
 }
 
+/**
+ * Walks keyset pages, reading the next page while the current one is handled: each read starts
+ * after the previous page's last row, which handling that page cannot move. At most two pages
+ * are in memory, whatever the table holds.
+ */
+async function forEachPage<R>(
+  read: (after: R | undefined) => Promise<R[]>,
+  limit: number,
+  handle: (rows: R[]) => Promise<void>,
+): Promise<void> {
+  let rows = await read(undefined);
+  while (rows.length > 0) {
+    const next = rows.length < limit ? Promise.resolve([]) : read(rows[rows.length - 1]);
+    // Observed now, so a failed read cannot go unhandled while this page is still being written.
+    next.catch(() => undefined);
+    await handle(rows);
+    rows = await next;
+  }
+}
+
 async function addDigests(deps: DigestSchedulerDeps, jobs: DigestJob[]): Promise<void> {
   if (jobs.length === 0) return;
   await deps.queue.addBulk(
@@ -85,18 +105,26 @@ export async function runDigestTick(
   await initialiseMissingSchedules(deps, frequencies, now);
 
   let enqueued = 0;
-  let after: { due: string; id: string } | undefined;
-  for (;;) {
-    const rows = await findDueSubscribers(deps.db.kysely, { nowUtc, frequencies, after, limit });
-    if (rows.length === 0) break;
-    const planned: { row: ScheduleRow; job: DigestJob; next: string }[] = [];
+  let advancing: Promise<void> = Promise.resolve();
+  const read = (after: ScheduleRow | undefined) =>
+    findDueSubscribers(deps.db.kysely, {
+      nowUtc,
+      frequencies,
+      after: after && { due: after.next_digest_at!, id: after.id },
+      limit,
+    });
+  await forEachPage(read, limit, async (rows) => {
+    const planned: { job: DigestJob; move: { id: string; from: string | null; to: string } }[] = [];
     for (const row of rows) {
       const due = new Date(row.next_digest_at!);
       try {
         const schedule = scheduleOf(row);
         const periodKey = digestPeriodKey(schedule, due);
-        const next = nextDigestDue(schedule, due > now ? due : now).toISOString();
-        planned.push({ row, job: { subscriberId: row.id, periodKey, windowEnd: due.toISOString() }, next });
+        const to = nextDigestDue(schedule, due > now ? due : now).toISOString();
+        planned.push({
+          job: { subscriberId: row.id, periodKey, windowEnd: due.toISOString() },
+          move: { id: row.id, from: row.next_digest_at, to },
+        });
       } catch (error) {
         deps.logger?.error({ subscriberId: row.id, err: error }, 'cannot schedule digest');
       }
@@ -105,14 +133,18 @@ export async function runDigestTick(
       deps,
       planned.map((p) => p.job),
     );
-    for (const { row, next } of planned) {
-      await advanceNextDigest(deps.db.kysely, row.id, row.next_digest_at, next, nowUtc);
-    }
+    // This page's jobs are in; its schedules move on while the next page is read and enqueued.
+    // One advance in flight at a time, and the tick ends only when the last one has.
+    await advancing;
+    advancing = advanceNextDigests(
+      deps.db.kysely,
+      planned.map((p) => p.move),
+      nowUtc,
+    );
+    advancing.catch(() => undefined);
     enqueued += planned.length;
-    const last = rows[rows.length - 1]!;
-    after = { due: last.next_digest_at!, id: last.id };
-    if (rows.length < limit) break;
-  }
+  });
+  await advancing;
   if (enqueued > 0) deps.logger?.info({ enqueued }, 'digests enqueued');
   return { enqueued };
 }
@@ -134,14 +166,15 @@ async function initialiseMissingSchedules(
       limit: deps.pageSize ?? PAGE_SIZE,
       withoutSchedule: true,
     });
+    const moves: { id: string; from: null; to: string }[] = [];
     for (const row of rows) {
       try {
-        const next = nextDigestDue(scheduleOf(row), now).toISOString();
-        await advanceNextDigest(deps.db.kysely, row.id, null, next, now.toISOString());
+        moves.push({ id: row.id, from: null, to: nextDigestDue(scheduleOf(row), now).toISOString() });
       } catch (error) {
         deps.logger?.error({ subscriberId: row.id, err: error }, 'cannot schedule digest');
       }
     }
+    await advanceNextDigests(deps.db.kysely, moves, now.toISOString());
     if (rows.length < (deps.pageSize ?? PAGE_SIZE)) return;
     afterId = rows[rows.length - 1]!.id;
   }
@@ -161,13 +194,13 @@ export async function enqueueCurrentPeriods(
   const now = deps.now();
   const limit = deps.pageSize ?? PAGE_SIZE;
   let enqueued = 0;
-  let afterId: string | undefined;
-  for (;;) {
-    const rows = await findActiveSubscribersPage(deps.db.kysely, {
+  const read = (after: ScheduleRow | undefined) =>
+    findActiveSubscribersPage(deps.db.kysely, {
       frequencies: options.frequencies ?? ['daily', 'weekly'],
-      afterId,
+      afterId: after?.id,
       limit,
     });
+  await forEachPage(read, limit, async (rows) => {
     const jobs: DigestJob[] = [];
     for (const row of rows) {
       try {
@@ -182,9 +215,7 @@ export async function enqueueCurrentPeriods(
     }
     await addDigests(deps, jobs);
     enqueued += jobs.length;
-    if (rows.length < limit) break;
-    afterId = rows[rows.length - 1]!.id;
-  }
+  });
   return { enqueued };
 }
 
@@ -224,16 +255,14 @@ export async function runInstantDigests(deps: DigestSchedulerDeps, run: InstantR
   const periodKey = `instant:${compactInstant(new Date(run.windowEnd))}`;
   const limit = deps.pageSize ?? PAGE_SIZE;
   let enqueued = 0;
-  let afterId: string | undefined;
-  for (;;) {
-    const rows = await findActiveSubscribersPage(deps.db.kysely, { frequencies: ['instant'], afterId, limit });
+  const read = (after: ScheduleRow | undefined) =>
+    findActiveSubscribersPage(deps.db.kysely, { frequencies: ['instant'], afterId: after?.id, limit });
+  await forEachPage(read, limit, async (rows) => {
     await addDigests(
       deps,
       rows.map((row) => ({ subscriberId: row.id, periodKey, windowEnd: run.windowEnd })),
     );
     enqueued += rows.length;
-    if (rows.length < limit) break;
-    afterId = rows[rows.length - 1]!.id;
-  }
+  });
   return { enqueued };
 }

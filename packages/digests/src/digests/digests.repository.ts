@@ -1,4 +1,4 @@
-import type { Database, DigestDeliveryRow, Kysely, SubscriberRow } from '@careerfeed/db';
+import { type Database, type DigestDeliveryRow, type Kysely, type SubscriberRow, sql } from '@careerfeed/db';
 import { visiblePostsAt } from '@careerfeed/posts';
 
 /** All SQL of the digest engine. Every function takes the executor first, so a transaction is just another `db`. */
@@ -46,35 +46,42 @@ export function findDueSubscribers(
     .where('next_digest_at', 'is not', null)
     .where('next_digest_at', '<=', options.nowUtc);
   const after = options.after;
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('next_digest_at', '>', after.due),
-        eb.and([eb('next_digest_at', '=', after.due), eb('id', '>', after.id)]),
-      ]),
-    );
-  }
+  // A row-value comparison, not `a > x or (a = x and id > y)`: PostgreSQL turns it into one index
+  // range on subscribers_due_idx, so each page starts where the last ended instead of re-reading
+  // everything due before it (quadratic over a large tick).
+  if (after) query = query.where(sql<boolean>`(next_digest_at, id) > (${after.due}, ${after.id})`);
   return query.orderBy('next_digest_at').orderBy('id').limit(options.limit).execute();
 }
 
 /**
- * Moves a subscriber's next digest on, only if nobody else did: two schedulers that read the same
- * row both try, and exactly one update matches `next_digest_at = <old>`.
+ * Moves a page of subscribers' next digests on in one statement (one round trip and, on SQLite,
+ * one commit, rather than one per row), each only if nobody else did: a row moves only if its
+ * next_digest_at still holds the value read (null included), so two schedulers that read the same
+ * rows advance each once.
  */
-export async function advanceNextDigest(
+export async function advanceNextDigests(
   db: Executor,
-  id: string,
-  from: string | null,
-  to: string,
+  moves: { id: string; from: string | null; to: string }[],
   nowUtc: string,
-): Promise<boolean> {
-  const result = await db
-    .updateTable('subscribers')
-    .set({ next_digest_at: to, updated_at: nowUtc })
-    .where('id', '=', id)
-    .where((eb) => (from === null ? eb('next_digest_at', 'is', null) : eb('next_digest_at', '=', from)))
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+): Promise<void> {
+  // SQLite's default limit is 32,766 bound values; three per row, in slices well under it.
+  for (let i = 0; i < moves.length; i += 1000) {
+    const slice = moves.slice(i, i + 1000);
+    const fromNull = slice.filter((m) => m.from === null);
+    const fromValue = slice.filter((m) => m.from !== null);
+    if (fromValue.length > 0) {
+      const rows = sql.join(fromValue.map((m) => sql`(${m.id}, ${m.from}, ${m.to})`));
+      await sql`with moves (id, due_from, due_to) as (values ${rows})
+        update subscribers set next_digest_at = moves.due_to, updated_at = ${nowUtc}
+        from moves where subscribers.id = moves.id and subscribers.next_digest_at = moves.due_from`.execute(db);
+    }
+    if (fromNull.length > 0) {
+      const rows = sql.join(fromNull.map((m) => sql`(${m.id}, ${m.to})`));
+      await sql`with moves (id, due_to) as (values ${rows})
+        update subscribers set next_digest_at = moves.due_to, updated_at = ${nowUtc}
+        from moves where subscribers.id = moves.id and subscribers.next_digest_at is null`.execute(db);
+    }
+  }
 }
 
 /** Active subscribers of the given frequencies in id order after `afterId` (keyset pages). */
@@ -99,8 +106,55 @@ export function findActiveSubscribersPage(
   return query.orderBy('id').limit(options.limit).execute();
 }
 
+/**
+ * The subscriber with `coveredUntil` in the same round trip: what a digest job reads first.
+ */
+export async function findSubscriberWithCoverage(
+  db: Executor,
+  id: string,
+): Promise<(SubscriberRow & { covered_until: string | null }) | undefined> {
+  const row = await db
+    .selectFrom('subscribers')
+    .selectAll('subscribers')
+    .select((eb) =>
+      eb
+        .selectFrom('digest_deliveries')
+        .select((sub) => sub.fn.max('digest_deliveries.window_end').as('end'))
+        .whereRef('digest_deliveries.subscriber_id', '=', 'subscribers.id')
+        .where('digest_deliveries.status', 'in', ['sending', 'sent'])
+        .as('covered_until'),
+    )
+    .where('subscribers.id', '=', id)
+    .executeTakeFirst();
+  return row && { ...row, covered_until: (row.covered_until as string | null | undefined) ?? null };
+}
+
 export function findSubscriber(db: Executor, id: string): Promise<SubscriberRow | undefined> {
   return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * What the last look before a mail leaves needs, in one round trip: whether the subscriber is
+ * still there, active and unpaused, and whether their address is on the suppression list.
+ */
+export function findSendState(
+  db: Executor,
+  id: string,
+): Promise<
+  (Pick<SubscriberRow, 'status' | 'paused' | 'email' | 'email_key'> & { suppressed: string | null }) | undefined
+> {
+  return db
+    .selectFrom('subscribers')
+    .leftJoin('suppressed_addresses', 'suppressed_addresses.email_key', 'subscribers.email_key')
+    .select([
+      'subscribers.status',
+      'subscribers.paused',
+      'subscribers.email',
+      'subscribers.email_key',
+      'suppressed_addresses.email_key as suppressed',
+    ])
+    .where('subscribers.id', '=', id)
+    .executeTakeFirst();
 }
 
 export function findSubscriberByEmail(db: Executor, emailKey: string): Promise<SubscriberRow | undefined> {

@@ -15,7 +15,8 @@ import type { DigestContent } from './digest-content';
 import {
   coveredUntil,
   findDelivery,
-  findSubscriber,
+  findSendState,
+  findSubscriberWithCoverage,
   insertDelivery,
   markDeliverySent,
   markDeliverySkipped,
@@ -23,7 +24,6 @@ import {
   recordHardBounce,
   recordTransientError,
 } from './digests.repository';
-import { isSuppressed } from '../audience/suppression.repository';
 
 export interface DigestSenderDeps {
   db: Db;
@@ -43,8 +43,9 @@ export interface DigestSenderDeps {
 /** `suppressed`: the address is on the suppression list; nothing was sent and the period is closed. */
 export type DigestOutcome = 'sent' | 'skipped' | 'failed' | 'already-done' | 'inactive' | 'suppressed';
 
-const isReachable = (s: SubscriberRow | undefined): s is SubscriberRow => s?.status === 'active' && s.paused === 0;
-const whyUnreachable = (s: SubscriberRow | undefined): string =>
+type Reachability = Pick<SubscriberRow, 'status' | 'paused'>;
+const isReachable = <S extends Reachability>(s: S | undefined): s is S => s?.status === 'active' && s.paused === 0;
+const whyUnreachable = (s: Reachability | undefined): string =>
   s === undefined ? 'subscriber deleted' : s.paused ? 'subscriber paused' : `subscriber ${s.status}`;
 
 const parseTopics = (json: string): string[] => {
@@ -79,14 +80,20 @@ export function createDigestSender(deps: DigestSenderDeps) {
     return outcome;
   };
 
-  /** Where this subscriber's next digest starts: after everything sent (or being sent) before. */
-  async function windowStart(subscriber: SubscriberRow): Promise<string> {
+  /**
+   * Where this subscriber's next digest starts: after everything sent (or being sent) before
+   * (`covered`, the newest window end of their deliveries; see coveredUntil).
+   */
+  function windowStart(subscriber: SubscriberRow, covered: string | null): string {
     const base = subscriber.digest_cursor ?? subscriber.confirmed_at ?? subscriber.created_at;
-    const covered = await coveredUntil(deps.db.kysely, subscriber.id);
     return covered !== null && covered > base ? covered : base;
   }
 
-  async function claim(subscriber: SubscriberRow, job: DigestJob, now: Date): Promise<DigestDeliveryRow> {
+  async function claim(
+    subscriber: SubscriberRow & { covered_until: string | null },
+    job: DigestJob,
+    now: Date,
+  ): Promise<DigestDeliveryRow> {
     const db = deps.db.kysely;
     const nowUtc = now.toISOString();
     const row: DigestDeliveryRow = {
@@ -94,7 +101,7 @@ export function createDigestSender(deps: DigestSenderDeps) {
       subscriber_id: subscriber.id,
       period_key: job.periodKey,
       status: 'sending',
-      window_start: await windowStart(subscriber),
+      window_start: windowStart(subscriber, subscriber.covered_until),
       window_end: job.windowEnd,
       post_ids: '[]',
       message_id: digestMessageId(subscriber.id, job.periodKey, domain),
@@ -119,7 +126,7 @@ export function createDigestSender(deps: DigestSenderDeps) {
   async function send(job: DigestJob): Promise<DigestOutcome> {
     const db = deps.db.kysely;
     const now = deps.now();
-    const subscriber = await findSubscriber(db, job.subscriberId);
+    const subscriber = await findSubscriberWithCoverage(db, job.subscriberId);
     if (!isReachable(subscriber)) return report('inactive');
 
     const delivery = await claim(subscriber, job, now);
@@ -153,8 +160,10 @@ export function createDigestSender(deps: DigestSenderDeps) {
     const mail = renderer.render({ email: subscriber.email, frequency: subscriber.frequency, topics, ...links }, posts);
     const messageId = delivery.message_id ?? digestMessageId(subscriber.id, job.periodKey, domain);
 
-    // Unsubscribing takes effect at once: look again right before the mail leaves.
-    const current = await findSubscriber(db, subscriber.id);
+    // Unsubscribing takes effect at once: look again right before the mail leaves. The
+    // suppression list comes with it, so an address added while this digest was being composed
+    // gets nothing either.
+    const current = await findSendState(db, subscriber.id);
     if (!isReachable(current)) {
       await markDeliverySkipped(
         db,
@@ -164,9 +173,8 @@ export function createDigestSender(deps: DigestSenderDeps) {
       return report('inactive');
     }
 
-    // The suppression list wins over any subscription; checked last, so an address added while this
-    // digest was being composed gets nothing either.
-    if (await isSuppressed(db, current.email_key)) {
+    // The suppression list wins over any subscription.
+    if (current.suppressed !== null) {
       await markDeliverySkipped(
         db,
         { id: delivery.id, subscriberId: subscriber.id, windowEnd, reason: 'address suppressed' },
@@ -225,7 +233,7 @@ export function createDigestSender(deps: DigestSenderDeps) {
    */
   async function preview(subscriber: SubscriberRow): Promise<{ mail: DigestMail; posts: DigestPost[] } | null> {
     const now = deps.now();
-    const start = await windowStart(subscriber);
+    const start = windowStart(subscriber, await coveredUntil(deps.db.kysely, subscriber.id));
     const end = now.toISOString();
     if (start >= end) return null;
     const topics = parseTopics(subscriber.topics);
