@@ -6,6 +6,7 @@ import type {
   RelatedStorePostsTable,
   RelatedStoreSlotPagesTable,
 } from '@careerfeed/db';
+import { CompiledQuery } from 'kysely';
 
 /** All SQL of the shared related-posts index (tables of migration 0019). */
 
@@ -15,6 +16,49 @@ type Executor = Kysely<Database>;
 // 65,535 bound parameters.
 const CHUNK = 1000;
 const INSERT_CHUNK = 200;
+
+/**
+ * The SQL text of one statement with its bound values, written by hand. The hot statements of an
+ * operation carry hundreds of values (the ~200 terms of a post, its 128 posting rows); Kysely's
+ * builders turn each value into frozen operation nodes and compile them on every run, which cost
+ * more CPU than SQLite took to run the statements (profile of `npm run bench:related`).
+ * `prepareQuery` does not fit: these statements have a different number of values each time.
+ * Only values are bound; table and column names are constants of this file.
+ */
+class Statement {
+  readonly values: unknown[] = [];
+
+  constructor(private readonly postgres: boolean) {}
+
+  /** Binds `value` and returns its placeholder. */
+  bind(value: unknown): string {
+    this.values.push(value);
+    return this.postgres ? `$${this.values.length}` : '?';
+  }
+
+  list(values: readonly unknown[]): string {
+    return values.map((value) => this.bind(value)).join(', ');
+  }
+}
+
+const postgresExecutors = new WeakMap<Executor, boolean>();
+
+/** Whether `db` speaks PostgreSQL ($n placeholders) rather than SQLite (?). */
+function isPostgres(db: Executor): boolean {
+  let postgres = postgresExecutors.get(db);
+  if (postgres === undefined) {
+    const probe = db.selectFrom('related_store_meta').select('id').where('id', '=', 1).compile();
+    postgres = probe.sql.includes('$1');
+    postgresExecutors.set(db, postgres);
+  }
+  return postgres;
+}
+
+async function run<R>(db: Executor, write: (statement: Statement) => string): Promise<R[]> {
+  const statement = new Statement(isPostgres(db));
+  const text = write(statement);
+  return (await db.executeQuery<R>(CompiledQuery.raw(text, statement.values))).rows;
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -60,7 +104,13 @@ export interface TermRow {
 export async function findTermsByText(db: Executor, terms: readonly string[]): Promise<TermRow[]> {
   const rows: TermRow[] = [];
   for (const chunk of chunks(terms, CHUNK)) {
-    rows.push(...(await db.selectFrom('related_store_terms').selectAll().where('term', 'in', chunk).execute()));
+    rows.push(
+      ...(await run<TermRow>(
+        db,
+        (s) =>
+          `select term_id, term, document_frequency, collection_frequency from related_store_terms where term in (${s.list(chunk)})`,
+      )),
+    );
   }
   return rows;
 }
@@ -68,23 +118,30 @@ export async function findTermsByText(db: Executor, terms: readonly string[]): P
 export async function findTermsById(db: Executor, ids: readonly number[]): Promise<TermRow[]> {
   const rows: TermRow[] = [];
   for (const chunk of chunks(ids, CHUNK)) {
-    rows.push(...(await db.selectFrom('related_store_terms').selectAll().where('term_id', 'in', chunk).execute()));
+    rows.push(
+      ...(await run<TermRow>(
+        db,
+        (s) =>
+          `select term_id, term, document_frequency, collection_frequency from related_store_terms where term_id in (${s.list(chunk)})`,
+      )),
+    );
   }
   return rows.map((row) => ({ ...row, term_id: Number(row.term_id) }));
 }
 
 export async function saveTerms(db: Executor, rows: readonly TermRow[]): Promise<void> {
   for (const chunk of chunks(rows, INSERT_CHUNK)) {
-    await db
-      .insertInto('related_store_terms')
-      .values([...chunk])
-      .onConflict((oc) =>
-        oc.column('term_id').doUpdateSet((eb) => ({
-          document_frequency: eb.ref('excluded.document_frequency'),
-          collection_frequency: eb.ref('excluded.collection_frequency'),
-        })),
-      )
-      .execute();
+    await run(
+      db,
+      (s) =>
+        `insert into related_store_terms (term_id, term, document_frequency, collection_frequency) values ${chunk
+          .map(
+            (row) =>
+              `(${s.bind(row.term_id)}, ${s.bind(row.term)}, ${s.bind(row.document_frequency)}, ${s.bind(row.collection_frequency)})`,
+          )
+          .join(', ')} on conflict (term_id) do update set document_frequency = excluded.document_frequency,` +
+        ` collection_frequency = excluded.collection_frequency`,
+    );
   }
 }
 
@@ -110,7 +167,13 @@ export async function findPostById(db: Executor, id: string): Promise<PostRow | 
 export async function findPostsBySlots(db: Executor, slots: readonly number[]): Promise<PostRow[]> {
   const rows: PostRow[] = [];
   for (const chunk of chunks(slots, CHUNK)) {
-    rows.push(...(await db.selectFrom('related_store_posts').selectAll().where('slot', 'in', chunk).execute()));
+    rows.push(
+      ...(await run<PostRow>(
+        db,
+        (s) =>
+          `select post_id, slot, category_id, fields, base, vector, complete, weighed_at from related_store_posts where slot in (${s.list(chunk)})`,
+      )),
+    );
   }
   return rows;
 }
@@ -119,11 +182,10 @@ export async function findPostsBySlots(db: Executor, slots: readonly number[]): 
 export async function findPostIdsBySlots(db: Executor, slots: readonly number[]): Promise<Map<number, string>> {
   const ids = new Map<number, string>();
   for (const chunk of chunks(slots, CHUNK)) {
-    const rows = await db
-      .selectFrom('related_store_posts')
-      .select(['slot', 'post_id'])
-      .where('slot', 'in', chunk)
-      .execute();
+    const rows = await run<{ slot: number; post_id: string }>(
+      db,
+      (s) => `select slot, post_id from related_store_posts where slot in (${s.list(chunk)})`,
+    );
     for (const row of rows) ids.set(row.slot, row.post_id);
   }
   return ids;
@@ -142,20 +204,19 @@ export async function findPostPage(db: Executor, afterSlot: number, limit: numbe
 
 export async function savePosts(db: Executor, rows: readonly PostRow[]): Promise<void> {
   for (const chunk of chunks(rows, INSERT_CHUNK)) {
-    await db
-      .insertInto('related_store_posts')
-      .values([...chunk])
-      .onConflict((oc) =>
-        oc.column('post_id').doUpdateSet((eb) => ({
-          category_id: eb.ref('excluded.category_id'),
-          fields: eb.ref('excluded.fields'),
-          base: eb.ref('excluded.base'),
-          vector: eb.ref('excluded.vector'),
-          complete: eb.ref('excluded.complete'),
-          weighed_at: eb.ref('excluded.weighed_at'),
-        })),
-      )
-      .execute();
+    await run(
+      db,
+      (s) =>
+        'insert into related_store_posts (post_id, slot, category_id, fields, base, vector, complete, weighed_at) values ' +
+        chunk
+          .map(
+            (row) =>
+              `(${s.list([row.post_id, row.slot, row.category_id, row.fields, row.base, row.vector, row.complete, row.weighed_at])})`,
+          )
+          .join(', ') +
+        ' on conflict (post_id) do update set category_id = excluded.category_id, fields = excluded.fields,' +
+        ' base = excluded.base, vector = excluded.vector, complete = excluded.complete, weighed_at = excluded.weighed_at',
+    );
   }
 }
 
@@ -170,13 +231,11 @@ export async function findNeighbors(db: Executor, slots: readonly number[]): Pro
   const rows: NeighborRow[] = [];
   for (const chunk of chunks(slots, CHUNK)) {
     rows.push(
-      ...(await db
-        .selectFrom('related_store_neighbors')
-        .selectAll()
-        .where('slot', 'in', chunk)
-        .orderBy('slot')
-        .orderBy('rank')
-        .execute()),
+      ...(await run<NeighborRow>(
+        db,
+        (s) =>
+          `select slot, rank, neighbor_slot, neighbor_id, score from related_store_neighbors where slot in (${s.list(chunk)}) order by slot, rank`,
+      )),
     );
   }
   return rows.map((row) => ({ ...row, score: Number(row.score) }));
@@ -201,10 +260,12 @@ export async function replaceNeighbors(
   for (const chunk of chunks(slots, CHUNK))
     await db.deleteFrom('related_store_neighbors').where('slot', 'in', chunk).execute();
   for (const chunk of chunks(rows, INSERT_CHUNK))
-    await db
-      .insertInto('related_store_neighbors')
-      .values([...chunk])
-      .execute();
+    await run(
+      db,
+      (s) =>
+        'insert into related_store_neighbors (slot, rank, neighbor_slot, neighbor_id, score) values ' +
+        chunk.map((row) => `(${s.list([row.slot, row.rank, row.neighbor_slot, row.neighbor_id, row.score])})`).join(', '),
+    );
 }
 
 export async function findPostings(
@@ -215,12 +276,11 @@ export async function findPostings(
   const rows: { feature: number; entries: Uint8Array }[] = [];
   for (const chunk of chunks(features, CHUNK)) {
     rows.push(
-      ...(await db
-        .selectFrom('related_store_postings')
-        .select(['feature', 'entries'])
-        .where('kind', '=', kind)
-        .where('feature', 'in', chunk)
-        .execute()),
+      ...(await run<{ feature: number; entries: Uint8Array }>(
+        db,
+        (s) =>
+          `select feature, entries from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`,
+      )),
     );
   }
   return rows;
@@ -232,19 +292,19 @@ export async function savePostings(
   lists: readonly { feature: number; entries: Uint8Array }[],
 ): Promise<void> {
   for (const chunk of chunks(lists, INSERT_CHUNK)) {
-    await db
-      .insertInto('related_store_postings')
-      .values(chunk.map(({ feature, entries }) => ({ kind, feature, entries })))
-      .onConflict((oc) =>
-        oc.columns(['kind', 'feature']).doUpdateSet((eb) => ({ entries: eb.ref('excluded.entries') })),
-      )
-      .execute();
+    await run(
+      db,
+      (s) =>
+        'insert into related_store_postings (kind, feature, entries) values ' +
+        chunk.map(({ feature, entries }) => `(${s.list([kind, feature, entries])})`).join(', ') +
+        ' on conflict (kind, feature) do update set entries = excluded.entries',
+    );
   }
 }
 
 export async function deletePostings(db: Executor, kind: number, features: readonly number[]): Promise<void> {
   for (const chunk of chunks(features, CHUNK)) {
-    await db.deleteFrom('related_store_postings').where('kind', '=', kind).where('feature', 'in', chunk).execute();
+    await run(db, (s) => `delete from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`);
   }
 }
 
