@@ -69,18 +69,26 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export type StoreMeta = Omit<RelatedStoreMetaTable, 'id'>;
 
 export async function findMeta(db: Executor): Promise<StoreMeta | undefined> {
-  const row = await db.selectFrom('related_store_meta').selectAll().where('id', '=', 1).executeTakeFirst();
-  if (row === undefined) return undefined;
-  const { id: _id, ...meta } = row;
-  return meta;
+  const [row] = await run<StoreMeta>(
+    db,
+    () =>
+      'select ranking_version, k, posts, next_slot, next_term_id, next_category_id, filling, updated_at' +
+      ' from related_store_meta where id = 1',
+  );
+  return row;
 }
 
 export async function writeMeta(db: Executor, meta: StoreMeta): Promise<void> {
-  await db
-    .insertInto('related_store_meta')
-    .values({ id: 1, ...meta })
-    .onConflict((oc) => oc.column('id').doUpdateSet(meta))
-    .execute();
+  await run(
+    db,
+    (s) =>
+      'insert into related_store_meta' +
+      ' (id, ranking_version, k, posts, next_slot, next_term_id, next_category_id, filling, updated_at)' +
+      ` values (1, ${s.list([meta.ranking_version, meta.k, meta.posts, meta.next_slot, meta.next_term_id, meta.next_category_id, meta.filling, meta.updated_at])})` +
+      ' on conflict (id) do update set ranking_version = excluded.ranking_version, k = excluded.k,' +
+      ' posts = excluded.posts, next_slot = excluded.next_slot, next_term_id = excluded.next_term_id,' +
+      ' next_category_id = excluded.next_category_id, filling = excluded.filling, updated_at = excluded.updated_at',
+  );
 }
 
 /** Empties every table of the store (a store ranked by another version, or a fresh fill). */
@@ -146,11 +154,10 @@ export async function saveTerms(db: Executor, rows: readonly TermRow[]): Promise
 }
 
 export async function findCategoryId(db: Executor, category: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('related_store_categories')
-    .select('category_id')
-    .where('category', '=', category)
-    .executeTakeFirst();
+  const [row] = await run<{ category_id: number }>(
+    db,
+    (s) => `select category_id from related_store_categories where category = ${s.bind(category)}`,
+  );
   return row?.category_id;
 }
 
@@ -161,7 +168,12 @@ export async function insertCategory(db: Executor, category: string, id: number)
 export type PostRow = RelatedStorePostsTable;
 
 export async function findPostById(db: Executor, id: string): Promise<PostRow | undefined> {
-  return db.selectFrom('related_store_posts').selectAll().where('post_id', '=', id).executeTakeFirst();
+  const [row] = await run<PostRow>(
+    db,
+    (s) =>
+      `select post_id, slot, category_id, fields, base, vector, complete, weighed_at from related_store_posts where post_id = ${s.bind(id)}`,
+  );
+  return row;
 }
 
 export async function findPostsBySlots(db: Executor, slots: readonly number[]): Promise<PostRow[]> {
@@ -222,7 +234,7 @@ export async function savePosts(db: Executor, rows: readonly PostRow[]): Promise
 
 export async function deletePosts(db: Executor, slots: readonly number[]): Promise<void> {
   for (const chunk of chunks(slots, CHUNK))
-    await db.deleteFrom('related_store_posts').where('slot', 'in', chunk).execute();
+    await run(db, (s) => `delete from related_store_posts where slot in (${s.list(chunk)})`);
 }
 
 export type NeighborRow = RelatedStoreNeighborsTable;
@@ -243,11 +255,10 @@ export async function findNeighbors(db: Executor, slots: readonly number[]): Pro
 
 /** Slots whose neighbor lists hold `slot`. */
 export async function findHolders(db: Executor, slot: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('related_store_neighbors')
-    .select('slot')
-    .where('neighbor_slot', '=', slot)
-    .execute();
+  const rows = await run<{ slot: number }>(
+    db,
+    (s) => `select slot from related_store_neighbors where neighbor_slot = ${s.bind(slot)}`,
+  );
   return rows.map((row) => row.slot);
 }
 
@@ -258,13 +269,15 @@ export async function replaceNeighbors(
   rows: readonly NeighborRow[],
 ): Promise<void> {
   for (const chunk of chunks(slots, CHUNK))
-    await db.deleteFrom('related_store_neighbors').where('slot', 'in', chunk).execute();
+    await run(db, (s) => `delete from related_store_neighbors where slot in (${s.list(chunk)})`);
   for (const chunk of chunks(rows, INSERT_CHUNK))
     await run(
       db,
       (s) =>
         'insert into related_store_neighbors (slot, rank, neighbor_slot, neighbor_id, score) values ' +
-        chunk.map((row) => `(${s.list([row.slot, row.rank, row.neighbor_slot, row.neighbor_id, row.score])})`).join(', '),
+        chunk
+          .map((row) => `(${s.list([row.slot, row.rank, row.neighbor_slot, row.neighbor_id, row.score])})`)
+          .join(', '),
     );
 }
 
@@ -304,7 +317,10 @@ export async function savePostings(
 
 export async function deletePostings(db: Executor, kind: number, features: readonly number[]): Promise<void> {
   for (const chunk of chunks(features, CHUNK)) {
-    await run(db, (s) => `delete from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`);
+    await run(
+      db,
+      (s) => `delete from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`,
+    );
   }
 }
 
@@ -313,23 +329,25 @@ export type SlotPageRow = RelatedStoreSlotPagesTable;
 export async function findSlotPages(db: Executor, pages: readonly number[]): Promise<SlotPageRow[]> {
   const rows: SlotPageRow[] = [];
   for (const chunk of chunks(pages, CHUNK)) {
-    rows.push(...(await db.selectFrom('related_store_slot_pages').selectAll().where('page', 'in', chunk).execute()));
+    rows.push(
+      ...(await run<SlotPageRow>(
+        db,
+        (s) => `select page, categories, thresholds from related_store_slot_pages where page in (${s.list(chunk)})`,
+      )),
+    );
   }
   return rows;
 }
 
 export async function saveSlotPages(db: Executor, rows: readonly SlotPageRow[]): Promise<void> {
   for (const chunk of chunks(rows, INSERT_CHUNK)) {
-    await db
-      .insertInto('related_store_slot_pages')
-      .values([...chunk])
-      .onConflict((oc) =>
-        oc.column('page').doUpdateSet((eb) => ({
-          categories: eb.ref('excluded.categories'),
-          thresholds: eb.ref('excluded.thresholds'),
-        })),
-      )
-      .execute();
+    await run(
+      db,
+      (s) =>
+        'insert into related_store_slot_pages (page, categories, thresholds) values ' +
+        chunk.map((row) => `(${s.list([row.page, row.categories, row.thresholds])})`).join(', ') +
+        ' on conflict (page) do update set categories = excluded.categories, thresholds = excluded.thresholds',
+    );
   }
 }
 
