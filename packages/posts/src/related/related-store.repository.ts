@@ -12,10 +12,14 @@ import { CompiledQuery } from 'kysely';
 
 type Executor = Kysely<Database>;
 
-// Ids per IN list and rows per multi-row insert: well under SQLite's 32,766 and PostgreSQL's
-// 65,535 bound parameters.
+// Ids per IN list, and values per multi-row insert: well under SQLite's 32,766 and PostgreSQL's
+// 65,535 bound parameters. An upsert's ~200 term rows and ~260 posting rows each go in one
+// statement (one round trip on PostgreSQL).
 const CHUNK = 1000;
-const INSERT_CHUNK = 200;
+const INSERT_VALUES = 8000;
+
+/** Rows of `columns` values per multi-row insert. */
+const insertChunk = (columns: number): number => Math.floor(INSERT_VALUES / columns);
 
 /**
  * The SQL text of one statement with its bound values, written by hand. The hot statements of an
@@ -138,7 +142,7 @@ export async function findTermsById(db: Executor, ids: readonly number[]): Promi
 }
 
 export async function saveTerms(db: Executor, rows: readonly TermRow[]): Promise<void> {
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+  for (const chunk of chunks(rows, insertChunk(4))) {
     await run(
       db,
       (s) =>
@@ -215,7 +219,7 @@ export async function findPostPage(db: Executor, afterSlot: number, limit: numbe
 }
 
 export async function savePosts(db: Executor, rows: readonly PostRow[]): Promise<void> {
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+  for (const chunk of chunks(rows, insertChunk(8))) {
     await run(
       db,
       (s) =>
@@ -270,7 +274,7 @@ export async function replaceNeighbors(
 ): Promise<void> {
   for (const chunk of chunks(slots, CHUNK))
     await run(db, (s) => `delete from related_store_neighbors where slot in (${s.list(chunk)})`);
-  for (const chunk of chunks(rows, INSERT_CHUNK))
+  for (const chunk of chunks(rows, insertChunk(5)))
     await run(
       db,
       (s) =>
@@ -301,15 +305,14 @@ export async function findPostings(
 
 export async function savePostings(
   db: Executor,
-  kind: number,
-  lists: readonly { feature: number; entries: Uint8Array }[],
+  lists: readonly { kind: number; feature: number; entries: Uint8Array }[],
 ): Promise<void> {
-  for (const chunk of chunks(lists, INSERT_CHUNK)) {
+  for (const chunk of chunks(lists, insertChunk(3))) {
     await run(
       db,
       (s) =>
         'insert into related_store_postings (kind, feature, entries) values ' +
-        chunk.map(({ feature, entries }) => `(${s.list([kind, feature, entries])})`).join(', ') +
+        chunk.map(({ kind, feature, entries }) => `(${s.list([kind, feature, entries])})`).join(', ') +
         ' on conflict (kind, feature) do update set entries = excluded.entries',
     );
   }
@@ -340,7 +343,7 @@ export async function findSlotPages(db: Executor, pages: readonly number[]): Pro
 }
 
 export async function saveSlotPages(db: Executor, rows: readonly SlotPageRow[]): Promise<void> {
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+  for (const chunk of chunks(rows, insertChunk(3))) {
     await run(
       db,
       (s) =>
