@@ -6,15 +6,63 @@ import type {
   RelatedStorePostsTable,
   RelatedStoreSlotPagesTable,
 } from '@careerfeed/db';
+import { CompiledQuery } from 'kysely';
 
 /** All SQL of the shared related-posts index (tables of migration 0019). */
 
 type Executor = Kysely<Database>;
 
-// Ids per IN list and rows per multi-row insert: well under SQLite's 32,766 and PostgreSQL's
-// 65,535 bound parameters.
+// Ids per IN list, and values per multi-row insert: well under SQLite's 32,766 and PostgreSQL's
+// 65,535 bound parameters. An upsert's ~200 term rows and ~260 posting rows each go in one
+// statement (one round trip on PostgreSQL).
 const CHUNK = 1000;
-const INSERT_CHUNK = 200;
+const INSERT_VALUES = 8000;
+
+/** Rows of `columns` values per multi-row insert. */
+const insertChunk = (columns: number): number => Math.floor(INSERT_VALUES / columns);
+
+/**
+ * The SQL text of one statement with its bound values, written by hand. The hot statements of an
+ * operation carry hundreds of values (the ~200 terms of a post, its 128 posting rows); Kysely's
+ * builders turn each value into frozen operation nodes and compile them on every run, which cost
+ * more CPU than SQLite took to run the statements (profile of `npm run bench:related`).
+ * `prepareQuery` does not fit: these statements have a different number of values each time.
+ * Only values are bound; table and column names are constants of this file.
+ */
+class Statement {
+  readonly values: unknown[] = [];
+
+  constructor(private readonly postgres: boolean) {}
+
+  /** Binds `value` and returns its placeholder. */
+  bind(value: unknown): string {
+    this.values.push(value);
+    return this.postgres ? `$${this.values.length}` : '?';
+  }
+
+  list(values: readonly unknown[]): string {
+    return values.map((value) => this.bind(value)).join(', ');
+  }
+}
+
+const postgresExecutors = new WeakMap<Executor, boolean>();
+
+/** Whether `db` speaks PostgreSQL ($n placeholders) rather than SQLite (?). */
+function isPostgres(db: Executor): boolean {
+  let postgres = postgresExecutors.get(db);
+  if (postgres === undefined) {
+    const probe = db.selectFrom('related_store_meta').select('id').where('id', '=', 1).compile();
+    postgres = probe.sql.includes('$1');
+    postgresExecutors.set(db, postgres);
+  }
+  return postgres;
+}
+
+async function run<R>(db: Executor, write: (statement: Statement) => string): Promise<R[]> {
+  const statement = new Statement(isPostgres(db));
+  const text = write(statement);
+  return (await db.executeQuery<R>(CompiledQuery.raw(text, statement.values))).rows;
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -25,18 +73,26 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export type StoreMeta = Omit<RelatedStoreMetaTable, 'id'>;
 
 export async function findMeta(db: Executor): Promise<StoreMeta | undefined> {
-  const row = await db.selectFrom('related_store_meta').selectAll().where('id', '=', 1).executeTakeFirst();
-  if (row === undefined) return undefined;
-  const { id: _id, ...meta } = row;
-  return meta;
+  const [row] = await run<StoreMeta>(
+    db,
+    () =>
+      'select ranking_version, k, posts, next_slot, next_term_id, next_category_id, filling, updated_at' +
+      ' from related_store_meta where id = 1',
+  );
+  return row;
 }
 
 export async function writeMeta(db: Executor, meta: StoreMeta): Promise<void> {
-  await db
-    .insertInto('related_store_meta')
-    .values({ id: 1, ...meta })
-    .onConflict((oc) => oc.column('id').doUpdateSet(meta))
-    .execute();
+  await run(
+    db,
+    (s) =>
+      'insert into related_store_meta' +
+      ' (id, ranking_version, k, posts, next_slot, next_term_id, next_category_id, filling, updated_at)' +
+      ` values (1, ${s.list([meta.ranking_version, meta.k, meta.posts, meta.next_slot, meta.next_term_id, meta.next_category_id, meta.filling, meta.updated_at])})` +
+      ' on conflict (id) do update set ranking_version = excluded.ranking_version, k = excluded.k,' +
+      ' posts = excluded.posts, next_slot = excluded.next_slot, next_term_id = excluded.next_term_id,' +
+      ' next_category_id = excluded.next_category_id, filling = excluded.filling, updated_at = excluded.updated_at',
+  );
 }
 
 /** Empties every table of the store (a store ranked by another version, or a fresh fill). */
@@ -60,7 +116,13 @@ export interface TermRow {
 export async function findTermsByText(db: Executor, terms: readonly string[]): Promise<TermRow[]> {
   const rows: TermRow[] = [];
   for (const chunk of chunks(terms, CHUNK)) {
-    rows.push(...(await db.selectFrom('related_store_terms').selectAll().where('term', 'in', chunk).execute()));
+    rows.push(
+      ...(await run<TermRow>(
+        db,
+        (s) =>
+          `select term_id, term, document_frequency, collection_frequency from related_store_terms where term in (${s.list(chunk)})`,
+      )),
+    );
   }
   return rows;
 }
@@ -68,32 +130,38 @@ export async function findTermsByText(db: Executor, terms: readonly string[]): P
 export async function findTermsById(db: Executor, ids: readonly number[]): Promise<TermRow[]> {
   const rows: TermRow[] = [];
   for (const chunk of chunks(ids, CHUNK)) {
-    rows.push(...(await db.selectFrom('related_store_terms').selectAll().where('term_id', 'in', chunk).execute()));
+    rows.push(
+      ...(await run<TermRow>(
+        db,
+        (s) =>
+          `select term_id, term, document_frequency, collection_frequency from related_store_terms where term_id in (${s.list(chunk)})`,
+      )),
+    );
   }
   return rows.map((row) => ({ ...row, term_id: Number(row.term_id) }));
 }
 
 export async function saveTerms(db: Executor, rows: readonly TermRow[]): Promise<void> {
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
-    await db
-      .insertInto('related_store_terms')
-      .values([...chunk])
-      .onConflict((oc) =>
-        oc.column('term_id').doUpdateSet((eb) => ({
-          document_frequency: eb.ref('excluded.document_frequency'),
-          collection_frequency: eb.ref('excluded.collection_frequency'),
-        })),
-      )
-      .execute();
+  for (const chunk of chunks(rows, insertChunk(4))) {
+    await run(
+      db,
+      (s) =>
+        `insert into related_store_terms (term_id, term, document_frequency, collection_frequency) values ${chunk
+          .map(
+            (row) =>
+              `(${s.bind(row.term_id)}, ${s.bind(row.term)}, ${s.bind(row.document_frequency)}, ${s.bind(row.collection_frequency)})`,
+          )
+          .join(', ')} on conflict (term_id) do update set document_frequency = excluded.document_frequency,` +
+        ` collection_frequency = excluded.collection_frequency`,
+    );
   }
 }
 
 export async function findCategoryId(db: Executor, category: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('related_store_categories')
-    .select('category_id')
-    .where('category', '=', category)
-    .executeTakeFirst();
+  const [row] = await run<{ category_id: number }>(
+    db,
+    (s) => `select category_id from related_store_categories where category = ${s.bind(category)}`,
+  );
   return row?.category_id;
 }
 
@@ -104,13 +172,24 @@ export async function insertCategory(db: Executor, category: string, id: number)
 export type PostRow = RelatedStorePostsTable;
 
 export async function findPostById(db: Executor, id: string): Promise<PostRow | undefined> {
-  return db.selectFrom('related_store_posts').selectAll().where('post_id', '=', id).executeTakeFirst();
+  const [row] = await run<PostRow>(
+    db,
+    (s) =>
+      `select post_id, slot, category_id, fields, base, vector, complete, weighed_at from related_store_posts where post_id = ${s.bind(id)}`,
+  );
+  return row;
 }
 
 export async function findPostsBySlots(db: Executor, slots: readonly number[]): Promise<PostRow[]> {
   const rows: PostRow[] = [];
   for (const chunk of chunks(slots, CHUNK)) {
-    rows.push(...(await db.selectFrom('related_store_posts').selectAll().where('slot', 'in', chunk).execute()));
+    rows.push(
+      ...(await run<PostRow>(
+        db,
+        (s) =>
+          `select post_id, slot, category_id, fields, base, vector, complete, weighed_at from related_store_posts where slot in (${s.list(chunk)})`,
+      )),
+    );
   }
   return rows;
 }
@@ -119,11 +198,10 @@ export async function findPostsBySlots(db: Executor, slots: readonly number[]): 
 export async function findPostIdsBySlots(db: Executor, slots: readonly number[]): Promise<Map<number, string>> {
   const ids = new Map<number, string>();
   for (const chunk of chunks(slots, CHUNK)) {
-    const rows = await db
-      .selectFrom('related_store_posts')
-      .select(['slot', 'post_id'])
-      .where('slot', 'in', chunk)
-      .execute();
+    const rows = await run<{ slot: number; post_id: string }>(
+      db,
+      (s) => `select slot, post_id from related_store_posts where slot in (${s.list(chunk)})`,
+    );
     for (const row of rows) ids.set(row.slot, row.post_id);
   }
   return ids;
@@ -141,27 +219,26 @@ export async function findPostPage(db: Executor, afterSlot: number, limit: numbe
 }
 
 export async function savePosts(db: Executor, rows: readonly PostRow[]): Promise<void> {
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
-    await db
-      .insertInto('related_store_posts')
-      .values([...chunk])
-      .onConflict((oc) =>
-        oc.column('post_id').doUpdateSet((eb) => ({
-          category_id: eb.ref('excluded.category_id'),
-          fields: eb.ref('excluded.fields'),
-          base: eb.ref('excluded.base'),
-          vector: eb.ref('excluded.vector'),
-          complete: eb.ref('excluded.complete'),
-          weighed_at: eb.ref('excluded.weighed_at'),
-        })),
-      )
-      .execute();
+  for (const chunk of chunks(rows, insertChunk(8))) {
+    await run(
+      db,
+      (s) =>
+        'insert into related_store_posts (post_id, slot, category_id, fields, base, vector, complete, weighed_at) values ' +
+        chunk
+          .map(
+            (row) =>
+              `(${s.list([row.post_id, row.slot, row.category_id, row.fields, row.base, row.vector, row.complete, row.weighed_at])})`,
+          )
+          .join(', ') +
+        ' on conflict (post_id) do update set category_id = excluded.category_id, fields = excluded.fields,' +
+        ' base = excluded.base, vector = excluded.vector, complete = excluded.complete, weighed_at = excluded.weighed_at',
+    );
   }
 }
 
 export async function deletePosts(db: Executor, slots: readonly number[]): Promise<void> {
   for (const chunk of chunks(slots, CHUNK))
-    await db.deleteFrom('related_store_posts').where('slot', 'in', chunk).execute();
+    await run(db, (s) => `delete from related_store_posts where slot in (${s.list(chunk)})`);
 }
 
 export type NeighborRow = RelatedStoreNeighborsTable;
@@ -170,13 +247,11 @@ export async function findNeighbors(db: Executor, slots: readonly number[]): Pro
   const rows: NeighborRow[] = [];
   for (const chunk of chunks(slots, CHUNK)) {
     rows.push(
-      ...(await db
-        .selectFrom('related_store_neighbors')
-        .selectAll()
-        .where('slot', 'in', chunk)
-        .orderBy('slot')
-        .orderBy('rank')
-        .execute()),
+      ...(await run<NeighborRow>(
+        db,
+        (s) =>
+          `select slot, rank, neighbor_slot, neighbor_id, score from related_store_neighbors where slot in (${s.list(chunk)}) order by slot, rank`,
+      )),
     );
   }
   return rows.map((row) => ({ ...row, score: Number(row.score) }));
@@ -184,11 +259,10 @@ export async function findNeighbors(db: Executor, slots: readonly number[]): Pro
 
 /** Slots whose neighbor lists hold `slot`. */
 export async function findHolders(db: Executor, slot: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('related_store_neighbors')
-    .select('slot')
-    .where('neighbor_slot', '=', slot)
-    .execute();
+  const rows = await run<{ slot: number }>(
+    db,
+    (s) => `select slot from related_store_neighbors where neighbor_slot = ${s.bind(slot)}`,
+  );
   return rows.map((row) => row.slot);
 }
 
@@ -199,12 +273,16 @@ export async function replaceNeighbors(
   rows: readonly NeighborRow[],
 ): Promise<void> {
   for (const chunk of chunks(slots, CHUNK))
-    await db.deleteFrom('related_store_neighbors').where('slot', 'in', chunk).execute();
-  for (const chunk of chunks(rows, INSERT_CHUNK))
-    await db
-      .insertInto('related_store_neighbors')
-      .values([...chunk])
-      .execute();
+    await run(db, (s) => `delete from related_store_neighbors where slot in (${s.list(chunk)})`);
+  for (const chunk of chunks(rows, insertChunk(5)))
+    await run(
+      db,
+      (s) =>
+        'insert into related_store_neighbors (slot, rank, neighbor_slot, neighbor_id, score) values ' +
+        chunk
+          .map((row) => `(${s.list([row.slot, row.rank, row.neighbor_slot, row.neighbor_id, row.score])})`)
+          .join(', '),
+    );
 }
 
 export async function findPostings(
@@ -215,12 +293,11 @@ export async function findPostings(
   const rows: { feature: number; entries: Uint8Array }[] = [];
   for (const chunk of chunks(features, CHUNK)) {
     rows.push(
-      ...(await db
-        .selectFrom('related_store_postings')
-        .select(['feature', 'entries'])
-        .where('kind', '=', kind)
-        .where('feature', 'in', chunk)
-        .execute()),
+      ...(await run<{ feature: number; entries: Uint8Array }>(
+        db,
+        (s) =>
+          `select feature, entries from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`,
+      )),
     );
   }
   return rows;
@@ -228,23 +305,25 @@ export async function findPostings(
 
 export async function savePostings(
   db: Executor,
-  kind: number,
-  lists: readonly { feature: number; entries: Uint8Array }[],
+  lists: readonly { kind: number; feature: number; entries: Uint8Array }[],
 ): Promise<void> {
-  for (const chunk of chunks(lists, INSERT_CHUNK)) {
-    await db
-      .insertInto('related_store_postings')
-      .values(chunk.map(({ feature, entries }) => ({ kind, feature, entries })))
-      .onConflict((oc) =>
-        oc.columns(['kind', 'feature']).doUpdateSet((eb) => ({ entries: eb.ref('excluded.entries') })),
-      )
-      .execute();
+  for (const chunk of chunks(lists, insertChunk(3))) {
+    await run(
+      db,
+      (s) =>
+        'insert into related_store_postings (kind, feature, entries) values ' +
+        chunk.map(({ kind, feature, entries }) => `(${s.list([kind, feature, entries])})`).join(', ') +
+        ' on conflict (kind, feature) do update set entries = excluded.entries',
+    );
   }
 }
 
 export async function deletePostings(db: Executor, kind: number, features: readonly number[]): Promise<void> {
   for (const chunk of chunks(features, CHUNK)) {
-    await db.deleteFrom('related_store_postings').where('kind', '=', kind).where('feature', 'in', chunk).execute();
+    await run(
+      db,
+      (s) => `delete from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`,
+    );
   }
 }
 
@@ -253,23 +332,25 @@ export type SlotPageRow = RelatedStoreSlotPagesTable;
 export async function findSlotPages(db: Executor, pages: readonly number[]): Promise<SlotPageRow[]> {
   const rows: SlotPageRow[] = [];
   for (const chunk of chunks(pages, CHUNK)) {
-    rows.push(...(await db.selectFrom('related_store_slot_pages').selectAll().where('page', 'in', chunk).execute()));
+    rows.push(
+      ...(await run<SlotPageRow>(
+        db,
+        (s) => `select page, categories, thresholds from related_store_slot_pages where page in (${s.list(chunk)})`,
+      )),
+    );
   }
   return rows;
 }
 
 export async function saveSlotPages(db: Executor, rows: readonly SlotPageRow[]): Promise<void> {
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
-    await db
-      .insertInto('related_store_slot_pages')
-      .values([...chunk])
-      .onConflict((oc) =>
-        oc.column('page').doUpdateSet((eb) => ({
-          categories: eb.ref('excluded.categories'),
-          thresholds: eb.ref('excluded.thresholds'),
-        })),
-      )
-      .execute();
+  for (const chunk of chunks(rows, insertChunk(3))) {
+    await run(
+      db,
+      (s) =>
+        'insert into related_store_slot_pages (page, categories, thresholds) values ' +
+        chunk.map((row) => `(${s.list([row.page, row.categories, row.thresholds])})`).join(', ') +
+        ' on conflict (page) do update set categories = excluded.categories, thresholds = excluded.thresholds',
+    );
   }
 }
 

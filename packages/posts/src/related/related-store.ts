@@ -675,17 +675,17 @@ class Operation {
           collection_frequency: t.collectionFrequency,
         })),
     );
+    const save: { kind: number; feature: number; entries: Uint8Array }[] = [];
     for (const kind of [BASE, RANKED]) {
-      const save: { feature: number; entries: Uint8Array }[] = [];
       const empty: number[] = [];
       for (const feature of this.dirtyPostings[kind]!) {
         const list = this.postingList(kind, feature);
         if (list.length === 0) empty.push(feature);
-        else save.push({ feature, entries: packPostings(list) });
+        else save.push({ kind, feature, entries: packPostings(list) });
       }
-      await repo.savePostings(db, kind, save);
       await repo.deletePostings(db, kind, empty);
     }
+    await repo.savePostings(db, save);
     const dirty = [...this.posts.values()].filter((p) => p.dirty && !p.removed);
     await repo.savePosts(
       db,
