@@ -826,14 +826,7 @@ export class RelatedStore {
     validateDocument(doc);
     const read = this.walk.postingsRead;
     const op = await this.operation(db, nowUtc);
-    const counts = analyzeDocument(this.analyzer, doc);
-    await op.termsNamed(counts.flatMap((field) => [...field.keys()]));
-    const termId = (text: string) => op.termId(text);
-    const fields: PostFields = [
-      toFieldCounts(counts[0], termId),
-      toFieldCounts(counts[1], termId),
-      toFieldCounts(counts[2], termId),
-    ];
+    const fields = await this.analyzedFields(op, doc);
     const categoryId = await op.categoryId(doc.category);
     const existing = await op.postById(doc.id);
     if (existing !== undefined && existing.categoryId === categoryId && sameFields(existing.fields, fields)) {
@@ -860,6 +853,14 @@ export class RelatedStore {
     return { changed, postingsRead: this.walk.postingsRead - read };
   }
 
+  /** The post's three fields with the store's term ids (new terms get ids in this operation). */
+  private async analyzedFields(op: Operation, doc: RelatedDocument): Promise<PostFields> {
+    const counts = analyzeDocument(this.analyzer, doc);
+    await op.termsNamed(counts.flatMap((field) => [...field.keys()]));
+    const termId = (text: string) => op.termId(text);
+    return [toFieldCounts(counts[0], termId), toFieldCounts(counts[1], termId), toFieldCounts(counts[2], termId)];
+  }
+
   /**
    * Adds posts with their analysed fields and term counts only, unranked: the first step of a
    * fill, followed by a recompute (`recomputePhase`). Ids already in the store are skipped.
@@ -869,14 +870,7 @@ export class RelatedStore {
     for (const doc of docs) {
       validateDocument(doc);
       if ((await op.postById(doc.id)) !== undefined) continue;
-      const counts = analyzeDocument(this.analyzer, doc);
-      await op.termsNamed(counts.flatMap((field) => [...field.keys()]));
-      const termId = (text: string) => op.termId(text);
-      const fields: PostFields = [
-        toFieldCounts(counts[0], termId),
-        toFieldCounts(counts[1], termId),
-        toFieldCounts(counts[2], termId),
-      ];
+      const fields = await this.analyzedFields(op, doc);
       op.countTerms(fields, 1);
       const post = op.newPost(doc.id, fields);
       await op.placeNewPost(post, await op.categoryId(doc.category));
