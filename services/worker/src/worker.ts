@@ -52,7 +52,7 @@ import { createWorkerApp } from './app';
 import { type PostEventHandler, createPostEventsWorker } from './events/post-events.worker';
 import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
 import { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
-import { relatedRebuildMetrics } from './related/related-rebuild.metrics';
+import { relatedRebuildMetrics, relatedReweighMetrics } from './related/related-rebuild.metrics';
 import { createGoLiveScheduler, createPostGoesLiveWorker, restoreGoLiveJobs } from './scheduling/post-goes-live';
 import {
   createSourcePollsWorker,
@@ -206,9 +206,11 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     : undefined;
   const announce = { db, redis, prefix, feedCacheRefresher };
 
-  // The index lives in a thread of its own (see related-posts.maintainer.ts); its full
-  // recomputes change lists outside any post event, and are announced like a sync's changes.
+  // The index lives in a thread of its own (see related-posts.maintainer.ts); its fills and the
+  // rounds of its rolling re-weigh change lists outside any post event, and are announced like a
+  // sync's changes.
   const observeRebuild = relatedRebuildMetrics(registry);
+  const observeReweigh = relatedReweighMetrics(registry);
   const relatedPosts = createRelatedPostsMaintainer({
     databaseUrl: settings.databaseUrl,
     k: settings.relatedPostsCount,
@@ -220,6 +222,13 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       if (changed.length === 0) return;
       const scopes = await announceFeedChanges(announce, null, changed);
       await websub.notify(`related-rebuild-${Date.now()}`, scopes);
+    },
+    onReweighed: async (outcome) => {
+      observeReweigh(outcome);
+      const { changed } = outcome;
+      if (changed.length === 0) return;
+      const scopes = await announceFeedChanges(announce, null, changed);
+      await websub.notify(`related-reweigh-${Date.now()}`, scopes);
     },
   });
 
