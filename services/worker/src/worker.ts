@@ -462,9 +462,9 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       const processorsClosed = Promise.all([...processors.map((processor) => processor.close()), websub.close()]);
       // Awaited below; a failure meanwhile is not an unhandled rejection.
       processorsClosed.catch(() => undefined);
-      // Meanwhile a post event in progress may be waiting for a sync queued behind a full
-      // recompute (minutes at 100,000 posts). Ending the thread fails that sync, and BullMQ
-      // retries the event.
+      // Meanwhile a post event in progress may be waiting for a sync queued behind a fill's full
+      // recompute (minutes at 100,000 posts) or a re-weigh round. Ending the thread fails that
+      // sync, and BullMQ retries the event.
       await relatedPosts.close();
       await processorsClosed;
       // After the last announcement; feeds still queued are left to nginx's own revalidation.

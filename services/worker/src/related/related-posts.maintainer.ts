@@ -57,8 +57,9 @@ export interface RelatedPostsMaintainer {
   /**
    * Brings the index and the stored lists up to date with every change since the last sync and
    * returns the ids of the posts whose related list changed (their feeds need refreshing). While
-   * a full recompute runs it returns [] at once: the sync that follows the recompute takes those
-   * changes in, and its changed posts are reported with the recompute's (`onRebuilt`).
+   * a fill (and its full recompute) runs it returns [] at once: the sync that follows the fill
+   * takes those changes in, and its changed posts are reported with the fill's (`onRebuilt`).
+   * Otherwise it waits at most for the re-weigh round the thread is running, if any.
    */
   sync(): Promise<string[]>;
   /**
@@ -67,7 +68,7 @@ export interface RelatedPostsMaintainer {
    * awaited instead; during a fill it does nothing.
    */
   reweigh(): Promise<ReweighOutcome>;
-  /** True from the sync after which a full recompute was due until that recompute ends. */
+  /** True from the start or sync after which a fill was due until that fill ends. */
   readonly rebuilding: boolean;
   /**
    * Ends the thread: at once if it is idle, after CLOSE_WAIT_MS if it is busy (a recompute);
@@ -305,7 +306,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
       if (worker === undefined) return;
       // The thread gets a moment to close its connection, no more: a recompute in progress can take
       // minutes, and one cut short loses nothing (its lists are written in one transaction at the
-      // end; the next start recomputes when the interval says so). Syncs it had not answered
+      // end; the next start takes the abandoned fill over). Syncs it had not answered
       // fail, and their jobs are retried.
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
