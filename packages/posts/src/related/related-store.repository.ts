@@ -364,3 +364,17 @@ export async function clearListsAndPostings(db: Executor, zeroThresholds: Uint8A
   await db.updateTable('related_store_posts').set({ complete: 1 }).execute();
   await db.updateTable('related_store_slot_pages').set({ thresholds: zeroThresholds }).execute();
 }
+
+/**
+ * The `limit` posts weighed longest ago (oldest `weighed_at` first, ties by slot), with the time
+ * each was weighed: the rolling re-weigh's next batch (index of migration 0019).
+ */
+export async function findStalestPosts(
+  db: Executor,
+  limit: number,
+): Promise<{ post_id: string; weighed_at: string }[]> {
+  return run<{ post_id: string; weighed_at: string }>(
+    db,
+    (s) => `select post_id, weighed_at from related_store_posts order by weighed_at, slot limit ${s.bind(limit)}`,
+  );
+}
