@@ -48,10 +48,11 @@ describe('related lists kept current incrementally, against a full recompute', (
   // the drifted lists' precision rose or held (0.715 → 0.736 and 0.646 → 0.646).
 
   it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 79% of the links match and precision holds', () => {
-    // Measured 0.813, precision@3 0.75 (the recompute: 0.715); before tags became a field of
-    // their own (RANKING_VERSION 3) 0.799 and 0.674 (recompute 0.611). Previous sample: 0.854
-    // and 0.736 (recompute 0.764). Besides IDF, a post's feedback expansion is fixed when it is weighted: the 38
-    // earlier posts do not take the 10 new ones as feedback until the next recompute.
+    // Measured 0.819, precision@3 0.847 (the recompute: 0.868), RANKING_VERSION 4; version 3
+    // 0.813 and 0.75 (recompute 0.715); before tags became a field of their own 0.799 and 0.674
+    // (recompute 0.611). Previous sample: 0.854 and 0.736 (recompute 0.764). Besides IDF, a post's
+    // feedback expansion is fixed when it is weighted: the 38 earlier posts do not take the 10 new
+    // ones as feedback until the next recompute.
     const lists = publishOneByOne({ rebuildWhileBelow: 40 });
     const result = overlap(lists, reference);
     console.log(
@@ -61,18 +62,21 @@ describe('related lists kept current incrementally, against a full recompute', (
       }),
     );
     expect(result).toBeGreaterThanOrEqual(0.8);
-    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.74);
+    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.83);
   });
 
   it('when automatic recomputes are off and all 48 posts come one by one from an empty index, then most links still match', () => {
     // The worst case for drift: the first posts were weighted when the corpus had one to a few
     // posts, so every word looked equally rare and they had few or no feedback posts. Measured
-    // 0.625, precision@3 0.757. Before tags became a field of their own 0.653 and 0.632: the
-    // floor on agreement went from 0.64 to 0.61 with that change, because a tag's IDF moves more
-    // than a word's while the index is small (a tag on one of the first posts looks rare until
-    // the others carry it), while the precision of these drifted lists rose by 18 links of 144,
-    // so its floor went up. Previous sample: 0.722 and 0.646 (before the title cap 0.757 and
-    // 0.646; before feedback expansion 0.83).
+    // 0.688, precision@3 0.792 (RANKING_VERSION 4). Version 3: 0.625 and 0.757; before tags became
+    // a field of their own 0.653 and 0.632: the floor on agreement went from 0.64 to 0.61 with
+    // that change, because a tag's IDF moves more than a word's while the index is small (a tag on
+    // one of the first posts looks rare until the others carry it). Version 4 gives every tag on
+    // fewer than ~37% of the posts the same weight (MAX_TAG_WEIGHT), so a tag's weight moves only
+    // while it is on more of the posts than that, and the floors went up again. Issue 16, part 1 chose its configuration among those that keep these two
+    // figures at least as good as version 3's (β 1 with 5 feedback posts gave 0.715 here).
+    // Previous sample: 0.722 and 0.646 (before the title cap 0.757 and 0.646; before feedback
+    // expansion 0.83).
     const lists = publishOneByOne({ rebuildWhileBelow: 0 });
     const result = overlap(lists, reference);
     console.log(
@@ -81,7 +85,7 @@ describe('related lists kept current incrementally, against a full recompute', (
         precision_at_3: round3(precision(lists, topicOf)),
       }),
     );
-    expect(result).toBeGreaterThanOrEqual(0.61);
-    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.74);
+    expect(result).toBeGreaterThanOrEqual(0.66);
+    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.77);
   });
 });

@@ -93,7 +93,7 @@ function resamplings(
 // field. The floors sit just below today's figures (which are deterministic) and catch regressions.
 const ENGINE_FLOOR = 0.7;
 // Means over the resampled corpora (halves can reach at most 0.667: 2 of 3 links per post).
-const RESAMPLED_FLOORS = { halves: 0.54, two_thirds: 0.69, two_topics_out: 0.75 } as const;
+const RESAMPLED_FLOORS = { halves: 0.56, two_thirds: 0.76, two_topics_out: 0.86 } as const;
 
 describe('related posts quality on the labelled sample (categories withheld)', () => {
   const { docs, topicOf } = loadLabelledPosts();
@@ -161,14 +161,15 @@ describe('related posts quality on a second labelled corpus nothing was chosen o
     );
     console.log(JSON.stringify({ second_corpus_precision_at_3: whole, resampled_means: resampled }));
 
-    // Measured 0.688 (tags-only 0.600 of the links it shows, 0.422 counting the links it cannot
-    // show as wrong; TF-IDF 0.755). Printed, not asserted: the resampled means, where the engine
-    // trails TF-IDF everywhere (0.520 / 0.573 / 0.735 against 0.579 / 0.640 / 0.778) and trails
-    // tags-only on halves (0.558 of the links shown; tags-only shows few links on 32 posts). On
-    // this corpus the words alone do better than the engine, whose title field and title cap were
-    // chosen on the first sample (see the related README, "Issue 16"). The floor catches a
-    // regression; beating tags-only on both corpora is what issue 16 asked to keep.
-    expect(whole.engine).toBeGreaterThanOrEqual(0.67);
+    // Measured 0.724 (tags-only 0.600 of the links it shows, 0.422 counting the links it cannot
+    // show as wrong; TF-IDF 0.755); 0.688 with RANKING_VERSION 3. Printed, not asserted: the
+    // resampled means, where the engine trails TF-IDF everywhere (0.530 / 0.579 / 0.758 against
+    // 0.579 / 0.640 / 0.778; version 3: 0.520 / 0.573 / 0.735) and trails tags-only on halves
+    // (0.558 of the links shown; tags-only shows few links on 32 posts). On this corpus the words
+    // alone still do better than the engine, whose title field and tag field suit the first
+    // sample (see the related README, "Issue 16"). The floor catches a regression; beating
+    // tags-only on both corpora is what issue 16 asked to keep.
+    expect(whole.engine).toBeGreaterThanOrEqual(0.7);
     expect(whole.engine).toBeGreaterThan(whole.tags_only);
   });
 });

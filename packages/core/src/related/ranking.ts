@@ -44,8 +44,13 @@ export const SAME_CATEGORY_FACTOR = 1.5;
 
 // Nearest neighbors (by the first-pass similarity) whose words are added to a post's vector as
 // pseudo-relevance feedback (see `expandWithFeedback`). A handful, as in the PRF literature: on
-// the labelled sample, 3 to 10 (with β from 0.5 to 1) all gave precision@3 within 0.69–0.73.
-export const FEEDBACK_POSTS = 5;
+// the first labelled sample, 3 to 10 (with β from 0.5 to 1) all gave precision@3 within
+// 0.69–0.73. Issue 16, part 1 chose 7 on fixtures/sample-blog.json (with β 1, the tag cap and
+// the title cap 0.005; scripts/related-engine-grid.js): 5 there gives 0.847 / 0.688 (sample /
+// eval-b), 7 gives 0.868 / 0.724; 7 is also what keeps the lists built post by post, before any
+// recompute, as precise as before on the sample (0.792; 0.757 before part 1). It costs no walk:
+// the same search finds them, and their base vectors are summed into the centroid.
+export const FEEDBACK_POSTS = 7;
 
 // Features of a post's base vector that search for its feedback posts: the heavier half of the
 // MAX_FEATURES it keeps. That search only has to find the few nearest posts, and the heaviest

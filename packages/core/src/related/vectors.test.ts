@@ -2,11 +2,15 @@ import { RelatedIndex } from './related-index';
 import {
   expandWithFeedback,
   type FeatureVector,
+  FIELDS,
   heaviestFeatures,
   inverseDocumentFrequency,
+  MAX_TAG_WEIGHT,
+  type PostFields,
   residualInverseDocumentFrequency,
   ROCCHIO_BETA,
   termSpecificity,
+  weighFeatures,
 } from './vectors';
 
 const vector = (entries: [number, number][]): FeatureVector => ({
@@ -36,6 +40,52 @@ describe('residualInverseDocumentFrequency', () => {
   it('when combined into the term weight, then BM25 IDF stays the main part', () => {
     expect(termSpecificity(10, 10, 1000)).toBeCloseTo(inverseDocumentFrequency(10, 1000), 1);
     expect(termSpecificity(10, 40, 1000)).toBeGreaterThan(termSpecificity(10, 10, 1000));
+  });
+});
+
+describe('weighFeatures, tag field', () => {
+  const counts = (terms: number[]) => ({
+    terms: Int32Array.from(terms),
+    counts: Float32Array.from(terms, () => 1),
+  });
+  // Tags 1, 2 and 3 only (no title, no content), so the tag field holds the whole vector.
+  const tagsOnly: PostFields = [counts([]), counts([]), counts([1, 2, 3])];
+  const tagWeights = (idf: (id: number) => number): Map<number, number> => {
+    const weights = weightsOf(weighFeatures(tagsOnly, idf, (id) => `#t${id}`));
+    return new Map([...weights].map(([feature, weight]) => [Math.floor(feature / FIELDS), weight]));
+  };
+
+  it('when tags differ in rarity but are each on fewer than about a third of the posts, then they weigh the same', () => {
+    // A tag no other post has (IDF 6.2 of 1,000 posts) and one on 20% of them (IDF 1.6): under full
+    // IDF the first would take most of the field; capped, a shared topic tag counts as much.
+    const idfs = new Map([
+      [1, inverseDocumentFrequency(1, 1000)],
+      [2, inverseDocumentFrequency(200, 1000)],
+      [3, inverseDocumentFrequency(30, 1000)],
+    ]);
+    expect(Math.min(...idfs.values())).toBeGreaterThan(MAX_TAG_WEIGHT);
+    const weights = tagWeights((id) => idfs.get(id)!);
+    expect(weights.get(1)).toBeCloseTo(1 / Math.sqrt(3), 6);
+    expect(weights.get(2)).toBeCloseTo(weights.get(1)!, 6);
+    expect(weights.get(3)).toBeCloseTo(weights.get(1)!, 6);
+  });
+
+  it('when a tag is on most posts, then it still weighs less than the others', () => {
+    const idfs = new Map([
+      [1, inverseDocumentFrequency(900, 1000)],
+      [2, inverseDocumentFrequency(5, 1000)],
+      [3, inverseDocumentFrequency(5, 1000)],
+    ]);
+    const weights = tagWeights((id) => idfs.get(id)!);
+    expect(weights.get(1)! / weights.get(2)!).toBeCloseTo(idfs.get(1)! / MAX_TAG_WEIGHT, 5);
+    expect(weights.get(1)!).toBeLessThan(weights.get(2)! / 5);
+  });
+
+  it('when the same weights are title or content words, then IDF is not capped there', () => {
+    const idf = (id: number): number => (id === 1 ? 4 : 2);
+    const content = weightsOf(weighFeatures([counts([]), counts([1, 2]), counts([])], idf, (id) => `t${id}`));
+    const [rare, common] = [1, 2].map((id) => content.get(id * FIELDS + 1)!);
+    expect(rare! / common!).toBeCloseTo(2, 5);
   });
 });
 

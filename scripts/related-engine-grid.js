@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// The related-posts engine's own constants as a grid (issue 16, part 1), chosen on one labelled
+// corpus and reported on the other, both ways.
+//
+//   node scripts/related-engine-grid.js   # 96 configurations, 5–12 s each (one build of core each)
+//
+// The constants are module constants of packages/core/src/related (vectors.ts, ranking.ts), read
+// by RelatedIndex and by the database-backed store alike, so the grid rewrites them in the
+// source, rebuilds core and measures the real engine (`rankAll` and `RelatedIndex` itself), then
+// puts both files back with `git checkout` and rebuilds. It refuses to start when either file has
+// uncommitted changes. bench:related-quality's grid (BENCH_RELATED_QUALITY_GRID=1) is over the
+// quadratic reference methods instead; this one is the engine.
+//
+// Per configuration and corpus (fixtures/sample-blog.json "sample", fixtures/related-eval-b.json
+// "eval_b"), one JSON line: `full`, precision@3 of a full recompute; `never`, [agreement with the
+// full recompute, precision@3] of lists built post by post with no recompute at all (the
+// incremental worst case of tests/related/incremental.test.ts); `last_recompute_at_80pct`, the
+// same when the last recompute was at 80% of the posts. Then, for each corpus, the configuration
+// best on it (full precision@3; `guarded`: among those whose `never` figures on that corpus are
+// no worse than the engine's before this grid) and its figures on the other.
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const VECTORS = 'packages/core/src/related/vectors.ts';
+const RANKING = 'packages/core/src/related/ranking.ts';
+
+const GRID = {
+  MAX_TAG_WEIGHT: ['Infinity', '1'],
+  MAX_TITLE_TERM_CONTRIBUTION: ['0.005', '0.01'],
+  FEEDBACK_POSTS: ['5', '7', '10'],
+  ROCCHIO_BETA: ['0.75', '1'],
+  FEEDBACK_QUERY_FEATURES: ['32', '64'],
+  RESIDUAL_IDF_WEIGHT: ['0.5', '1'],
+};
+const FILE_OF = { FEEDBACK_POSTS: RANKING, FEEDBACK_QUERY_FEATURES: RANKING };
+// The engine before issue 16, part 1 (RANKING_VERSION 3): the reference of the guard.
+const BEFORE = {
+  MAX_TAG_WEIGHT: 'Infinity',
+  MAX_TITLE_TERM_CONTRIBUTION: '0.01',
+  FEEDBACK_POSTS: '5',
+  ROCCHIO_BETA: '0.75',
+  FEEDBACK_QUERY_FEATURES: '32',
+  RESIDUAL_IDF_WEIGHT: '0.5',
+};
+
+const run = (command, args) => execFileSync(command, args, { cwd: root, encoding: 'utf8' });
+
+function configurations() {
+  let out = [{}];
+  for (const [name, values] of Object.entries(GRID)) {
+    out = out.flatMap((config) => values.map((value) => ({ ...config, [name]: value })));
+  }
+  return out;
+}
+
+function write(config) {
+  const sources = { [VECTORS]: original[VECTORS], [RANKING]: original[RANKING] };
+  for (const [name, value] of Object.entries(config)) {
+    const file = FILE_OF[name] ?? VECTORS;
+    const pattern = new RegExp(`^export const ${name} = [^;]+;`, 'm');
+    if (!pattern.test(sources[file])) throw new Error(`${name} not found in ${file}`);
+    sources[file] = sources[file].replace(pattern, `export const ${name} = ${value};`);
+  }
+  for (const [file, text] of Object.entries(sources)) fs.writeFileSync(path.join(root, file), text);
+}
+
+// Measured in a child process, so that each configuration loads the core it was built with.
+const MEASURE = `
+const path = require('node:path');
+const core = require(path.join(process.cwd(), 'packages/core/dist/index.js'));
+const { loadLabelledCorpus, precisionAtK } = require(path.join(process.cwd(), 'bench/dist/support/labelled-corpus.js'));
+const r3 = (x) => Math.round(x * 1000) / 1000;
+function agreement(lists, reference) {
+  let links = 0, kept = 0;
+  for (const [id, list] of reference) {
+    const ids = new Set((lists.get(id) ?? []).map((e) => e.id));
+    for (const e of list) { links++; if (ids.has(e.id)) kept++; }
+  }
+  return kept / links;
+}
+function builtOneByOne(docs, rebuildWhileBelow) {
+  const index = new core.RelatedIndex({ k: 3, rebuildWhileBelow });
+  for (const doc of docs) index.upsert(doc);
+  return index.lists();
+}
+const out = {};
+for (const [name, file] of [['sample', 'fixtures/sample-blog.json'], ['eval_b', 'fixtures/related-eval-b.json']]) {
+  const { docs, topicOf } = loadLabelledCorpus(name, path.join(process.cwd(), file));
+  const reference = core.rankAll(docs, 3);
+  const figures = (lists) => [r3(agreement(lists, reference)), r3(precisionAtK(lists, topicOf, 3))];
+  out[name] = {
+    full: r3(precisionAtK(reference, topicOf, 3)),
+    never: figures(builtOneByOne(docs, 0)),
+    last_recompute_at_80pct: figures(builtOneByOne(docs, Math.floor(docs.length * 0.8) + 1)),
+  };
+}
+process.stdout.write(JSON.stringify(out));
+`;
+
+const original = {};
+for (const file of [VECTORS, RANKING]) {
+  if (run('git', ['status', '--porcelain', '--', file]).trim() !== '') {
+    process.stderr.write(`${file} has uncommitted changes: commit or stash them first\n`);
+    process.exit(1);
+  }
+  original[file] = fs.readFileSync(path.join(root, file), 'utf8');
+}
+run('npx', ['tsc', '-b']);
+
+const rows = [];
+try {
+  for (const config of configurations()) {
+    write(config);
+    run('npx', ['tsc', '-b', 'packages/core']);
+    const figures = JSON.parse(run(process.execPath, ['-e', MEASURE]));
+    rows.push({ config, figures });
+    process.stdout.write(`${JSON.stringify({ bench: 'related-engine-grid', config, ...figures })}\n`);
+  }
+} finally {
+  run('git', ['checkout', '--', VECTORS, RANKING]);
+  run('npx', ['tsc', '-b', 'packages/core']);
+}
+
+const before = rows.find(({ config }) => Object.entries(BEFORE).every(([name, value]) => config[name] === value));
+for (const [chosenOn, reportedOn] of [
+  ['sample', 'eval_b'],
+  ['eval_b', 'sample'],
+]) {
+  const noWorseDrift = ({ figures }) =>
+    figures[chosenOn].never[0] >= before.figures[chosenOn].never[0] &&
+    figures[chosenOn].never[1] >= before.figures[chosenOn].never[1];
+  for (const [rule, candidates] of [
+    ['best', rows],
+    ['guarded', rows.filter(noWorseDrift)],
+  ]) {
+    // Ties on the corpus chosen on are all printed: picking among them would look at the other.
+    const top = Math.max(...candidates.map(({ figures }) => figures[chosenOn].full));
+    for (const { config, figures } of candidates.filter(({ figures }) => figures[chosenOn].full === top)) {
+      process.stdout.write(
+        `${JSON.stringify({
+          bench: 'related-engine-cross',
+          rule,
+          chosen_on: chosenOn,
+          config,
+          chosen_side: figures[chosenOn],
+          reported_on: reportedOn,
+          reported: figures[reportedOn],
+        })}\n`,
+      );
+    }
+  }
+}
