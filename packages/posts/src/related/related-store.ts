@@ -581,11 +581,20 @@ class Operation {
     const best = this.best(candidates, kept, FEEDBACK_POSTS);
     await this.postsAt(best.map((n) => n.slot));
     const feedback = best.map((n) => ({ vector: this.post(n.slot).base, score: n.score }));
-    const termIds: number[] = [];
-    for (const { vector } of [{ vector: post.base }, ...feedback]) {
-      for (const feature of vector.features) termIds.push(Math.floor(feature / FIELDS));
-    }
-    await this.termsWithIds(termIds);
+    // The expansion reads the text of the features it keeps (and of those tied at its cut) only,
+    // to order them, and which features those are follows from the weights alone. So a first
+    // pass with the terms at hand names the missing ones; they are read and a second pass gives
+    // the vector (the first pass's is it when none was missing). That reads a few dozen term
+    // rows instead of the ~200 of every feature of the feedback posts.
+    const missing: number[] = [];
+    const expanded = expandWithFeedback(post.base, feedback, (feature) => {
+      const term = this.termsById.get(Math.floor(feature / FIELDS));
+      if (term !== undefined) return term.text;
+      missing.push(Math.floor(feature / FIELDS));
+      return '';
+    });
+    if (missing.length === 0) return expanded;
+    await this.termsWithIds(missing);
     return expandWithFeedback(post.base, feedback, (feature) => this.termText(Math.floor(feature / FIELDS)));
   }
 
