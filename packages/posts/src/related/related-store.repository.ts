@@ -221,6 +221,51 @@ export async function findTermsById(db: Executor, ids: readonly number[]): Promi
   return rows.map((row) => ({ ...row, term_id: Number(row.term_id) }));
 }
 
+/**
+ * The term rows of `termIds` and the posting rows of `features` (of `kind`), in one statement (a
+ * union told apart by `term`, null on posting rows): an upsert's expansion needs the text of a
+ * few feedback terms, and the ranked postings of the features it may keep, one after the other.
+ */
+export async function findTermsAndPostings(
+  db: Executor,
+  termIds: readonly number[],
+  kind: number,
+  features: readonly number[],
+): Promise<{ terms: TermRow[]; postings: PostingRow[] }> {
+  if (termIds.length > CHUNK || features.length > CHUNK) {
+    return { terms: await findTermsById(db, termIds), postings: await findPostings(db, kind, features) };
+  }
+  const rows = await run<{
+    id: number;
+    term: string | null;
+    document_frequency: number | null;
+    collection_frequency: number | null;
+    entries: Uint8Array | null;
+  }>(
+    db,
+    (s) =>
+      'select term_id as id, term, document_frequency, collection_frequency, null as entries from related_store_terms' +
+      ` where term_id ${s.oneOf(termIds, 'integer')}` +
+      ' union all select feature, null, null, null, entries from related_store_postings' +
+      ` where kind = ${s.bind(kind)} and feature ${s.oneOf(features, 'integer')}`,
+  );
+  const terms: TermRow[] = [];
+  const postings: PostingRow[] = [];
+  for (const row of rows) {
+    if (row.term !== null) {
+      terms.push({
+        term_id: Number(row.id),
+        term: row.term,
+        document_frequency: row.document_frequency!,
+        collection_frequency: row.collection_frequency!,
+      });
+    } else {
+      postings.push({ feature: row.id, entries: row.entries! });
+    }
+  }
+  return { terms, postings };
+}
+
 export async function findCategoryId(db: Executor, category: string): Promise<number | undefined> {
   const [row] = await run<{ category_id: number }>(
     db,
@@ -327,15 +372,16 @@ export async function findHolders(db: Executor, slot: number): Promise<number[]>
   return rows.map((row) => row.slot);
 }
 
-export async function findPostings(
-  db: Executor,
-  kind: number,
-  features: readonly number[],
-): Promise<{ feature: number; entries: Uint8Array }[]> {
-  const rows: { feature: number; entries: Uint8Array }[] = [];
+export interface PostingRow {
+  feature: number;
+  entries: Uint8Array;
+}
+
+export async function findPostings(db: Executor, kind: number, features: readonly number[]): Promise<PostingRow[]> {
+  const rows: PostingRow[] = [];
   for (const chunk of chunks(features, CHUNK)) {
     rows.push(
-      ...(await run<{ feature: number; entries: Uint8Array }>(
+      ...(await run<PostingRow>(
         db,
         (s) =>
           `select feature, entries from related_store_postings where kind = ${s.bind(kind)} and feature ${s.oneOf(chunk, 'integer')}`,

@@ -474,9 +474,14 @@ class Operation {
     const missing: number[] = [];
     for (let i = 0; i < features.length; i++) if (!cache.has(features[i]!)) missing.push(features[i]!);
     if (missing.length === 0) return;
-    for (const row of await repo.findPostings(this.db, kind, missing))
-      cache.set(row.feature, unpackPostings(row.entries));
-    for (const feature of missing) if (!cache.has(feature)) cache.set(feature, new PostingList());
+    this.adoptPostings(kind, missing, await repo.findPostings(this.db, kind, missing));
+  }
+
+  /** Caches the posting lists of `features` as read (`rows`; a feature without a row has none). */
+  private adoptPostings(kind: number, features: readonly number[], rows: readonly repo.PostingRow[]): void {
+    const cache = this.postings[kind]!;
+    for (const row of rows) cache.set(row.feature, unpackPostings(row.entries));
+    for (const feature of features) if (!cache.has(feature)) cache.set(feature, new PostingList());
   }
 
   private postingList(kind: number, feature: number): PostingList {
@@ -573,8 +578,12 @@ class Operation {
     );
   }
 
-  /** `post`'s base vector expanded with its feedback posts (RelatedIndex.expand). */
-  async expand(post: StoredPost): Promise<FeatureVector> {
+  /**
+   * `post`'s base vector expanded with its feedback posts (RelatedIndex.expand). With
+   * `readRankedPostings` (an upsert, which adds the post to them next) the ranked postings of the
+   * features it may keep are read with the term rows it lacks, one statement.
+   */
+  async expand(post: StoredPost, readRankedPostings = false): Promise<FeatureVector> {
     const candidates = await this.score(post, heaviestFeatures(post.base, FEEDBACK_QUERY_FEATURES), BASE, Infinity);
     const kept = this.atOrAboveCut(candidates, FEEDBACK_POSTS);
     await this.loadForBest(candidates, kept, []);
@@ -587,14 +596,23 @@ class Operation {
     // the vector (the first pass's is it when none was missing). That reads a few dozen term
     // rows instead of the ~200 of every feature of the feedback posts.
     const missing: number[] = [];
+    const named: number[] = [];
     const expanded = expandWithFeedback(post.base, feedback, (feature) => {
+      named.push(feature);
       const term = this.termsById.get(Math.floor(feature / FIELDS));
       if (term !== undefined) return term.text;
       missing.push(Math.floor(feature / FIELDS));
       return '';
     });
     if (missing.length === 0) return expanded;
-    await this.termsWithIds(missing);
+    const features = readRankedPostings ? named.filter((feature) => !this.postings[RANKED]!.has(feature)) : [];
+    if (features.length > 0) {
+      const read = await repo.findTermsAndPostings(this.db, [...new Set(missing)], RANKED, features);
+      for (const row of read.terms) this.cacheTerm(row, false);
+      this.adoptPostings(RANKED, features, read.postings);
+    } else {
+      await this.termsWithIds(missing);
+    }
     return expandWithFeedback(post.base, feedback, (feature) => this.termText(Math.floor(feature / FIELDS)));
   }
 
@@ -676,7 +694,7 @@ class Operation {
   /** Weighs `post` anew, finds its feedback posts, and links it (the heart of an upsert). */
   async index(post: StoredPost): Promise<void> {
     await this.reweigh(post);
-    await this.reexpand(post);
+    await this.reexpand(post, true);
     await this.relink(post);
   }
 
@@ -690,8 +708,8 @@ class Operation {
   }
 
   /** Gives `post` its ranked vector from the base postings as they are. */
-  async reexpand(post: StoredPost): Promise<void> {
-    post.vector = await this.expand(post);
+  async reexpand(post: StoredPost, readRankedPostings = false): Promise<void> {
+    post.vector = await this.expand(post, readRankedPostings);
     post.dirty = true;
   }
 
