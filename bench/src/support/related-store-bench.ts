@@ -82,6 +82,7 @@ export interface WorkerReport {
   process_ready_ms: number;
   rss_after_start_mb: number;
   upsert: { median_ms: number; p99_ms: number; max_ms: number; postings_per_op: number; cpu_ms_per_op: number };
+  reweigh: { per_post_ms: number; round_max_ms: number; sync_behind_round_max_ms: number };
   rss_after_upserts_mb: number;
   peak_rss_mb: number;
 }
@@ -145,6 +146,10 @@ export async function runStoreSize(
         start_over_memory_build: round(report.start_ms / baseline.buildMs),
         rss_after_upserts_over_memory_rss: round(report.rss_after_upserts_mb / baseline.rssMb),
         upsert_median_over_memory: round(report.upsert.median_ms / baseline.upsertMedianMs),
+        // A re-weigh is an upsert of a post as it is: the same work, so about the same time.
+        reweigh_post_over_upsert_median: round(report.reweigh.per_post_ms / report.upsert.median_ms),
+        // The rolling re-weigh against the full recompute it replaces (per post, same store).
+        reweigh_post_over_recompute_post: round((report.reweigh.per_post_ms * posts) / recomputeMs),
       });
     }
   } finally {

@@ -68,7 +68,7 @@ const environmentSchema = z.object({
   // shrank or churned by a quarter; 0 = only then.
   RELATED_REBUILD_INTERVAL_HOURS: z.coerce
     .number({ message: 'must be a number' })
-    .min(0, 'must be 0 (only when the corpus changed by a quarter) or more')
+    .min(0, 'must be 0 (re-weigh only after the corpus grew or shrank by a quarter) or more')
     .max(8760, 'must be at most 8760 (a year)')
     .default(24),
   // Mail delivery. DKIM signing is on when all three DKIM variables are set.

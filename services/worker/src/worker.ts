@@ -52,7 +52,7 @@ import { createWorkerApp } from './app';
 import { type PostEventHandler, createPostEventsWorker } from './events/post-events.worker';
 import { announceFeedChanges } from './feeds/feed-invalidation.publisher';
 import { createRelatedPostsMaintainer } from './related/related-posts.maintainer';
-import { relatedRebuildMetrics } from './related/related-rebuild.metrics';
+import { relatedRebuildMetrics, relatedReweighMetrics } from './related/related-rebuild.metrics';
 import { createGoLiveScheduler, createPostGoesLiveWorker, restoreGoLiveJobs } from './scheduling/post-goes-live';
 import {
   createSourcePollsWorker,
@@ -206,9 +206,11 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     : undefined;
   const announce = { db, redis, prefix, feedCacheRefresher };
 
-  // The index lives in a thread of its own (see related-posts.maintainer.ts); its full
-  // recomputes change lists outside any post event, and are announced like a sync's changes.
+  // The index lives in a thread of its own (see related-posts.maintainer.ts); its fills and the
+  // rounds of its rolling re-weigh change lists outside any post event, and are announced like a
+  // sync's changes.
   const observeRebuild = relatedRebuildMetrics(registry);
+  const observeReweigh = relatedReweighMetrics(registry);
   const relatedPosts = createRelatedPostsMaintainer({
     databaseUrl: settings.databaseUrl,
     k: settings.relatedPostsCount,
@@ -220,6 +222,13 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       if (changed.length === 0) return;
       const scopes = await announceFeedChanges(announce, null, changed);
       await websub.notify(`related-rebuild-${Date.now()}`, scopes);
+    },
+    onReweighed: async (outcome) => {
+      observeReweigh(outcome);
+      const { changed } = outcome;
+      if (changed.length === 0) return;
+      const scopes = await announceFeedChanges(announce, null, changed);
+      await websub.notify(`related-reweigh-${Date.now()}`, scopes);
     },
   });
 
@@ -453,9 +462,9 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
       const processorsClosed = Promise.all([...processors.map((processor) => processor.close()), websub.close()]);
       // Awaited below; a failure meanwhile is not an unhandled rejection.
       processorsClosed.catch(() => undefined);
-      // Meanwhile a post event in progress may be waiting for a sync queued behind a full
-      // recompute (minutes at 100,000 posts). Ending the thread fails that sync, and BullMQ
-      // retries the event.
+      // Meanwhile a post event in progress may be waiting for a sync queued behind a fill's full
+      // recompute (minutes at 100,000 posts) or a re-weigh round. Ending the thread fails that
+      // sync, and BullMQ retries the event.
       await relatedPosts.close();
       await processorsClosed;
       // After the last announcement; feeds still queued are left to nginx's own revalidation.

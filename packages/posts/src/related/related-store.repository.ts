@@ -576,3 +576,17 @@ export async function writeBack(db: Executor, writes: StoreWrites): Promise<void
   }
   await send();
 }
+
+/**
+ * The `limit` posts weighed longest ago (oldest `weighed_at` first, ties by slot), with the time
+ * each was weighed: the rolling re-weigh's next batch (index of migration 0019).
+ */
+export async function findStalestPosts(
+  db: Executor,
+  limit: number,
+): Promise<{ post_id: string; weighed_at: string }[]> {
+  return run<{ post_id: string; weighed_at: string }>(
+    db,
+    (s) => `select post_id, weighed_at from related_store_posts order by weighed_at, slot limit ${s.bind(limit)}`,
+  );
+}

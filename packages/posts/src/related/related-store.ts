@@ -1066,4 +1066,51 @@ export class RelatedStore {
     await op.flush();
     return { changed, postingsRead: this.walk.postingsRead - read };
   }
+
+  /**
+   * Re-weighs the posts weighed longest ago (`weighed_at`, oldest first), in one operation: each
+   * is weighed again by the current term statistics and post count, finds its feedback posts
+   * anew, is expanded and relinked, exactly what `upsert` does to an edited post, minus the
+   * counting of terms (its fields are unchanged). `upsert` cannot do this: it returns at once for
+   * a post whose fields and category are unchanged (a replayed change), so statistics that moved
+   * since never reach it. The worker's rolling re-weigh (issue 16) runs this in small batches in
+   * place of periodic full recomputes.
+   *
+   * Takes at most `limit` posts: the first `atLeast` whatever their age, the rest only while
+   * weighed before `weighedBefore`; stops after the post during which `performance.now()` passed
+   * `deadline`. Returns the lists that changed, how many posts were re-weighed, and when the
+   * stalest post left was weighed (undefined when none is left within `limit`).
+   */
+  async reweighStalest(
+    db: Executor,
+    nowUtc: string,
+    limit: number,
+    options: { atLeast?: number; weighedBefore?: string; deadline?: number } = {},
+  ): Promise<StoreUpdate & { reweighed: number; stalestLeft: string | undefined }> {
+    const read = this.walk.postingsRead;
+    // One more than the limit, to tell when the stalest post left was weighed.
+    const stalest = await repo.findStalestPosts(db, limit + 1);
+    const op = await this.operation(db, nowUtc);
+    let reweighed = 0;
+    for (const { post_id: id, weighed_at: weighedAt } of stalest.slice(0, limit)) {
+      const due =
+        reweighed < (options.atLeast ?? 0) ||
+        (options.weighedBefore !== undefined && weighedAt < options.weighedBefore);
+      if (!due) break;
+      if (options.deadline !== undefined && reweighed > 0 && performance.now() >= options.deadline) break;
+      const post = (await op.postById(id))!;
+      const orphans = await op.detach(post);
+      await op.index(post);
+      for (const orphan of orphans) await op.refillIfShort(orphan);
+      reweighed++;
+    }
+    const changed = op.changed(null);
+    if (reweighed > 0) await op.flush();
+    return {
+      changed,
+      postingsRead: this.walk.postingsRead - read,
+      reweighed,
+      stalestLeft: stalest[reweighed]?.weighed_at,
+    };
+  }
 }

@@ -7,12 +7,26 @@ export interface RelatedPostsEngineOptions {
   /** Related posts kept per post (1..10). */
   k: number;
   /**
-   * A full recompute is due once this long has passed since the last one and the index changed
-   * since; 0 leaves only the size and churn rules (see `rebuildDue`).
+   * Every post is re-weighed (`reweigh`) at least once in this time, at a steady pace; 0 leaves
+   * only the re-weighs that growth or shrinkage of the store makes due.
    */
   rebuildIntervalMs: number;
   /** Posts per transaction of a fill or full recompute. Default 200. */
   pageSize?: number;
+  /** Most posts one re-weigh round takes. Default 50. */
+  reweighBatchPosts?: number;
+  /** A re-weigh round starts no post after this long (ms). Default 250. */
+  reweighBudgetMs?: number;
+}
+
+export interface ReweighOutcome {
+  /** Posts whose stored list the round changed (persisted already). */
+  changed: string[];
+  /** Posts the round re-weighed. */
+  reweighed: number;
+  /** Whether posts are left that are due now: the next round should follow soon. */
+  more: boolean;
+  durationMs: number;
 }
 
 export interface RebuildOutcome {
@@ -38,13 +52,24 @@ export interface RelatedPostsEngine {
   init(nowUtc: string): Promise<boolean>;
   /** Applies every change since the last sync; returns the posts whose list changed. */
   sync(nowUtc: string): Promise<string[]>;
-  /** Whether a full recompute is due now (checked after each sync). */
+  /**
+   * Whether a fill and full recompute is due now (checked after each sync): only for a store
+   * that must be (re)filled (see `init`) or whose fill another instance abandoned. Drift from
+   * growth, edits and time is the rolling re-weigh's (`reweigh`).
+   */
   rebuildDue(nowUtc: string): Promise<boolean>;
   /**
    * Full recompute of the store in pages (a fill first when `init` said so); persists and
    * returns the lists that changed.
    */
   rebuild(nowUtc: string): Promise<RebuildOutcome>;
+  /**
+   * One round of the rolling re-weigh, in one transaction under the maintenance lock: re-weighs
+   * the stalest posts that are due (see below), at most `reweighBatchPosts`, starting none after
+   * `reweighBudgetMs`; persists the lists that changed and returns them. Does nothing while the
+   * store is being filled.
+   */
+  reweigh(nowUtc: string): Promise<ReweighOutcome>;
 }
 
 // Changes are found by their outbox rows' creation time. Ingest instances stamp those with their
@@ -54,12 +79,25 @@ export interface RelatedPostsEngine {
 // next sync reads everything since the last one.
 const OVERLAP_MS = 10_000;
 
-// Edits and removals since the last full recompute, as a share of the posts, that make one due.
-// An edit keeps its old feedback posts and a removal leaves its words in the expansions of
-// others, so churn drifts lists from a recompute, as growth does.
-const CHURN_REBUILD_SHARE = 0.25;
-// Growth or shrinkage since the last full recompute that makes one due (IDF drift).
-const REBUILD_GROWTH = 1.25;
+// The rolling re-weigh (issue 16) replaces the periodic full recompute. A post's vectors are fixed
+// when it is weighed: its IDF by the post count and term statistics of then, its expansion by its
+// feedback posts of then (an edit keeps others' expansions of its old text, a removal leaves its
+// words in them). Re-weighing a post is an upsert of it as it is (RelatedStore.reweighStalest), so
+// re-weighing every post in turn, stalest first, brings the store back to a full recompute's
+// lists (two passes give them exactly; tests/related/rolling-reweigh.test.ts) in rounds of tens of
+// milliseconds that a sync waits for at most one of. A post is due
+// - at a steady pace: posts × elapsed / interval of the stalest ones, so that each is re-weighed
+//   once per interval and the work spreads evenly over it (the pace is shared by every worker:
+//   the time it has reached is stored, so two workers do not re-weigh twice as many);
+// - when it was weighed longer ago than the interval (the pace fell behind: rounds cut short);
+// - when the store has grown or shrunk by REWEIGH_GROWTH since it was weighed (IDF drift): then
+//   rounds follow each other until none is left.
+const REWEIGH_GROWTH = 1.25;
+// The store's size is noted (with the time) once it moved this much since the last note: the
+// sizes a post was weighed at are known to this precision.
+const SIZE_LOG_STEP = 0.05;
+const DEFAULT_REWEIGH_BATCH_POSTS = 50;
+const DEFAULT_REWEIGH_BUDGET_MS = 250;
 
 // A fill or recompute marks the store; another worker that finds the mark older than this takes
 // the work over (the one that set it died).
@@ -70,9 +108,9 @@ const DEFAULT_PAGE_SIZE = 200;
 export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOptions): RelatedPostsEngine {
   const store = new RelatedStore({ k: options.k });
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const batchPosts = options.reweighBatchPosts ?? DEFAULT_REWEIGH_BATCH_POSTS;
+  const budgetMs = options.reweighBudgetMs ?? DEFAULT_REWEIGH_BUDGET_MS;
   let syncedUntil = 0;
-  // Edits and removals this instance applied since the last full recompute.
-  let churn = 0;
   // Whether the store must be filled from the posts table before it can be used.
   let fillNeeded = false;
 
@@ -134,7 +172,6 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
   return {
     async init(nowUtc) {
       fillNeeded = await needsFill(nowUtc);
-      churn = 0;
       // Changes made while no worker ran are replayed by the first sync, from the last one any
       // instance completed.
       syncedUntil = (await repo.findLastSync(db.kysely)) ?? 0;
@@ -154,16 +191,12 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
         for (const id of ids) {
           const doc = visible.get(id);
           if (doc) {
-            const known = await store.has(trx, id);
-            const update = (await store.upsert(trx, doc, nowUtc)).changed;
             // An unchanged post (a replayed change) reports nothing.
-            if (update.size > 0 && known) churn++;
-            for (const [postId, list] of update) changed.set(postId, list);
+            for (const [postId, list] of (await store.upsert(trx, doc, nowUtc)).changed) changed.set(postId, list);
           } else if (await store.has(trx, id)) {
             for (const [postId, list] of (await store.remove(trx, id, nowUtc)).changed) changed.set(postId, list);
             // A post that left (deleted, drafted) keeps no list of its own.
             changed.set(id, []);
-            churn++;
           }
         }
         await repo.replaceRelatedLists(trx, changed);
@@ -176,23 +209,14 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
 
     async rebuildDue(nowUtc) {
       if (fillNeeded) return true;
-      const { posts, filling, updatedAt } = await store.state(db.kysely);
+      const { filling, updatedAt } = await store.state(db.kysely);
       if (filling) {
         // Another instance's fill or recompute that stopped long ago (that instance died): this
         // one starts it again.
         fillNeeded = updatedAt !== undefined && Date.parse(nowUtc) - Date.parse(updatedAt) > STALE_FILL_MS;
         return fillNeeded;
       }
-      if (posts === 0) return false;
-      const last = await repo.findLastRebuildState(db.kysely);
-      const base = Math.max(last?.posts ?? 0, 1);
-      if (posts > base * REBUILD_GROWTH || posts < base / REBUILD_GROWTH) return true;
-      if (churn >= Math.max(1, posts * CHURN_REBUILD_SHARE)) return true;
-      if (options.rebuildIntervalMs <= 0) return false;
-      if (last === undefined) return true;
-      // Only a store that changed since: the interval alone does not recompute again.
-      const changedSince = updatedAt !== undefined && Date.parse(updatedAt) > last.at;
-      return changedSince && Date.parse(nowUtc) - last.at >= options.rebuildIntervalMs;
+      return false;
     },
 
     async rebuild(nowUtc) {
@@ -205,7 +229,79 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
         throw error;
       }
     },
+
+    async reweigh(nowUtc) {
+      const started = performance.now();
+      const now = Date.parse(nowUtc);
+      const interval = options.rebuildIntervalMs;
+      const changed = new Map<string, RelatedEntry[]>();
+      const done = (reweighed: number, more: boolean): ReweighOutcome => ({
+        changed: [...changed.keys()],
+        reweighed,
+        more,
+        durationMs: performance.now() - started,
+      });
+      if (fillNeeded) return done(0, false);
+      return locked(nowUtc, async (trx) => {
+        // The budget counts from here: waiting for the lock (another worker's round) is not work.
+        const deadline = performance.now() + budgetMs;
+        const { posts, filling } = await store.state(trx);
+        if (filling || posts === 0) return done(0, false);
+        const state = await repo.findReweighState(trx);
+        // The pace: what the time since the pace's mark owes, never more than a whole pass.
+        let paceAt = interval > 0 ? Math.max(state?.paceAt ?? now, now - interval) : (state?.paceAt ?? now);
+        const owed = interval > 0 ? Math.floor((posts * (now - paceAt)) / interval) : 0;
+        const sizes = noteSize(state?.sizes ?? [], now, posts, interval);
+        let weighedBefore = driftCutoff(sizes, posts);
+        if (interval > 0) weighedBefore = Math.max(weighedBefore ?? 0, now - interval);
+        const round = await store.reweighStalest(trx, nowUtc, batchPosts, {
+          atLeast: owed,
+          weighedBefore: weighedBefore === undefined ? undefined : new Date(weighedBefore).toISOString(),
+          deadline,
+        });
+        for (const [id, list] of round.changed) changed.set(id, list);
+        await repo.replaceRelatedLists(trx, changed);
+        // The mark moves by the posts the pace took, so that a round cut short leaves the rest owed.
+        if (owed > 0) paceAt += (Math.min(round.reweighed, owed) * interval) / posts;
+        // Unchanged state is not written again (a round every few seconds on a quiet store).
+        if (paceAt !== state?.paceAt || JSON.stringify(sizes) !== JSON.stringify(state.sizes))
+          await repo.recordReweighState(trx, { paceAt, sizes }, nowUtc);
+        const overdue =
+          round.stalestLeft !== undefined &&
+          weighedBefore !== undefined &&
+          Date.parse(round.stalestLeft) < weighedBefore;
+        return done(round.reweighed, round.reweighed < owed || overdue);
+      });
+    },
   };
+
+  /**
+   * The store's size log with `posts` noted at `now` when it moved by SIZE_LOG_STEP since the last
+   * note; notes older than the interval are dropped but the last of them (posts weighed before the
+   * interval are due anyway, and the sizes after it are what the rest were weighed at).
+   */
+  function noteSize(sizes: repo.SizeNote[], now: number, posts: number, interval: number): repo.SizeNote[] {
+    const last = sizes[sizes.length - 1];
+    const noted =
+      last === undefined || Math.abs(posts / last.posts - 1) >= SIZE_LOG_STEP ? [...sizes, { at: now, posts }] : sizes;
+    if (interval <= 0) return noted.slice(-64);
+    const firstRecent = noted.findIndex((note) => note.at >= now - interval);
+    if (firstRecent === -1) return noted.slice(-1);
+    return firstRecent === 0 ? noted : noted.slice(firstRecent - 1);
+  }
+
+  /**
+   * The time before which a post was weighed when the store was REWEIGH_GROWTH larger or smaller
+   * than `posts`: the end of the last note that differs that much (its size held until the next
+   * note). Undefined when no note does.
+   */
+  function driftCutoff(sizes: repo.SizeNote[], posts: number): number | undefined {
+    for (let i = sizes.length - 1; i >= 0; i--) {
+      const then = sizes[i]!.posts;
+      if (posts > then * REWEIGH_GROWTH || posts < then / REWEIGH_GROWTH) return sizes[i + 1]?.at;
+    }
+    return undefined;
+  }
 
   async function recompute(startUtc: string): Promise<RebuildOutcome> {
     const started = performance.now();
@@ -230,10 +326,15 @@ export function createRelatedPostsEngine(db: Db, options: RelatedPostsEngineOpti
     await locked(nowUtc, async (trx) => {
       await store.finishFill(trx, nowUtc);
       await repo.recordRebuild(trx, nowUtc, posts);
+      // Every post was weighed just now: the re-weigh's pace and size log start from here.
+      await repo.recordReweighState(
+        trx,
+        { paceAt: Date.parse(nowUtc), sizes: [{ at: Date.parse(nowUtc), posts }] },
+        nowUtc,
+      );
       await repo.recordRankingVersion(trx, RANKING_VERSION, nowUtc);
     });
     fillNeeded = false;
-    churn = 0;
     return { changed, posts, durationMs: performance.now() - started };
   }
 }

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { RebuildOutcome } from './related-posts.engine';
+import type { RebuildOutcome, ReweighOutcome } from './related-posts.engine';
 import type { RelatedThreadMessage, RelatedThreadOptions, RelatedThreadRequest } from './related-posts.protocol';
 
-export type { RebuildOutcome } from './related-posts.engine';
+export type { RebuildOutcome, ReweighOutcome } from './related-posts.engine';
 
 export interface RelatedPostsMaintainerDeps {
   /** The thread opens its own connection to this database. */
@@ -13,13 +13,28 @@ export interface RelatedPostsMaintainerDeps {
   k: number;
   now?: () => Date;
   /**
-   * A full recompute is run after a sync once this long has passed since the last one (and the
-   * index changed since), besides when the index has grown or shrunk by a quarter or a quarter
-   * of its posts were edited or removed. 0: only those. Default one day.
+   * Every post is re-weighed at least once in this time by the rolling re-weigh (see the engine),
+   * besides the posts that the store's growth or shrinkage by a quarter since they were weighed
+   * makes due. 0: only those. Default one day.
    */
   rebuildIntervalMs?: number;
   /** Posts per transaction of a fill or full recompute (default 200). */
   pageSize?: number;
+  /**
+   * Time between two rounds of the rolling re-weigh when the last one left nothing due (ms);
+   * after a round that left posts due, the next follows after a pause as long as the round. 0:
+   * no rounds but those `reweigh()` is called for. Default 10 s.
+   */
+  reweighIdleMs?: number;
+  /** Most posts a round re-weighs (default 50). */
+  reweighBatchPosts?: number;
+  /** A round starts no post after this long (ms, default 250): what a sync waits at most. */
+  reweighBudgetMs?: number;
+  /**
+   * Called after each round of the rolling re-weigh that re-weighed posts, with the posts whose
+   * lists it changed (persisted already): their feeds need refreshing, as after a sync.
+   */
+  onReweighed?: (outcome: ReweighOutcome) => Promise<void> | void;
   /**
    * Called after a full recompute with the posts whose lists it changed, and those the sync run
    * right after it changed (the changes that arrived meanwhile), all persisted already: their
@@ -42,11 +57,18 @@ export interface RelatedPostsMaintainer {
   /**
    * Brings the index and the stored lists up to date with every change since the last sync and
    * returns the ids of the posts whose related list changed (their feeds need refreshing). While
-   * a full recompute runs it returns [] at once: the sync that follows the recompute takes those
-   * changes in, and its changed posts are reported with the recompute's (`onRebuilt`).
+   * a fill (and its full recompute) runs it returns [] at once: the sync that follows the fill
+   * takes those changes in, and its changed posts are reported with the fill's (`onRebuilt`).
+   * Otherwise it waits at most for the re-weigh round the thread is running, if any.
    */
   sync(): Promise<string[]>;
-  /** True from the sync after which a full recompute was due until that recompute ends. */
+  /**
+   * Runs one round of the rolling re-weigh now (rounds also run on their own timer, see
+   * `reweighIdleMs`), and announces what it changed (`onReweighed`). A round already running is
+   * awaited instead; during a fill it does nothing.
+   */
+  reweigh(): Promise<ReweighOutcome>;
+  /** True from the start or sync after which a fill was due until that fill ends. */
   readonly rebuilding: boolean;
   /**
    * Ends the thread: at once if it is idle, after CLOSE_WAIT_MS if it is busy (a recompute);
@@ -56,6 +78,10 @@ export interface RelatedPostsMaintainer {
 }
 
 export const DEFAULT_RELATED_REBUILD_INTERVAL_MS = 24 * 3_600_000;
+const DEFAULT_REWEIGH_IDLE_MS = 10_000;
+// The shortest pause between two rounds that both had work: the thread is at most about half
+// busy re-weighing while a backlog lasts, and syncs in between wait for one round at most.
+const MIN_REWEIGH_PAUSE_MS = 50;
 
 // How long close() lets a busy thread finish before ending it.
 const CLOSE_WAIT_MS = 2_000;
@@ -66,16 +92,21 @@ const THREAD_FILE = __filename.endsWith('.ts')
   ? path.join(__dirname, '..', '..', 'dist', 'related', 'related-posts.thread.js')
   : path.join(__dirname, 'related-posts.thread.js');
 
+type Reply = Extract<RelatedThreadMessage, { type: 'reply' | 'reweighed' }>;
+
 interface Pending {
-  resolve: (changed: string[]) => void;
+  resolve: (reply: Reply) => void;
   reject: (error: Error) => void;
 }
 
+const NOTHING_REWEIGHED: ReweighOutcome = { changed: [], reweighed: 0, more: false, durationMs: 0 };
+
 /**
  * Keeps `related_posts` current: each change re-ranks only the posts it can affect, never the
- * whole store, so reading a feed never ranks; and from time to time the whole index is
- * recomputed, page by page. The index is in the database (RelatedStore, shared by every worker),
- * so starting loads nothing. The work runs in a worker thread of its own
+ * whole store, so reading a feed never ranks; and a rolling re-weigh renews the stalest posts in
+ * small rounds, so that lists do not drift from a full recompute as the store grows and changes
+ * (a full recompute, page by page, only fills a new or re-versioned store). The index is in the
+ * database (RelatedStore, shared by every worker), so starting loads nothing. The work runs in a worker thread of its own
  * (related-posts.thread.ts, with its own database connection): this side only forwards requests,
  * so neither an update's CPU nor a recompute ever blocks the event loop that runs the queues.
  * During a fill or recompute, syncs return at once and the changes they would have applied wait
@@ -88,7 +119,12 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     k: deps.k,
     rebuildIntervalMs: deps.rebuildIntervalMs ?? DEFAULT_RELATED_REBUILD_INTERVAL_MS,
     pageSize: deps.pageSize,
+    reweighBatchPosts: deps.reweighBatchPosts,
+    reweighBudgetMs: deps.reweighBudgetMs,
   };
+  const idleMs = deps.reweighIdleMs ?? DEFAULT_REWEIGH_IDLE_MS;
+  let roundTimer: NodeJS.Timeout | undefined;
+  let round: Promise<ReweighOutcome> | undefined;
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let thread: Worker | undefined;
@@ -120,9 +156,9 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
       const request = pending.get(message.id);
       if (request === undefined) return;
       pending.delete(message.id);
-      if (message.type === 'reply') {
-        if (message.rebuilding) setRebuilding(true);
-        request.resolve(message.changed);
+      if (message.type === 'reply' || message.type === 'reweighed') {
+        if (message.type === 'reply' && message.rebuilding) setRebuilding(true);
+        request.resolve(message);
       } else {
         request.reject(new Error(message.message));
       }
@@ -146,15 +182,62 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     return worker;
   }
 
-  function request(op: RelatedThreadRequest['op']): Promise<string[]> {
+  function send(op: RelatedThreadRequest['op']): Promise<Reply> {
     thread ??= start();
     const id = nextId++;
     const message: RelatedThreadRequest = { id, op, nowUtc: now().toISOString() };
     const worker = thread;
-    return new Promise<string[]>((resolve, reject) => {
+    return new Promise<Reply>((resolve, reject) => {
       pending.set(id, { resolve, reject });
       worker.postMessage(message);
     });
+  }
+
+  async function request(op: 'init' | 'sync' | 'close'): Promise<string[]> {
+    const reply = await send(op);
+    return reply.type === 'reply' ? reply.changed : [];
+  }
+
+  /** One round, its changes announced; rounds never overlap. */
+  function reweigh(): Promise<ReweighOutcome> {
+    round ??= (async () => {
+      try {
+        await ensureInitialized();
+        // The thread is busy with a fill for minutes: the rounds wait for it to end.
+        if (rebuilding || closing) return NOTHING_REWEIGHED;
+        const reply = await send('reweigh');
+        const outcome = reply.type === 'reweighed' ? reply.outcome : NOTHING_REWEIGHED;
+        if (outcome.reweighed > 0) {
+          try {
+            await deps.onReweighed?.(outcome);
+          } catch (error) {
+            deps.logger?.warn({ err: error }, 'related posts: announcing a re-weigh failed');
+          }
+        }
+        return outcome;
+      } finally {
+        round = undefined;
+      }
+    })();
+    return round;
+  }
+
+  function scheduleRound(delayMs: number): void {
+    clearTimeout(roundTimer);
+    roundTimer = undefined;
+    if (closing || idleMs <= 0) return;
+    roundTimer = setTimeout(() => {
+      roundTimer = undefined;
+      reweigh().then(
+        (outcome) => scheduleRound(outcome.more ? Math.max(MIN_REWEIGH_PAUSE_MS, outcome.durationMs) : idleMs),
+        (error: unknown) => {
+          deps.logger?.error({ err: error }, 'related posts: a re-weigh round failed');
+          scheduleRound(idleMs);
+        },
+      );
+    }, delayMs);
+    // Rounds never keep the process alive: shutdown goes through close().
+    roundTimer.unref();
   }
 
   /** Takes in what changed during the recompute, then reports both. */
@@ -187,6 +270,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     initializing ??= request('init')
       .then(() => {
         initialized = true;
+        if (roundTimer === undefined) scheduleRound(idleMs);
       })
       .finally(() => {
         initializing = undefined;
@@ -204,6 +288,7 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
       if (rebuilding) return [];
       return request('sync');
     },
+    reweigh,
     get rebuilding() {
       return rebuilding;
     },
@@ -215,12 +300,13 @@ export function createRelatedPostsMaintainer(deps: RelatedPostsMaintainerDeps): 
     async close() {
       if (closing) return;
       closing = true;
+      clearTimeout(roundTimer);
       for (const resolve of settledWaiters.splice(0)) resolve();
       const worker = thread;
       if (worker === undefined) return;
       // The thread gets a moment to close its connection, no more: a recompute in progress can take
       // minutes, and one cut short loses nothing (its lists are written in one transaction at the
-      // end; the next start recomputes when the interval says so). Syncs it had not answered
+      // end; the next start takes the abandoned fill over). Syncs it had not answered
       // fail, and their jobs are retried.
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

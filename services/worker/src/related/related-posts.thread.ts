@@ -8,7 +8,8 @@ import type { RelatedThreadMessage, RelatedThreadOptions, RelatedThreadRequest }
  * related-posts.maintainer.ts), with its own database connection; the index itself is in the
  * database (RelatedStore). Requests run one at a time, in order; a fill or full recompute is
  * queued right after the request that made it due, so a request sent meanwhile waits for it (the
- * main side sends none then: see `rebuilding` there).
+ * main side sends none then: see `rebuilding` there). A round of the rolling re-weigh is one
+ * request like a sync, bounded in time: a sync sent during it waits for that round only.
  */
 if (parentPort === null) throw new Error('related-posts.thread must run as a worker thread');
 const port = parentPort;
@@ -52,6 +53,9 @@ async function handle(request: RelatedThreadRequest): Promise<void> {
         if (rebuilding) enqueue(() => rebuild(request.nowUtc));
         return;
       }
+      case 'reweigh':
+        send({ type: 'reweighed', id: request.id, outcome: await engine.reweigh(request.nowUtc) });
+        return;
       case 'close':
         await db.close();
         send({ type: 'reply', id: request.id, changed: [], rebuilding: false });

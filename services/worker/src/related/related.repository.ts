@@ -178,14 +178,6 @@ export function recordRebuild(db: Executor, nowUtc: string, posts: number): Prom
   return writeSetting(db, LAST_REBUILD_KEY, { at: nowUtc, posts }, nowUtc);
 }
 
-/** When the last full recompute by any instance ran (epoch ms) and how many posts it ranked. */
-export async function findLastRebuildState(db: Executor): Promise<{ at: number; posts: number } | undefined> {
-  const value = await readSetting<{ at: string; posts: number } | string>(db, LAST_REBUILD_KEY);
-  // Before the shared store the value was the time alone.
-  if (value === undefined || typeof value === 'string') return undefined;
-  return { at: Date.parse(value.at), posts: value.posts };
-}
-
 /** Records which version of the ranking (core's RANKING_VERSION) computed the stored lists. */
 export function recordRankingVersion(db: Executor, version: number, nowUtc: string): Promise<void> {
   return writeSetting(db, RANKING_VERSION_KEY, version, nowUtc);
@@ -194,4 +186,28 @@ export function recordRankingVersion(db: Executor, version: number, nowUtc: stri
 /** The ranking version that computed the stored lists; undefined when none was recorded (before versions). */
 export function findRankingVersion(db: Executor): Promise<number | undefined> {
   return readSetting<number>(db, RANKING_VERSION_KEY);
+}
+
+const REWEIGH_KEY = 'related-posts-reweigh';
+
+/** The store's size at a time (the rolling re-weigh's size log). */
+export interface SizeNote {
+  /** Epoch ms. */
+  at: number;
+  posts: number;
+}
+
+/** The rolling re-weigh's shared state: how far its pace has come, and the store's size log. */
+export interface ReweighState {
+  /** Epoch ms up to which the pace's re-weighs were done. */
+  paceAt: number;
+  sizes: SizeNote[];
+}
+
+export function findReweighState(db: Executor): Promise<ReweighState | undefined> {
+  return readSetting<ReweighState>(db, REWEIGH_KEY);
+}
+
+export function recordReweighState(db: Executor, state: ReweighState, nowUtc: string): Promise<void> {
+  return writeSetting(db, REWEIGH_KEY, state, nowUtc);
 }
