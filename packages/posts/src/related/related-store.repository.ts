@@ -156,7 +156,10 @@ export async function findUpsertStart(
 }
 
 export async function findMeta(db: Executor): Promise<StoreMeta | undefined> {
-  const [row] = await run<StoreMeta>(db, () => `select ${META_COLUMNS.join(', ')} from related_store_meta where id = 1`);
+  const [row] = await run<StoreMeta>(
+    db,
+    () => `select ${META_COLUMNS.join(', ')} from related_store_meta where id = 1`,
+  );
   return row;
 }
 
@@ -463,7 +466,8 @@ function writeParts(w: StoreWrites): WritePart[] {
     for (const chunk of chunks(features, CHUNK)) {
       parts.push({
         values: chunk.length + 1,
-        write: (s) => `delete from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`,
+        write: (s) =>
+          `delete from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`,
       });
     }
   }
@@ -513,7 +517,9 @@ function writeParts(w: StoreWrites): WritePart[] {
       values: chunk.length * 5,
       write: (s) =>
         'insert into related_store_neighbors (slot, rank, neighbor_slot, neighbor_id, score) values ' +
-        chunk.map((row) => `(${s.list([row.slot, row.rank, row.neighbor_slot, row.neighbor_id, row.score])})`).join(', ') +
+        chunk
+          .map((row) => `(${s.list([row.slot, row.rank, row.neighbor_slot, row.neighbor_id, row.score])})`)
+          .join(', ') +
         ' on conflict (slot, rank) do update set neighbor_slot = excluded.neighbor_slot,' +
         ' neighbor_id = excluded.neighbor_id, score = excluded.score',
     });
