@@ -328,7 +328,7 @@ class Operation {
     );
   }
 
-  /** Adopts what an upsert read first (repo.findUpsertStart) for post `category`. */
+  /** Adopts what the upsert of `doc` read first (repo.findUpsertStart). */
   async adoptUpsertStart(doc: RelatedDocument, start: repo.UpsertStart): Promise<void> {
     if (doc.category !== null && start.categoryId !== undefined) this.categoryIds.set(doc.category, start.categoryId);
     this.adoptPage(Math.floor(this.meta.next_slot / SLOTS_PER_PAGE), start.nextSlotPage);
