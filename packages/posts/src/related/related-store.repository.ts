@@ -6,15 +6,15 @@ import type {
   RelatedStorePostsTable,
   RelatedStoreSlotPagesTable,
 } from '@careerfeed/db';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, PostgresAdapter } from 'kysely';
 
 /** All SQL of the shared related-posts index (tables of migration 0019). */
 
 type Executor = Kysely<Database>;
 
 // Ids per IN list, and values per multi-row insert: well under SQLite's 32,766 and PostgreSQL's
-// 65,535 bound parameters. An upsert's ~200 term rows and ~260 posting rows each go in one
-// statement (one round trip on PostgreSQL).
+// 65,535 bound parameters. An upsert's ~200 term rows and ~130 posting rows each go in one
+// statement, and on PostgreSQL all its writes go in one statement (`writeBack`).
 const CHUNK = 1000;
 const INSERT_VALUES = 8000;
 
@@ -43,19 +43,22 @@ class Statement {
   list(values: readonly unknown[]): string {
     return values.map((value) => this.bind(value)).join(', ');
   }
-}
 
-const postgresExecutors = new WeakMap<Executor, boolean>();
+  /**
+   * A condition that the expression before it is one of `values`: `in (?, ?, …)` on SQLite,
+   * `= any($n::type[])` on PostgreSQL, one array value instead of hundreds (the ~200 terms of a
+   * post, its posting lists), which the driver and the server each handle once.
+   */
+  oneOf(values: readonly (number | string)[], type: 'integer' | 'text'): string {
+    return this.postgres ? `= any(${this.bind(values)}::${type}[])` : `in (${this.list(values)})`;
+  }
+}
 
 /** Whether `db` speaks PostgreSQL ($n placeholders) rather than SQLite (?). */
 function isPostgres(db: Executor): boolean {
-  let postgres = postgresExecutors.get(db);
-  if (postgres === undefined) {
-    const probe = db.selectFrom('related_store_meta').select('id').where('id', '=', 1).compile();
-    postgres = probe.sql.includes('$1');
-    postgresExecutors.set(db, postgres);
-  }
-  return postgres;
+  // The adapter, not a compiled probe: an operation runs on a new transaction object each time,
+  // and compiling a Kysely query per operation showed in the profile.
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 async function run<R>(db: Executor, write: (statement: Statement) => string): Promise<R[]> {
@@ -72,27 +75,107 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 export type StoreMeta = Omit<RelatedStoreMetaTable, 'id'>;
 
+const META_COLUMNS = [
+  'ranking_version',
+  'k',
+  'posts',
+  'next_slot',
+  'next_term_id',
+  'next_category_id',
+  'filling',
+  'updated_at',
+] as const;
+
+export interface UpsertStart {
+  meta: StoreMeta;
+  /** The id of the upserted post's category; undefined for none or one the store lacks. */
+  categoryId: number | undefined;
+  /** The upserted post's row, when the store has it (its neighbors are not read). */
+  post: PostRow | undefined;
+  /** The slot page of `meta.next_slot` (where a new post goes), when it exists. */
+  nextSlotPage: SlotPageRow | undefined;
+}
+
+/**
+ * What every upsert reads first, in one statement: the meta row, the category's id, the post's
+ * row if it is stored, and the slot page a new post would go in. Undefined for an empty store.
+ */
+export async function findUpsertStart(
+  db: Executor,
+  postId: string,
+  category: string | null,
+  slotsPerPage: number,
+): Promise<UpsertStart | undefined> {
+  const [row] = await run<
+    StoreMeta & {
+      found_category_id: number | null;
+      post_slot: number | null;
+      post_category_id: number | null;
+      fields: Uint8Array | null;
+      base: Uint8Array | null;
+      vector: Uint8Array | null;
+      complete: number | null;
+      weighed_at: string | null;
+      page: number | null;
+      categories: Uint8Array | null;
+      thresholds: Uint8Array | null;
+    }
+  >(
+    db,
+    (s) =>
+      `select ${META_COLUMNS.map((c) => `m.${c}`).join(', ')},` +
+      ` (select category_id from related_store_categories where category = ${s.bind(category)}) as found_category_id,` +
+      ' p.slot as post_slot, p.category_id as post_category_id, p.fields, p.base, p.vector, p.complete, p.weighed_at,' +
+      ' sp.page, sp.categories, sp.thresholds' +
+      ` from related_store_meta m left join related_store_posts p on p.post_id = ${s.bind(postId)}` +
+      // The cast: better-sqlite3 binds a JS number as a double, which makes SQLite divide exactly.
+      ` left join related_store_slot_pages sp on sp.page = cast(m.next_slot / ${s.bind(slotsPerPage)} as integer)` +
+      ' where m.id = 1',
+  );
+  if (row === undefined) return undefined;
+  const meta = Object.fromEntries(META_COLUMNS.map((c) => [c, row[c]])) as unknown as StoreMeta;
+  return {
+    meta,
+    categoryId: row.found_category_id ?? undefined,
+    post:
+      row.post_slot === null
+        ? undefined
+        : {
+            post_id: postId,
+            slot: row.post_slot,
+            category_id: row.post_category_id,
+            fields: row.fields!,
+            base: row.base!,
+            vector: row.vector!,
+            complete: row.complete!,
+            weighed_at: row.weighed_at!,
+          },
+    nextSlotPage:
+      row.page === null ? undefined : { page: row.page, categories: row.categories!, thresholds: row.thresholds! },
+  };
+}
+
 export async function findMeta(db: Executor): Promise<StoreMeta | undefined> {
   const [row] = await run<StoreMeta>(
     db,
-    () =>
-      'select ranking_version, k, posts, next_slot, next_term_id, next_category_id, filling, updated_at' +
-      ' from related_store_meta where id = 1',
+    () => `select ${META_COLUMNS.join(', ')} from related_store_meta where id = 1`,
   );
   return row;
 }
 
 export async function writeMeta(db: Executor, meta: StoreMeta): Promise<void> {
-  await run(
-    db,
-    (s) =>
-      'insert into related_store_meta' +
-      ' (id, ranking_version, k, posts, next_slot, next_term_id, next_category_id, filling, updated_at)' +
-      ` values (1, ${s.list([meta.ranking_version, meta.k, meta.posts, meta.next_slot, meta.next_term_id, meta.next_category_id, meta.filling, meta.updated_at])})` +
-      ' on conflict (id) do update set ranking_version = excluded.ranking_version, k = excluded.k,' +
-      ' posts = excluded.posts, next_slot = excluded.next_slot, next_term_id = excluded.next_term_id,' +
-      ' next_category_id = excluded.next_category_id, filling = excluded.filling, updated_at = excluded.updated_at',
-  );
+  await writeBack(db, {
+    terms: [],
+    postings: [],
+    emptyPostings: [],
+    posts: [],
+    completeness: [],
+    neighbors: [],
+    listEnds: [],
+    removedSlots: [],
+    pages: [],
+    meta,
+  });
 }
 
 /** Empties every table of the store (a store ranked by another version, or a fresh fill). */
@@ -120,7 +203,7 @@ export async function findTermsByText(db: Executor, terms: readonly string[]): P
       ...(await run<TermRow>(
         db,
         (s) =>
-          `select term_id, term, document_frequency, collection_frequency from related_store_terms where term in (${s.list(chunk)})`,
+          `select term_id, term, document_frequency, collection_frequency from related_store_terms where term ${s.oneOf(chunk, 'text')}`,
       )),
     );
   }
@@ -134,27 +217,56 @@ export async function findTermsById(db: Executor, ids: readonly number[]): Promi
       ...(await run<TermRow>(
         db,
         (s) =>
-          `select term_id, term, document_frequency, collection_frequency from related_store_terms where term_id in (${s.list(chunk)})`,
+          `select term_id, term, document_frequency, collection_frequency from related_store_terms where term_id ${s.oneOf(chunk, 'integer')}`,
       )),
     );
   }
   return rows.map((row) => ({ ...row, term_id: Number(row.term_id) }));
 }
 
-export async function saveTerms(db: Executor, rows: readonly TermRow[]): Promise<void> {
-  for (const chunk of chunks(rows, insertChunk(4))) {
-    await run(
-      db,
-      (s) =>
-        `insert into related_store_terms (term_id, term, document_frequency, collection_frequency) values ${chunk
-          .map(
-            (row) =>
-              `(${s.bind(row.term_id)}, ${s.bind(row.term)}, ${s.bind(row.document_frequency)}, ${s.bind(row.collection_frequency)})`,
-          )
-          .join(', ')} on conflict (term_id) do update set document_frequency = excluded.document_frequency,` +
-        ` collection_frequency = excluded.collection_frequency`,
-    );
+/**
+ * The term rows of `termIds` and the posting rows of `features` (of `kind`), in one statement (a
+ * union told apart by `term`, null on posting rows): an upsert's expansion needs the text of a
+ * few feedback terms, and the ranked postings of the features it may keep, one after the other.
+ */
+export async function findTermsAndPostings(
+  db: Executor,
+  termIds: readonly number[],
+  kind: number,
+  features: readonly number[],
+): Promise<{ terms: TermRow[]; postings: PostingRow[] }> {
+  if (termIds.length > CHUNK || features.length > CHUNK) {
+    return { terms: await findTermsById(db, termIds), postings: await findPostings(db, kind, features) };
   }
+  const rows = await run<{
+    id: number;
+    term: string | null;
+    document_frequency: number | null;
+    collection_frequency: number | null;
+    entries: Uint8Array | null;
+  }>(
+    db,
+    (s) =>
+      'select term_id as id, term, document_frequency, collection_frequency, null as entries from related_store_terms' +
+      ` where term_id ${s.oneOf(termIds, 'integer')}` +
+      ' union all select feature, null, null, null, entries from related_store_postings' +
+      ` where kind = ${s.bind(kind)} and feature ${s.oneOf(features, 'integer')}`,
+  );
+  const terms: TermRow[] = [];
+  const postings: PostingRow[] = [];
+  for (const row of rows) {
+    if (row.term !== null) {
+      terms.push({
+        term_id: Number(row.id),
+        term: row.term,
+        document_frequency: row.document_frequency!,
+        collection_frequency: row.collection_frequency!,
+      });
+    } else {
+      postings.push({ feature: row.id, entries: row.entries! });
+    }
+  }
+  return { terms, postings };
 }
 
 export async function findCategoryId(db: Executor, category: string): Promise<number | undefined> {
@@ -180,18 +292,38 @@ export async function findPostById(db: Executor, id: string): Promise<PostRow | 
   return row;
 }
 
-export async function findPostsBySlots(db: Executor, slots: readonly number[]): Promise<PostRow[]> {
-  const rows: PostRow[] = [];
-  for (const chunk of chunks(slots, CHUNK)) {
-    rows.push(
-      ...(await run<PostRow>(
-        db,
-        (s) =>
-          `select post_id, slot, category_id, fields, base, vector, complete, weighed_at from related_store_posts where slot in (${s.list(chunk)})`,
-      )),
+/**
+ * The rows of the posts at `slots` and their neighbor rows (by slot, rank), in one statement: a
+ * union of the two tables, told apart by `post_id` (null on neighbor rows).
+ */
+export async function findPostsWithNeighbors(
+  db: Executor,
+  slots: readonly number[],
+): Promise<{ posts: PostRow[]; neighbors: NeighborRow[] }> {
+  const posts: PostRow[] = [];
+  const neighbors: NeighborRow[] = [];
+  for (const chunk of chunks(slots, CHUNK / 2)) {
+    const rows = await run<PostRow & { post_id: string | null } & NeighborRow>(
+      db,
+      (s) =>
+        'select slot, post_id, category_id, fields, base, vector, complete, weighed_at,' +
+        ' null as rank, null as neighbor_slot, null as neighbor_id, null as score' +
+        ` from related_store_posts where slot ${s.oneOf(chunk, 'integer')}` +
+        ' union all select slot, null, null, null, null, null, null, null, rank, neighbor_slot, neighbor_id, score' +
+        ` from related_store_neighbors where slot ${s.oneOf(chunk, 'integer')}` +
+        ' order by slot, rank',
     );
+    for (const row of rows) {
+      if (row.post_id !== null) {
+        const { slot, post_id, category_id, fields, base, vector, complete, weighed_at } = row;
+        posts.push({ slot, post_id, category_id, fields, base, vector, complete, weighed_at });
+      } else {
+        const { slot, rank, neighbor_slot, neighbor_id } = row;
+        neighbors.push({ slot, rank, neighbor_slot, neighbor_id, score: Number(row.score) });
+      }
+    }
   }
-  return rows;
+  return { posts, neighbors };
 }
 
 /** Post ids of `slots`, without their vectors (to settle ties between equal scores). */
@@ -216,29 +348,6 @@ export async function findPostPage(db: Executor, afterSlot: number, limit: numbe
     .orderBy('slot')
     .limit(limit)
     .execute();
-}
-
-export async function savePosts(db: Executor, rows: readonly PostRow[]): Promise<void> {
-  for (const chunk of chunks(rows, insertChunk(8))) {
-    await run(
-      db,
-      (s) =>
-        'insert into related_store_posts (post_id, slot, category_id, fields, base, vector, complete, weighed_at) values ' +
-        chunk
-          .map(
-            (row) =>
-              `(${s.list([row.post_id, row.slot, row.category_id, row.fields, row.base, row.vector, row.complete, row.weighed_at])})`,
-          )
-          .join(', ') +
-        ' on conflict (post_id) do update set category_id = excluded.category_id, fields = excluded.fields,' +
-        ' base = excluded.base, vector = excluded.vector, complete = excluded.complete, weighed_at = excluded.weighed_at',
-    );
-  }
-}
-
-export async function deletePosts(db: Executor, slots: readonly number[]): Promise<void> {
-  for (const chunk of chunks(slots, CHUNK))
-    await run(db, (s) => `delete from related_store_posts where slot in (${s.list(chunk)})`);
 }
 
 export type NeighborRow = RelatedStoreNeighborsTable;
@@ -266,65 +375,23 @@ export async function findHolders(db: Executor, slot: number): Promise<number[]>
   return rows.map((row) => row.slot);
 }
 
-/** Replaces the neighbor lists of `slots` with `rows`. */
-export async function replaceNeighbors(
-  db: Executor,
-  slots: readonly number[],
-  rows: readonly NeighborRow[],
-): Promise<void> {
-  for (const chunk of chunks(slots, CHUNK))
-    await run(db, (s) => `delete from related_store_neighbors where slot in (${s.list(chunk)})`);
-  for (const chunk of chunks(rows, insertChunk(5)))
-    await run(
-      db,
-      (s) =>
-        'insert into related_store_neighbors (slot, rank, neighbor_slot, neighbor_id, score) values ' +
-        chunk
-          .map((row) => `(${s.list([row.slot, row.rank, row.neighbor_slot, row.neighbor_id, row.score])})`)
-          .join(', '),
-    );
+export interface PostingRow {
+  feature: number;
+  entries: Uint8Array;
 }
 
-export async function findPostings(
-  db: Executor,
-  kind: number,
-  features: readonly number[],
-): Promise<{ feature: number; entries: Uint8Array }[]> {
-  const rows: { feature: number; entries: Uint8Array }[] = [];
+export async function findPostings(db: Executor, kind: number, features: readonly number[]): Promise<PostingRow[]> {
+  const rows: PostingRow[] = [];
   for (const chunk of chunks(features, CHUNK)) {
     rows.push(
-      ...(await run<{ feature: number; entries: Uint8Array }>(
+      ...(await run<PostingRow>(
         db,
         (s) =>
-          `select feature, entries from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`,
+          `select feature, entries from related_store_postings where kind = ${s.bind(kind)} and feature ${s.oneOf(chunk, 'integer')}`,
       )),
     );
   }
   return rows;
-}
-
-export async function savePostings(
-  db: Executor,
-  lists: readonly { kind: number; feature: number; entries: Uint8Array }[],
-): Promise<void> {
-  for (const chunk of chunks(lists, insertChunk(3))) {
-    await run(
-      db,
-      (s) =>
-        'insert into related_store_postings (kind, feature, entries) values ' +
-        chunk.map(({ kind, feature, entries }) => `(${s.list([kind, feature, entries])})`).join(', ') +
-        ' on conflict (kind, feature) do update set entries = excluded.entries',
-    );
-  }
-}
-
-export async function deletePostings(db: Executor, kind: number, features: readonly number[]): Promise<void> {
-  for (const chunk of chunks(features, CHUNK)) {
-    await run(
-      db,
-      (s) => `delete from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`,
-    );
-  }
 }
 
 export type SlotPageRow = RelatedStoreSlotPagesTable;
@@ -342,18 +409,6 @@ export async function findSlotPages(db: Executor, pages: readonly number[]): Pro
   return rows;
 }
 
-export async function saveSlotPages(db: Executor, rows: readonly SlotPageRow[]): Promise<void> {
-  for (const chunk of chunks(rows, insertChunk(3))) {
-    await run(
-      db,
-      (s) =>
-        'insert into related_store_slot_pages (page, categories, thresholds) values ' +
-        chunk.map((row) => `(${s.list([row.page, row.categories, row.thresholds])})`).join(', ') +
-        ' on conflict (page) do update set categories = excluded.categories, thresholds = excluded.thresholds',
-    );
-  }
-}
-
 /**
  * Starts a full recompute: every list emptied and marked complete, every threshold 0, every
  * posting list dropped (they are rebuilt from the vectors page by page).
@@ -363,6 +418,169 @@ export async function clearListsAndPostings(db: Executor, zeroThresholds: Uint8A
   await db.deleteFrom('related_store_postings').execute();
   await db.updateTable('related_store_posts').set({ complete: 1 }).execute();
   await db.updateTable('related_store_slot_pages').set({ thresholds: zeroThresholds }).execute();
+}
+
+/** Everything an operation writes back (each row at most once, so the parts touch disjoint rows). */
+export interface StoreWrites {
+  terms: readonly TermRow[];
+  postings: readonly { kind: number; feature: number; entries: Uint8Array }[];
+  /** Posting lists left empty, deleted. */
+  emptyPostings: readonly { kind: number; features: readonly number[] }[];
+  /** Posts whose fields, vectors, category or weighing changed: whole rows. */
+  posts: readonly PostRow[];
+  /** Posts of which only `complete` changed. */
+  completeness: readonly { slot: number; complete: number }[];
+  /** Neighbor rows that differ from the stored ones (new, or another neighbor or score). */
+  neighbors: readonly NeighborRow[];
+  /** Lists that got shorter (or went, length 0): their rows at rank `length` and beyond are deleted. */
+  listEnds: readonly { slot: number; length: number }[];
+  removedSlots: readonly number[];
+  pages: readonly SlotPageRow[];
+  meta: StoreMeta;
+}
+
+/** One statement of a write-back and the number of values it binds. */
+interface WritePart {
+  values: number;
+  write: (s: Statement) => string;
+}
+
+// Values per statement when PostgreSQL gets the parts of a write-back as one statement.
+const STATEMENT_VALUES = 30_000;
+
+function writeParts(w: StoreWrites): WritePart[] {
+  const parts: WritePart[] = [];
+  for (const chunk of chunks(w.terms, insertChunk(4))) {
+    parts.push({
+      values: chunk.length * 4,
+      write: (s) =>
+        'insert into related_store_terms (term_id, term, document_frequency, collection_frequency) values ' +
+        chunk
+          .map((row) => `(${s.list([row.term_id, row.term, row.document_frequency, row.collection_frequency])})`)
+          .join(', ') +
+        ' on conflict (term_id) do update set document_frequency = excluded.document_frequency,' +
+        ' collection_frequency = excluded.collection_frequency',
+    });
+  }
+  for (const { kind, features } of w.emptyPostings) {
+    for (const chunk of chunks(features, CHUNK)) {
+      parts.push({
+        values: chunk.length + 1,
+        write: (s) =>
+          `delete from related_store_postings where kind = ${s.bind(kind)} and feature in (${s.list(chunk)})`,
+      });
+    }
+  }
+  for (const chunk of chunks(w.postings, insertChunk(3))) {
+    parts.push({
+      values: chunk.length * 3,
+      write: (s) =>
+        'insert into related_store_postings (kind, feature, entries) values ' +
+        chunk.map(({ kind, feature, entries }) => `(${s.list([kind, feature, entries])})`).join(', ') +
+        ' on conflict (kind, feature) do update set entries = excluded.entries',
+    });
+  }
+  for (const chunk of chunks(w.posts, insertChunk(8))) {
+    parts.push({
+      values: chunk.length * 8,
+      write: (s) =>
+        'insert into related_store_posts (post_id, slot, category_id, fields, base, vector, complete, weighed_at) values ' +
+        chunk
+          .map(
+            (row) =>
+              `(${s.list([row.post_id, row.slot, row.category_id, row.fields, row.base, row.vector, row.complete, row.weighed_at])})`,
+          )
+          .join(', ') +
+        ' on conflict (post_id) do update set category_id = excluded.category_id, fields = excluded.fields,' +
+        ' base = excluded.base, vector = excluded.vector, complete = excluded.complete, weighed_at = excluded.weighed_at',
+    });
+  }
+  for (const complete of [0, 1]) {
+    const slots = w.completeness.filter((c) => c.complete === complete).map((c) => c.slot);
+    for (const chunk of chunks(slots, CHUNK)) {
+      parts.push({
+        values: chunk.length + 1,
+        write: (s) => `update related_store_posts set complete = ${s.bind(complete)} where slot in (${s.list(chunk)})`,
+      });
+    }
+  }
+  for (const chunk of chunks(w.listEnds, CHUNK / 2)) {
+    parts.push({
+      values: chunk.length * 2,
+      write: (s) =>
+        'delete from related_store_neighbors where ' +
+        chunk.map(({ slot, length }) => `(slot = ${s.bind(slot)} and rank >= ${s.bind(length)})`).join(' or '),
+    });
+  }
+  for (const chunk of chunks(w.neighbors, insertChunk(5))) {
+    parts.push({
+      values: chunk.length * 5,
+      write: (s) =>
+        'insert into related_store_neighbors (slot, rank, neighbor_slot, neighbor_id, score) values ' +
+        chunk
+          .map((row) => `(${s.list([row.slot, row.rank, row.neighbor_slot, row.neighbor_id, row.score])})`)
+          .join(', ') +
+        ' on conflict (slot, rank) do update set neighbor_slot = excluded.neighbor_slot,' +
+        ' neighbor_id = excluded.neighbor_id, score = excluded.score',
+    });
+  }
+  for (const chunk of chunks(w.removedSlots, CHUNK)) {
+    parts.push({
+      values: chunk.length,
+      write: (s) => `delete from related_store_posts where slot in (${s.list(chunk)})`,
+    });
+  }
+  for (const chunk of chunks(w.pages, insertChunk(3))) {
+    parts.push({
+      values: chunk.length * 3,
+      write: (s) =>
+        'insert into related_store_slot_pages (page, categories, thresholds) values ' +
+        chunk.map((row) => `(${s.list([row.page, row.categories, row.thresholds])})`).join(', ') +
+        ' on conflict (page) do update set categories = excluded.categories, thresholds = excluded.thresholds',
+    });
+  }
+  const meta = w.meta;
+  parts.push({
+    values: META_COLUMNS.length,
+    write: (s) =>
+      `insert into related_store_meta (id, ${META_COLUMNS.join(', ')})` +
+      ` values (1, ${s.list(META_COLUMNS.map((c) => meta[c]))})` +
+      ` on conflict (id) do update set ${META_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+  });
+  return parts;
+}
+
+/**
+ * Writes back what an operation changed. SQLite runs each part as a statement of its own (no
+ * round trips to save). PostgreSQL gets the parts as data-modifying WITH clauses of one
+ * statement (as many as fit its values), one round trip instead of one per table: they see one
+ * snapshot and run in no fixed order, which is why each row is written by one part at most and
+ * a shorter list deletes its tail instead of all its rows before inserting.
+ */
+export async function writeBack(db: Executor, writes: StoreWrites): Promise<void> {
+  const parts = writeParts(writes);
+  if (!isPostgres(db)) {
+    for (const part of parts) await run(db, part.write);
+    return;
+  }
+  let batch: WritePart[] = [];
+  let values = 0;
+  const send = async (): Promise<void> => {
+    const sent = batch;
+    batch = [];
+    values = 0;
+    await run(db, (s) => {
+      const texts = sent.map((part) => part.write(s));
+      const last = texts.pop()!;
+      return texts.length === 0 ? last : `with ${texts.map((text, i) => `w${i} as (${text})`).join(', ')} ${last}`;
+    });
+  };
+  for (const part of parts) {
+    if (batch.length > 0 && values + part.values > STATEMENT_VALUES) await send();
+    batch.push(part);
+    values += part.values;
+  }
+  await send();
 }
 
 /**

@@ -133,10 +133,25 @@ interface StoredPost {
   weighedAt: string;
   /** The first k ids of `list` when the operation first read it. */
   readonly before: string[];
+  /** The list and `complete` as stored (empty and true for a new post): what flush compares with. */
+  readonly storedList: readonly Neighbor[];
+  readonly storedComplete: boolean;
   removed: boolean;
+  /** Fields, vectors, category or weighing changed: the whole row is written. */
   dirty: boolean;
   listDirty: boolean;
 }
+
+/** Scored candidates of a walk: `count` slots and their scores (category factor included). */
+interface Candidates {
+  readonly slots: Int32Array;
+  readonly scores: Float64Array;
+  readonly count: number;
+}
+
+// Candidates at or above a cut read as whole posts (with the posts read anyway) rather than as
+// ids alone (a statement of their own); more only when many scores tie.
+const MAX_KEPT_READ_WHOLE = 24;
 
 interface Term {
   readonly id: number;
@@ -178,6 +193,10 @@ class Operation {
   private readonly pages = new Map<number, SlotPage>();
   private readonly removedSlots: number[] = [];
   private readonly categoryIds = new Map<string, number>();
+  /** Ids known not to be in the store (until added in this operation: postsById is asked first). */
+  private readonly absentIds = new Set<string>();
+  /** Ids of candidates read without their posts (see loadForBest). */
+  private readonly candidateIds = new Map<number, string>();
 
   constructor(
     private readonly db: Executor,
@@ -285,20 +304,36 @@ class Operation {
     }
     if (wanted.size === 0) return;
     for (const row of await repo.findSlotPages(this.db, [...wanted])) {
-      this.pages.set(row.page, {
-        categories: new Int32Array(alignedCopy(row.categories)),
-        thresholds: new Float64Array(alignedCopy(row.thresholds)),
-        dirty: false,
-      });
+      this.adoptPage(row.page, row);
       wanted.delete(row.page);
     }
-    for (const page of wanted) {
-      this.pages.set(page, {
-        categories: new Int32Array(SLOTS_PER_PAGE).fill(NO_CATEGORY),
-        thresholds: new Float64Array(SLOTS_PER_PAGE),
-        dirty: false,
-      });
-    }
+    for (const page of wanted) this.adoptPage(page, undefined);
+  }
+
+  /** Caches slot page `page` as read (`row`; undefined when the store has no row for it). */
+  private adoptPage(page: number, row: repo.SlotPageRow | undefined): void {
+    this.pages.set(
+      page,
+      row === undefined
+        ? {
+            categories: new Int32Array(SLOTS_PER_PAGE).fill(NO_CATEGORY),
+            thresholds: new Float64Array(SLOTS_PER_PAGE),
+            dirty: false,
+          }
+        : {
+            categories: new Int32Array(alignedCopy(row.categories)),
+            thresholds: new Float64Array(alignedCopy(row.thresholds)),
+            dirty: false,
+          },
+    );
+  }
+
+  /** Adopts what the upsert of `doc` read first (repo.findUpsertStart). */
+  async adoptUpsertStart(doc: RelatedDocument, start: repo.UpsertStart): Promise<void> {
+    if (doc.category !== null && start.categoryId !== undefined) this.categoryIds.set(doc.category, start.categoryId);
+    this.adoptPage(Math.floor(this.meta.next_slot / SLOTS_PER_PAGE), start.nextSlotPage);
+    if (start.post !== undefined) await this.cachePosts([start.post]);
+    else this.absentIds.add(doc.id);
   }
 
   private page(slot: number): SlotPage {
@@ -332,7 +367,7 @@ class Operation {
 
   async postById(id: string): Promise<StoredPost | undefined> {
     const cached = this.postsById.get(id);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined || this.absentIds.has(id)) return cached;
     const row = await repo.findPostById(this.db, id);
     if (row === undefined) return undefined;
     await this.cachePosts([row]);
@@ -341,7 +376,9 @@ class Operation {
 
   async postsAt(slots: Iterable<number>): Promise<void> {
     const missing = [...new Set(slots)].filter((slot) => !this.posts.has(slot));
-    if (missing.length > 0) await this.cachePosts(await repo.findPostsBySlots(this.db, missing));
+    if (missing.length === 0) return;
+    const { posts, neighbors } = await repo.findPostsWithNeighbors(this.db, missing);
+    await this.cacheRows(posts, neighbors);
   }
 
   private post(slot: number): StoredPost {
@@ -351,11 +388,19 @@ class Operation {
   }
 
   private async cachePosts(rows: repo.PostRow[]): Promise<void> {
+    await this.cacheRows(
+      rows,
+      await repo.findNeighbors(
+        this.db,
+        rows.map((r) => r.slot),
+      ),
+    );
+  }
+
+  /** Caches posts read with their neighbor rows (in slot and rank order). */
+  async cacheRows(rows: readonly repo.PostRow[], neighbors: readonly repo.NeighborRow[]): Promise<void> {
     const lists = new Map<number, Neighbor[]>();
-    for (const row of await repo.findNeighbors(
-      this.db,
-      rows.map((r) => r.slot),
-    )) {
+    for (const row of neighbors) {
       const list = lists.get(row.slot) ?? [];
       list.push({ id: row.neighbor_id, slot: row.neighbor_slot, score: row.score });
       lists.set(row.slot, list);
@@ -374,6 +419,8 @@ class Operation {
         complete: row.complete === 1,
         weighedAt: row.weighed_at,
         before: list.slice(0, this.k).map((n) => n.id),
+        storedList: list.slice(),
+        storedComplete: row.complete === 1,
         removed: false,
         dirty: false,
         listDirty: false,
@@ -402,6 +449,8 @@ class Operation {
       complete: true,
       weighedAt: this.nowUtc,
       before: [],
+      storedList: [],
+      storedComplete: true,
       removed: false,
       dirty: true,
       listDirty: true,
@@ -425,9 +474,14 @@ class Operation {
     const missing: number[] = [];
     for (let i = 0; i < features.length; i++) if (!cache.has(features[i]!)) missing.push(features[i]!);
     if (missing.length === 0) return;
-    for (const row of await repo.findPostings(this.db, kind, missing))
-      cache.set(row.feature, unpackPostings(row.entries));
-    for (const feature of missing) if (!cache.has(feature)) cache.set(feature, new PostingList());
+    this.adoptPostings(kind, missing, await repo.findPostings(this.db, kind, missing));
+  }
+
+  /** Caches the posting lists of `features` as read (`rows`; a feature without a row has none). */
+  private adoptPostings(kind: number, features: readonly number[], rows: readonly repo.PostingRow[]): void {
+    const cache = this.postings[kind]!;
+    for (const row of rows) cache.set(row.feature, unpackPostings(row.entries));
+    for (const feature of features) if (!cache.has(feature)) cache.set(feature, new PostingList());
   }
 
   private postingList(kind: number, feature: number): PostingList {
@@ -460,12 +514,7 @@ class Operation {
    * postings of `kind`: candidate slots and scores (category factor included), as
    * RelatedIndex.score.
    */
-  private async score(
-    post: StoredPost,
-    vector: FeatureVector,
-    kind: number,
-    titleCap: number,
-  ): Promise<{ slots: Int32Array; scores: Float64Array; count: number }> {
+  private async score(post: StoredPost, vector: FeatureVector, kind: number, titleCap: number): Promise<Candidates> {
     await this.loadPostings(kind, vector.features);
     const cache = this.postings[kind]!;
     const touched = this.walk.walk(vector, (feature) => cache.get(feature), titleCap);
@@ -487,15 +536,9 @@ class Operation {
     return { slots, scores, count: kept };
   }
 
-  /**
-   * The best `count` candidates, best first, ties by id: only the candidates scoring at least
-   * the count-th best score need their ids, so only those are read.
-   */
-  private async best(
-    candidates: { slots: Int32Array; scores: Float64Array; count: number },
-    count: number,
-  ): Promise<Neighbor[]> {
-    const { slots, scores } = candidates;
+  /** The indexes of the candidates scoring at least the count-th best score (all when fewer). */
+  private atOrAboveCut(candidates: Candidates, count: number): number[] {
+    const { scores } = candidates;
     let cut = -Infinity;
     if (candidates.count > count) {
       const sorted = scores.slice(0, candidates.count).sort();
@@ -503,11 +546,31 @@ class Operation {
     }
     const kept: number[] = [];
     for (let i = 0; i < candidates.count; i++) if (scores[i]! >= cut) kept.push(i);
-    const unknown = kept.map((i) => slots[i]!).filter((slot) => !this.posts.has(slot));
-    const ids = await repo.findPostIdsBySlots(this.db, unknown);
+    return kept;
+  }
+
+  /**
+   * Reads what `best` needs for the candidates `kept` (their ids, to settle ties) together with
+   * the posts at `slots`: when the kept are few (as they are unless many scores tie), they are
+   * read as posts with the others, one statement; else only their ids, separately.
+   */
+  private async loadForBest(candidates: Candidates, kept: readonly number[], slots: readonly number[]): Promise<void> {
+    const keptSlots = kept.map((i) => candidates.slots[i]!);
+    if (keptSlots.length <= MAX_KEPT_READ_WHOLE) {
+      await this.postsAt([...slots, ...keptSlots]);
+      return;
+    }
+    await this.postsAt(slots);
+    const unknown = keptSlots.filter((slot) => !this.posts.has(slot) && !this.candidateIds.has(slot));
+    for (const [slot, id] of await repo.findPostIdsBySlots(this.db, unknown)) this.candidateIds.set(slot, id);
+  }
+
+  /** The best `count` of the candidates `kept` (read by `loadForBest`), best first, ties by id. */
+  private best(candidates: Candidates, kept: readonly number[], count: number): Neighbor[] {
+    const { slots, scores } = candidates;
     return bestOf(
       kept.map((i) => ({
-        id: this.posts.get(slots[i]!)?.id ?? ids.get(slots[i]!)!,
+        id: this.posts.get(slots[i]!)?.id ?? this.candidateIds.get(slots[i]!)!,
         slot: slots[i]!,
         score: scores[i]!,
       })),
@@ -515,31 +578,59 @@ class Operation {
     );
   }
 
-  /** `post`'s base vector expanded with its feedback posts (RelatedIndex.expand). */
-  async expand(post: StoredPost): Promise<FeatureVector> {
+  /**
+   * `post`'s base vector expanded with its feedback posts (RelatedIndex.expand). With
+   * `readRankedPostings` (an upsert, which adds the post to them next) the ranked postings of the
+   * features it may keep are read with the term rows it lacks, one statement.
+   */
+  async expand(post: StoredPost, readRankedPostings = false): Promise<FeatureVector> {
     const candidates = await this.score(post, heaviestFeatures(post.base, FEEDBACK_QUERY_FEATURES), BASE, Infinity);
-    const best = await this.best(candidates, FEEDBACK_POSTS);
+    const kept = this.atOrAboveCut(candidates, FEEDBACK_POSTS);
+    await this.loadForBest(candidates, kept, []);
+    const best = this.best(candidates, kept, FEEDBACK_POSTS);
     await this.postsAt(best.map((n) => n.slot));
     const feedback = best.map((n) => ({ vector: this.post(n.slot).base, score: n.score }));
-    const termIds: number[] = [];
-    for (const { vector } of [{ vector: post.base }, ...feedback]) {
-      for (const feature of vector.features) termIds.push(Math.floor(feature / FIELDS));
+    // The expansion reads the text of the features it keeps (and of those tied at its cut) only,
+    // to order them, and which features those are follows from the weights alone. So a first
+    // pass with the terms at hand names the missing ones; they are read and a second pass gives
+    // the vector (the first pass's is it when none was missing). That reads a few dozen term
+    // rows instead of the ~200 of every feature of the feedback posts.
+    const missing: number[] = [];
+    const named: number[] = [];
+    const expanded = expandWithFeedback(post.base, feedback, (feature) => {
+      named.push(feature);
+      const term = this.termsById.get(Math.floor(feature / FIELDS));
+      if (term !== undefined) return term.text;
+      missing.push(Math.floor(feature / FIELDS));
+      return '';
+    });
+    if (missing.length === 0) return expanded;
+    const features = readRankedPostings ? named.filter((feature) => !this.postings[RANKED]!.has(feature)) : [];
+    if (features.length > 0) {
+      const read = await repo.findTermsAndPostings(this.db, [...new Set(missing)], RANKED, features);
+      for (const row of read.terms) this.cacheTerm(row, false);
+      this.adoptPostings(RANKED, features, read.postings);
+    } else {
+      await this.termsWithIds(missing);
     }
-    await this.termsWithIds(termIds);
     return expandWithFeedback(post.base, feedback, (feature) => this.termText(Math.floor(feature / FIELDS)));
   }
 
   /** RelatedIndex.rank: the top 2k of `post`, and with `offer` `post` offered to every candidate. */
   async rank(post: StoredPost, offer: boolean): Promise<{ list: Neighbor[]; complete: boolean }> {
     const candidates = await this.score(post, post.vector, RANKED, MAX_TITLE_TERM_CONTRIBUTION);
-    if (offer) {
-      const { slots, scores, count } = candidates;
-      const offered: number[] = [];
-      for (let i = 0; i < count; i++) if (scores[i]! >= this.thresholdOf(slots[i]!)) offered.push(i);
-      await this.postsAt(offered.map((i) => slots[i]!));
-      for (const i of offered) this.offer(this.post(slots[i]!), post, scores[i]!);
-    }
-    const list = await this.best(candidates, this.capacity);
+    const { slots, scores, count } = candidates;
+    const offered: number[] = [];
+    if (offer) for (let i = 0; i < count; i++) if (scores[i]! >= this.thresholdOf(slots[i]!)) offered.push(i);
+    // The best of the candidates do not depend on the offers: read them with the offered posts.
+    const kept = this.atOrAboveCut(candidates, this.capacity);
+    await this.loadForBest(
+      candidates,
+      kept,
+      offered.map((i) => slots[i]!),
+    );
+    for (const i of offered) this.offer(this.post(slots[i]!), post, scores[i]!);
+    const list = this.best(candidates, kept, this.capacity);
     return { list, complete: candidates.count < this.capacity };
   }
 
@@ -553,7 +644,6 @@ class Operation {
     if (!offered.entered) return;
     holder.complete = offered.complete;
     holder.listDirty = true;
-    holder.dirty = true;
     this.updateThreshold(holder);
   }
 
@@ -561,7 +651,6 @@ class Operation {
     post.list = list;
     post.complete = complete && list.length < this.capacity;
     post.listDirty = true;
-    post.dirty = true;
     this.updateThreshold(post);
   }
 
@@ -584,7 +673,6 @@ class Operation {
       if (!other.list.some((n) => n.slot === post.slot)) continue;
       other.list = other.list.filter((n) => n.slot !== post.slot);
       other.listDirty = true;
-      other.dirty = true;
       this.updateThreshold(other);
       orphans.push(other);
     }
@@ -606,7 +694,7 @@ class Operation {
   /** Weighs `post` anew, finds its feedback posts, and links it (the heart of an upsert). */
   async index(post: StoredPost): Promise<void> {
     await this.reweigh(post);
-    await this.reexpand(post);
+    await this.reexpand(post, true);
     await this.relink(post);
   }
 
@@ -620,8 +708,8 @@ class Operation {
   }
 
   /** Gives `post` its ranked vector from the base postings as they are. */
-  async reexpand(post: StoredPost): Promise<void> {
-    post.vector = await this.expand(post);
+  async reexpand(post: StoredPost, readRankedPostings = false): Promise<void> {
+    post.vector = await this.expand(post, readRankedPostings);
     post.dirty = true;
   }
 
@@ -661,68 +749,81 @@ class Operation {
   }
 
   async flush(): Promise<void> {
-    const db = this.db;
     // A term that no post has any more keeps its row and id: an expansion can still name it
     // (RelatedIndex keeps such an id too), and a post that brings the word back must meet it.
-    await repo.saveTerms(
-      db,
-      [...this.termsById.values()]
-        .filter((t) => t.dirty)
-        .map((t) => ({
+    const terms: repo.TermRow[] = [];
+    for (const t of this.termsById.values()) {
+      if (t.dirty) {
+        terms.push({
           term_id: t.id,
           term: t.text,
           document_frequency: t.documentFrequency,
           collection_frequency: t.collectionFrequency,
-        })),
-    );
-    const save: { kind: number; feature: number; entries: Uint8Array }[] = [];
+        });
+      }
+    }
+    const postings: repo.StoreWrites['postings'][number][] = [];
+    const emptyPostings: { kind: number; features: number[] }[] = [];
     for (const kind of [BASE, RANKED]) {
       const empty: number[] = [];
       for (const feature of this.dirtyPostings[kind]!) {
         const list = this.postingList(kind, feature);
         if (list.length === 0) empty.push(feature);
-        else save.push({ kind, feature, entries: packPostings(list) });
+        else postings.push({ kind, feature, entries: packPostings(list) });
       }
-      await repo.deletePostings(db, kind, empty);
+      if (empty.length > 0) emptyPostings.push({ kind, features: empty });
     }
-    await repo.savePostings(db, save);
-    const dirty = [...this.posts.values()].filter((p) => p.dirty && !p.removed);
-    await repo.savePosts(
-      db,
-      dirty.map((p) => ({
-        post_id: p.id,
-        slot: p.slot,
-        category_id: p.categoryId === NO_CATEGORY ? null : p.categoryId,
-        fields: packFields(p.fields),
-        base: packVector(p.base),
-        vector: packVector(p.vector),
-        complete: p.complete ? 1 : 0,
-        weighed_at: p.weighedAt,
-      })),
-    );
-    const relisted = [...this.posts.values()].filter((p) => p.listDirty || p.removed);
-    await repo.replaceNeighbors(
-      db,
-      relisted.map((p) => p.slot),
-      relisted
-        .filter((p) => !p.removed)
-        .flatMap((p) =>
-          p.list.map((n, rank) => ({ slot: p.slot, rank, neighbor_slot: n.slot, neighbor_id: n.id, score: n.score })),
-        ),
-    );
-    await repo.deletePosts(db, this.removedSlots);
-    await repo.saveSlotPages(
-      db,
-      [...this.pages]
-        .filter(([, page]) => page.dirty)
-        .map(([page, { categories, thresholds }]) => ({
-          page,
-          categories: bytesOf(categories),
-          thresholds: bytesOf(thresholds),
-        })),
-    );
+    const posts: repo.PostRow[] = [];
+    const completeness: { slot: number; complete: number }[] = [];
+    const neighbors: repo.NeighborRow[] = [];
+    const listEnds: { slot: number; length: number }[] = [];
+    for (const p of this.posts.values()) {
+      if (p.removed) {
+        if (p.storedList.length > 0) listEnds.push({ slot: p.slot, length: 0 });
+        continue;
+      }
+      if (p.dirty) {
+        posts.push({
+          post_id: p.id,
+          slot: p.slot,
+          category_id: p.categoryId === NO_CATEGORY ? null : p.categoryId,
+          fields: packFields(p.fields),
+          base: packVector(p.base),
+          vector: packVector(p.vector),
+          complete: p.complete ? 1 : 0,
+          weighed_at: p.weighedAt,
+        });
+      } else if (p.complete !== p.storedComplete) {
+        completeness.push({ slot: p.slot, complete: p.complete ? 1 : 0 });
+      }
+      if (!p.listDirty) continue;
+      // Only the rows that differ from the stored list: an entry entering a list shifts the ones
+      // below it, but the ones above stay as they are.
+      p.list.forEach((n, rank) => {
+        const stored = p.storedList[rank];
+        if (stored === undefined || stored.slot !== n.slot || stored.score !== n.score) {
+          neighbors.push({ slot: p.slot, rank, neighbor_slot: n.slot, neighbor_id: n.id, score: n.score });
+        }
+      });
+      if (p.list.length < p.storedList.length) listEnds.push({ slot: p.slot, length: p.list.length });
+    }
+    const pages: repo.SlotPageRow[] = [];
+    for (const [page, { categories, thresholds, dirty }] of this.pages) {
+      if (dirty) pages.push({ page, categories: bytesOf(categories), thresholds: bytesOf(thresholds) });
+    }
     this.meta.updated_at = this.nowUtc;
-    await repo.writeMeta(db, this.meta);
+    await repo.writeBack(this.db, {
+      terms,
+      postings,
+      emptyPostings,
+      posts,
+      completeness,
+      neighbors,
+      listEnds,
+      removedSlots: this.removedSlots,
+      pages,
+      meta: this.meta,
+    });
   }
 }
 
@@ -808,6 +909,15 @@ export class RelatedStore {
     return new Operation(db, await this.meta(db, nowUtc), this.k, nowUtc, this.walk);
   }
 
+  /** An upsert's operation, begun with one statement that also reads the post and its category. */
+  private async upsertOperation(db: Executor, doc: RelatedDocument, nowUtc: string): Promise<Operation> {
+    const start = await repo.findUpsertStart(db, doc.id, doc.category, SLOTS_PER_PAGE);
+    if (start === undefined) return this.operation(db, nowUtc);
+    const op = new Operation(db, start.meta, this.k, nowUtc, this.walk);
+    await op.adoptUpsertStart(doc, start);
+    return op;
+  }
+
   async has(db: Executor, id: string): Promise<boolean> {
     return (await repo.findPostById(db, id)) !== undefined;
   }
@@ -825,7 +935,7 @@ export class RelatedStore {
   async upsert(db: Executor, doc: RelatedDocument, nowUtc: string): Promise<StoreUpdate> {
     validateDocument(doc);
     const read = this.walk.postingsRead;
-    const op = await this.operation(db, nowUtc);
+    const op = await this.upsertOperation(db, doc, nowUtc);
     const fields = await this.analyzedFields(op, doc);
     const categoryId = await op.categoryId(doc.category);
     const existing = await op.postById(doc.id);
