@@ -72,9 +72,20 @@ export function checkpointInBackground(
     eval: true,
     workerData: { driver: require.resolve('better-sqlite3'), file, intervalMs },
   });
+  // Unref'd so that a running service never stays alive for it; but while stopping it must keep
+  // the process alive until it has exited, or a shutdown whose last task this is ends with the
+  // event loop empty and everything after `close()` (the main connection's own close) never runs.
   worker.unref();
+  // A thread that fails (it could not open the file, the driver threw) must not end the process
+  // (an unheard 'error' would) nor leave the WAL growing with nobody checkpointing it: the
+  // connection goes back to SQLite's own checkpoints.
+  worker.on('error', () => {
+    if (database.open) database.pragma('wal_autocheckpoint = 1000');
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return async () => {
+    worker.ref();
     worker.postMessage('stop');
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await exited;
   };
 }
