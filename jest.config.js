@@ -12,6 +12,8 @@ module.exports = {
   moduleNameMapper: {
     '^@careerfeed/(config|core|db|jobs|http|posts|digests|sharing|feeds|wordpress|comments|staff)$':
       '<rootDir>/packages/$1/src',
+    // The slim entry points (package.json "exports"): what the related-posts thread loads.
+    '^@careerfeed/(core|posts)/related$': '<rootDir>/packages/$1/src/related',
     '^@careerfeed/(ingest|feed|worker|cli)$': '<rootDir>/services/$1/src',
   },
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',

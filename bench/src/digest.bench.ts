@@ -46,6 +46,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const WORKER_MAIN = path.join(ROOT, 'services', 'worker', 'dist', 'main.js');
 const CLI_MAIN = path.join(ROOT, 'services', 'cli', 'dist', 'main.js');
 const SINK = path.join(__dirname, 'support', 'smtp-sink.js');
+const MEMORY_PROBE = path.join(__dirname, 'support', 'memory-probe.js');
 const PUBLIC_BASE_URL = 'https://careers.example.edu';
 const MAIL_FROM = 'Career Center <careers@example.edu>';
 const TIME_ZONES = [
@@ -76,6 +77,8 @@ interface Settings {
   tickDb: Dialect;
   /** When set, each worker runs with --cpu-prof and writes its profile under this directory. */
   cpuProfDir: string | undefined;
+  /** When set, each worker loads support/memory-probe and writes its memory samples under this directory. */
+  memoryProbeDir: string | undefined;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -110,6 +113,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     tickDue: int('BENCH_TICK_DUE', 10_000, 0, tickSubscribers),
     tickDb: tickDb as Dialect,
     cpuProfDir: env.BENCH_CPU_PROF_DIR ? path.resolve(env.BENCH_CPU_PROF_DIR) : undefined,
+    memoryProbeDir: env.BENCH_MEMORY_PROBE_DIR ? path.resolve(env.BENCH_MEMORY_PROBE_DIR) : undefined,
   };
   if (problems.length > 0) throw new SetupError(`Invalid bench settings:\n  - ${problems.join('\n  - ')}`);
   return settings;
@@ -317,6 +321,7 @@ async function runSystem(
     expected: number;
     timeoutMs: number;
     cpuProfDir: string | undefined;
+    memoryProbeDir: string | undefined;
   },
 ): Promise<SystemResult> {
   await ctx.sink.reset();
@@ -339,8 +344,13 @@ async function runSystem(
     const profile = ctx.cpuProfDir
       ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.cpuProfDir, `digest-${ctx.workers}w-${i}`)}`]
       : [];
-    const worker = spawnManaged(cleanup, `worker-${i}`, process.execPath, [...profile, WORKER_MAIN], {
-      env: { ...env, WORKER_PORT: String(port) },
+    // --require reaches the worker's threads too (the related-posts index, the SQLite checkpoints).
+    const probe = ctx.memoryProbeDir ? ['--require', MEMORY_PROBE] : [];
+    const probeEnv = ctx.memoryProbeDir
+      ? { BENCH_MEMORY_PROBE_DIR: path.join(ctx.memoryProbeDir, `digest-${ctx.workers}w-${i}`) }
+      : {};
+    const worker = spawnManaged(cleanup, `worker-${i}`, process.execPath, [...profile, ...probe, WORKER_MAIN], {
+      env: { ...env, ...probeEnv, WORKER_PORT: String(port) },
       cwd: ctx.tmpDir,
     });
     workers.push(worker);
@@ -588,6 +598,7 @@ async function measureSystems(
       expected: settings.subscribers,
       timeoutMs: settings.timeoutMin * 60_000,
       cpuProfDir: settings.cpuProfDir,
+      memoryProbeDir: settings.memoryProbeDir,
     });
     const ceilingAfter = await ceiling();
     const meanCeiling = (ceilingBefore + ceilingAfter) / 2;

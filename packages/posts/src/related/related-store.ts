@@ -27,7 +27,7 @@ import {
   validateCount,
   validateDocument,
   weighFeatures,
-} from '@careerfeed/core';
+} from '@careerfeed/core/related';
 import type { Database, Kysely } from '@careerfeed/db';
 import * as repo from './related-store.repository';
 

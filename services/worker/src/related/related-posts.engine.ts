@@ -1,6 +1,6 @@
-import { RANKING_VERSION, type RelatedEntry } from '@careerfeed/core';
+import { RANKING_VERSION, type RelatedEntry } from '@careerfeed/core/related';
 import type { Db } from '@careerfeed/db';
-import { RelatedStore } from '@careerfeed/posts';
+import { RelatedStore } from '@careerfeed/posts/related';
 import * as repo from './related.repository';
 
 export interface RelatedPostsEngineOptions {

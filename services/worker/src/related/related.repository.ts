@@ -1,6 +1,6 @@
 import type { Database, Kysely } from '@careerfeed/db';
-import type { RelatedDocument, RelatedEntry } from '@careerfeed/core';
-import { visiblePostsAt } from '@careerfeed/posts';
+import type { RelatedDocument, RelatedEntry } from '@careerfeed/core/related';
+import { visiblePostsAt } from '@careerfeed/posts/related';
 
 type Executor = Kysely<Database>;
 
