@@ -211,6 +211,11 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
   // sync's changes.
   const observeRebuild = relatedRebuildMetrics(registry);
   const observeReweigh = relatedReweighMetrics(registry);
+  const announceRelatedChanges = async (work: 'rebuild' | 'reweigh', changed: string[]) => {
+    if (changed.length === 0) return;
+    const scopes = await announceFeedChanges(announce, null, changed);
+    await websub.notify(`related-${work}-${Date.now()}`, scopes);
+  };
   const relatedPosts = createRelatedPostsMaintainer({
     databaseUrl: settings.databaseUrl,
     k: settings.relatedPostsCount,
@@ -218,17 +223,11 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     logger,
     onRebuilt: async (outcome) => {
       observeRebuild(outcome);
-      const { changed } = outcome;
-      if (changed.length === 0) return;
-      const scopes = await announceFeedChanges(announce, null, changed);
-      await websub.notify(`related-rebuild-${Date.now()}`, scopes);
+      await announceRelatedChanges('rebuild', outcome.changed);
     },
     onReweighed: async (outcome) => {
       observeReweigh(outcome);
-      const { changed } = outcome;
-      if (changed.length === 0) return;
-      const scopes = await announceFeedChanges(announce, null, changed);
-      await websub.notify(`related-reweigh-${Date.now()}`, scopes);
+      await announceRelatedChanges('reweigh', outcome.changed);
     },
   });
 
