@@ -448,20 +448,41 @@ interface WritePart {
 // Values per statement when PostgreSQL gets the parts of a write-back as one statement.
 const STATEMENT_VALUES = 30_000;
 
-function writeParts(w: StoreWrites): WritePart[] {
-  const parts: WritePart[] = [];
-  for (const chunk of chunks(w.terms, insertChunk(4))) {
+/**
+ * Parts that insert `rows` into `table`, or update the `update` columns of a row whose `key`
+ * exists: as many rows a statement as fit INSERT_VALUES. Table and column names are this file's
+ * constants; only the rows' values are bound.
+ */
+function upsertParts<R, C extends keyof R & string>(
+  parts: WritePart[],
+  rows: readonly R[],
+  table: string,
+  columns: readonly C[],
+  key: readonly C[],
+  update: readonly C[],
+): void {
+  const conflict = ` on conflict (${key.join(', ')}) do update set ${update.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+  for (const chunk of chunks(rows, insertChunk(columns.length))) {
     parts.push({
-      values: chunk.length * 4,
+      values: chunk.length * columns.length,
       write: (s) =>
-        'insert into related_store_terms (term_id, term, document_frequency, collection_frequency) values ' +
-        chunk
-          .map((row) => `(${s.list([row.term_id, row.term, row.document_frequency, row.collection_frequency])})`)
-          .join(', ') +
-        ' on conflict (term_id) do update set document_frequency = excluded.document_frequency,' +
-        ' collection_frequency = excluded.collection_frequency',
+        `insert into ${table} (${columns.join(', ')}) values ` +
+        chunk.map((row) => `(${s.list(columns.map((c) => row[c]))})`).join(', ') +
+        conflict,
     });
   }
+}
+
+function writeParts(w: StoreWrites): WritePart[] {
+  const parts: WritePart[] = [];
+  upsertParts(
+    parts,
+    w.terms,
+    'related_store_terms',
+    ['term_id', 'term', 'document_frequency', 'collection_frequency'],
+    ['term_id'],
+    ['document_frequency', 'collection_frequency'],
+  );
   for (const { kind, features } of w.emptyPostings) {
     for (const chunk of chunks(features, CHUNK)) {
       parts.push({
@@ -471,30 +492,22 @@ function writeParts(w: StoreWrites): WritePart[] {
       });
     }
   }
-  for (const chunk of chunks(w.postings, insertChunk(3))) {
-    parts.push({
-      values: chunk.length * 3,
-      write: (s) =>
-        'insert into related_store_postings (kind, feature, entries) values ' +
-        chunk.map(({ kind, feature, entries }) => `(${s.list([kind, feature, entries])})`).join(', ') +
-        ' on conflict (kind, feature) do update set entries = excluded.entries',
-    });
-  }
-  for (const chunk of chunks(w.posts, insertChunk(8))) {
-    parts.push({
-      values: chunk.length * 8,
-      write: (s) =>
-        'insert into related_store_posts (post_id, slot, category_id, fields, base, vector, complete, weighed_at) values ' +
-        chunk
-          .map(
-            (row) =>
-              `(${s.list([row.post_id, row.slot, row.category_id, row.fields, row.base, row.vector, row.complete, row.weighed_at])})`,
-          )
-          .join(', ') +
-        ' on conflict (post_id) do update set category_id = excluded.category_id, fields = excluded.fields,' +
-        ' base = excluded.base, vector = excluded.vector, complete = excluded.complete, weighed_at = excluded.weighed_at',
-    });
-  }
+  upsertParts(
+    parts,
+    w.postings,
+    'related_store_postings',
+    ['kind', 'feature', 'entries'],
+    ['kind', 'feature'],
+    ['entries'],
+  );
+  upsertParts(
+    parts,
+    w.posts,
+    'related_store_posts',
+    ['post_id', 'slot', 'category_id', 'fields', 'base', 'vector', 'complete', 'weighed_at'],
+    ['post_id'],
+    ['category_id', 'fields', 'base', 'vector', 'complete', 'weighed_at'],
+  );
   for (const complete of [0, 1]) {
     const slots = w.completeness.filter((c) => c.complete === complete).map((c) => c.slot);
     for (const chunk of chunks(slots, CHUNK)) {
@@ -512,33 +525,28 @@ function writeParts(w: StoreWrites): WritePart[] {
         chunk.map(({ slot, length }) => `(slot = ${s.bind(slot)} and rank >= ${s.bind(length)})`).join(' or '),
     });
   }
-  for (const chunk of chunks(w.neighbors, insertChunk(5))) {
-    parts.push({
-      values: chunk.length * 5,
-      write: (s) =>
-        'insert into related_store_neighbors (slot, rank, neighbor_slot, neighbor_id, score) values ' +
-        chunk
-          .map((row) => `(${s.list([row.slot, row.rank, row.neighbor_slot, row.neighbor_id, row.score])})`)
-          .join(', ') +
-        ' on conflict (slot, rank) do update set neighbor_slot = excluded.neighbor_slot,' +
-        ' neighbor_id = excluded.neighbor_id, score = excluded.score',
-    });
-  }
+  upsertParts(
+    parts,
+    w.neighbors,
+    'related_store_neighbors',
+    ['slot', 'rank', 'neighbor_slot', 'neighbor_id', 'score'],
+    ['slot', 'rank'],
+    ['neighbor_slot', 'neighbor_id', 'score'],
+  );
   for (const chunk of chunks(w.removedSlots, CHUNK)) {
     parts.push({
       values: chunk.length,
       write: (s) => `delete from related_store_posts where slot in (${s.list(chunk)})`,
     });
   }
-  for (const chunk of chunks(w.pages, insertChunk(3))) {
-    parts.push({
-      values: chunk.length * 3,
-      write: (s) =>
-        'insert into related_store_slot_pages (page, categories, thresholds) values ' +
-        chunk.map((row) => `(${s.list([row.page, row.categories, row.thresholds])})`).join(', ') +
-        ' on conflict (page) do update set categories = excluded.categories, thresholds = excluded.thresholds',
-    });
-  }
+  upsertParts(
+    parts,
+    w.pages,
+    'related_store_slot_pages',
+    ['page', 'categories', 'thresholds'],
+    ['page'],
+    ['categories', 'thresholds'],
+  );
   const meta = w.meta;
   parts.push({
     values: META_COLUMNS.length,
