@@ -12,7 +12,7 @@
 // quadratic reference methods instead; this one is the engine.
 //
 // Per configuration and corpus (fixtures/sample-blog.json "sample", fixtures/related-eval-b.json
-// "eval_b"), one JSON line: `full`, precision@3 of a full recompute; `never`, [agreement with the
+// "eval_b", fixtures/related-eval-c.json "eval_c", held out: never chosen on), one JSON line: `full`, precision@3 of a full recompute; `never`, [agreement with the
 // full recompute, precision@3] of lists built post by post with no recompute at all (the
 // incremental worst case of tests/related/incremental.test.ts); `last_recompute_at_80pct`, the
 // same when the last recompute was at 80% of the posts. Then, for each corpus, the configuration
@@ -26,15 +26,27 @@ const root = path.resolve(__dirname, '..');
 const VECTORS = 'packages/core/src/related/vectors.ts';
 const RANKING = 'packages/core/src/related/ranking.ts';
 
-const GRID = {
-  MAX_TAG_WEIGHT: ['Infinity', '1'],
-  MAX_TITLE_TERM_CONTRIBUTION: ['0.005', '0.01'],
-  FEEDBACK_POSTS: ['5', '7', '10'],
-  ROCCHIO_BETA: ['0.75', '1'],
-  FEEDBACK_QUERY_FEATURES: ['32', '64'],
-  RESIDUAL_IDF_WEIGHT: ['0.5', '1'],
-};
-const FILE_OF = { FEEDBACK_POSTS: RANKING, FEEDBACK_QUERY_FEATURES: RANKING };
+// `--structure`: the field shares and tag weighting (after eval_c showed the constants grid
+// could not fix what the sample's tag and title weights do to other blogs), chosen on the
+// three development corpora by the worst of the three and reported on eval_d (held out).
+const STRUCTURE = process.argv.includes('--structure');
+const GRID = STRUCTURE
+  ? {
+      TAG_SHARE: ['0', '0.05', '0.1'],
+      TITLE_SHARE: ['0.2', '0.35', '0.5'],
+      MAX_TAG_WEIGHT: ['Infinity', '1'],
+      RESIDUAL_IDF_WEIGHT: ['0.5', '1'],
+      TAG_TERM_COUNT: ['1', '2'],
+    }
+  : {
+      MAX_TAG_WEIGHT: ['Infinity', '1'],
+      MAX_TITLE_TERM_CONTRIBUTION: ['0.005', '0.01'],
+      FEEDBACK_POSTS: ['5', '7', '10'],
+      ROCCHIO_BETA: ['0.75', '1'],
+      FEEDBACK_QUERY_FEATURES: ['32', '64'],
+      RESIDUAL_IDF_WEIGHT: ['0.5', '1'],
+    };
+const FILE_OF = { FEEDBACK_POSTS: RANKING, FEEDBACK_QUERY_FEATURES: RANKING, TAG_TERM_COUNT: RANKING };
 // The engine before issue 16, part 1 (RANKING_VERSION 3): the reference of the guard.
 const BEFORE = {
   MAX_TAG_WEIGHT: 'Infinity',
@@ -43,6 +55,19 @@ const BEFORE = {
   ROCCHIO_BETA: '0.75',
   FEEDBACK_QUERY_FEATURES: '32',
   RESIDUAL_IDF_WEIGHT: '0.5',
+};
+
+// The engine's configuration now (RANKING_VERSION 4), chosen on the sample.
+const ENGINE = {
+  MAX_TAG_WEIGHT: '1',
+  MAX_TITLE_TERM_CONTRIBUTION: '0.005',
+  FEEDBACK_POSTS: '7',
+  ROCCHIO_BETA: '1',
+  FEEDBACK_QUERY_FEATURES: '32',
+  RESIDUAL_IDF_WEIGHT: '0.5',
+  TAG_SHARE: '0.1',
+  TITLE_SHARE: '0.5',
+  TAG_TERM_COUNT: '2',
 };
 
 const run = (command, args) => execFileSync(command, args, { cwd: root, encoding: 'utf8' });
@@ -68,6 +93,7 @@ function write(config) {
 
 // Measured in a child process, so that each configuration loads the core it was built with.
 const MEASURE = `
+const fs = require('node:fs');
 const path = require('node:path');
 const core = require(path.join(process.cwd(), 'packages/core/dist/index.js'));
 const { loadLabelledCorpus, precisionAtK } = require(path.join(process.cwd(), 'bench/dist/support/labelled-corpus.js'));
@@ -86,7 +112,13 @@ function builtOneByOne(docs, rebuildWhileBelow) {
   return index.lists();
 }
 const out = {};
-for (const [name, file] of [['sample', 'fixtures/sample-blog.json'], ['eval_b', 'fixtures/related-eval-b.json']]) {
+for (const [name, file] of [
+  ['sample', 'fixtures/sample-blog.json'],
+  ['eval_b', 'fixtures/related-eval-b.json'],
+  ['eval_c', 'fixtures/related-eval-c.json'],
+  ['eval_d_tidy', 'fixtures/related-eval-d-tidy.json'],
+  ['eval_d_loose', 'fixtures/related-eval-d-loose.json'],
+].filter(([, file]) => fs.existsSync(path.join(process.cwd(), file)))) {
   const { docs, topicOf } = loadLabelledCorpus(name, path.join(process.cwd(), file));
   const reference = core.rankAll(docs, 3);
   const figures = (lists) => [r3(agreement(lists, reference)), r3(precisionAtK(lists, topicOf, 3))];
@@ -123,32 +155,83 @@ try {
   run('npx', ['tsc', '-b', 'packages/core']);
 }
 
-const before = rows.find(({ config }) => Object.entries(BEFORE).every(([name, value]) => config[name] === value));
-for (const [chosenOn, reportedOn] of [
-  ['sample', 'eval_b'],
-  ['eval_b', 'sample'],
-]) {
-  const noWorseDrift = ({ figures }) =>
-    figures[chosenOn].never[0] >= before.figures[chosenOn].never[0] &&
-    figures[chosenOn].never[1] >= before.figures[chosenOn].never[1];
-  for (const [rule, candidates] of [
-    ['best', rows],
-    ['guarded', rows.filter(noWorseDrift)],
+if (STRUCTURE) reportStructure();
+else reportConstants();
+
+function reportConstants() {
+  const before = rows.find(({ config }) => Object.entries(BEFORE).every(([name, value]) => config[name] === value));
+  for (const [chosenOn, reportedOn] of [
+    ['sample', 'eval_b'],
+    ['eval_b', 'sample'],
   ]) {
-    // Ties on the corpus chosen on are all printed: picking among them would look at the other.
-    const top = Math.max(...candidates.map(({ figures }) => figures[chosenOn].full));
-    for (const { config, figures } of candidates.filter(({ figures }) => figures[chosenOn].full === top)) {
-      process.stdout.write(
-        `${JSON.stringify({
-          bench: 'related-engine-cross',
-          rule,
-          chosen_on: chosenOn,
-          config,
-          chosen_side: figures[chosenOn],
-          reported_on: reportedOn,
-          reported: figures[reportedOn],
-        })}\n`,
-      );
+    const noWorseDrift = ({ figures }) =>
+      figures[chosenOn].never[0] >= before.figures[chosenOn].never[0] &&
+      figures[chosenOn].never[1] >= before.figures[chosenOn].never[1];
+    for (const [rule, candidates] of [
+      ['best', rows],
+      ['guarded', rows.filter(noWorseDrift)],
+    ]) {
+      // Ties on the corpus chosen on are all printed: picking among them would look at the other.
+      const top = Math.max(...candidates.map(({ figures }) => figures[chosenOn].full));
+      for (const { config, figures } of candidates.filter(({ figures }) => figures[chosenOn].full === top)) {
+        process.stdout.write(
+          `${JSON.stringify({
+            bench: 'related-engine-cross',
+            rule,
+            chosen_on: chosenOn,
+            config,
+            chosen_side: figures[chosenOn],
+            reported_on: reportedOn,
+            reported: figures[reportedOn],
+          })}\n`,
+        );
+      }
     }
+  }
+
+  // The rule of docs/decisions.md ("a third labelled corpus", fixed before eval_c existed): the
+  // configuration whose worse full precision@3 of sample and eval_b is highest, among those whose
+  // post-by-post lists are no worse than version 3's on both. eval_c is only reported: the line
+  // `related-engine-held-out` puts the engine's configuration beside that candidate there.
+  const guardedOnBoth = rows.filter(({ figures }) =>
+    ['sample', 'eval_b'].every(
+      (corpus) =>
+        figures[corpus].never[0] >= before.figures[corpus].never[0] &&
+        figures[corpus].never[1] >= before.figures[corpus].never[1],
+    ),
+  );
+  const worseOfBoth = ({ figures }) => Math.min(figures.sample.full, figures.eval_b.full);
+  const topWorse = Math.max(...guardedOnBoth.map(worseOfBoth));
+  for (const { config, figures } of guardedOnBoth.filter((row) => worseOfBoth(row) === topWorse)) {
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'related-engine-cross', rule: 'worse_of_both_guarded', config, ...figures })}\n`,
+    );
+  }
+  const engine = rows.find(({ config }) => Object.entries(ENGINE).every(([name, value]) => config[name] === value));
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'related-engine-held-out', engine: engine.figures.eval_c, candidates: guardedOnBoth.filter((row) => worseOfBoth(row) === topWorse).map(({ config, figures }) => ({ config, eval_c: figures.eval_c })) })}\n`,
+  );
+}
+
+// The rule of docs/decisions.md ("a fourth labelled corpus", fixed before eval_d existed): the
+// configuration with the highest worst full precision@3 of sample, eval_b and eval_c; ties go to
+// the highest worst precision of lists built post by post. eval_d is only reported.
+function reportStructure() {
+  const DEVELOPMENT = ['sample', 'eval_b', 'eval_c'];
+  const worst = (figures, pick) => Math.min(...DEVELOPMENT.map((corpus) => pick(figures[corpus])));
+  const ranked = [...rows].sort(
+    (a, b) =>
+      worst(b.figures, (f) => f.full) - worst(a.figures, (f) => f.full) ||
+      worst(b.figures, (f) => f.never[1]) - worst(a.figures, (f) => f.never[1]),
+  );
+  const engine = rows.find(({ config }) => Object.entries(config).every(([name, value]) => ENGINE[name] === value));
+  for (const [rule, row] of [
+    ['worst_of_three', ranked[0]],
+    ['engine', engine],
+  ]) {
+    if (row)
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'related-engine-structure', rule, config: row.config, ...row.figures })}\n`,
+      );
   }
 }

@@ -34,7 +34,7 @@ export const MAX_RELATED_COUNT = 10;
 // precision@3 from 0.63 to 0.65 (one mention: 0.63, three: 0.67). Each distinct tag is also a
 // feature of the tag field (TAG_FIELD in vectors.ts, issue 16): on that first sample a field of
 // tag slugs lowered precision, on the two labelled corpora now in the repository it raises it.
-const TAG_TERM_COUNT = 2;
+export const TAG_TERM_COUNT = 2;
 
 // Multiplier for two posts of the same category: the editors' own grouping is strong evidence,
 // but a post in another category that is clearly closer in content (over 1.5× the similarity)
