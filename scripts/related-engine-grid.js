@@ -47,7 +47,9 @@ const GRID = STRUCTURE
       RESIDUAL_IDF_WEIGHT: ['0.5', '1'],
     };
 const FILE_OF = { FEEDBACK_POSTS: RANKING, FEEDBACK_QUERY_FEATURES: RANKING, TAG_TERM_COUNT: RANKING };
-// The engine before issue 16, part 1 (RANKING_VERSION 3): the reference of the guard.
+// The engine before issue 16, part 1 (RANKING_VERSION 3): the reference of the guard. Since
+// version 5 the shares this grid does not vary are version 5's, so that row is version 3's
+// constants on version 5's shares, no longer version 3 itself.
 const BEFORE = {
   MAX_TAG_WEIGHT: 'Infinity',
   MAX_TITLE_TERM_CONTRIBUTION: '0.01',
@@ -57,18 +59,21 @@ const BEFORE = {
   RESIDUAL_IDF_WEIGHT: '0.5',
 };
 
-// The engine's configuration now (RANKING_VERSION 4), chosen on the sample.
+// The engine's configuration now (RANKING_VERSION 5, chosen by the structure grid's rule).
 const ENGINE = {
   MAX_TAG_WEIGHT: '1',
   MAX_TITLE_TERM_CONTRIBUTION: '0.005',
   FEEDBACK_POSTS: '7',
   ROCCHIO_BETA: '1',
   FEEDBACK_QUERY_FEATURES: '32',
-  RESIDUAL_IDF_WEIGHT: '0.5',
-  TAG_SHARE: '0.1',
-  TITLE_SHARE: '0.5',
-  TAG_TERM_COUNT: '2',
+  RESIDUAL_IDF_WEIGHT: '1',
+  TAG_SHARE: '0.05',
+  TITLE_SHARE: '0.2',
+  TAG_TERM_COUNT: '1',
 };
+/** The grid's row with the engine's values of the constants the grid varies. */
+const engineRow = () =>
+  rows.find(({ config }) => Object.entries(config).every(([name, value]) => ENGINE[name] === value));
 
 const run = (command, args) => execFileSync(command, args, { cwd: root, encoding: 'utf8' });
 
@@ -207,7 +212,7 @@ function reportConstants() {
       `${JSON.stringify({ bench: 'related-engine-cross', rule: 'worse_of_both_guarded', config, ...figures })}\n`,
     );
   }
-  const engine = rows.find(({ config }) => Object.entries(ENGINE).every(([name, value]) => config[name] === value));
+  const engine = engineRow();
   process.stdout.write(
     `${JSON.stringify({ bench: 'related-engine-held-out', engine: engine.figures.eval_c, candidates: guardedOnBoth.filter((row) => worseOfBoth(row) === topWorse).map(({ config, figures }) => ({ config, eval_c: figures.eval_c })) })}\n`,
   );
@@ -224,7 +229,7 @@ function reportStructure() {
       worst(b.figures, (f) => f.full) - worst(a.figures, (f) => f.full) ||
       worst(b.figures, (f) => f.never[1]) - worst(a.figures, (f) => f.never[1]),
   );
-  const engine = rows.find(({ config }) => Object.entries(config).every(([name, value]) => ENGINE[name] === value));
+  const engine = engineRow();
   for (const [rule, row] of [
     ['worst_of_three', ranked[0]],
     ['engine', engine],

@@ -10,6 +10,17 @@ export const FIXTURE_PATH = path.join(__dirname, '../../fixtures/sample-blog.jso
  * messier tags. Nothing in the engine was chosen on it; it checks what was chosen on the first.
  */
 export const SECOND_FIXTURE_PATH = path.join(__dirname, '../../fixtures/related-eval-b.json');
+/**
+ * The third and fourth (issue 16, docs/decisions.md "a third labelled corpus"): 64 posts in 8
+ * topics by two more writers (eval_c), and 32 + 32 by two others, one blog whose editor gives
+ * every post a section tag (eval_d_tidy) and one tagged as authors please (eval_d_loose).
+ * eval_d was written after RANKING_VERSION 5 was chosen and was never chosen on.
+ */
+export const THIRD_FIXTURE_PATH = path.join(__dirname, '../../fixtures/related-eval-c.json');
+export const FOURTH_FIXTURE_PATHS = {
+  eval_d_tidy: path.join(__dirname, '../../fixtures/related-eval-d-tidy.json'),
+  eval_d_loose: path.join(__dirname, '../../fixtures/related-eval-d-loose.json'),
+} as const;
 
 interface FixturePost {
   slug: string;

@@ -48,7 +48,8 @@ describe('related lists kept current incrementally, against a full recompute', (
   // the drifted lists' precision rose or held (0.715 → 0.736 and 0.646 → 0.646).
 
   it('when the last full recompute was at 38 posts and 10 more came incrementally, then at least 79% of the links match and precision holds', () => {
-    // Measured 0.819, precision@3 0.847 (the recompute: 0.868), RANKING_VERSION 4; version 3
+    // Measured 0.854, precision@3 0.653 (the recompute: 0.674), RANKING_VERSION 5; version 4
+    // 0.819 and 0.847 (recompute 0.868); version 3
     // 0.813 and 0.75 (recompute 0.715); before tags became a field of their own 0.799 and 0.674
     // (recompute 0.611). Previous sample: 0.854 and 0.736 (recompute 0.764). Besides IDF, a post's
     // feedback expansion is fixed when it is weighted: the 38 earlier posts do not take the 10 new
@@ -61,14 +62,16 @@ describe('related lists kept current incrementally, against a full recompute', (
         precision_at_3: round3(precision(lists, topicOf)),
       }),
     );
-    expect(result).toBeGreaterThanOrEqual(0.8);
-    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.83);
+    expect(result).toBeGreaterThanOrEqual(0.83);
+    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.64);
   });
 
   it('when automatic recomputes are off and all 48 posts come one by one from an empty index, then most links still match', () => {
     // The worst case for drift: the first posts were weighted when the corpus had one to a few
     // posts, so every word looked equally rare and they had few or no feedback posts. Measured
-    // 0.688, precision@3 0.792 (RANKING_VERSION 4). Version 3: 0.625 and 0.757; before tags became
+    // 0.639, precision@3 0.604 against the recompute's 0.674 (RANKING_VERSION 5, chosen by its
+    // worst full figure over three corpora, not by this one; the rolling re-weigh repairs such
+    // lists within RELATED_REBUILD_INTERVAL_HOURS). Version 4: 0.688 and 0.792. Version 3: 0.625 and 0.757; before tags became
     // a field of their own 0.653 and 0.632: the floor on agreement went from 0.64 to 0.61 with
     // that change, because a tag's IDF moves more than a word's while the index is small (a tag on
     // one of the first posts looks rare until the others carry it). Version 4 gives every tag on
@@ -85,7 +88,7 @@ describe('related lists kept current incrementally, against a full recompute', (
         precision_at_3: round3(precision(lists, topicOf)),
       }),
     );
-    expect(result).toBeGreaterThanOrEqual(0.66);
-    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.77);
+    expect(result).toBeGreaterThanOrEqual(0.62);
+    expect(precision(lists, topicOf)).toBeGreaterThanOrEqual(0.59);
   });
 });

@@ -5,7 +5,13 @@ import {
   tagsOnlyBaseline,
   tfidfBaseline,
 } from '../../packages/core/src/related';
-import { loadLabelledPosts, precision, SECOND_FIXTURE_PATH } from './fixture-posts';
+import {
+  FOURTH_FIXTURE_PATHS,
+  loadLabelledPosts,
+  precision,
+  SECOND_FIXTURE_PATH,
+  THIRD_FIXTURE_PATH,
+} from './fixture-posts';
 
 /**
  * Quality of the related-posts engine on the labelled sample, beside two baselines computed in
@@ -83,17 +89,19 @@ function resamplings(
   return { halves, two_thirds: twoThirds, two_topics_out: twoTopicsOut };
 }
 
-// Measured on fixtures/sample-blog.json (the repository's own sample, 250–350 words a post), with
-// tags as a field of their own (RANKING_VERSION 3, issue 16): the whole sample 0.715 (tags-only
-// 0.618, TF-IDF 0.410); resampled means 0.555 / 0.705 / 0.768 (tags-only 0.552 / 0.610 / 0.696,
-// TF-IDF 0.324 / 0.382 / 0.492). Before the tag field: 0.611 and 0.494 / 0.612 / 0.684, behind
-// tags-only. The tag field's share (0.1) was chosen on this sample, so its figures flatter the
-// engine; the second corpus below is the check. On the previous sample (kept outside the
-// repository, ~180 words a post), on which the engine was first developed: 0.764 before the tag
-// field. The floors sit just below today's figures (which are deterministic) and catch regressions.
-const ENGINE_FLOOR = 0.7;
+// Measured on fixtures/sample-blog.json (the repository's own sample, 250–350 words a post, a tag
+// naming its topic on most posts), RANKING_VERSION 5: the whole sample 0.674 (tags-only 0.618,
+// TF-IDF 0.410); resampled means 0.498 / 0.632 / 0.751 (tags-only 0.552 / 0.610 / 0.696, TF-IDF
+// 0.324 / 0.382 / 0.492). Version 4, chosen on this sample, had 0.868 and 0.574 / 0.775 / 0.879,
+// and 0.458 on eval_c, below plain TF-IDF there: half its vector was the title and its tags were
+// weighed as this sample uses them. Version 5 was chosen by its worst figure over three corpora
+// (docs/decisions.md), so this sample is no longer the one it fits best. On random halves (three
+// posts a topic) tags that name the topic are near-labels and tags-only leads; that comparison is
+// printed, not asserted. The floors sit just below today's figures (deterministic) and catch
+// regressions.
+const ENGINE_FLOOR = 0.65;
 // Means over the resampled corpora (halves can reach at most 0.667: 2 of 3 links per post).
-const RESAMPLED_FLOORS = { halves: 0.56, two_thirds: 0.76, two_topics_out: 0.86 } as const;
+const RESAMPLED_FLOORS = { halves: 0.48, two_thirds: 0.61, two_topics_out: 0.73 } as const;
 
 describe('related posts quality on the labelled sample (categories withheld)', () => {
   const { docs, topicOf } = loadLabelledPosts();
@@ -130,7 +138,7 @@ describe('related posts quality on the labelled sample (categories withheld)', (
     expect(whole.engine).toBeGreaterThan(whole.tfidf);
     for (const [name, figures] of Object.entries(resampled)) {
       expect(figures.engine).toBeGreaterThanOrEqual(RESAMPLED_FLOORS[name as keyof typeof RESAMPLED_FLOORS]);
-      expect(figures.engine).toBeGreaterThan(figures.tags_only);
+      if (name !== 'halves') expect(figures.engine).toBeGreaterThan(figures.tags_only);
       expect(figures.engine).toBeGreaterThan(figures.tfidf);
     }
   });
@@ -161,16 +169,59 @@ describe('related posts quality on a second labelled corpus nothing was chosen o
     );
     console.log(JSON.stringify({ second_corpus_precision_at_3: whole, resampled_means: resampled }));
 
-    // Measured 0.724 (tags-only 0.600 of the links it shows, 0.422 counting the links it cannot
-    // show as wrong; TF-IDF 0.755); 0.688 with RANKING_VERSION 3. Printed, not asserted: the
-    // resampled means, where the engine trails TF-IDF everywhere (0.530 / 0.579 / 0.758 against
-    // 0.579 / 0.640 / 0.778; version 3: 0.520 / 0.573 / 0.735) and trails tags-only on halves
-    // (0.558 of the links shown; tags-only shows few links on 32 posts). On this corpus the words
-    // alone still do better than the engine, whose title field and tag field suit the first
-    // sample (see the related README, "Issue 16"). The floor catches a regression; beating
-    // tags-only on both corpora is what issue 16 asked to keep.
-    expect(whole.engine).toBeGreaterThanOrEqual(0.7);
+    // Measured 0.766 with RANKING_VERSION 5 (tags-only 0.600 of the links it shows, 0.422 counting
+    // the links it cannot show as wrong; TF-IDF 0.755); 0.724 with version 4, 0.688 with version 3.
+    // Printed, not asserted: the resampled means (version 5: 0.594 / 0.643 / 0.804, TF-IDF 0.579 /
+    // 0.640 / 0.778; version 4 trailed TF-IDF on all three). The floor catches a regression.
+    expect(whole.engine).toBeGreaterThanOrEqual(0.75);
     expect(whole.engine).toBeGreaterThan(whole.tags_only);
+    expect(whole.engine).toBeGreaterThan(whole.tfidf);
+  });
+});
+
+describe('related posts quality across five labelled corpora from six writers (issue 16)', () => {
+  // What generalizing means here: whatever a blog's titles and tags are like, the engine's worst
+  // corpus is better than each baseline's worst, and it beats tags-only on every corpus. TF-IDF
+  // alone is ahead on eval_c (0.651 against 0.625) and level on eval_d_loose (0.875), where
+  // titles are generic and tags cross topics; tags-only is close on eval_d_tidy (0.885 against
+  // 0.927), where every post carries its section's tag. Version 4 (chosen on the sample) had
+  // 0.868 / 0.724 / 0.458 / 0.906 / 0.604 here. eval_d (32-post halves, 4 topics each: random
+  // links are right 23% of the time there, 11% on 8 topics) was never chosen on.
+  const corpora = {
+    sample: loadLabelledPosts(),
+    eval_b: loadLabelledPosts(SECOND_FIXTURE_PATH),
+    eval_c: loadLabelledPosts(THIRD_FIXTURE_PATH),
+    eval_d_tidy: loadLabelledPosts(FOURTH_FIXTURE_PATHS.eval_d_tidy),
+    eval_d_loose: loadLabelledPosts(FOURTH_FIXTURE_PATHS.eval_d_loose),
+  };
+  // Just below the figures measured with RANKING_VERSION 5: 0.674, 0.766, 0.625, 0.927, 0.875.
+  const FLOORS: Record<keyof typeof corpora, number> = {
+    sample: 0.65,
+    eval_b: 0.75,
+    eval_c: 0.6,
+    eval_d_tidy: 0.9,
+    eval_d_loose: 0.85,
+  };
+
+  it("when every corpus is ranked, then the engine's worst corpus beats each baseline's worst and it beats tags-only on each", () => {
+    const figures = Object.fromEntries(
+      Object.entries(corpora).map(([corpus, { docs, topicOf }]) => [
+        corpus,
+        Object.fromEntries(
+          Object.entries(RANKERS).map(([name, rank]) => [name, round3(precision(rank(docs, 3), topicOf))]),
+        ) as Record<keyof typeof RANKERS, number>,
+      ]),
+    ) as Record<keyof typeof corpora, Record<keyof typeof RANKERS, number>>;
+    const worst = (ranker: keyof typeof RANKERS): number =>
+      Math.min(...Object.values(figures).map((row) => row[ranker]));
+    console.log(JSON.stringify({ precision_at_3: figures }));
+
+    for (const [corpus, row] of Object.entries(figures)) {
+      expect(row.engine).toBeGreaterThanOrEqual(FLOORS[corpus as keyof typeof corpora]);
+      expect(row.engine).toBeGreaterThan(row.tags_only);
+    }
+    expect(worst('engine')).toBeGreaterThan(worst('tfidf'));
+    expect(worst('engine')).toBeGreaterThan(worst('tags_only'));
   });
 });
 

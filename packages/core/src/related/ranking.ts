@@ -27,14 +27,16 @@ export interface RelatedEntry {
 export const DEFAULT_RELATED_COUNT = 3;
 export const MAX_RELATED_COUNT = 10;
 
-// A tag is the author's own label for the post; its words count as two mentions in the body.
+// A tag is the author's own label for the post; its words count as one mention in the body.
 // Tags go through the same analysis as text ("career-fair" → career, fair) rather than being
 // matched as opaque slugs, so "resume" and "resume-tips" meet, and IDF makes a tag that every
 // post carries count for almost nothing. On the labelled sample tags as terms raised
 // precision@3 from 0.63 to 0.65 (one mention: 0.63, three: 0.67). Each distinct tag is also a
 // feature of the tag field (TAG_FIELD in vectors.ts, issue 16): on that first sample a field of
 // tag slugs lowered precision, on the two labelled corpora now in the repository it raises it.
-export const TAG_TERM_COUNT = 2;
+// Two mentions until RANKING_VERSION 5: one is part of the configuration chosen by its worst
+// figure over three labelled corpora (scripts/related-engine-grid.js --structure, related README).
+export const TAG_TERM_COUNT = 1;
 
 // Multiplier for two posts of the same category: the editors' own grouping is strong evidence,
 // but a post in another category that is clearly closer in content (over 1.5× the similarity)

@@ -61,9 +61,10 @@ export interface RelatedIndexOptions {
  * otherwise old lists, with scores on another scale, would be mixed with new ones. 1: feedback
  * and residual IDF; 2: the title-word cap (MAX_TITLE_TERM_CONTRIBUTION); 3: tags as a field of
  * their own (TAG_FIELD, issue 16); 4: tag weights capped (MAX_TAG_WEIGHT), title cap 0.005, 7
- * feedback posts, β 1 (issue 16, part 1).
+ * feedback posts, β 1 (issue 16, part 1); 5: tag share 0.05, title share 0.2, residual IDF 1,
+ * tag words one mention (issue 16, part 2: chosen by the worst of three corpora).
  */
-export const RANKING_VERSION = 4;
+export const RANKING_VERSION = 5;
 
 // IDF moves as the corpus grows, and vectors keep the weights they were given (see `rebuild`).
 // While the corpus is small a full recompute is cheap and the statistics move fast, so it is
