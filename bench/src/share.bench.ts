@@ -5,9 +5,10 @@
  * worker (Standard Webhooks signing, outboundRequest, attempt log) — to a local receiver, next to
  * the raw client (outboundRequest with the same signed bodies and the same concurrency) in the same
  * run, so the result is a ratio; a BullMQ worker doing nothing with as many jobs shows what the
- * queue alone costs. CPU per message (this process, all threads; and the redis-server's, from INFO
- * cpu) next to the rates: on a shared machine it moves less than they do. JSON lines on stdout;
- * progress on stderr. See bench/README.md.
+ * queue alone costs, and with one job per post (five message ids) what it costs a message now.
+ * CPU per message (this process, all threads; and the redis-server's, from INFO cpu) next to the
+ * rates: on a shared machine it moves less than they do. JSON lines on stdout; progress on stderr.
+ * See bench/README.md.
  */
 import { createSharePublisher, createWebhookDeliveryWorker } from '@careerfeed/sharing';
 import { Worker } from 'bullmq';
