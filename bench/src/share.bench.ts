@@ -5,9 +5,10 @@
  * worker (Standard Webhooks signing, outboundRequest, attempt log) — to a local receiver, next to
  * the raw client (outboundRequest with the same signed bodies and the same concurrency) in the same
  * run, so the result is a ratio; a BullMQ worker doing nothing with as many jobs shows what the
- * queue alone costs. CPU per message (this process, all threads; and the redis-server's, from INFO
- * cpu) next to the rates: on a shared machine it moves less than they do. JSON lines on stdout;
- * progress on stderr. See bench/README.md.
+ * queue alone costs, and with one job per post (five message ids) what it costs a message now.
+ * CPU per message (this process, all threads; and the redis-server's, from INFO cpu) next to the
+ * rates: on a shared machine it moves less than they do. JSON lines on stdout; progress on stderr.
+ * See bench/README.md.
  */
 import { createSharePublisher, createWebhookDeliveryWorker } from '@careerfeed/sharing';
 import { Worker } from 'bullmq';
@@ -330,37 +331,45 @@ async function measureDeliveries(
   const drainCpuMs = await drainCpu.stop();
 
   // BullMQ alone: as many jobs with the delivery jobs' options, a worker that does nothing with
-  // them. What the queue costs by itself, the ceiling of any one-job-per-message worker here.
-  note(`bullmq no-op: ${expected} queued jobs, a worker that does nothing`);
-  const noopQueue = openQueue('bench-noop', redis, prefix);
-  cleanup.add('close no-op queue', () => noopQueue.close());
-  const noopIds = rows.map((row) => row.id);
-  for (let i = 0; i < noopIds.length; i += 500) {
-    await noopQueue.addBulk(
-      noopIds
-        .slice(i, i + 500)
-        .map((id) => ({ name: 'noop', data: { messageId: id }, opts: webhookDeliveryJobOptions(id) })),
+  // them. What the queue costs by itself, the ceiling of any one-job-per-message worker here; then
+  // one job per post with its five message ids, as the publisher queues them now.
+  const measureNoop = async (queueName: string, jobs: { id: string; data: object }[]) => {
+    note(`bullmq no-op: ${jobs.length} queued jobs, a worker that does nothing`);
+    const noopQueue = openQueue(queueName, redis, prefix);
+    cleanup.add(`close ${queueName} queue`, () => noopQueue.close());
+    for (let i = 0; i < jobs.length; i += 500) {
+      await noopQueue.addBulk(
+        jobs
+          .slice(i, i + 500)
+          .map((job) => ({ name: 'noop', data: job.data, opts: webhookDeliveryJobOptions(job.id) })),
+      );
+    }
+    let noopDone = 0;
+    let noopFinished: () => void = () => undefined;
+    const allNoopDone = new Promise<void>((resolve) => (noopFinished = resolve));
+    const noopCpu = await startCpuMeter(redis);
+    const noopStarted = performance.now();
+    const noopWorker = new Worker(
+      queueName,
+      async () => {
+        if (++noopDone === jobs.length) noopFinished();
+        return 'ok';
+      },
+      { connection: redis, prefix, concurrency: settings.concurrency, lockDuration: 15_000, stalledInterval: 5_000 },
     );
-  }
-  let noopDone = 0;
-  let noopFinished: () => void = () => undefined;
-  const allNoopDone = new Promise<void>((resolve) => (noopFinished = resolve));
-  const noopCpu = await startCpuMeter(redis);
-  const noopStarted = performance.now();
-  const noopWorker = new Worker(
-    'bench-noop',
-    async () => {
-      if (++noopDone === noopIds.length) noopFinished();
-      return 'ok';
-    },
-    { connection: redis, prefix, concurrency: settings.concurrency, lockDuration: 15_000, stalledInterval: 5_000 },
-  );
-  noopWorker.on('error', (error) => note(`no-op worker: ${error.message}`));
-  cleanup.add('close no-op worker', () => noopWorker.close());
-  await allNoopDone;
-  const noopRate = noopIds.length / ((performance.now() - noopStarted) / 1000);
-  await noopWorker.close();
-  const noopCpuMs = await noopCpu.stop();
+    noopWorker.on('error', (error) => note(`no-op worker: ${error.message}`));
+    cleanup.add(`close ${queueName} worker`, () => noopWorker.close());
+    await allNoopDone;
+    const rate = jobs.length / ((performance.now() - noopStarted) / 1000);
+    await noopWorker.close();
+    return { rate, cpu: await noopCpu.stop() };
+  };
+  const noopPerMessage = rows.map((row) => ({ id: row.id, data: { messageId: row.id } }));
+  const noop = await measureNoop('bench-noop', noopPerMessage);
+  const idsByPost = new Map<string, string[]>();
+  for (const row of rows) idsByPost.set(row.post_id, [...(idsByPost.get(row.post_id) ?? []), row.id]);
+  const noopPerPost = [...idsByPost].map(([postId, messageIds]) => ({ id: `shb_${postId}`, data: { messageIds } }));
+  const noopBatched = await measureNoop('bench-noop-per-post', noopPerPost);
 
   // The raw client: the same bodies, signed the same way, POSTed with the same concurrency.
   note(`raw: ${rows.length} POSTs with outboundRequest, concurrency ${settings.concurrency}`);
@@ -422,12 +431,25 @@ async function measureDeliveries(
   emit({
     case: 'deliveries',
     path: 'bullmq-noop',
-    jobs: noopIds.length,
+    jobs: noopPerMessage.length,
     concurrency: settings.concurrency,
-    jobs_per_s: round(noopRate, 1),
-    ratio_to_raw: round(noopRate / rawRate, 3),
-    cpu_ms_per_job: round(noopCpuMs.processMs / noopIds.length, 3),
-    redis_cpu_ms_per_job: round(noopCpuMs.redisMs / noopIds.length, 3),
+    jobs_per_s: round(noop.rate, 1),
+    ratio_to_raw: round(noop.rate / rawRate, 3),
+    cpu_ms_per_job: round(noop.cpu.processMs / noopPerMessage.length, 3),
+    redis_cpu_ms_per_job: round(noop.cpu.redisMs / noopPerMessage.length, 3),
+  });
+  // Per message: what the queue costs a message when a job carries a post's messages.
+  emit({
+    case: 'deliveries',
+    path: 'bullmq-noop-per-post',
+    jobs: noopPerPost.length,
+    messages: rows.length,
+    concurrency: settings.concurrency,
+    messages_per_s: round((noopBatched.rate * rows.length) / noopPerPost.length, 1),
+    ratio_to_raw: round((noopBatched.rate * rows.length) / noopPerPost.length / rawRate, 3),
+    cpu_ms_per_job: round(noopBatched.cpu.processMs / noopPerPost.length, 3),
+    cpu_ms_per_message: round(noopBatched.cpu.processMs / rows.length, 3),
+    redis_cpu_ms_per_message: round(noopBatched.cpu.redisMs / rows.length, 3),
   });
   emit({
     case: 'deliveries',

@@ -17,8 +17,11 @@ export interface ReceivedWebhook {
   status: number | 'hung';
 }
 
-/** What a path answers to the n-th request (1-based) of one message. */
-export type Behaviour = (attempt: number) =>
+/** What a path answers to the n-th request (1-based) of one message (`request`: which message). */
+export type Behaviour = (
+  attempt: number,
+  request: { msgId: string; body: string },
+) =>
   | {
       status: number;
       headers?: Record<string, string>;
@@ -76,7 +79,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const key = `${path} ${msgId}`;
       const attempt = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, attempt);
-      const answer = route ? route.behaviour(attempt) : { status: 404 };
+      const answer = route ? route.behaviour(attempt, { msgId, body }) : { status: 404 };
       received.push({
         path,
         msgId,

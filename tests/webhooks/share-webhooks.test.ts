@@ -1,6 +1,13 @@
 import type { Queue } from 'bullmq';
 import { NETWORKS, shareMessageId, shareWebhookBody } from '@careerfeed/core';
-import { type PostEvent, WEBHOOK_DELIVERIES_QUEUE } from '@careerfeed/jobs';
+import {
+  type PostEvent,
+  WEBHOOK_DELIVERIES_QUEUE,
+  WEBHOOK_DELIVERY_BATCH_JOB,
+  WEBHOOK_DELIVERY_JOB,
+  webhookDeliveryBatchJobId,
+  webhookDeliveryJobOptions,
+} from '@careerfeed/jobs';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { buildPost } from '../helpers/factories';
 import { type IngestHarness, allEventsHandled, createIngestHarness } from '../helpers/ingest';
@@ -108,6 +115,42 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
       return items.length > 0 && items.every((d) => d.status !== 'pending');
     }, 20_000);
     return items;
+  }
+
+  /** A pending delivery row, as the publisher writes it, with no job queued for it. */
+  async function insertPendingDelivery(destinationId: string, post: { id: string; url: string }): Promise<string> {
+    const messageId = shareMessageId(destinationId, post.id, 'x');
+    const at = new Date().toISOString();
+    await database.db.kysely
+      .insertInto('webhook_deliveries')
+      .values({
+        id: messageId,
+        destination_id: destinationId,
+        post_id: post.id,
+        network: 'x',
+        status: 'pending',
+        body: shareWebhookBody({
+          postId: post.id,
+          postUrl: post.url,
+          network: 'x',
+          payload: { text: 'a message queued before this version' },
+          createdAt: new Date(at),
+        }),
+        attempts: 0,
+        last_error: null,
+        created_at: at,
+        updated_at: at,
+        delivered_at: null,
+      })
+      .execute();
+    return messageId;
+  }
+
+  async function queueIsIdle(): Promise<void> {
+    await waitFor(async () => {
+      const counts = await deliveriesQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).every((n) => n === 0);
+    });
   }
 
   test('when a post is published, then each destination gets one signed message per network it wants, in that network’s body shape, and the payloads are readable', async () => {
@@ -457,5 +500,92 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
     });
     expect(receiver.received.filter((r) => r.path === '/restored')).toHaveLength(1);
     expect(receiver.received.find((r) => r.path === '/restored')!.verified).toBe(true);
+  });
+
+  test('when 2 of the 5 messages of a post fail transiently, then its one job is retried with only those 2, and each message keeps its own log', async () => {
+    const networks = ['x', 'mastodon', 'bluesky', 'linkedin', 'threads'];
+    const flaky = new Set(['x', 'linkedin']);
+    const destination = await addDestination(
+      '/batch',
+      (attempt, request) => {
+        const { network } = (JSON.parse(request.body) as { data: { network: string } }).data;
+        if (attempt === 1 && network === 'x') return { status: 503 };
+        if (attempt === 1 && network === 'linkedin') return { status: 500 };
+        return { status: 204 };
+      },
+      networks,
+    );
+    const post = await publish();
+
+    const log = await settled(destination.id);
+
+    expect(log).toHaveLength(5);
+    expect(log.every((d) => d.status === 'delivered')).toBe(true);
+    const idOf = (network: string) => shareMessageId(destination.id, post.id, network as (typeof NETWORKS)[number]);
+    const requests = receiver.received.filter((r) => r.path === '/batch');
+    expect(requests.every((r) => r.verified)).toBe(true);
+    // 5 requests, then the retry: only the 2 that failed, each under its own id.
+    expect(requests).toHaveLength(7);
+    const requestsOf = (network: string) => requests.filter((r) => r.msgId === idOf(network));
+    for (const network of networks) {
+      expect(requestsOf(network)).toHaveLength(flaky.has(network) ? 2 : 1);
+      const delivery = log.find((d) => d.network === network)!;
+      expect(delivery.id).toBe(idOf(network));
+      expect(delivery.attempts.map((a) => a.status_code)).toEqual(
+        network === 'x' ? [503, 204] : network === 'linkedin' ? [500, 204] : [204],
+      );
+    }
+    const firstWave = Math.max(...networks.map((n) => requestsOf(n)[0]!.receivedAt));
+    const retries = requests.filter((r) => r.receivedAt > firstWave);
+    expect(retries.map((r) => r.msgId).sort()).toEqual([idOf('x'), idOf('linkedin')].sort());
+
+    // One job carried the five; the retry kept only the two.
+    const job = await deliveriesQueue.getJob(webhookDeliveryBatchJobId(destination.id, post.id));
+    expect(job!.name).toBe(WEBHOOK_DELIVERY_BATCH_JOB);
+    expect([...(job!.data as { messageIds: string[] }).messageIds].sort()).toEqual(
+      [idOf('x'), idOf('linkedin')].sort(),
+    );
+    expect(job!.returnvalue).toEqual({ [idOf('x')]: 'delivered', [idOf('linkedin')]: 'delivered' });
+    expect(await job!.getState()).toBe('completed');
+
+    // A job for the five again (a retry after a crash knows no better): the rows say they are
+    // delivered, so nothing is sent.
+    const again = await deliveriesQueue.add(
+      WEBHOOK_DELIVERY_BATCH_JOB,
+      { messageIds: networks.map(idOf) },
+      webhookDeliveryJobOptions(`shb_again_${post.id}`),
+    );
+    await waitFor(async () => (await again.getState()) === 'completed');
+    expect(receiver.received.filter((r) => r.path === '/batch')).toHaveLength(7);
+  });
+
+  test('when a one-message job queued before batches is in Redis, then it is delivered once, and a worker start leaves it to that job', async () => {
+    const post = await publish();
+    await allEventsHandled(database.db, ingest);
+    const destination = await addDestination('/old-shape', undefined, ['x']);
+    const messageId = await insertPendingDelivery(destination.id, post);
+    // The job as the previous version queued it (id and data: the message id), waiting for its
+    // turn as a retry would be: a deployed Redis holds such jobs when the new worker starts.
+    await deliveriesQueue.add(
+      WEBHOOK_DELIVERY_JOB,
+      { messageId },
+      { ...webhookDeliveryJobOptions(messageId), delay: 1_500 },
+    );
+
+    // A worker of the new version starts and restores jobs for pending rows: not this one.
+    const restarted = await startTheWorker();
+    await restarted.close({ keepQueues: true });
+    expect(await deliveriesQueue.getJob(webhookDeliveryBatchJobId(destination.id, post.id))).toBeUndefined();
+
+    await waitFor(() => receiver.deliveredTo('/old-shape').length === 1, 20_000);
+    const [delivery] = await settled(destination.id);
+    expect(delivery).toMatchObject({ id: messageId, status: 'delivered' });
+    expect(delivery!.attempts).toHaveLength(1);
+    expect(delivery!.attempts[0]!.status_code).toBe(204);
+    await queueIsIdle();
+    expect((await deliveriesQueue.getJob(messageId))!.returnvalue).toBe('delivered');
+    const requests = receiver.received.filter((r) => r.path === '/old-shape');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ msgId: messageId, verified: true });
   });
 });

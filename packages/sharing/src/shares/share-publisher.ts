@@ -9,41 +9,78 @@ import {
   shareWebhookBody,
 } from '@careerfeed/core';
 import type { Db } from '@careerfeed/db';
-import { type PostEvent, WEBHOOK_DELIVERY_JOB, webhookDeliveryJobOptions } from '@careerfeed/jobs';
+import {
+  type PostEvent,
+  WEBHOOK_DELIVERY_BATCH_JOB,
+  messagesWithTheirOwnJob,
+  webhookDeliveryBatchJobId,
+  webhookDeliveryJobOptions,
+} from '@careerfeed/jobs';
 import type { BlueskyHandleResolver } from './bluesky-handles';
 import { isSharedOn } from './share-moment';
 import { postUrl } from '@careerfeed/posts';
 import {
   createDeliveries,
   deleteSharePayloads,
-  findPendingDeliveryIds,
+  findPendingDeliveryGroups,
   findShareDestinations,
   findVisibleShareSource,
   replaceSharePayloads,
 } from './shares.repository';
 
-function deliveryJobs(messageIds: readonly string[]) {
-  return messageIds.map((messageId) => ({
-    name: WEBHOOK_DELIVERY_JOB,
-    data: { messageId },
-    opts: webhookDeliveryJobOptions(messageId),
-  }));
+interface MessageOfPost {
+  messageId: string;
+  destinationId: string;
+  postId: string;
+}
+
+/**
+ * One job per post and destination with its messages (see webhookDeliveryBatchJobId), leaving out
+ * those that have a one-message job of their own (queued before batches, or a replay's): that job
+ * sends them, and a message is never in two live jobs.
+ */
+async function addDeliveryJobs(
+  queue: Queue,
+  messages: readonly MessageOfPost[],
+  mayHaveTheirOwnJob: ReadonlySet<string>,
+): Promise<void> {
+  const checked = messages.filter((m) => mayHaveTheirOwnJob.has(m.messageId)).map((m) => m.messageId);
+  const ownJob = checked.length > 0 ? await messagesWithTheirOwnJob(queue, checked) : new Set<string>();
+  const byJob = new Map<string, string[]>();
+  for (const m of messages) {
+    if (ownJob.has(m.messageId)) continue;
+    const jobId = webhookDeliveryBatchJobId(m.destinationId, m.postId);
+    const ids = byJob.get(jobId);
+    if (ids) ids.push(m.messageId);
+    else byJob.set(jobId, [m.messageId]);
+  }
+  if (byJob.size === 0) return;
+  await queue.addBulk(
+    [...byJob].map(([jobId, messageIds]) => ({
+      name: WEBHOOK_DELIVERY_BATCH_JOB,
+      data: { messageIds },
+      opts: webhookDeliveryJobOptions(jobId),
+    })),
+  );
 }
 
 /**
  * Puts back a job for every pending delivery, from the database: a Redis that lost its jobs (no
- * persistence, a flush) loses no message. A job that still exists keeps its place and schedule
- * (same job id, so the add is ignored); a lost one starts a fresh schedule. Run at worker start.
+ * persistence, a flush) loses no message. One job per post and destination, as the publisher adds
+ * them: a job that still exists keeps its place and schedule (same job id, so the add is ignored);
+ * a lost one starts a fresh schedule. A message with a live one-message job of its own (queued
+ * before batches, after an upgrade) is left to that job. Run at worker start.
  */
 export async function restoreWebhookDeliveryJobs(db: Db, queue: Queue, pageSize = 1000): Promise<number> {
   let restored = 0;
-  let afterId: string | undefined;
+  let after: { destinationId: string; postId: string } | undefined;
   for (;;) {
-    const ids = await findPendingDeliveryIds(db.kysely, afterId, pageSize);
-    if (ids.length > 0) await queue.addBulk(deliveryJobs(ids));
-    restored += ids.length;
-    if (ids.length < pageSize) return restored;
-    afterId = ids[ids.length - 1];
+    const page = await findPendingDeliveryGroups(db.kysely, after, pageSize);
+    const messages = page.rows.map((r) => ({ messageId: r.id, destinationId: r.destination_id, postId: r.post_id }));
+    if (messages.length > 0) await addDeliveryJobs(queue, messages, new Set(page.rows.map((r) => r.id)));
+    restored += messages.length;
+    if (!page.more || page.last === undefined) return restored;
+    after = page.last;
   }
 }
 
@@ -108,7 +145,7 @@ export function createSharePublisher(deps: SharePublisherDeps): (event: PostEven
       Object.keys(payloads) as Network[],
       await findShareDestinations(deps.db.kysely),
     );
-    const pending = await createDeliveries(
+    const { pending, alreadyPending } = await createDeliveries(
       deps.db.kysely,
       plan.map((p) => ({
         ...p,
@@ -124,8 +161,14 @@ export function createSharePublisher(deps: SharePublisherDeps): (event: PostEven
       nowUtc,
     );
     // Rows first, then jobs: a crash in between leaves pending rows that the redelivered event
-    // enqueues (same job ids); a job whose row is no longer pending does nothing.
-    await deps.queue.addBulk(deliveryJobs(pending));
+    // enqueues (same job ids); a job whose rows are no longer pending does nothing. One job per
+    // destination with this post's messages: the queue's cost is paid once for all of them.
+    const destinationOf = new Map(plan.map((p) => [p.messageId, p.destinationId]));
+    await addDeliveryJobs(
+      deps.queue,
+      pending.map((messageId) => ({ messageId, destinationId: destinationOf.get(messageId)!, postId: post.id })),
+      alreadyPending,
+    );
     if (pending.length > 0) deps.logger?.info({ postId: post.id, messages: pending.length }, 'share webhooks queued');
   };
 }

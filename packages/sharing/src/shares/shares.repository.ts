@@ -73,6 +73,14 @@ export async function findShareDestinations(db: Executor): Promise<ShareDestinat
   return rows.map((r) => ({ id: r.id, networks: JSON.parse(r.networks) as Network[], enabled: r.enabled === 1 }));
 }
 
+/** The planned messages still pending after `createDeliveries`. */
+export interface PendingDeliveries {
+  /** Their ids, in the plan's order. */
+  pending: string[];
+  /** Those pending before this call (a redelivered event): they may have a job of their own already. */
+  alreadyPending: Set<string>;
+}
+
 /**
  * Creates the delivery rows that do not exist yet (an existing id is the same message: left as it
  * is, whatever its state) and returns the ids of the planned messages still pending.
@@ -81,48 +89,76 @@ export async function createDeliveries(
   db: Executor,
   planned: readonly (PlannedShareDelivery & { postId: string; body: string })[],
   nowUtc: string,
-): Promise<string[]> {
-  if (planned.length === 0) return [];
-  await db
-    .insertInto('webhook_deliveries')
-    .values(
-      planned.map((p) => ({
-        id: p.messageId,
-        destination_id: p.destinationId,
-        post_id: p.postId,
-        network: p.network,
-        status: 'pending' as WebhookDeliveryStatus,
-        body: p.body,
-        attempts: 0,
-        last_error: null,
-        created_at: nowUtc,
-        updated_at: nowUtc,
-        delivered_at: null,
-      })),
-    )
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-  const pending = await db
-    .selectFrom('webhook_deliveries')
-    .select('id')
-    .where(
-      'id',
-      'in',
-      planned.map((p) => p.messageId),
-    )
-    .where('status', '=', 'pending')
-    .execute();
-  return pending.map((r) => r.id);
+): Promise<PendingDeliveries> {
+  if (planned.length === 0) return { pending: [], alreadyPending: new Set() };
+  const ids = planned.map((p) => p.messageId);
+  const existing = await db.selectFrom('webhook_deliveries').select(['id', 'status']).where('id', 'in', ids).execute();
+  const existed = new Set(existing.map((r) => r.id));
+  const fresh = planned.filter((p) => !existed.has(p.messageId));
+  if (fresh.length > 0) {
+    await db
+      .insertInto('webhook_deliveries')
+      .values(
+        fresh.map((p) => ({
+          id: p.messageId,
+          destination_id: p.destinationId,
+          post_id: p.postId,
+          network: p.network,
+          status: 'pending' as WebhookDeliveryStatus,
+          body: p.body,
+          attempts: 0,
+          last_error: null,
+          created_at: nowUtc,
+          updated_at: nowUtc,
+          delivered_at: null,
+        })),
+      )
+      // A concurrent handler of the same event inserted it meanwhile: the same message.
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+  const alreadyPending = new Set(existing.filter((r) => r.status === 'pending').map((r) => r.id));
+  return { pending: ids.filter((id) => !existed.has(id) || alreadyPending.has(id)), alreadyPending };
 }
 
-/** Pending delivery ids in id order, a page at a time (`afterId` the last of the previous page). */
-export async function findPendingDeliveryIds(
+/** A pending delivery with what groups it into a job: its destination and post. */
+export interface PendingDeliveryRow {
+  id: string;
+  destination_id: string;
+  post_id: string;
+}
+
+/**
+ * Pending deliveries ordered by destination, post and id, a page at a time, whole groups only:
+ * `after` is the (destination, post) of the previous page's last group. A page holds at most
+ * `limit` rows, and the last group of a full page is left to the next page (it may go on there)
+ * unless it is the page's only group. `more`: whether a next page may hold rows.
+ */
+export async function findPendingDeliveryGroups(
   db: Executor,
-  afterId: string | undefined,
+  after: { destinationId: string; postId: string } | undefined,
   limit: number,
-): Promise<string[]> {
-  let query = db.selectFrom('webhook_deliveries').select('id').where('status', '=', 'pending');
-  if (afterId !== undefined) query = query.where('id', '>', afterId);
-  const rows = await query.orderBy('id').limit(limit).execute();
-  return rows.map((r) => r.id);
+): Promise<{ rows: PendingDeliveryRow[]; last: { destinationId: string; postId: string } | undefined; more: boolean }> {
+  let query = db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'destination_id', 'post_id'])
+    .where('status', '=', 'pending');
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('destination_id', '>', after.destinationId),
+        eb.and([eb('destination_id', '=', after.destinationId), eb('post_id', '>', after.postId)]),
+      ]),
+    );
+  }
+  let rows = await query.orderBy('destination_id').orderBy('post_id').orderBy('id').limit(limit).execute();
+  const more = rows.length === limit;
+  if (more) {
+    const tail = rows[rows.length - 1]!;
+    const whole = rows.filter((r) => r.destination_id !== tail.destination_id || r.post_id !== tail.post_id);
+    // A group of `limit` rows or more cannot happen (one row per network); keep the page if it did.
+    if (whole.length > 0) rows = whole;
+  }
+  const end = rows[rows.length - 1];
+  return { rows, last: end && { destinationId: end.destination_id, postId: end.post_id }, more };
 }

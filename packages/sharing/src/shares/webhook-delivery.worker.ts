@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -13,7 +13,12 @@ import {
 } from '@careerfeed/core';
 import { type Db, transactEach, transactInBatches } from '@careerfeed/db';
 import { OutboundRequestError, outboundRequest } from '@careerfeed/http';
-import { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERIES_QUEUE, webhookDeliveryJobSchema } from '@careerfeed/jobs';
+import {
+  WEBHOOK_BACKOFF_TYPE,
+  WEBHOOK_DELIVERIES_QUEUE,
+  anyWebhookDeliveryJobSchema,
+  messagesWithTheirOwnJob,
+} from '@careerfeed/jobs';
 import {
   type ClaimedDelivery,
   claimDelivery,
@@ -35,6 +40,37 @@ class WebhookAttemptFailed extends Error {
   ) {
     super(message);
     this.name = 'WebhookAttemptFailed';
+  }
+}
+
+/** How one message's attempt in a job ended. */
+type MessageOutcome =
+  | { outcome: 'delivered' | 'gone' | 'cancelled' | 'not pending' }
+  /** Dead (the schedule exhausted, a permanent error, or unsignable): `why` is the job's error. */
+  | { outcome: 'failed'; why: string }
+  | { outcome: 'retry'; error: string; retryAfterMs: number | undefined };
+
+/**
+ * At most `size` holders at once, the others waiting in arrival order. The delivery worker's
+ * messages in flight, across its jobs: WEBHOOK_CONCURRENCY keeps meaning requests in flight.
+ */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      // The slot passes straight to the next waiter, or back to the pool.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    }
   }
 }
 
@@ -69,15 +105,22 @@ export interface WebhookDeliveryWorkerDeps {
 }
 
 /**
- * Sends share webhooks: one job per message. Each attempt is logged (committed) before its request
- * leaves, signs the stored body with the destination's secret and this attempt's timestamp, POSTs
- * it (no redirects followed, SSRF policy checked at connect time) and completes its log entry with
- * the answer. A worker killed mid-request leaves that entry without an outcome ("unknown"); BullMQ
- * hands the job to another worker, whose attempt sends the same message (same `webhook-id`) again.
- * So a crash sends twice only the messages whose requests were in flight, and logs every request. 2xx: delivered. 410: the destination is disabled
- * and its pending messages cancelled. Anything else (3xx, 4xx, 5xx, timeout, refused): retried on
- * the schedule, a Retry-After lengthening the wait; when the schedule is exhausted the delivery is
- * `failed` — the dead letter, replayable through the ingest API.
+ * Sends share webhooks. A job carries the messages of one post for one destination (or, for a
+ * replay or a job queued before batches, one message); its messages are sent at once, within the
+ * worker's `concurrency` messages in flight. Each message is its own delivery: its attempt is
+ * logged (committed) before its request leaves, signs the stored body with the destination's
+ * secret and this attempt's timestamp, POSTs it (no redirects followed, SSRF policy checked at
+ * connect time) and completes its log entry with the answer. A worker killed mid-request leaves
+ * that entry without an outcome ("unknown"); BullMQ hands the job to another worker, whose attempt
+ * sends the same message (same `webhook-id`) again. So a crash sends twice only the messages whose
+ * requests were in flight, and logs every request. 2xx: delivered. 410: the destination is
+ * disabled and its pending messages cancelled. Anything else (3xx, 4xx, 5xx, timeout, refused):
+ * retried on the schedule, a Retry-After lengthening the wait; when the schedule is exhausted the
+ * delivery is `failed` — the dead letter, replayable through the ingest API.
+ *
+ * A job's retry sends only its messages still to retry: the job keeps only those (updateData),
+ * and a message no longer pending is not claimed (the rows say what was delivered). The retry
+ * waits for the schedule or for the longest Retry-After of its messages (one endpoint answered).
  */
 export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Worker {
   const now = deps.now ?? (() => new Date());
@@ -114,6 +157,12 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
       return [outcome, () => child?.inc()];
     }),
   ) as Record<'delivered' | 'failed' | 'gone' | 'cancelled', () => void>;
+
+  const concurrency = deps.concurrency ?? 20;
+  const inFlight = new Slots(concurrency);
+  // Only to ask whether a message has a one-message job of its own (see deliverBatch).
+  const queue = new Queue(WEBHOOK_DELIVERIES_QUEUE, { connection: deps.connection, prefix: deps.prefix });
+  queue.on('error', (error) => deps.logger.warn({ err: error }, 'webhook deliveries queue error'));
 
   const statements = webhookDeliveryStatements(deps.db.kysely);
   // SQLite: the claims and results of concurrent messages share commits (see transactInBatches).
@@ -152,7 +201,7 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
   };
 
   /** Why a delivery could not be claimed; cancels it when it should no longer be sent. */
-  async function notClaimed(messageId: string, nowUtc: string): Promise<string> {
+  async function notClaimed(messageId: string, nowUtc: string): Promise<'cancelled' | 'not pending'> {
     const delivery = await findDeliveryToSend(deps.db.kysely, messageId, nowUtc);
     // Already delivered, dead, cancelled or deleted: a duplicate job or a stale one; nothing to do.
     if (!delivery || delivery.status !== 'pending') return 'not pending';
@@ -167,9 +216,12 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     throw new Error(`webhook delivery ${messageId} changed while being claimed`);
   }
 
-  async function deliver(job: Job): Promise<string> {
-    const parsed = webhookDeliveryJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid webhook delivery job: ${parsed.error.message}`);
+  /**
+   * One attempt at one message: claim it (with its attempt's log entry), send it, record the
+   * answer. `failedAttempts`: the attempts of its job so far, this one included. Throws only for
+   * what is not the receiver's doing (a bug, the database): the job is retried then.
+   */
+  async function attemptMessage(messageId: string, failedAttempts: number): Promise<MessageOutcome> {
     const started = now();
     const startedUtc = started.toISOString();
     let claimed;
@@ -181,21 +233,21 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
       claimed = await claimDelivery(
         transact,
         statements,
-        { deliveryId: parsed.data.messageId, attemptedAt: startedUtc },
+        { deliveryId: messageId, attemptedAt: startedUtc },
         (delivery) => signingSecrets(delivery, startedUtc),
       );
     } catch (caught) {
       if (!(caught instanceof UnsignableDelivery)) throw caught;
       const why = `cannot sign: ${caught.cause.message}`;
       deps.logger.error(
-        { destinationId: caught.destinationId, deliveryId: parsed.data.messageId, err: caught.cause },
+        { destinationId: caught.destinationId, deliveryId: messageId, err: caught.cause },
         'webhook delivery failed: the destination secret cannot be decrypted; check WEBHOOK_SECRETS_KEY',
       );
-      await finishDelivery(deps.db.kysely, parsed.data.messageId, 'failed', startedUtc, why);
+      await finishDelivery(deps.db.kysely, messageId, 'failed', startedUtc, why);
       outcomes?.inc({ outcome: 'unsignable' });
-      throw new UnrecoverableError(`webhook delivery ${parsed.data.messageId}: ${why}`);
+      return { outcome: 'failed', why: `webhook delivery ${messageId}: ${why}` };
     }
-    if (!claimed) return notClaimed(parsed.data.messageId, startedUtc);
+    if (!claimed) return { outcome: await notClaimed(messageId, startedUtc) };
     const { attemptId, delivery, prepared: secrets } = claimed;
 
     const timestamp = Math.floor(started.getTime() / 1000);
@@ -253,29 +305,96 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     if (verdict === 'delivered') {
       await recordAttempt(transact, statements, attempt, 'delivered');
       ended.delivered();
-      return 'delivered';
+      return { outcome: 'delivered' };
     }
     if (verdict === 'gone') {
       await recordAttempt(transact, statements, attempt);
       await disableGoneDestination(deps.db.kysely, delivery.destination_id, finishedUtc);
       deps.logger.warn({ destinationId: delivery.destination_id }, 'webhook destination answered 410 Gone: disabled');
       ended.gone();
-      return 'gone';
+      return { outcome: 'gone' };
     }
-    const failedAttempts = job.attemptsMade + 1;
     if (permanent || webhookRetryDelayMs(failedAttempts, schedule) === undefined) {
       await recordAttempt(transact, statements, attempt, 'failed');
       ended.failed();
-      throw new UnrecoverableError(`webhook delivery ${delivery.id} failed for good: ${error}`);
+      return { outcome: 'failed', why: `webhook delivery ${delivery.id} failed for good: ${error}` };
     }
     await recordAttempt(transact, statements, attempt);
-    throw new WebhookAttemptFailed(error ?? 'failed', retryAfterMs);
+    return { outcome: 'retry', error: error ?? 'failed', retryAfterMs };
+  }
+
+  /** A one-message job (a replay, or one queued before batches): what it did, or why it is retried. */
+  async function deliverOne(job: Job, messageId: string): Promise<string> {
+    const result = await inFlight.run(() => attemptMessage(messageId, job.attemptsMade + 1));
+    if (result.outcome === 'retry') throw new WebhookAttemptFailed(result.error, result.retryAfterMs);
+    if (result.outcome === 'failed') throw new UnrecoverableError(result.why);
+    return result.outcome;
+  }
+
+  /**
+   * A job with the messages of one post for one destination, sent at once (within `inFlight`).
+   * Completes when none is left to retry; otherwise keeps only those to retry and is retried.
+   */
+  async function deliverBatch(job: Job, messageIds: string[]): Promise<Record<string, string>> {
+    let mine = messageIds;
+    if (job.attemptsMade > 0) {
+      // A message replayed meanwhile (a dead letter of an earlier attempt, or one a 410 cancelled)
+      // has its own job: that one sends it, never both at once.
+      const ownJob = await messagesWithTheirOwnJob(queue, mine);
+      mine = mine.filter((id) => !ownJob.has(id));
+    }
+    const failedAttempts = job.attemptsMade + 1;
+    const settled = await Promise.allSettled(mine.map((id) => inFlight.run(() => attemptMessage(id, failedAttempts))));
+    const results: Record<string, string> = {};
+    const again: string[] = [];
+    const errors: string[] = [];
+    const dead: string[] = [];
+    let retryAfterMs: number | undefined;
+    settled.forEach((result, i) => {
+      const id = mine[i]!;
+      if (result.status === 'rejected') {
+        // Not the receiver's doing (a bug, the database): retried on the schedule, as a one-message job is.
+        deps.logger.warn({ deliveryId: id, err: result.reason as unknown }, 'webhook delivery attempt failed');
+        again.push(id);
+        errors.push(`${id}: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`);
+        return;
+      }
+      const outcome = result.value;
+      results[id] = outcome.outcome;
+      if (outcome.outcome === 'retry') {
+        again.push(id);
+        errors.push(`${id}: ${outcome.error}`);
+        // One endpoint answered them all: the retry waits for the longest wait it asked for.
+        if (outcome.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, outcome.retryAfterMs);
+      } else if (outcome.outcome === 'failed') {
+        dead.push(outcome.why);
+      }
+    });
+    if (again.length > 0) {
+      // The retry takes only these: the others are settled (their rows say so) or have a job of their own.
+      if (again.length < messageIds.length) await job.updateData({ messageIds: again });
+      throw new WebhookAttemptFailed(
+        `${again.length} of ${mine.length} messages to retry: ${errors.join('; ')}`,
+        retryAfterMs,
+      );
+    }
+    if (dead.length > 0) throw new UnrecoverableError(dead.join('; '));
+    return results;
+  }
+
+  async function deliver(job: Job): Promise<string | Record<string, string>> {
+    const parsed = anyWebhookDeliveryJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid webhook delivery job: ${parsed.error.message}`);
+    return 'messageId' in parsed.data
+      ? deliverOne(job, parsed.data.messageId)
+      : deliverBatch(job, parsed.data.messageIds);
   }
 
   const worker = new Worker(WEBHOOK_DELIVERIES_QUEUE, deliver, {
     connection: deps.connection,
     prefix: deps.prefix,
-    concurrency: deps.concurrency ?? 20,
+    // As many jobs as messages in flight: a job waiting for slots holds none.
+    concurrency,
     // A killed worker's jobs go back to the queue within ~20 s rather than BullMQ's default ~60 s
     // (the lock is renewed while a job runs, so a long attempt keeps it).
     lockDuration: 15_000,
@@ -289,6 +408,9 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     },
   });
   worker.on('error', (error) => deps.logger.warn({ err: error }, 'webhook delivery worker error'));
+  worker.on('closed', () => {
+    queue.close().catch(() => undefined);
+  });
   worker.on('failed', (job, error) =>
     deps.logger.debug({ jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'webhook attempt failed'),
   );
