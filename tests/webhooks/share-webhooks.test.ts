@@ -457,30 +457,7 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
     // Created after the post was shared, so nothing is queued for it: the row stands for a message
     // whose job a Redis without persistence forgot.
     const destination = await addDestination('/restored', undefined, ['x']);
-    const messageId = shareMessageId(destination.id, post.id, 'x');
-    const at = new Date().toISOString();
-    await database.db.kysely
-      .insertInto('webhook_deliveries')
-      .values({
-        id: messageId,
-        destination_id: destination.id,
-        post_id: post.id,
-        network: 'x',
-        status: 'pending',
-        body: shareWebhookBody({
-          postId: post.id,
-          postUrl: post.url,
-          network: 'x',
-          payload: { text: 'restored' },
-          createdAt: new Date(at),
-        }),
-        attempts: 0,
-        last_error: null,
-        created_at: at,
-        updated_at: at,
-        delivered_at: null,
-      })
-      .execute();
+    await insertPendingDelivery(destination.id, post);
 
     // Another worker of the deployment starts: its start() restores the job from the row.
     const restarted = await startTheWorker();
