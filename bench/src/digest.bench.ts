@@ -14,7 +14,7 @@ import {
   runDigestTick,
   unsubscribeHeaders,
 } from '@careerfeed/digests';
-import { DIGEST_JOB, createRedisConnection, openDigestsQueue } from '@careerfeed/jobs';
+import { DIGEST_JOB, createRedisConnection, digestJobId, openDigestsQueue } from '@careerfeed/jobs';
 import { benchRedisErrors } from './support/redis-errors';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -501,7 +501,7 @@ async function measureTick(
   const bareStarted = performance.now();
   for (let i = 0; i < jobs.length; i += 500)
     await bareQueue.addBulk(
-      jobs.slice(i, i + 500).map((data) => ({ name: DIGEST_JOB, data, opts: digestJobOptions(data) })),
+      jobs.slice(i, i + 500).map((data) => ({ name: DIGEST_JOB, data, opts: digestJobOptions(digestJobId(data)) })),
     );
   const bareMs = performance.now() - bareStarted;
   jobs.length = 0;
@@ -511,7 +511,9 @@ async function measureTick(
   const { value: result, peakRss } = await withPeakRss(() => runDigestTick({ db, queue, now: () => now }));
   const tickMs = performance.now() - started;
   const rssAfter = process.memoryUsage.rss();
-  const waiting = await queue.getWaitingCount();
+  // A job is a page of digests (one subscriber's digest per entry): count the digests they carry.
+  const waitingJobs = await queue.getJobs(['wait'], 0, -1);
+  const waiting = waitingJobs.reduce((sum, job) => sum + ((job.data as { digests?: unknown[] }).digests?.length ?? 1), 0);
   if (result.enqueued !== settings.tickDue || waiting !== settings.tickDue)
     throw new Error(`tick enqueued ${result.enqueued} (${waiting} waiting), expected ${settings.tickDue}`);
 
@@ -527,6 +529,7 @@ async function measureTick(
     subscribers: settings.tickSubscribers,
     due: settings.tickDue,
     enqueued: result.enqueued,
+    jobs: waitingJobs.length,
     tick_ms: round(tickMs, 1),
     us_per_due: settings.tickDue > 0 ? round((tickMs * 1000) / settings.tickDue, 1) : null,
     bare_enqueue_ms: round(bareMs, 1),

@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait';
 import { type SmtpSink, insertSubscriber, publishPost, startSmtpSink, uniquePrefix } from './support';
 
 const SUBSCRIBERS = 30;
-/** The digest worker's concurrency (digests.worker.ts): digest jobs in flight at most. */
+/** The digest worker's sends in flight at most (sendConcurrency, digests.worker.ts). */
 const IN_FLIGHT = 10;
 
 describe.each(DIALECTS)('a worker process stopped mid-batch (%s)', (dialect) => {

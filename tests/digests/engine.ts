@@ -64,7 +64,7 @@ export async function startEngine(
     outboxDir,
     tick: () => runDigestTick(scheduler),
     startWorker() {
-      worker = createDigestsWorker({ connection, prefix, logger, scheduler, sender, mailRatePerSecond: 0 });
+      worker = createDigestsWorker({ connection, prefix, logger, scheduler, sender });
     },
     idle: (timeoutMs = 15_000) =>
       waitFor(

@@ -1,4 +1,5 @@
 import { type PostsDeps, createPost } from '@careerfeed/posts';
+import type { JobType, Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -134,4 +135,21 @@ export async function publishPost(
 
 export function uniquePrefix(): string {
   return `test-digests-${randomBytes(6).toString('hex')}`;
+}
+
+/** One subscriber's digest as queued: its job (a page, or the one-subscriber shape) and its entry. */
+export interface QueuedDigest {
+  jobId: string | undefined;
+  subscriberId: string;
+  periodKey: string;
+  windowEnd: string;
+}
+
+/** The digests a queue holds in these states, one entry per subscriber and period, whatever job carries it. */
+export async function queuedDigests(queue: Queue, states: JobType[] = ['wait']): Promise<QueuedDigest[]> {
+  const jobs = await queue.getJobs(states);
+  return jobs.flatMap((job) => {
+    const data = job.data as { digests?: Omit<QueuedDigest, 'jobId'>[] } & Omit<QueuedDigest, 'jobId'>;
+    return (data.digests ?? [data]).map((digest) => ({ jobId: job.id, ...digest }));
+  });
 }

@@ -15,6 +15,7 @@ import {
   digestMetrics,
   isSkippedDigest,
   mailMetrics,
+  rateLimitedMailer,
   ensureDigestTickScheduler,
   requestInstantRun,
 } from '@careerfeed/digests';
@@ -286,14 +287,18 @@ export function createWorker(deps: WorkerDeps): CareerfeedWorker {
     scheduler: { db, queue: digestsQueue, now, logger },
     sender: createDigestSender({
       ...mailSettings,
-      mailer: countingMailer(deps.mailer, mails.digest),
+      // A digest job is a page of mails, so the mail rate is held per mail, across workers.
+      mailer: rateLimitedMailer(countingMailer(deps.mailer, mails.digest), {
+        connection: redis,
+        key: `${prefix}:digests:mail-rate`,
+        perSecond: settings.mailRatePerSecond,
+      }),
       content: createDigestContent({ db, publicBaseUrl: settings.publicBaseUrl }),
       onOutcome: (outcome) => {
         countDigest(outcome);
         if (isSkippedDigest(outcome)) mails.digest.skipped();
       },
     }),
-    mailRatePerSecond: settings.mailRatePerSecond,
   });
   const subscriptionMailsWorker = createSubscriptionMailsWorker({
     ...mailSettings,

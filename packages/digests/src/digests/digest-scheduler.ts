@@ -3,14 +3,16 @@ import type { Logger } from 'pino';
 import { type DigestSchedule, digestPeriodKey, nextDigestDue } from '@careerfeed/core';
 import type { Db } from '@careerfeed/db';
 import {
-  DIGEST_JOB,
+  DIGEST_PAGE_JOB,
+  DIGEST_PAGE_SIZE,
   DIGEST_TICK_JOB,
   DIGEST_TICK_SCHEDULER_ID,
   type DigestJob,
+  type DigestPageJob,
   INSTANT_RUN_JOB,
   type InstantRunJob,
   compactInstant,
-  digestJobId,
+  digestPageJobId,
   instantRunJobId,
 } from '@careerfeed/jobs';
 import {
@@ -32,13 +34,15 @@ export interface DigestSchedulerDeps {
   retryDelayMs?: number;
 }
 
+/** Rows read per round trip; each read page becomes jobs of up to DIGEST_PAGE_SIZE digests. */
 const PAGE_SIZE = 500;
 /** ~8 attempts with exponential backoff from 30 s: about two hours of SMTP trouble before giving up. */
 const DIGEST_ATTEMPTS = 8;
 
-export function digestJobOptions(job: DigestJob, retryDelayMs = 30_000): JobsOptions {
+/** Options of a digest job (a page, or the old one-subscriber shape): `jobId` is its deterministic id. */
+export function digestJobOptions(jobId: string, retryDelayMs = 30_000): JobsOptions {
   return {
-    jobId: digestJobId(job),
+    jobId,
     attempts: DIGEST_ATTEMPTS,
     backoff: { type: 'exponential', delay: retryDelayMs },
     // Kept a day: a scheduler re-adding the same digest meanwhile adds nothing. After that the
@@ -77,16 +81,30 @@ async function forEachPage<R>(
   }
 }
 
-async function addDigests(deps: DigestSchedulerDeps, jobs: DigestJob[]): Promise<void> {
-  if (jobs.length === 0) return;
+/** Consecutive runs of at most DIGEST_PAGE_SIZE digests, each one job. */
+export function digestPages(digests: DigestJob[]): DigestPageJob[] {
+  const pages: DigestPageJob[] = [];
+  for (let i = 0; i < digests.length; i += DIGEST_PAGE_SIZE)
+    pages.push({ digests: digests.slice(i, i + DIGEST_PAGE_SIZE) });
+  return pages;
+}
+
+/** One job per page of digests: the queue's cost is paid per page, not per subscriber. */
+async function addDigests(deps: DigestSchedulerDeps, digests: DigestJob[]): Promise<void> {
+  if (digests.length === 0) return;
   await deps.queue.addBulk(
-    jobs.map((data) => ({ name: DIGEST_JOB, data, opts: digestJobOptions(data, deps.retryDelayMs) })),
+    digestPages(digests).map((data) => ({
+      name: DIGEST_PAGE_JOB,
+      data,
+      opts: digestJobOptions(digestPageJobId(data), deps.retryDelayMs),
+    })),
   );
 }
 
 /**
  * One scheduler tick: every active, unpaused daily/weekly subscriber whose next digest is due gets
- * one digest job for that period (deterministic job id), and their next due instant moves on.
+ * their digest for that period enqueued, in pages of up to DIGEST_PAGE_SIZE subscribers per job
+ * (deterministic job ids), and their next due instant moves on.
  *
  * Streamed in pages in (next_digest_at, id) order. Jobs are added before the schedule advances,
  * so a crash in between re-adds the same job ids next tick (BullMQ ignores them, and the delivery
@@ -250,7 +268,7 @@ export async function requestInstantRun(queue: Queue, now: Date, delaySeconds: n
   });
 }
 
-/** The instant run: one digest job per active instant subscriber, for the window ending at `windowEnd`. */
+/** The instant run: a digest for every active instant subscriber (in pages), for the window ending at `windowEnd`. */
 export async function runInstantDigests(deps: DigestSchedulerDeps, run: InstantRunJob): Promise<{ enqueued: number }> {
   const periodKey = `instant:${compactInstant(new Date(run.windowEnd))}`;
   const limit = deps.pageSize ?? PAGE_SIZE;

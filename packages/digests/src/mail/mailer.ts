@@ -34,6 +34,9 @@ export interface MailerConfig {
   dkim: { domainName: string; keySelector: string; privateKeyFile: string } | undefined;
 }
 
+/** SMTP connections a worker's pooled transport keeps open (createMailer's default). */
+export const MAIL_POOL_CONNECTIONS = 5;
+
 /**
  * With SMTP_URL: a pooled SMTP transport (connections are reused across mails, at most
  * `maxConnections` at once), DKIM-signed when configured. Without: the embedded default, one
@@ -48,7 +51,7 @@ export async function createMailer(config: MailerConfig, options: { maxConnectio
         privateKey: await fs.readFile(config.dkim.privateKeyFile, 'utf8'),
       }
     : undefined;
-  if (config.smtpUrl) return createSmtpMailer(config.smtpUrl, { dkim, maxConnections: options.maxConnections ?? 5 });
+  if (config.smtpUrl) return createSmtpMailer(config.smtpUrl, { dkim, maxConnections: options.maxConnections ?? MAIL_POOL_CONNECTIONS });
   return createOutboxMailer(path.join(config.dataDir, 'outbox'), { dkim });
 }
 

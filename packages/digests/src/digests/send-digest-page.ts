@@ -1,0 +1,163 @@
+import { UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { DigestJob } from '@careerfeed/jobs';
+import { MAIL_POOL_CONNECTIONS } from '../mail/mailer';
+import type { DigestOutcome, DigestSender } from './send-digest.job';
+
+export interface DigestPageSenderDeps {
+  sender: DigestSender;
+  /** Holds the per-digest send locks (see lockDigest). */
+  connection: Redis;
+  /** The queue's Redis prefix: the locks live beside its keys. */
+  prefix: string;
+  logger: Logger;
+  /**
+   * Digests being sent at once by this worker, across all the jobs it holds. Default: twice the
+   * SMTP pool's connections, so that while one message per connection is on the wire the next one
+   * is being claimed, rendered and built (the worker's CPU) and no connection waits for it; more
+   * only queues messages inside nodemailer, holding their rows claimed for longer.
+   */
+  sendConcurrency?: number;
+}
+
+/** Per digest, not per page: a page's job fails only after every digest in it has been tried. */
+export interface DigestPageResult {
+  outcomes: Partial<Record<DigestOutcome, number>>;
+  /** Digests not started because the worker is stopping: the job goes back to the queue for them. */
+  leftForLater: number;
+}
+
+/** Another job (a different page holding the same digest) is sending this digest right now. */
+class DigestBusyError extends Error {}
+
+/**
+ * Longer than a page's sends take (nodemailer's socket timeout is 60 s a send; a page is
+ * normally seconds): a lock whose holder died expires by itself.
+ */
+const LOCK_TTL_MS = 10 * 60_000;
+const RELEASE_IF_HELD = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
+
+/** Counting semaphore: at most `size` holders at once, the rest wait in order. */
+function createSlots(size: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (free > 0) free -= 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free += 1;
+    }
+  };
+}
+
+/**
+ * Sends a page of digests, each through the one-subscriber sender (createDigestSender: claim,
+ * send at most once, record), with at most `sendConcurrency` sends in flight across the worker.
+ *
+ * Each digest succeeds or fails on its own: a hard bounce, a suppressed or inactive subscriber is
+ * that subscriber's outcome and the page goes on. Only after every digest was tried does the job
+ * fail: with a retriable error when any failed transiently (the retry finds the others' rows done,
+ * `already-done`, and sends only those), else unrecoverably when any bounced (as a one-subscriber
+ * job did), else it completes.
+ *
+ * The one-subscriber job ids kept two jobs for the same digest out of the queue; pages with
+ * different neighbours can both hold it (e.g. `digest run` and the scheduler in the same hour),
+ * so each digest is sent under a Redis lock held by the job's id, taken for the whole page at
+ * its start and released at its end: the other job's attempt at that digest waits for a retry,
+ * which then finds the row done. A retry of the same job (a transient failure, or a worker killed
+ * mid-page) holds the same id and takes its own locks back at once.
+ */
+export function createDigestPageSender(deps: DigestPageSenderDeps) {
+  const inSlot = createSlots(deps.sendConcurrency ?? 2 * MAIL_POOL_CONNECTIONS);
+  const lockKey = (digest: DigestJob) => `${deps.prefix}:digests:sending:${digest.subscriberId}:${digest.periodKey}`;
+
+  /**
+   * Takes the locks of a page's digests in one round trip (not two per mail): which of them this
+   * job now holds. A GET right after each SET NX says who holds it, this job or another.
+   */
+  async function lockPage(jobId: string, digests: DigestJob[]): Promise<boolean[]> {
+    const pipeline = deps.connection.pipeline();
+    for (const digest of digests)
+      pipeline.set(lockKey(digest), jobId, 'PX', LOCK_TTL_MS, 'NX').get(lockKey(digest));
+    const replies = (await pipeline.exec()) ?? [];
+    return digests.map((_, i) => {
+      const [error, holder] = replies[2 * i + 1] ?? [new Error('no reply')];
+      if (error) throw error;
+      return holder === jobId;
+    });
+  }
+
+  async function unlockPage(jobId: string, digests: DigestJob[]): Promise<void> {
+    const pipeline = deps.connection.pipeline();
+    for (const digest of digests) pipeline.eval(RELEASE_IF_HELD, 1, lockKey(digest), jobId);
+    await pipeline.exec().catch((error: unknown) => {
+      // They expire by themselves; until then another job's copy of these digests waits for a retry.
+      deps.logger.warn({ err: error }, 'digest send locks not released');
+    });
+  }
+
+  /**
+   * `stopping`: when it turns true (the worker is shutting down), digests not yet started are left
+   * for the job's next run, so a graceful stop waits for the sends in flight, not the whole page.
+   */
+  async function sendPage(
+    jobId: string,
+    digests: DigestJob[],
+    stopping: () => boolean = () => false,
+  ): Promise<DigestPageResult> {
+    const outcomes: Partial<Record<DigestOutcome, number>> = {};
+    const transient: { subscriberId: string; error: unknown }[] = [];
+    const permanent: { subscriberId: string; error: unknown }[] = [];
+    let leftForLater = 0;
+    const held = await lockPage(jobId, digests);
+    try {
+      await Promise.all(
+        digests.map((digest, i) =>
+          inSlot(async () => {
+            if (stopping()) {
+              leftForLater += 1;
+              return;
+            }
+            try {
+              if (!held[i])
+                throw new DigestBusyError(`digest ${digest.periodKey} is being sent by another job`);
+              const outcome = await deps.sender.send(digest);
+              outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+            } catch (error) {
+              // The sender has recorded and reported the outcome; a bounce is not worth a retry.
+              if (error instanceof UnrecoverableError) permanent.push({ subscriberId: digest.subscriberId, error });
+              else transient.push({ subscriberId: digest.subscriberId, error });
+            }
+          }),
+        ),
+      );
+    } finally {
+      await unlockPage(
+        jobId,
+        digests.filter((_, i) => held[i]),
+      );
+    }
+    const summary = (failures: { subscriberId: string; error: unknown }[], what: string) => {
+      const first = failures[0]!;
+      const detail = first.error instanceof Error ? first.error.message : String(first.error);
+      return `${failures.length} of ${digests.length} digests ${what} (first, subscriber ${first.subscriberId}: ${detail})`;
+    };
+    if (transient.length > 0) {
+      for (const failure of transient)
+        deps.logger.warn({ subscriberId: failure.subscriberId, err: failure.error }, 'digest not sent; retried with its job');
+      throw new Error(summary(transient, 'not sent yet; the job is retried'));
+    }
+    if (leftForLater > 0) return { outcomes, leftForLater };
+    if (permanent.length > 0) throw new UnrecoverableError(summary(permanent, 'refused permanently'));
+    return { outcomes, leftForLater };
+  }
+
+  return { sendPage };
+}
+
+export type DigestPageSender = ReturnType<typeof createDigestPageSender>;

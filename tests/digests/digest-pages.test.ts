@@ -1,0 +1,147 @@
+import { digestJobOptions } from '@careerfeed/digests';
+import { DIGEST_JOB, DIGEST_PAGE_JOB, type DigestJob, digestJobId } from '@careerfeed/jobs';
+import { type PostsDeps } from '@careerfeed/posts';
+import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
+import { PUBLIC_BASE_URL } from '../helpers/ingest';
+import { type Engine, startEngine } from './engine';
+import { type SmtpSink, insertSubscriber, publishPost, queuedDigests, startSmtpSink } from './support';
+
+/**
+ * A digest job carries a page of subscribers; each subscriber's digest is still claimed, sent at
+ * most once and recorded on its own (createDigestSender), against a real SMTP server.
+ */
+describe.each(DIALECTS)('digest pages (%s)', (dialect) => {
+  let database: TestDatabase;
+  let sink: SmtpSink | undefined;
+  let engine: Engine | undefined;
+  const clock = new Date('2026-11-25T08:00:30Z');
+  const now = () => clock;
+  let posts: PostsDeps;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(dialect);
+    posts = { db: database.db, publicBaseUrl: PUBLIC_BASE_URL, now };
+    await publishPost(posts, '2026-11-24T12:00:00Z');
+  });
+  afterEach(async () => {
+    await engine?.close();
+    await sink?.close();
+    engine = undefined;
+    sink = undefined;
+    await database.drop();
+  });
+
+  /** A UTC daily subscriber whose 25 Nov 08:00 digest is due and whose last one went on 24 Nov. */
+  const dueDaily = (email: string) =>
+    insertSubscriber(database.db, {
+      email,
+      digest_cursor: '2026-11-24T08:00:00.000Z',
+      next_digest_at: '2026-11-25T08:00:00.000Z',
+    });
+  const deliveries = () =>
+    database.db.kysely
+      .selectFrom('digest_deliveries')
+      .innerJoin('subscribers', 'subscribers.id', 'digest_deliveries.subscriber_id')
+      .select(['subscribers.email', 'digest_deliveries.status', 'digest_deliveries.attempts'])
+      .orderBy('subscribers.email')
+      .execute();
+  const recipients = () => sink!.received.map((m) => m.to[0]!).sort();
+  const emails = (n: number, tag: string) =>
+    Array.from({ length: n }, (_, i) => `${tag}-${String(i).padStart(2, '0')}@example.edu`);
+
+  test('when one subscriber of a page is refused with 451 once, then the retried job sends only that one, and every other digest once', async () => {
+    let refusals = 0;
+    sink = await startSmtpSink({
+      rejectRecipient: (address) => (address === 'flaky@example.edu' && refusals++ === 0 ? 451 : undefined),
+    });
+    engine = await startEngine(database.db, { smtpUrl: sink.url, now });
+    const steady = emails(12, 'steady');
+    for (const email of [...steady, 'flaky@example.edu']) await dueDaily(email);
+
+    expect(await engine.tick()).toEqual({ enqueued: 13 });
+    const [page, ...otherPages] = await engine.queue.getJobs(['wait']);
+    expect(otherPages).toHaveLength(0);
+    expect(page!.name).toBe(DIGEST_PAGE_JOB);
+    expect(page!.data.digests).toHaveLength(13);
+
+    engine.startWorker();
+    await engine.idle();
+
+    expect(refusals).toBe(2);
+    expect(recipients()).toEqual([...steady, 'flaky@example.edu'].sort());
+    expect(await deliveries()).toEqual([
+      { email: 'flaky@example.edu', status: 'sent', attempts: 2 },
+      ...steady.map((email) => ({ email, status: 'sent', attempts: 1 })),
+    ]);
+    // First attempt: 12 sent, one transient failure; the retry: 12 already done, the 13th sent.
+    const count = (outcome: string) => engine!.outcomes.filter((o) => o === outcome).length;
+    expect([count('sent'), count('already-done'), engine.outcomes.length]).toEqual([13, 12, 25]);
+    const [done] = await engine.queue.getJobs(['completed']);
+    expect(done!.attemptsMade).toBe(2);
+    expect(done!.returnvalue).toEqual({ outcomes: { 'already-done': 12, sent: 1 }, leftForLater: 0 });
+  });
+
+  test('when one subscriber of a page is refused with 550, then the others are sent, the bounce is recorded and the job fails without a retry', async () => {
+    sink = await startSmtpSink({ rejectRecipient: (address) => (address.startsWith('gone') ? 550 : undefined) });
+    engine = await startEngine(database.db, { smtpUrl: sink.url, now });
+    const steady = emails(4, 'steady');
+    for (const email of [...steady, 'gone@example.edu']) await dueDaily(email);
+    await engine.tick();
+    engine.startWorker();
+    await engine.idle();
+
+    expect(recipients()).toEqual(steady);
+    expect(await deliveries()).toEqual([
+      { email: 'gone@example.edu', status: 'failed', attempts: 1 },
+      ...steady.map((email) => ({ email, status: 'sent', attempts: 1 })),
+    ]);
+    const [failed] = await engine.queue.getJobs(['failed']);
+    expect(failed!.attemptsMade).toBe(1);
+    expect(failed!.failedReason).toContain('1 of 5 digests refused permanently');
+    expect(engine.outcomes.sort()).toEqual(['failed', 'sent', 'sent', 'sent', 'sent']);
+  });
+
+  test('when a one-subscriber digest job from before pages is in the queue, then it is sent', async () => {
+    sink = await startSmtpSink();
+    engine = await startEngine(database.db, { smtpUrl: sink.url, now });
+    const id = await dueDaily('queued-before@example.edu');
+    const old: DigestJob = { subscriberId: id, periodKey: 'daily:2026-11-25', windowEnd: '2026-11-25T08:00:00.000Z' };
+    await engine.queue.add(DIGEST_JOB, old, digestJobOptions(digestJobId(old), 50));
+
+    engine.startWorker();
+    await engine.idle();
+
+    expect(recipients()).toEqual(['queued-before@example.edu']);
+    expect(await deliveries()).toEqual([{ email: 'queued-before@example.edu', status: 'sent', attempts: 1 }]);
+    expect(engine.outcomes).toEqual(['sent']);
+    const [done] = await engine.queue.getJobs(['completed']);
+    expect(done!.id).toBe(digestJobId(old));
+  });
+
+  test('when two pages hold the same digest and are sent at once, then it is sent once', async () => {
+    // Slow DATA keeps the first copy's send open while the other page reaches the same digest.
+    sink = await startSmtpSink({ dataDelayMs: 300 });
+    engine = await startEngine(database.db, { smtpUrl: sink.url, now });
+    const shared = await dueDaily('shared@example.edu');
+    const [a, b] = [await dueDaily('only-a@example.edu'), await dueDaily('only-b@example.edu')];
+    const digest = (subscriberId: string): DigestJob => ({
+      subscriberId,
+      periodKey: 'daily:2026-11-25',
+      windowEnd: '2026-11-25T08:00:00.000Z',
+    });
+    await engine.queue.add(DIGEST_PAGE_JOB, { digests: [digest(shared), digest(a)] }, digestJobOptions('page-a', 50));
+    await engine.queue.add(DIGEST_PAGE_JOB, { digests: [digest(shared), digest(b)] }, digestJobOptions('page-b', 50));
+    expect((await queuedDigests(engine.queue)).filter((d) => d.subscriberId === shared)).toHaveLength(2);
+
+    engine.startWorker();
+    await engine.idle();
+
+    expect(recipients()).toEqual(['only-a@example.edu', 'only-b@example.edu', 'shared@example.edu']);
+    expect(await deliveries()).toEqual([
+      { email: 'only-a@example.edu', status: 'sent', attempts: 1 },
+      { email: 'only-b@example.edu', status: 'sent', attempts: 1 },
+      { email: 'shared@example.edu', status: 'sent', attempts: 1 },
+    ]);
+    expect(engine.outcomes.filter((o) => o === 'sent')).toHaveLength(3);
+  });
+});
