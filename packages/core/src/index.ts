@@ -16,3 +16,4 @@ export * from './sources';
 export * from './webhooks';
 export * from './retry-after';
 export * from './embeds';
+export * from './slots';

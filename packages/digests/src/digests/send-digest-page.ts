@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createSlots } from '@careerfeed/core';
 import type { DigestJob } from '@careerfeed/jobs';
 import { MAIL_POOL_CONNECTIONS } from '../mail/mailer';
 import type { DigestOutcome, DigestSender } from './send-digest.job';
@@ -38,23 +39,6 @@ class DigestBusyError extends Error {}
 const LOCK_TTL_MS = 10 * 60_000;
 const RELEASE_IF_HELD = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
-/** Counting semaphore: at most `size` holders at once, the rest wait in order. */
-function createSlots(size: number): <T>(work: () => Promise<T>) => Promise<T> {
-  let free = size;
-  const waiting: (() => void)[] = [];
-  return async (work) => {
-    if (free > 0) free -= 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else free += 1;
-    }
-  };
-}
-
 /**
  * Sends a page of digests, each through the one-subscriber sender (createDigestSender: claim,
  * send at most once, record), with at most `sendConcurrency` sends in flight across the worker.
@@ -82,8 +66,7 @@ export function createDigestPageSender(deps: DigestPageSenderDeps) {
    */
   async function lockPage(jobId: string, digests: DigestJob[]): Promise<boolean[]> {
     const pipeline = deps.connection.pipeline();
-    for (const digest of digests)
-      pipeline.set(lockKey(digest), jobId, 'PX', LOCK_TTL_MS, 'NX').get(lockKey(digest));
+    for (const digest of digests) pipeline.set(lockKey(digest), jobId, 'PX', LOCK_TTL_MS, 'NX').get(lockKey(digest));
     const replies = (await pipeline.exec()) ?? [];
     return digests.map((_, i) => {
       const [error, holder] = replies[2 * i + 1] ?? [new Error('no reply')];
@@ -124,8 +107,7 @@ export function createDigestPageSender(deps: DigestPageSenderDeps) {
               return;
             }
             try {
-              if (!held[i])
-                throw new DigestBusyError(`digest ${digest.periodKey} is being sent by another job`);
+              if (!held[i]) throw new DigestBusyError(`digest ${digest.periodKey} is being sent by another job`);
               const outcome = await deps.sender.send(digest);
               outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
             } catch (error) {
@@ -149,7 +131,10 @@ export function createDigestPageSender(deps: DigestPageSenderDeps) {
     };
     if (transient.length > 0) {
       for (const failure of transient)
-        deps.logger.warn({ subscriberId: failure.subscriberId, err: failure.error }, 'digest not sent; retried with its job');
+        deps.logger.warn(
+          { subscriberId: failure.subscriberId, err: failure.error },
+          'digest not sent; retried with its job',
+        );
       throw new Error(summary(transient, 'not sent yet; the job is retried'));
     }
     if (leftForLater > 0) return { outcomes, leftForLater };

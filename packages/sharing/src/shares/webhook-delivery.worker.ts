@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import {
+  createSlots,
   STANDARD_WEBHOOK_RETRY_SCHEDULE_MS,
   WebhookSecretError,
   deliveryVerdictOf,
@@ -49,30 +50,6 @@ type MessageOutcome =
   /** Dead (the schedule exhausted, a permanent error, or unsignable): `why` is the job's error. */
   | { outcome: 'failed'; why: string }
   | { outcome: 'retry'; error: string; retryAfterMs: number | undefined };
-
-/**
- * At most `size` holders at once, the others waiting in arrival order. The delivery worker's
- * messages in flight, across its jobs: WEBHOOK_CONCURRENCY keeps meaning requests in flight.
- */
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      // The slot passes straight to the next waiter, or back to the pool.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    }
-  }
-}
 
 /** A claimed delivery whose destination secret does not open: the claim is undone, the delivery fails. */
 class UnsignableDelivery extends Error {
@@ -159,7 +136,8 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
   ) as Record<'delivered' | 'failed' | 'gone' | 'cancelled', () => void>;
 
   const concurrency = deps.concurrency ?? 20;
-  const inFlight = new Slots(concurrency);
+  // WEBHOOK_CONCURRENCY keeps meaning requests in flight, across the worker's jobs.
+  const inFlight = createSlots(concurrency);
   // Only to ask whether a message has a one-message job of its own (see deliverBatch).
   const queue = new Queue(WEBHOOK_DELIVERIES_QUEUE, { connection: deps.connection, prefix: deps.prefix });
   queue.on('error', (error) => deps.logger.warn({ err: error }, 'webhook deliveries queue error'));
@@ -325,7 +303,7 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
 
   /** A one-message job (a replay, or one queued before batches): what it did, or why it is retried. */
   async function deliverOne(job: Job, messageId: string): Promise<string> {
-    const result = await inFlight.run(() => attemptMessage(messageId, job.attemptsMade + 1));
+    const result = await inFlight(() => attemptMessage(messageId, job.attemptsMade + 1));
     if (result.outcome === 'retry') throw new WebhookAttemptFailed(result.error, result.retryAfterMs);
     if (result.outcome === 'failed') throw new UnrecoverableError(result.why);
     return result.outcome;
@@ -344,7 +322,7 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
       mine = mine.filter((id) => !ownJob.has(id));
     }
     const failedAttempts = job.attemptsMade + 1;
-    const settled = await Promise.allSettled(mine.map((id) => inFlight.run(() => attemptMessage(id, failedAttempts))));
+    const settled = await Promise.allSettled(mine.map((id) => inFlight(() => attemptMessage(id, failedAttempts))));
     const results: Record<string, string> = {};
     const again: string[] = [];
     const errors: string[] = [];
