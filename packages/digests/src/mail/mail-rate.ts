@@ -24,7 +24,10 @@ export function rateLimitedMailer(
       const second = Math.floor(now / 1000);
       const key = `${options.key}:${second}`;
       const replies = await options.connection.multi().incr(key).pexpire(key, 5_000).exec();
-      const taken = Number(replies?.[0]?.[1]);
+      const [error, count] = replies?.[0] ?? [new Error('the mail rate counter got no reply from Redis')];
+      // An error fails this send as a transient one (the job is retried), rather than waiting on.
+      if (error) throw error;
+      const taken = Number(count);
       if (taken <= options.perSecond) return;
       await sleep((second + 1) * 1000 - now);
     }
