@@ -13,7 +13,13 @@ import { createSmtpMailer } from '@careerfeed/digests';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { type Engine, MAIL_FROM, startEngine } from '../digests/engine';
-import { type SmtpSink, insertSubscriber, publishPost, startSmtpSink } from '../digests/support';
+import {
+  type SmtpSink,
+  insertDueDailySubscriber,
+  insertSubscriber,
+  publishPost,
+  startSmtpSink,
+} from '../digests/support';
 
 describe.each(DIALECTS)('the suppression list (%s)', (dialect) => {
   let database: TestDatabase;
@@ -35,12 +41,7 @@ describe.each(DIALECTS)('the suppression list (%s)', (dialect) => {
     await database.drop();
   });
 
-  const dueDaily = (email: string) =>
-    insertSubscriber(database.db, {
-      email,
-      digest_cursor: '2026-11-24T08:00:00.000Z',
-      next_digest_at: '2026-11-25T08:00:00.000Z',
-    });
+  const dueDaily = (email: string) => insertDueDailySubscriber(database.db, { email });
 
   test('when an address is suppressed, then its digest is not sent over SMTP while another subscriber’s is', async () => {
     engine = await startEngine(database.db, { smtpUrl: sink.url, now });

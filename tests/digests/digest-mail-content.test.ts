@@ -4,7 +4,7 @@ import { Parser } from 'htmlparser2';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { type Engine, startEngine } from './engine';
-import { type SmtpSink, insertSubscriber, publishPost, startSmtpSink } from './support';
+import { type SmtpSink, insertDueDailySubscriber, publishPost, startSmtpSink } from './support';
 
 interface Element {
   name: string;
@@ -72,10 +72,7 @@ describe.each(DIALECTS)('what a digest shows (%s)', (dialect) => {
   }
 
   async function sendDailyDigest(): Promise<ParsedMail> {
-    await insertSubscriber(database.db, {
-      digest_cursor: '2026-11-24T08:00:00.000Z',
-      next_digest_at: '2026-11-25T08:00:00.000Z',
-    });
+    await insertDueDailySubscriber(database.db);
     sink = await startSmtpSink();
     engine = await startEngine(database.db, { smtpUrl: sink.url, now });
     expect(await engine.tick()).toEqual({ enqueued: 1 });

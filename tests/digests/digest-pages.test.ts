@@ -4,7 +4,7 @@ import { type PostsDeps } from '@careerfeed/posts';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { type Engine, startEngine } from './engine';
-import { type SmtpSink, insertSubscriber, publishPost, queuedDigests, startSmtpSink } from './support';
+import { type SmtpSink, insertDueDailySubscriber, publishPost, queuedDigests, startSmtpSink } from './support';
 
 /**
  * A digest job carries a page of subscribers; each subscriber's digest is still claimed, sent at
@@ -31,13 +31,7 @@ describe.each(DIALECTS)('digest pages (%s)', (dialect) => {
     await database.drop();
   });
 
-  /** A UTC daily subscriber whose 25 Nov 08:00 digest is due and whose last one went on 24 Nov. */
-  const dueDaily = (email: string) =>
-    insertSubscriber(database.db, {
-      email,
-      digest_cursor: '2026-11-24T08:00:00.000Z',
-      next_digest_at: '2026-11-25T08:00:00.000Z',
-    });
+  const dueDaily = (email: string) => insertDueDailySubscriber(database.db, { email });
   const deliveries = () =>
     database.db.kysely
       .selectFrom('digest_deliveries')

@@ -7,7 +7,14 @@ import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/data
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
 import { waitFor } from '../helpers/wait';
 import { type Engine, startEngine } from './engine';
-import { type SmtpSink, insertSubscriber, publishPost, queuedDigests, startSmtpSink } from './support';
+import {
+  type SmtpSink,
+  insertDueDailySubscriber,
+  insertSubscriber,
+  publishPost,
+  queuedDigests,
+  startSmtpSink,
+} from './support';
 
 /** Every href and the List-Unsubscribe target are absolute https links on the public base. */
 /** A header exactly as written (mailparser folds the List-* headers into one structured `list` value). */
@@ -57,11 +64,7 @@ describe.each(DIALECTS)('digests (%s)', (dialect) => {
 
   /** A UTC daily subscriber whose 25 Nov 08:00 digest is due and whose last one went on 24 Nov. */
   const dueDaily = (overrides: Parameters<typeof insertSubscriber>[1] = {}) =>
-    insertSubscriber(database.db, {
-      digest_cursor: '2026-11-24T08:00:00.000Z',
-      next_digest_at: '2026-11-25T08:00:00.000Z',
-      ...overrides,
-    });
+    insertDueDailySubscriber(database.db, overrides);
 
   test('when a daily digest is due, then one mail with every required header, both parts, only the chosen topics and absolute links', async () => {
     sink = await startSmtpSink();

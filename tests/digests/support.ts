@@ -114,6 +114,18 @@ export async function insertSubscriber(db: Db, overrides: Partial<NewSubscriberR
   return id;
 }
 
+/**
+ * A UTC daily subscriber whose 25 Nov 2026 08:00 digest is due and whose last one went on 24 Nov
+ * (the clock the digest tests run at is 25 Nov 08:00:30); override anything.
+ */
+export function insertDueDailySubscriber(db: Db, overrides: Partial<NewSubscriberRow> = {}): Promise<string> {
+  return insertSubscriber(db, {
+    digest_cursor: '2026-11-24T08:00:00.000Z',
+    next_digest_at: '2026-11-25T08:00:00.000Z',
+    ...overrides,
+  });
+}
+
 /** A published post at `publishedAt` (UTC ISO) through the ingest service, so it is stored as in production. */
 export async function publishPost(
   deps: PostsDeps,
