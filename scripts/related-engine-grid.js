@@ -123,6 +123,8 @@ for (const [name, file] of [
   ['eval_c', 'fixtures/related-eval-c.json'],
   ['eval_d_tidy', 'fixtures/related-eval-d-tidy.json'],
   ['eval_d_loose', 'fixtures/related-eval-d-loose.json'],
+  ['eval_e_tidy', 'fixtures/related-eval-e-tidy.json'],
+  ['eval_e_loose', 'fixtures/related-eval-e-loose.json'],
 ].filter(([, file]) => fs.existsSync(path.join(process.cwd(), file)))) {
   const { docs, topicOf } = loadLabelledCorpus(name, path.join(process.cwd(), file));
   const reference = core.rankAll(docs, 3);

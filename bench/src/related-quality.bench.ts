@@ -36,6 +36,8 @@ const corpora: LabelledCorpus[] = [
   loadLabelledCorpus('eval_c', path.join(root, 'fixtures/related-eval-c.json')),
   loadLabelledCorpus('eval_d_tidy', path.join(root, 'fixtures/related-eval-d-tidy.json')),
   loadLabelledCorpus('eval_d_loose', path.join(root, 'fixtures/related-eval-d-loose.json')),
+  loadLabelledCorpus('eval_e_tidy', path.join(root, 'fixtures/related-eval-e-tidy.json')),
+  loadLabelledCorpus('eval_e_loose', path.join(root, 'fixtures/related-eval-e-loose.json')),
 ];
 
 type Ranker = (docs: readonly RelatedDocument[], k: number) => Map<string, RelatedEntry[]>;

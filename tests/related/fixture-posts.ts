@@ -21,6 +21,15 @@ export const FOURTH_FIXTURE_PATHS = {
   eval_d_tidy: path.join(__dirname, '../../fixtures/related-eval-d-tidy.json'),
   eval_d_loose: path.join(__dirname, '../../fixtures/related-eval-d-loose.json'),
 } as const;
+/**
+ * The fifth pair (docs/decisions.md, "a tag share that follows how the blog tags"): 32 + 32 posts
+ * by two more writers in two tagging styles (eval_e_tidy, every post its section tag; eval_e_loose,
+ * authors' own tags, mostly genres). Written after version 5 shipped; it rejected version 6.
+ */
+export const FIFTH_FIXTURE_PATHS = {
+  eval_e_tidy: path.join(__dirname, '../../fixtures/related-eval-e-tidy.json'),
+  eval_e_loose: path.join(__dirname, '../../fixtures/related-eval-e-loose.json'),
+} as const;
 
 interface FixturePost {
   slug: string;
