@@ -125,6 +125,9 @@ for (const [name, file] of [
   ['eval_d_loose', 'fixtures/related-eval-d-loose.json'],
   ['eval_e_tidy', 'fixtures/related-eval-e-tidy.json'],
   ['eval_e_loose', 'fixtures/related-eval-e-loose.json'],
+  ['eval_f_tidy', 'fixtures/related-eval-f-tidy.json'],
+  ['eval_f_loose', 'fixtures/related-eval-f-loose.json'],
+  ['eval_f_mixed', 'fixtures/related-eval-f-mixed.json'],
 ].filter(([, file]) => fs.existsSync(path.join(process.cwd(), file)))) {
   const { docs, topicOf } = loadLabelledCorpus(name, path.join(process.cwd(), file));
   const reference = core.rankAll(docs, 3);

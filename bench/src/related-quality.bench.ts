@@ -38,6 +38,9 @@ const corpora: LabelledCorpus[] = [
   loadLabelledCorpus('eval_d_loose', path.join(root, 'fixtures/related-eval-d-loose.json')),
   loadLabelledCorpus('eval_e_tidy', path.join(root, 'fixtures/related-eval-e-tidy.json')),
   loadLabelledCorpus('eval_e_loose', path.join(root, 'fixtures/related-eval-e-loose.json')),
+  loadLabelledCorpus('eval_f_tidy', path.join(root, 'fixtures/related-eval-f-tidy.json')),
+  loadLabelledCorpus('eval_f_loose', path.join(root, 'fixtures/related-eval-f-loose.json')),
+  loadLabelledCorpus('eval_f_mixed', path.join(root, 'fixtures/related-eval-f-mixed.json')),
 ];
 
 type Ranker = (docs: readonly RelatedDocument[], k: number) => Map<string, RelatedEntry[]>;

@@ -24,11 +24,20 @@ export const FOURTH_FIXTURE_PATHS = {
 /**
  * The fifth pair (docs/decisions.md, "a tag share that follows how the blog tags"): 32 + 32 posts
  * by two more writers in two tagging styles (eval_e_tidy, every post its section tag; eval_e_loose,
- * authors' own tags, mostly genres). Written after version 5 shipped; it rejected version 6.
+ * authors' own tags, mostly genres). Written after version 5 shipped; it rejected a version 6.
  */
 export const FIFTH_FIXTURE_PATHS = {
   eval_e_tidy: path.join(__dirname, '../../fixtures/related-eval-e-tidy.json'),
   eval_e_loose: path.join(__dirname, '../../fixtures/related-eval-e-loose.json'),
+} as const;
+/**
+ * The sixth set: 32 posts each by three more writers, tidy, loose, and mixed (section tags on most
+ * posts, genre tags added freely). Written after the second version 6 was fixed; it rejected it.
+ */
+export const SIXTH_FIXTURE_PATHS = {
+  eval_f_tidy: path.join(__dirname, '../../fixtures/related-eval-f-tidy.json'),
+  eval_f_loose: path.join(__dirname, '../../fixtures/related-eval-f-loose.json'),
+  eval_f_mixed: path.join(__dirname, '../../fixtures/related-eval-f-mixed.json'),
 } as const;
 
 interface FixturePost {
