@@ -24,7 +24,13 @@ interface Delivery {
   post_id: string;
   network: string;
   status: string;
-  attempts: { attempted_at: string; status_code: number | null; duration_ms: number; error: string | null }[];
+  attempts: {
+    attempted_at: string;
+    status_code: number | null;
+    duration_ms: number;
+    error: string | null;
+    outcome: string;
+  }[];
 }
 
 describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
@@ -118,8 +124,12 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
   }
 
   /** A pending delivery row, as the publisher writes it, with no job queued for it. */
-  async function insertPendingDelivery(destinationId: string, post: { id: string; url: string }): Promise<string> {
-    const messageId = shareMessageId(destinationId, post.id, 'x');
+  async function insertPendingDelivery(
+    destinationId: string,
+    post: { id: string; url: string },
+    network: (typeof NETWORKS)[number] = 'x',
+  ): Promise<string> {
+    const messageId = shareMessageId(destinationId, post.id, network);
     const at = new Date().toISOString();
     await database.db.kysely
       .insertInto('webhook_deliveries')
@@ -127,12 +137,12 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
         id: messageId,
         destination_id: destinationId,
         post_id: post.id,
-        network: 'x',
+        network,
         status: 'pending',
         body: shareWebhookBody({
           postId: post.id,
           postUrl: post.url,
-          network: 'x',
+          network,
           payload: { text: 'a message queued before this version' },
           createdAt: new Date(at),
         }),
@@ -564,5 +574,92 @@ describe.each(DIALECTS)('share payloads and webhooks (%s)', (dialect) => {
     const requests = receiver.received.filter((r) => r.path === '/old-shape');
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ msgId: messageId, verified: true });
+  });
+
+  test('when a job carries messages of which some were already delivered, then one claim takes only the pending ones and only they are sent', async () => {
+    const post = await publish();
+    await allEventsHandled(database.db, ingest);
+    const networks = ['x', 'mastodon', 'bluesky', 'linkedin'] as const;
+    const destination = await addDestination('/partly', undefined, [...networks]);
+    const ids = await Promise.all(networks.map((network) => insertPendingDelivery(destination.id, post, network)));
+    // Two of them went out before (an earlier run of the same job): their rows say so.
+    const [sentBefore, sentToo] = ids;
+    await database.db.kysely
+      .updateTable('webhook_deliveries')
+      .set({ status: 'delivered', delivered_at: new Date().toISOString() })
+      .where('id', 'in', [sentBefore!, sentToo!])
+      .execute();
+
+    const job = await deliveriesQueue.add(
+      WEBHOOK_DELIVERY_BATCH_JOB,
+      { messageIds: ids },
+      webhookDeliveryJobOptions(webhookDeliveryBatchJobId(destination.id, post.id)),
+    );
+    await waitFor(async () => (await job.getState()) === 'completed', 20_000);
+
+    const requests = receiver.received.filter((r) => r.path === '/partly');
+    expect(requests.map((r) => r.msgId).sort()).toEqual(ids.slice(2).sort());
+    expect(requests.every((r) => r.verified)).toBe(true);
+    const log = await settled(destination.id);
+    for (const delivery of log) {
+      // The delivered ones were not claimed: no attempt counted, none logged.
+      expect(delivery.attempts).toHaveLength(ids.slice(2).includes(delivery.id) ? 1 : 0);
+      expect(delivery.status).toBe('delivered');
+    }
+    expect((await deliveriesQueue.getJob(job.id!))!.returnvalue).toEqual({
+      [ids[0]!]: 'not pending',
+      [ids[1]!]: 'not pending',
+      [ids[2]!]: 'delivered',
+      [ids[3]!]: 'delivered',
+    });
+  });
+
+  test('when a worker died between claiming messages and sending them, then the retried job sends each once, and the log keeps the claim as an attempt with no outcome', async () => {
+    const post = await publish();
+    await allEventsHandled(database.db, ingest);
+    const networks = ['x', 'threads'] as const;
+    const destination = await addDestination('/claimed', undefined, [...networks]);
+    const ids = await Promise.all(networks.map((network) => insertPendingDelivery(destination.id, post, network)));
+    // What a claim commits before any request leaves: the attempt counted and logged, no outcome.
+    const claimedAt = new Date(Date.now() - 60_000).toISOString();
+    await database.db.kysely.updateTable('webhook_deliveries').set({ attempts: 1 }).where('id', 'in', ids).execute();
+    await database.db.kysely
+      .insertInto('webhook_attempts')
+      .values(
+        ids.map((id, i) => ({
+          id: `00000000-0000-7000-8000-00000000000${i}`,
+          delivery_id: id,
+          attempted_at: claimedAt,
+          status_code: null,
+          duration_ms: 0,
+          error: null,
+          outcome: null,
+        })),
+      )
+      .execute();
+
+    // The job comes back (its lock expired), as a retry.
+    const job = await deliveriesQueue.add(
+      WEBHOOK_DELIVERY_BATCH_JOB,
+      { messageIds: ids },
+      webhookDeliveryJobOptions(webhookDeliveryBatchJobId(destination.id, post.id)),
+    );
+    await waitFor(async () => (await job.getState()) === 'completed', 20_000);
+
+    const requests = receiver.received.filter((r) => r.path === '/claimed');
+    expect(requests.map((r) => r.msgId).sort()).toEqual([...ids].sort());
+    const log = await settled(destination.id);
+    expect(log).toHaveLength(2);
+    for (const delivery of log) {
+      expect(delivery.status).toBe('delivered');
+      expect(delivery.attempts.map((a) => a.status_code)).toEqual([null, 204]);
+      expect(delivery.attempts[0]!.outcome).toBe('unknown');
+    }
+    const rows = await database.db.kysely
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'attempts'])
+      .where('id', 'in', ids)
+      .execute();
+    expect(rows.map((r) => r.attempts)).toEqual([2, 2]);
   });
 });

@@ -17,3 +17,4 @@ export * from './webhooks';
 export * from './retry-after';
 export * from './embeds';
 export * from './slots';
+export * from './coalesce';

@@ -17,6 +17,11 @@ export function isForeignKeyViolation(error: unknown): boolean {
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
+/** PostgreSQL 55P03: a row lock asked for with NOWAIT is held by another transaction. */
+export function isLockNotAvailable(error: unknown): boolean {
+  return codeOf(error) === '55P03';
+}
+
 /** Name of the violated constraint when the driver reports it (PostgreSQL does; SQLite names columns). */
 export function violatedConstraint(error: unknown): string {
   if (typeof error !== 'object' || error === null) return '';

@@ -4,7 +4,7 @@ export * from './errors';
 export * from './ids';
 export { migrations } from './migrations';
 export { sql } from 'kysely';
-export type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+export type { Compilable, ExpressionBuilder, Kysely, RawBuilder, Transaction } from 'kysely';
 export * from './subscription-token-key';
 export * from './backup';
 export * from './prepared';

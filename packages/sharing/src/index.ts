@@ -7,3 +7,4 @@ export * from './shares/webhook-delivery.worker';
 export * from './webhooks/webhooks.schema';
 export * from './webhooks/webhooks.resource';
 export * from './webhooks/webhooks.service';
+export { claimDeliveries, recordAttempts, webhookDeliveryStatements } from './shares/webhook-deliveries.repository';

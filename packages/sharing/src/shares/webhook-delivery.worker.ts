@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import {
+  coalesce,
   createSlots,
   STANDARD_WEBHOOK_RETRY_SCHEDULE_MS,
   WebhookSecretError,
@@ -12,7 +13,7 @@ import {
   webhookHeaders,
   webhookRetryDelayMs,
 } from '@careerfeed/core';
-import { type Db, transactEach, transactInBatches } from '@careerfeed/db';
+import { type Db, transactEach } from '@careerfeed/db';
 import { OutboundRequestError, outboundRequest } from '@careerfeed/http';
 import {
   WEBHOOK_BACKOFF_TYPE,
@@ -21,12 +22,13 @@ import {
   messagesWithTheirOwnJob,
 } from '@careerfeed/jobs';
 import {
+  type AttemptRecord,
   type ClaimedDelivery,
-  claimDelivery,
+  claimDeliveries,
   disableGoneDestination,
   findDeliveryToSend,
   finishDelivery,
-  recordAttempt,
+  recordAttempts,
   webhookDeliveryStatements,
 } from './webhook-deliveries.repository';
 
@@ -142,9 +144,11 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
   const queue = new Queue(WEBHOOK_DELIVERIES_QUEUE, { connection: deps.connection, prefix: deps.prefix });
   queue.on('error', (error) => deps.logger.warn({ err: error }, 'webhook deliveries queue error'));
 
-  const statements = webhookDeliveryStatements(deps.db.kysely);
-  // SQLite: the claims and results of concurrent messages share commits (see transactInBatches).
-  const transact = deps.db.dialect === 'sqlite' ? transactInBatches(deps.db.kysely) : transactEach(deps.db.kysely);
+  const statements = webhookDeliveryStatements(deps.db.kysely, deps.db.dialect);
+  // One transaction per batch: `claim` and `record` below already gather what is asked in one
+  // turn of the event loop. transactInBatches (the grouping before batches) would wait one more
+  // turn to do the same again, which only added latency.
+  const transact = transactEach(deps.db.kysely);
   // Opening a sealed secret (AES-GCM, and hashing the key to check its id) for every message of
   // the same destination is repeated work: the opened secret is kept per stored value, so a
   // rotation (a new stored value) is seen at once and a damaged value is never cached.
@@ -178,6 +182,26 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     }
   };
 
+  // The messages that get a slot in the same turn of the event loop (a job's messages when slots
+  // are free; those whose slots freed together otherwise) are claimed together: one statement
+  // claims them, one logs their attempts, one commit holds both, before any of their requests
+  // leaves. Taking the slot first keeps an attempt from being logged for a message that would
+  // then wait for a slot (a crash there would leave an "unknown" attempt never sent). Likewise
+  // the answers that arrive in the same turn are recorded together. The secrets are opened inside
+  // the claim: one that does not open (a wrong WEBHOOK_SECRETS_KEY, a damaged row) leaves its
+  // message unclaimed and fails it loudly — a dead letter saying why, replayable once the key is
+  // right; never a request with a bad signature, never an attempt that was not made.
+  const claim = coalesce((messageIds: string[]) => {
+    const attemptedAt = now().toISOString();
+    return claimDeliveries(transact, statements, { deliveryIds: messageIds, attemptedAt }, (delivery) =>
+      signingSecrets(delivery, attemptedAt),
+    );
+  });
+  const record = coalesce(async (records: AttemptRecord[]) => {
+    await recordAttempts(transact, statements, records);
+    return records.map(() => undefined);
+  });
+
   /** Why a delivery could not be claimed; cancels it when it should no longer be sent. */
   async function notClaimed(messageId: string, nowUtc: string): Promise<'cancelled' | 'not pending'> {
     const delivery = await findDeliveryToSend(deps.db.kysely, messageId, nowUtc);
@@ -202,30 +226,19 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
   async function attemptMessage(messageId: string, failedAttempts: number): Promise<MessageOutcome> {
     const started = now();
     const startedUtc = started.toISOString();
-    let claimed;
-    try {
-      // The claim and the attempt's log entry, committed before the request leaves. The secrets
-      // are opened inside it: one that does not open (a wrong WEBHOOK_SECRETS_KEY, a damaged row)
-      // undoes the claim and fails the delivery loudly — a dead letter saying why, replayable once
-      // the key is right; never a request with a bad signature, never an attempt that was not made.
-      claimed = await claimDelivery(
-        transact,
-        statements,
-        { deliveryId: messageId, attemptedAt: startedUtc },
-        (delivery) => signingSecrets(delivery, startedUtc),
-      );
-    } catch (caught) {
-      if (!(caught instanceof UnsignableDelivery)) throw caught;
-      const why = `cannot sign: ${caught.cause.message}`;
+    const claimed = await claim(messageId);
+    if (claimed === undefined) return { outcome: await notClaimed(messageId, startedUtc) };
+    if (!claimed.claimed) {
+      if (!(claimed.error instanceof UnsignableDelivery)) throw claimed.error;
+      const why = `cannot sign: ${claimed.error.cause.message}`;
       deps.logger.error(
-        { destinationId: caught.destinationId, deliveryId: messageId, err: caught.cause },
+        { destinationId: claimed.error.destinationId, deliveryId: messageId, err: claimed.error.cause },
         'webhook delivery failed: the destination secret cannot be decrypted; check WEBHOOK_SECRETS_KEY',
       );
       await finishDelivery(deps.db.kysely, messageId, 'failed', startedUtc, why);
       outcomes?.inc({ outcome: 'unsignable' });
       return { outcome: 'failed', why: `webhook delivery ${messageId}: ${why}` };
     }
-    if (!claimed) return { outcome: await notClaimed(messageId, startedUtc) };
     const { attemptId, delivery, prepared: secrets } = claimed;
 
     const timestamp = Math.floor(started.getTime() / 1000);
@@ -281,23 +294,23 @@ export function createWebhookDeliveryWorker(deps: WebhookDeliveryWorkerDeps): Wo
     const verdict = statusCode === null ? 'retry' : deliveryVerdictOf(statusCode);
     outcomes?.inc({ outcome: verdict });
     if (verdict === 'delivered') {
-      await recordAttempt(transact, statements, attempt, 'delivered');
+      await record({ ...attempt, settles: 'delivered' });
       ended.delivered();
       return { outcome: 'delivered' };
     }
     if (verdict === 'gone') {
-      await recordAttempt(transact, statements, attempt);
+      await record(attempt);
       await disableGoneDestination(deps.db.kysely, delivery.destination_id, finishedUtc);
       deps.logger.warn({ destinationId: delivery.destination_id }, 'webhook destination answered 410 Gone: disabled');
       ended.gone();
       return { outcome: 'gone' };
     }
     if (permanent || webhookRetryDelayMs(failedAttempts, schedule) === undefined) {
-      await recordAttempt(transact, statements, attempt, 'failed');
+      await record({ ...attempt, settles: 'failed' });
       ended.failed();
       return { outcome: 'failed', why: `webhook delivery ${delivery.id} failed for good: ${error}` };
     }
-    await recordAttempt(transact, statements, attempt);
+    await record(attempt);
     return { outcome: 'retry', error: error ?? 'failed', retryAfterMs };
   }
 
