@@ -1,10 +1,19 @@
 import { digestJobOptions } from '@careerfeed/digests';
+import { digestMessageId, mailDomainOf } from '@careerfeed/core';
+import { uuidv7 } from '@careerfeed/db';
 import { DIGEST_JOB, DIGEST_PAGE_JOB, type DigestJob, digestJobId } from '@careerfeed/jobs';
 import { type PostsDeps } from '@careerfeed/posts';
 import { DIALECTS, type TestDatabase, createTestDatabase } from '../helpers/databases';
 import { PUBLIC_BASE_URL } from '../helpers/ingest';
-import { type Engine, startEngine } from './engine';
-import { type SmtpSink, insertDueDailySubscriber, publishPost, queuedDigests, startSmtpSink } from './support';
+import { type Engine, MAIL_FROM, startEngine } from './engine';
+import {
+  type QueuedDigest,
+  type SmtpSink,
+  insertDueDailySubscriber,
+  publishPost,
+  queuedDigests,
+  startSmtpSink,
+} from './support';
 
 /**
  * A digest job carries a page of subscribers; each subscriber's digest is still claimed, sent at
@@ -93,6 +102,97 @@ describe.each(DIALECTS)('digest pages (%s)', (dialect) => {
     expect(failed!.attemptsMade).toBe(1);
     expect(failed!.failedReason).toContain('1 of 5 digests refused permanently');
     expect(engine.outcomes.sort()).toEqual(['failed', 'sent', 'sent', 'sent', 'sent']);
+  });
+
+  const pageOf = (digests: QueuedDigest[]) =>
+    digests.map(({ subscriberId, periodKey, windowEnd }) => ({ subscriberId, periodKey, windowEnd }));
+
+  test('when a page that was sent in full runs again, then nothing is sent twice and its rows stay as they were', async () => {
+    sink = await startSmtpSink();
+    engine = await startEngine(database.db, { smtpUrl: sink.url, now });
+    // 45: more than two claim batches (20 each), so a re-run crosses their boundaries too.
+    const everyone = emails(45, 'rerun');
+    for (const email of everyone) await dueDaily(email);
+    await engine.tick();
+    const page = pageOf(await queuedDigests(engine.queue));
+    engine.startWorker();
+    await engine.idle();
+    const before = await deliveries();
+
+    // The same page again, as a job the queue no longer dedupes (another page id, or a day later).
+    await engine.queue.add(DIGEST_PAGE_JOB, { digests: page }, digestJobOptions('the-same-page-again', 50));
+    await engine.idle();
+
+    expect(recipients()).toEqual(everyone);
+    expect(await deliveries()).toEqual(before);
+    expect(before.every((row) => row.status === 'sent' && row.attempts === 1)).toBe(true);
+    const [again] = (await engine.queue.getJobs(['completed'])).filter((job) => job.id === 'the-same-page-again');
+    expect(again!.returnvalue).toEqual({ outcomes: { 'already-done': 45 }, leftForLater: 0 });
+  });
+
+  test('when a page was cut off part-way (some digests recorded sent, some claimed and not recorded), then its next run sends the claimed ones again under the same Message-ID and the rest once', async () => {
+    sink = await startSmtpSink();
+    engine = await startEngine(database.db, { smtpUrl: sink.url, now });
+    const everyone = emails(30, 'partly');
+    for (const email of everyone) await dueDaily(email);
+    await engine.tick();
+    const page = pageOf(await queuedDigests(engine.queue));
+    await engine.queue.obliterate({ force: true });
+    // What a worker killed mid-page leaves: the first 12 recorded sent, the next 5 claimed
+    // (`sending`: their mails may or may not have left), the rest untouched.
+    const at = '2026-11-25T08:00:10.000Z';
+    const rowOf = (digest: DigestJob, status: 'sent' | 'sending') => ({
+      id: uuidv7(),
+      subscriber_id: digest.subscriberId,
+      period_key: digest.periodKey,
+      status,
+      window_start: '2026-11-24T08:00:00.000Z',
+      window_end: digest.windowEnd,
+      post_ids: '[]',
+      message_id: digestMessageId(digest.subscriberId, digest.periodKey, mailDomainOf(MAIL_FROM)),
+      attempts: 1,
+      last_error: null,
+      created_at: at,
+      updated_at: at,
+      sent_at: status === 'sent' ? at : null,
+    });
+    await database.db.kysely
+      .insertInto('digest_deliveries')
+      .values([
+        ...page.slice(0, 12).map((d) => rowOf(d, 'sent')),
+        ...page.slice(12, 17).map((d) => rowOf(d, 'sending')),
+      ])
+      .execute();
+    const emailOf = new Map(
+      (await database.db.kysely.selectFrom('subscribers').select(['id', 'email']).execute()).map((r) => [
+        r.id,
+        r.email,
+      ]),
+    );
+
+    await engine.queue.add(DIGEST_PAGE_JOB, { digests: page }, digestJobOptions('the-rest-of-the-page', 50));
+    engine.startWorker();
+    await engine.idle();
+
+    const rest = page.slice(12).map((d) => emailOf.get(d.subscriberId)!);
+    expect(recipients()).toEqual([...rest].sort());
+    const resent = new Map(
+      page.slice(12, 17).map((d) => [emailOf.get(d.subscriberId)!, rowOf(d, 'sending').message_id]),
+    );
+    for (const mail of await sink.parsed()) {
+      const to = (Array.isArray(mail.to) ? mail.to[0] : mail.to)!.value[0]!.address!;
+      if (resent.has(to)) expect(mail.messageId).toBe(resent.get(to));
+      // A resend carries the claim's time, so it is the same message down to its Date.
+      if (resent.has(to)) expect(mail.date!.toISOString()).toBe(at);
+    }
+    const rows = await deliveries();
+    const attemptsOf = (which: DigestJob[]) =>
+      rows.filter((r) => which.some((d) => emailOf.get(d.subscriberId) === r.email));
+    expect(attemptsOf(page.slice(0, 12)).map((r) => [r.status, r.attempts])).toEqual(Array(12).fill(['sent', 1]));
+    expect(attemptsOf(page.slice(12, 17)).map((r) => [r.status, r.attempts])).toEqual(Array(5).fill(['sent', 2]));
+    expect(attemptsOf(page.slice(17)).map((r) => [r.status, r.attempts])).toEqual(Array(13).fill(['sent', 1]));
+    const [done] = await engine.queue.getJobs(['completed']);
+    expect(done!.returnvalue).toEqual({ outcomes: { 'already-done': 12, sent: 18 }, leftForLater: 0 });
   });
 
   test('when a one-subscriber digest job from before pages is in the queue, then it is sent', async () => {

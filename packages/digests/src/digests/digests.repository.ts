@@ -1,4 +1,12 @@
-import { type Database, type DigestDeliveryRow, type Kysely, type SubscriberRow, sql } from '@careerfeed/db';
+import {
+  type Database,
+  type DigestDeliveryRow,
+  type Kysely,
+  type QueryParameter,
+  type SubscriberRow,
+  prepareQuery,
+  sql,
+} from '@careerfeed/db';
 import { visiblePostsAt } from '@careerfeed/posts';
 
 /** All SQL of the digest engine. Every function takes the executor first, so a transaction is just another `db`. */
@@ -107,13 +115,16 @@ export function findActiveSubscribersPage(
 }
 
 /**
- * The subscriber with `coveredUntil` in the same round trip: what a digest job reads first.
+ * A page's subscribers, each with `coveredUntil`, in one statement (what a page of digests reads
+ * first, instead of one read per digest). Missing ids (deleted subscribers) have no row.
  */
-export async function findSubscriberWithCoverage(
+export async function findSubscribersWithCoverage(
   db: Executor,
-  id: string,
-): Promise<(SubscriberRow & { covered_until: string | null }) | undefined> {
-  const row = await db
+  ids: string[],
+): Promise<Map<string, SubscriberRow & { covered_until: string | null }>> {
+  const found = new Map<string, SubscriberRow & { covered_until: string | null }>();
+  if (ids.length === 0) return found;
+  const rows = await db
     .selectFrom('subscribers')
     .selectAll('subscribers')
     .select((eb) =>
@@ -124,54 +135,165 @@ export async function findSubscriberWithCoverage(
         .where('digest_deliveries.status', 'in', ['sending', 'sent'])
         .as('covered_until'),
     )
-    .where('subscribers.id', '=', id)
-    .executeTakeFirst();
-  return row && { ...row, covered_until: (row.covered_until as string | null | undefined) ?? null };
+    .where('subscribers.id', 'in', [...new Set(ids)])
+    .execute();
+  for (const row of rows)
+    found.set(row.id, { ...row, covered_until: (row.covered_until as string | null | undefined) ?? null });
+  return found;
+}
+
+/**
+ * Claims a batch of deliveries in one statement: inserts each row unless its (subscriber, period)
+ * already has one. Returns the ids of the rows inserted; the others were there before.
+ */
+export async function insertDeliveriesIfAbsent(db: Executor, rows: DigestDeliveryRow[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const inserted = await db
+    .insertInto('digest_deliveries')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['subscriber_id', 'period_key']).doNothing())
+    .returning('id')
+    .execute();
+  return new Set(inserted.map((row) => row.id));
+}
+
+/** The delivery rows of these (subscriber, period) pairs that exist, keyed `subscriber|period`. */
+export async function findDeliveriesOf(
+  db: Executor,
+  pairs: { subscriberId: string; periodKey: string }[],
+): Promise<Map<string, DigestDeliveryRow>> {
+  const found = new Map<string, DigestDeliveryRow>();
+  if (pairs.length === 0) return found;
+  const rows = await db
+    .selectFrom('digest_deliveries')
+    .selectAll()
+    .where('subscriber_id', 'in', [...new Set(pairs.map((p) => p.subscriberId))])
+    .where('period_key', 'in', [...new Set(pairs.map((p) => p.periodKey))])
+    .execute();
+  for (const row of rows) found.set(`${row.subscriber_id}|${row.period_key}`, row);
+  return found;
+}
+
+/** One more attempt on each of these deliveries (found `sending`: an earlier attempt did not finish). */
+export async function recordAttempts(db: Executor, ids: string[], nowUtc: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('digest_deliveries')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: nowUtc }))
+    .where('id', 'in', ids)
+    .execute();
+}
+
+/**
+ * Gives back claims whose digests were never tried (the worker is stopping): rows this attempt
+ * inserted are deleted, rows it counted an attempt on get that attempt back. Only while still
+ * `sending`, so a row another attempt has finished in the meantime stays as it is.
+ */
+export async function releaseClaims(
+  db: Executor,
+  claims: { inserted: string[]; retried: string[] },
+  nowUtc: string,
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    if (claims.inserted.length > 0) {
+      await tx
+        .deleteFrom('digest_deliveries')
+        .where('id', 'in', claims.inserted)
+        .where('status', '=', 'sending')
+        .execute();
+    }
+    if (claims.retried.length > 0) {
+      await tx
+        .updateTable('digest_deliveries')
+        .set((eb) => ({ attempts: eb('attempts', '-', 1), updated_at: nowUtc }))
+        .where('id', 'in', claims.retried)
+        .where('status', '=', 'sending')
+        .execute();
+    }
+  });
+}
+
+/** How a digest ended, as its delivery row records it (see recordFinishedDeliveries). */
+export interface FinishedDelivery {
+  id: string;
+  subscriberId: string;
+  windowEnd: string;
+  status: 'sent' | 'skipped';
+  /** JSON array of the post ids sent; `[]` when skipped. */
+  postIds: string;
+  messageId: string | null;
+  /** Why it was skipped; null when sent or when there was nothing new. */
+  reason: string | null;
+  /** When the SMTP server accepted it (sent) or when it was skipped. */
+  at: string;
+}
+
+/**
+ * Records finished digests in one transaction of two statements, whatever their number: each
+ * delivery's outcome, and each subscriber's cursor moved forward only (a late, older digest never
+ * rewinds it). The same as markDeliverySent / markDeliverySkipped for each, in one commit.
+ */
+export async function recordFinishedDeliveries(db: Executor, finished: FinishedDelivery[]): Promise<void> {
+  if (finished.length === 0) return;
+  const cursors = new Map<string, { to: string; at: string }>();
+  for (const f of finished) {
+    const seen = cursors.get(f.subscriberId);
+    if (seen === undefined || seen.to < f.windowEnd) cursors.set(f.subscriberId, { to: f.windowEnd, at: f.at });
+  }
+  await db.transaction().execute(async (tx) => {
+    // SQLite's default limit is 32,766 bound values; seven per row, in slices well under it.
+    for (let i = 0; i < finished.length; i += 1000) {
+      const rows = sql.join(
+        finished
+          .slice(i, i + 1000)
+          .map(
+            (f) =>
+              sql`(${f.id}, ${f.status}, ${f.postIds}, ${f.messageId}, ${f.reason}, ${f.at}, ${f.status === 'sent' ? f.at : null})`,
+          ),
+      );
+      await sql`with done (id, status, post_ids, message_id, last_error, updated_at, sent_at) as (values ${rows})
+        update digest_deliveries set status = done.status, post_ids = done.post_ids,
+          message_id = coalesce(done.message_id, digest_deliveries.message_id), last_error = done.last_error,
+          updated_at = done.updated_at, sent_at = coalesce(done.sent_at, digest_deliveries.sent_at)
+        from done where digest_deliveries.id = done.id`.execute(tx);
+    }
+    const moves = [...cursors];
+    for (let i = 0; i < moves.length; i += 1000) {
+      const rows = sql.join(moves.slice(i, i + 1000).map(([id, m]) => sql`(${id}, ${m.to}, ${m.at})`));
+      await sql`with moves (id, cursor_to, updated_at) as (values ${rows})
+        update subscribers set digest_cursor = moves.cursor_to, updated_at = moves.updated_at
+        from moves where subscribers.id = moves.id
+          and (subscribers.digest_cursor is null or subscribers.digest_cursor < moves.cursor_to)`.execute(tx);
+    }
+  });
+}
+
+/**
+ * The last look before a mail leaves (see findSendState), built and compiled once per database:
+ * it runs for every digest (see prepareQuery).
+ */
+export function sendStateStatement(db: Executor) {
+  return prepareQuery((param: QueryParameter<{ id: string }>) =>
+    db
+      .selectFrom('subscribers')
+      .leftJoin('suppressed_addresses', 'suppressed_addresses.email_key', 'subscribers.email_key')
+      .select([
+        'subscribers.status',
+        'subscribers.paused',
+        'subscribers.email',
+        'subscribers.email_key',
+        'suppressed_addresses.email_key as suppressed',
+      ])
+      .where('subscribers.id', '=', param('id')),
+  );
 }
 
 export function findSubscriber(db: Executor, id: string): Promise<SubscriberRow | undefined> {
   return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/**
- * What the last look before a mail leaves needs, in one round trip: whether the subscriber is
- * still there, active and unpaused, and whether their address is on the suppression list.
- */
-export function findSendState(
-  db: Executor,
-  id: string,
-): Promise<
-  (Pick<SubscriberRow, 'status' | 'paused' | 'email' | 'email_key'> & { suppressed: string | null }) | undefined
-> {
-  return db
-    .selectFrom('subscribers')
-    .leftJoin('suppressed_addresses', 'suppressed_addresses.email_key', 'subscribers.email_key')
-    .select([
-      'subscribers.status',
-      'subscribers.paused',
-      'subscribers.email',
-      'subscribers.email_key',
-      'suppressed_addresses.email_key as suppressed',
-    ])
-    .where('subscribers.id', '=', id)
-    .executeTakeFirst();
-}
-
 export function findSubscriberByEmail(db: Executor, emailKey: string): Promise<SubscriberRow | undefined> {
   return db.selectFrom('subscribers').selectAll().where('email_key', '=', emailKey).executeTakeFirst();
-}
-
-export function findDelivery(
-  db: Executor,
-  subscriberId: string,
-  periodKey: string,
-): Promise<DigestDeliveryRow | undefined> {
-  return db
-    .selectFrom('digest_deliveries')
-    .selectAll()
-    .where('subscriber_id', '=', subscriberId)
-    .where('period_key', '=', periodKey)
-    .executeTakeFirst();
 }
 
 /**
@@ -187,66 +309,6 @@ export async function coveredUntil(db: Executor, subscriberId: string): Promise<
     .where('status', 'in', ['sending', 'sent'])
     .executeTakeFirst();
   return (row?.end as string | null | undefined) ?? null;
-}
-
-export async function insertDelivery(db: Executor, row: DigestDeliveryRow): Promise<void> {
-  await db.insertInto('digest_deliveries').values(row).execute();
-}
-
-export async function recordAttempt(db: Executor, id: string, nowUtc: string): Promise<void> {
-  await db
-    .updateTable('digest_deliveries')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: nowUtc }))
-    .where('id', '=', id)
-    .execute();
-}
-
-/** Moves the cursor forward only: a late, older digest never rewinds it. */
-async function advanceCursor(db: Executor, subscriberId: string, to: string, nowUtc: string): Promise<void> {
-  await db
-    .updateTable('subscribers')
-    .set({ digest_cursor: to, updated_at: nowUtc })
-    .where('id', '=', subscriberId)
-    .where((eb) => eb.or([eb('digest_cursor', 'is', null), eb('digest_cursor', '<', to)]))
-    .execute();
-}
-
-export async function markDeliverySent(
-  db: Executor,
-  delivery: { id: string; subscriberId: string; windowEnd: string; postIds: string[]; messageId: string },
-  nowUtc: string,
-): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('digest_deliveries')
-      .set({
-        status: 'sent',
-        message_id: delivery.messageId,
-        post_ids: JSON.stringify(delivery.postIds),
-        sent_at: nowUtc,
-        last_error: null,
-        updated_at: nowUtc,
-      })
-      .where('id', '=', delivery.id)
-      .execute();
-    await advanceCursor(tx, delivery.subscriberId, delivery.windowEnd, nowUtc);
-  });
-}
-
-/** Nothing to send (no matching posts), or nobody to send to any more: recorded, and the cursor moves on. */
-export async function markDeliverySkipped(
-  db: Executor,
-  delivery: { id: string; subscriberId: string; windowEnd: string; reason: string | null },
-  nowUtc: string,
-): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('digest_deliveries')
-      .set({ status: 'skipped', last_error: delivery.reason, updated_at: nowUtc })
-      .where('id', '=', delivery.id)
-      .execute();
-    await advanceCursor(tx, delivery.subscriberId, delivery.windowEnd, nowUtc);
-  });
 }
 
 export async function recordTransientError(db: Executor, id: string, error: string, nowUtc: string): Promise<void> {
