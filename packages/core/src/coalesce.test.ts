@@ -38,4 +38,30 @@ describe('coalesce', () => {
     const short = coalesce(async (items: string[]) => items.slice(1));
     await expect(Promise.all([short('a'), short('b')])).rejects.toThrow('1 results for 2 items');
   });
+
+  it('when a delay is given, then calls within it share a run and a full batch runs at once without waiting', async () => {
+    const runs: number[][] = [];
+    const record = coalesce(
+      async (items: number[]) => {
+        runs.push(items);
+        return items;
+      },
+      { delayMs: 30, maxItems: 3 },
+    );
+
+    const full = Promise.all([record(1), record(2), record(3)]);
+    // The batch of three ran before its delay was up.
+    await Promise.resolve();
+    expect(runs).toEqual([[1, 2, 3]]);
+    await full;
+
+    const first = record(4);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = record(5);
+    await Promise.all([first, second]);
+    expect(runs).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+  });
 });

@@ -1,3 +1,4 @@
+import { coalesce } from '@careerfeed/core';
 import type { Db } from '@careerfeed/db';
 import { type FinishedDelivery, recordFinishedDeliveries } from './digests.repository';
 
@@ -12,12 +13,6 @@ export const RECORD_DELAY_MS = 20;
 /** Enough for one commit to carry every digest a busy worker finishes in RECORD_DELAY_MS, and more. */
 const MAX_BATCH = 100;
 
-interface Pending {
-  finished: FinishedDelivery;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * Records finished digests (sent, or skipped) in shared commits: each `record` resolves once the
  * transaction holding it has committed, so the caller hears "done" only when it is durable, as
@@ -26,30 +21,12 @@ interface Pending {
  * own would have.
  */
 export function createFinishedRecorder(db: Db, delayMs: number) {
-  let waiting: Pending[] = [];
-  let timer: NodeJS.Timeout | undefined;
-
-  function flush(): void {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    const batch = waiting;
-    waiting = [];
-    recordFinishedDeliveries(
-      db.kysely,
-      batch.map((p) => p.finished),
-    ).then(
-      () => batch.forEach((p) => p.resolve()),
-      (error: unknown) => batch.forEach((p) => p.reject(error)),
-    );
-  }
-
-  return {
-    record(finished: FinishedDelivery): Promise<void> {
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ finished, resolve, reject });
-        if (waiting.length >= MAX_BATCH) flush();
-        else if (timer === undefined) timer = setTimeout(flush, delayMs);
-      });
+  const record = coalesce(
+    async (finished: FinishedDelivery[]) => {
+      await recordFinishedDeliveries(db.kysely, finished);
+      return finished.map(() => undefined);
     },
-  };
+    { delayMs, maxItems: MAX_BATCH },
+  );
+  return { record };
 }
